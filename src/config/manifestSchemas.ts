@@ -1,0 +1,76 @@
+import { z } from "zod";
+
+// The subset of MetalLB and core Kubernetes object shapes the file source reads. Unknown fields are ignored,
+// as the API server would keep them, so MetalLB example manifests load unchanged.
+
+const labels = z.record(z.string(), z.string()).default({});
+const metadata = z.object({
+  name: z.string().min(1),
+  namespace: z.string().min(1).optional(),
+  labels,
+  annotations: labels,
+});
+
+export const labelSelectorSchema = z.object({
+  matchLabels: z.record(z.string(), z.string()).default({}),
+  matchExpressions: z
+    .array(
+      z.object({
+        key: z.string().min(1),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        values: z.array(z.string()).default([]),
+      }),
+    )
+    .default([]),
+});
+
+export const ipAddressPoolSchema = z.object({
+  kind: z.literal("IPAddressPool"),
+  metadata,
+  spec: z.object({
+    addresses: z.array(z.string()).min(1),
+    autoAssign: z.boolean().default(true),
+    avoidBuggyIPs: z.boolean().default(false),
+  }),
+});
+
+export const l2AdvertisementSchema = z.object({
+  kind: z.literal("L2Advertisement"),
+  metadata,
+  spec: z
+    .object({
+      ipAddressPools: z.array(z.string()).default([]),
+      ipAddressPoolSelectors: z.array(labelSelectorSchema).default([]),
+      nodeSelectors: z.array(labelSelectorSchema).default([]),
+      interfaces: z.array(z.string()).default([]),
+    })
+    .default({ ipAddressPools: [], ipAddressPoolSelectors: [], nodeSelectors: [], interfaces: [] }),
+});
+
+export const serviceSchema = z.object({
+  kind: z.literal("Service"),
+  metadata,
+  spec: z.object({
+    type: z.string().default("ClusterIP"),
+    loadBalancerIP: z.string().optional(),
+    externalTrafficPolicy: z.enum(["Cluster", "Local"]).default("Cluster"),
+  }),
+  status: z
+    .object({ loadBalancer: z.object({ ingress: z.array(z.object({ ip: z.string().optional() })).default([]) }).optional() })
+    .optional(),
+});
+
+export const endpointSliceSchema = z.object({
+  kind: z.literal("EndpointSlice"),
+  metadata,
+  endpoints: z
+    .array(
+      z.object({
+        nodeName: z.string().optional(),
+        conditions: z.object({ ready: z.boolean().nullable().optional() }).default({}),
+      }),
+    )
+    .default([]),
+});
+
+export const nodeSchema = z.object({ kind: z.literal("Node"), metadata });

@@ -1,0 +1,46 @@
+import { z } from "zod";
+import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeLeftV1, vipClaimedV1 } from "./schemas.js";
+import type { DomainEvent, EventMeta, Logged } from "./types.js";
+
+// The boundary between bytes on the log and domain events: envelope -> schema of (type, version) -> upcast.
+
+const envelope = z.object({ type: z.string(), v: z.number().int().positive(), data: z.unknown() });
+
+type Decoder = (data: unknown) => DomainEvent;
+
+const decoders: Record<string, Decoder> = {
+  "NodeHeartbeatRecorded@1": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV1.parse(d) }),
+  "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
+  "VipClaimed@1": (d) => ({ type: "VipClaimed", data: vipClaimedV1.parse(d) }),
+  "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: configAppliedV1.parse(d) }),
+};
+
+export type InvalidEvent = { reason: "not-json" | "bad-envelope" | "unknown-type" | "bad-data"; detail: string; meta: EventMeta };
+export type DecodeResult = { ok: true; event: Logged } | { ok: false; invalid: InvalidEvent };
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+export function encodeEvent(event: DomainEvent): Uint8Array {
+  return textEncoder.encode(JSON.stringify({ type: event.type, v: CURRENT_VERSION[event.type], data: event.data }));
+}
+
+/** Never throws: invalid input comes back as a value so consumers can count it and move on. */
+export function decodeEvent(bytes: Uint8Array, meta: EventMeta): DecodeResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(textDecoder.decode(bytes));
+  } catch (err) {
+    return { ok: false, invalid: { reason: "not-json", detail: (err as Error).message, meta } };
+  }
+  const env = envelope.safeParse(raw);
+  if (!env.success) return { ok: false, invalid: { reason: "bad-envelope", detail: env.error.issues[0]?.message ?? "", meta } };
+  const decoder = decoders[`${env.data.type}@${env.data.v}`];
+  if (!decoder) return { ok: false, invalid: { reason: "unknown-type", detail: `${env.data.type} v${env.data.v}`, meta } };
+  try {
+    return { ok: true, event: { ...decoder(env.data.data), meta } };
+  } catch (err) {
+    const detail = err instanceof z.ZodError ? err.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ") : String(err);
+    return { ok: false, invalid: { reason: "bad-data", detail, meta } };
+  }
+}

@@ -1,0 +1,26 @@
+import { decodeEvent, type InvalidEvent } from "./codec.js";
+import type { EventMeta, LogEvent, NodeHeartbeatRecorded } from "./types.js";
+
+// Turns raw stream messages into projection entries. A message that fails validation becomes an entry
+// with no event: the projection still sees its sequence, and the caller counts it.
+
+export type RawEntry = { meta: EventMeta; data: Uint8Array };
+export type Decoded<E> = { meta: EventMeta; event: E | null };
+
+export function decodeLogEntries(raw: readonly RawEntry[], onInvalid: (i: InvalidEvent) => void): Decoded<LogEvent>[] {
+  return raw.map(({ meta, data }) => {
+    const result = decodeEvent(data, meta);
+    if (result.ok && result.event.type !== "NodeHeartbeatRecorded") return { meta, event: result.event };
+    onInvalid(result.ok ? { reason: "unknown-type", detail: "heartbeat on the events stream", meta } : result.invalid);
+    return { meta, event: null };
+  });
+}
+
+export function decodeHeartbeatEntries(raw: readonly RawEntry[], onInvalid: (i: InvalidEvent) => void): Decoded<NodeHeartbeatRecorded>[] {
+  return raw.map(({ meta, data }) => {
+    const result = decodeEvent(data, meta);
+    if (result.ok && result.event.type === "NodeHeartbeatRecorded") return { meta, event: result.event };
+    onInvalid(result.ok ? { reason: "unknown-type", detail: `${result.event.type} on the heartbeats stream`, meta } : result.invalid);
+    return { meta, event: null };
+  });
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { CLAIM_REASONS } from "./types.js";
+
+// Wire schemas, one per (type, version). A published version is never edited: add a new one and an upcaster.
+
+const interfaceFactV1 = z.object({
+  name: z.string().min(1),
+  mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+  up: z.boolean(),
+  addresses: z.array(z.string()),
+  answerable: z.boolean(),
+});
+
+export const nodeHeartbeatRecordedV1 = z.object({
+  node: z.string().min(1),
+  incarnation: z.number().int().nonnegative(),
+  beat: z.number().int().nonnegative(),
+  ready: z.boolean(),
+  version: z.string(),
+  interfaces: z.array(interfaceFactV1).max(256),
+});
+
+export const nodeLeftV1 = z.object({
+  node: z.string().min(1),
+  incarnation: z.number().int().nonnegative(),
+  reason: z.enum(["shutdown", "drain"]),
+});
+
+export const vipClaimedV1 = z.object({
+  vip: z.string().min(1),
+  node: z.string().min(1),
+  incarnation: z.number().int().nonnegative(),
+  term: z.number().int().positive(),
+  reason: z.enum(CLAIM_REASONS),
+  evidence: z.object({
+    previousOwner: z.string().nullable(),
+    previousOwnerStatus: z.string().nullable(),
+    previousOwnerLastHeardAt: z.number().nullable(),
+    silentForMs: z.number().nullable(),
+    observedAt: z.number(),
+    heartbeatSeq: z.number().int().nonnegative(),
+    eligibleNodes: z.number().int().nonnegative(),
+  }),
+});
+
+const labelMap = z.record(z.string(), z.string());
+const selector = z.object({
+  matchLabels: labelMap,
+  matchExpressions: z.array(
+    z.object({ key: z.string(), operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]), values: z.array(z.string()) }),
+  ),
+});
+
+export const configAppliedV1 = z.object({
+  source: z.string().min(1),
+  hash: z.string().min(1),
+  config: z.object({
+    pools: z.array(
+      z.object({ name: z.string(), addresses: z.array(z.string()), autoAssign: z.boolean(), avoidBuggyIPs: z.boolean(), labels: labelMap }),
+    ),
+    l2Advertisements: z.array(
+      z.object({
+        name: z.string(),
+        ipAddressPools: z.array(z.string()),
+        ipAddressPoolSelectors: z.array(selector),
+        nodeSelectors: z.array(selector),
+        interfaces: z.array(z.string()),
+      }),
+    ),
+    services: z.array(
+      z.object({
+        namespace: z.string(),
+        name: z.string(),
+        ips: z.array(z.string()),
+        externalTrafficPolicy: z.enum(["Cluster", "Local"]),
+        labels: labelMap,
+        readyEndpointNodes: z.array(z.string()),
+      }),
+    ),
+    nodes: z.array(z.object({ name: z.string(), labels: labelMap })),
+  }),
+});
+
+/** The newest version of each event type; `encodeEvent` writes these. */
+export const CURRENT_VERSION = {
+  NodeHeartbeatRecorded: 1,
+  NodeLeft: 1,
+  VipClaimed: 1,
+  ConfigApplied: 1,
+} as const;

@@ -1,0 +1,52 @@
+import { parseCidr, rangeContains, type IpRange } from "../net/cidr.js";
+import { anySelectorMatches } from "../config/selectors.js";
+import { EXCLUDE_FROM_LB_LABEL, type ClusterConfig } from "../config/types.js";
+import type { InterfaceFact } from "../events/types.js";
+import type { MemberRecord } from "./membership.js";
+import type { VipEntry } from "./vipCatalog.js";
+
+// Whether a node can answer for a VIP, following MetalLB's meaning of eligibility: an advertisement that
+// selects the VIP's pool and the node, no exclusion label, a ready node, a ready endpoint for
+// externalTrafficPolicy: Local, and an up interface in the VIP's subnet.
+
+export type Qualification = { ok: true; interface: string } | { ok: false; reason: string };
+
+type Subnet = { iface: InterfaceFact; range: IpRange };
+const subnetCache = new WeakMap<InterfaceFact[], Subnet[]>();
+
+function subnetsOf(interfaces: InterfaceFact[]): Subnet[] {
+  const hit = subnetCache.get(interfaces);
+  if (hit) return hit;
+  const subnets: Subnet[] = [];
+  for (const iface of interfaces) {
+    if (!iface.up || !iface.answerable) continue;
+    for (const address of iface.addresses) {
+      try {
+        subnets.push({ iface, range: parseCidr(address) });
+      } catch {
+        // A malformed address in a heartbeat only makes that address unusable.
+      }
+    }
+  }
+  subnetCache.set(interfaces, subnets);
+  return subnets;
+}
+
+export function qualify(entry: VipEntry, member: MemberRecord, config: ClusterConfig): Qualification {
+  if (!entry.pool) return { ok: false, reason: "no pool contains the VIP" };
+  if (entry.advertisements.length === 0) return { ok: false, reason: `no L2Advertisement selects pool ${entry.pool.name}` };
+  const labels = config.nodes.find((n) => n.name === member.node)?.labels ?? {};
+  if (Object.hasOwn(labels, EXCLUDE_FROM_LB_LABEL)) return { ok: false, reason: `node has label ${EXCLUDE_FROM_LB_LABEL}` };
+  if (!member.ready) return { ok: false, reason: "node is not ready" };
+  const local = entry.services.filter((s) => s.externalTrafficPolicy === "Local");
+  if (local.length > 0 && !local.some((s) => s.readyEndpointNodes.includes(member.node))) {
+    return { ok: false, reason: "externalTrafficPolicy Local and no ready endpoint on the node" };
+  }
+  const ads = entry.advertisements.filter((ad) => anySelectorMatches(ad.nodeSelectors, labels));
+  if (ads.length === 0) return { ok: false, reason: "no L2Advertisement selects the node" };
+  for (const { iface, range } of subnetsOf(member.interfaces)) {
+    if (!rangeContains(range, entry.ip)) continue;
+    if (ads.some((ad) => ad.interfaces.length === 0 || ad.interfaces.includes(iface.name))) return { ok: true, interface: iface.name };
+  }
+  return { ok: false, reason: "no usable interface in the VIP's subnet" };
+}

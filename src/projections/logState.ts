@@ -1,0 +1,91 @@
+import type { Draft } from "immer";
+import type { ClaimReason, ConfigApplied, EventMeta, LogEvent, Logged } from "../events/types.js";
+import { assertNever } from "../events/types.js";
+import { parseSubject } from "../events/subjects.js";
+
+// The projection of the durable EVENTS stream: configuration, who left, and the owner of every VIP.
+// Claims form a chain per VIP (term n+1 replaces term n); JetStream's expected-last-subject-sequence check
+// keeps that chain linear, and the term check makes any duplicate or stale claim a no-op here too.
+
+export type VipRecord = {
+  owner: string | null;
+  incarnation: number;
+  term: number;
+  /** Sequence of the last message on this VIP's subject: the value the next claim must expect. */
+  subjectSeq: number;
+  since: number;
+  reason: ClaimReason | null;
+};
+
+export type LogState = {
+  seq: number;
+  time: number;
+  config: ConfigApplied["data"] | null;
+  vips: Record<string, VipRecord>;
+  /** Highest incarnation of each node that announced it is leaving. */
+  left: Record<string, number>;
+  invalidEvents: number;
+  staleClaims: number;
+};
+
+export const emptyLogState = (): LogState => ({
+  seq: 0,
+  time: 0,
+  config: null,
+  vips: {},
+  left: {},
+  invalidEvents: 0,
+  staleClaims: 0,
+});
+
+const unowned = (): VipRecord => ({ owner: null, incarnation: 0, term: 0, subjectSeq: 0, since: 0, reason: null });
+
+function advance(draft: Draft<LogState>, meta: EventMeta): boolean {
+  if (meta.seq <= draft.seq) return false;
+  draft.seq = meta.seq;
+  draft.time = Math.max(draft.time, meta.time);
+  return true;
+}
+
+export function applyLogEvent(draft: Draft<LogState>, event: Logged<LogEvent>): void {
+  if (!advance(draft, event.meta)) return;
+  switch (event.type) {
+    case "NodeLeft": {
+      const known = draft.left[event.data.node] ?? -1;
+      if (event.data.incarnation > known) draft.left[event.data.node] = event.data.incarnation;
+      return;
+    }
+    case "VipClaimed": {
+      const record = (draft.vips[event.data.vip] ??= unowned());
+      record.subjectSeq = event.meta.seq;
+      if (event.data.term !== record.term + 1) {
+        draft.staleClaims++;
+        return;
+      }
+      record.owner = event.data.node;
+      record.incarnation = event.data.incarnation;
+      record.term = event.data.term;
+      record.since = draft.time;
+      record.reason = event.data.reason;
+      return;
+    }
+    case "ConfigApplied":
+      draft.config = event.data;
+      return;
+    default:
+      assertNever(event);
+  }
+}
+
+/** A message the boundary rejected still occupies its subject's sequence, which the next claim must expect. */
+export function applyInvalidLogMessage(draft: Draft<LogState>, meta: EventMeta): void {
+  if (!advance(draft, meta)) return;
+  draft.invalidEvents++;
+  const subject = parseSubject(meta.subject);
+  if (subject.kind === "vip") (draft.vips[subject.vip] ??= unowned()).subjectSeq = meta.seq;
+}
+
+export function ownerHasLeft(state: LogState, node: string, incarnation: number): boolean {
+  const left = state.left[node];
+  return left !== undefined && left >= incarnation;
+}

@@ -1,0 +1,94 @@
+import type { Draft } from "immer";
+import type { EventMeta, InterfaceFact, NodeHeartbeatRecorded } from "../events/types.js";
+import type { MembershipSettings } from "./settings.js";
+
+// Membership from the HEARTBEATS stream alone. Silence is measured in "live" log time: stream time with
+// every gap capped at maxStepMs, so a stalled log (nobody's messages arriving) counts against no one.
+
+export type NodeStatus = "alive" | "suspect" | "dead";
+
+export type MemberRecord = {
+  node: string;
+  incarnation: number;
+  beat: number;
+  status: NodeStatus;
+  ready: boolean;
+  version: string;
+  interfaces: InterfaceFact[];
+  /** Stream time of the last beat. */
+  lastHeardAt: number;
+  /** Live time of the last beat. */
+  lastHeardLive: number;
+  /** Beats since the node was last new, restarted or dead, capped at joinBeats. */
+  streak: number;
+};
+
+export type MembershipState = {
+  seq: number;
+  /** Stream time, clamped so it never goes backwards. */
+  time: number;
+  /** Live time: starts at 0 for this view and advances with capped gaps. */
+  live: number;
+  nodes: Record<string, MemberRecord>;
+  ignoredBeats: number;
+};
+
+export const emptyMembership = (): MembershipState => ({ seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0 });
+
+export function advanceClock(draft: Draft<MembershipState>, meta: EventMeta, settings: MembershipSettings): void {
+  const time = Math.max(draft.time, meta.time);
+  if (draft.seq > 0) draft.live += Math.min(time - draft.time, settings.maxStepMs);
+  draft.time = time;
+  draft.seq = meta.seq;
+}
+
+export function statusAfterSilence(silentMs: number, settings: MembershipSettings): NodeStatus {
+  if (silentMs > settings.deadAfterMs) return "dead";
+  return silentMs > settings.suspectAfterMs ? "suspect" : "alive";
+}
+
+function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): void {
+  for (const record of Object.values(draft.nodes)) {
+    if (record.status === "dead") continue;
+    const status = statusAfterSilence(draft.live - record.lastHeardLive, settings);
+    if (status !== record.status) record.status = status;
+  }
+}
+
+export function applyHeartbeat(
+  draft: Draft<MembershipState>,
+  event: NodeHeartbeatRecorded & { meta: EventMeta },
+  settings: MembershipSettings,
+): void {
+  if (event.meta.seq <= draft.seq) return;
+  advanceClock(draft, event.meta, settings);
+  sweep(draft, settings);
+  const beat = event.data;
+  const record = draft.nodes[beat.node];
+  if (record && (beat.incarnation < record.incarnation || (beat.incarnation === record.incarnation && beat.beat <= record.beat))) {
+    draft.ignoredBeats++;
+    return;
+  }
+  const fresh = !record || beat.incarnation > record.incarnation || record.status === "dead";
+  const streak = fresh ? 1 : Math.min(record.streak + 1, settings.joinBeats);
+  draft.nodes[beat.node] = {
+    node: beat.node,
+    incarnation: beat.incarnation,
+    beat: beat.beat,
+    status: "alive",
+    ready: beat.ready,
+    version: beat.version,
+    interfaces: beat.interfaces,
+    lastHeardAt: event.meta.time,
+    lastHeardLive: draft.live,
+    streak,
+  };
+}
+
+/** Counts a message the boundary rejected; it still moved the log forward. */
+export function applyInvalidHeartbeat(draft: Draft<MembershipState>, meta: EventMeta, settings: MembershipSettings): void {
+  if (meta.seq <= draft.seq) return;
+  advanceClock(draft, meta, settings);
+  sweep(draft, settings);
+  draft.ignoredBeats++;
+}

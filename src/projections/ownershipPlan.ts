@@ -1,0 +1,108 @@
+import type { ClaimEvidence, ClaimReason } from "../events/types.js";
+import { qualify } from "./eligibility.js";
+import { ownerHasLeft, type LogState } from "./logState.js";
+import type { MemberRecord, MembershipState } from "./membership.js";
+import { rendezvousScore } from "./rendezvous.js";
+import type { MembershipSettings } from "./settings.js";
+import { vipCatalog, type VipEntry } from "./vipCatalog.js";
+
+// Who should own each VIP, as a pure function of the two projections. Sticky: a live owner that still
+// qualifies keeps its VIPs. A VIP that needs an owner goes to the eligible node with the fewest VIPs,
+// ties broken by rendezvous hash, so VIPs of a lost node spread evenly and nothing else moves.
+
+export type PlannedClaim = {
+  vip: string;
+  node: string;
+  term: number;
+  expectedSubjectSeq: number;
+  reason: ClaimReason;
+  evidence: ClaimEvidence;
+};
+
+type Ctx = { log: LogState; members: MembershipState; settings: MembershipSettings };
+
+function isLeft(ctx: Ctx, member: MemberRecord): boolean {
+  return ownerHasLeft(ctx.log, member.node, member.incarnation);
+}
+
+function keeps(ctx: Ctx, entry: VipEntry, owner: string, claimIncarnation: number): boolean {
+  const member = ctx.members.nodes[owner];
+  if (!member || member.status === "dead" || ownerHasLeft(ctx.log, owner, claimIncarnation) || isLeft(ctx, member)) return false;
+  return ctx.log.config !== null && qualify(entry, member, ctx.log.config.config).ok;
+}
+
+function candidates(ctx: Ctx, entry: VipEntry): string[] {
+  const config = ctx.log.config?.config;
+  if (!config) return [];
+  return Object.values(ctx.members.nodes)
+    .filter((m) => m.status === "alive" && m.streak >= ctx.settings.joinBeats && !isLeft(ctx, m) && qualify(entry, m, config).ok)
+    .map((m) => m.node);
+}
+
+function reasonFor(ctx: Ctx, owner: string | null, claimIncarnation: number): { reason: ClaimReason; status: string | null } {
+  if (owner === null) return { reason: "unowned", status: null };
+  const member = ctx.members.nodes[owner];
+  if (ownerHasLeft(ctx.log, owner, claimIncarnation) || (member && isLeft(ctx, member))) return { reason: "owner-left", status: "left" };
+  if (!member) return { reason: "owner-dead", status: "unknown" };
+  if (member.status === "dead") return { reason: "owner-dead", status: "dead" };
+  return { reason: "owner-ineligible", status: member.status };
+}
+
+function evidenceFor(ctx: Ctx, owner: string | null, status: string | null, eligible: number): ClaimEvidence {
+  const member = owner === null ? undefined : ctx.members.nodes[owner];
+  return {
+    previousOwner: owner,
+    previousOwnerStatus: status,
+    previousOwnerLastHeardAt: member?.lastHeardAt ?? null,
+    silentForMs: member ? ctx.members.live - member.lastHeardLive : null,
+    observedAt: ctx.members.time,
+    heartbeatSeq: ctx.members.seq,
+    eligibleNodes: eligible,
+  };
+}
+
+export function planClaims(log: LogState, members: MembershipState, settings: MembershipSettings): PlannedClaim[] {
+  // A view younger than the dead timeout cannot tell a silent owner from one it has not heard yet.
+  if (!log.config || members.live < settings.deadAfterMs) return [];
+  const ctx: Ctx = { log, members, settings };
+  const entries = vipCatalog(log.config.config);
+  const load = new Map<string, number>();
+  const orphans: VipEntry[] = [];
+  for (const entry of entries) {
+    const record = log.vips[entry.vip];
+    if (record?.owner && keeps(ctx, entry, record.owner, record.incarnation)) {
+      load.set(record.owner, (load.get(record.owner) ?? 0) + 1);
+    } else {
+      orphans.push(entry);
+    }
+  }
+  const plan: PlannedClaim[] = [];
+  for (const entry of orphans) {
+    const pool = candidates(ctx, entry);
+    if (pool.length === 0) continue;
+    const node = pickLeastLoaded(entry.vip, pool, load);
+    load.set(node, (load.get(node) ?? 0) + 1);
+    const record = log.vips[entry.vip];
+    const owner = record?.owner ?? null;
+    const { reason, status } = reasonFor(ctx, owner, record?.incarnation ?? 0);
+    plan.push({
+      vip: entry.vip,
+      node,
+      term: (record?.term ?? 0) + 1,
+      expectedSubjectSeq: record?.subjectSeq ?? 0,
+      reason,
+      evidence: evidenceFor(ctx, owner, status, pool.length),
+    });
+  }
+  return plan;
+}
+
+function pickLeastLoaded(vip: string, nodes: string[], load: Map<string, number>): string {
+  let best = nodes[0] ?? "";
+  for (const node of nodes.slice(1)) {
+    const a = load.get(node) ?? 0;
+    const b = load.get(best) ?? 0;
+    if (a < b || (a === b && (rendezvousScore(vip, node) > rendezvousScore(vip, best) || (rendezvousScore(vip, node) === rendezvousScore(vip, best) && node < best)))) best = node;
+  }
+  return best;
+}

@@ -1,0 +1,130 @@
+import { encodeEvent } from "../../src/events/codec.js";
+import { subjects } from "../../src/events/subjects.js";
+import type { DomainEvent, InterfaceFact, StreamName } from "../../src/events/types.js";
+import type { RawEntry } from "../../src/events/entries.js";
+import type { ClusterConfig } from "../../src/config/types.js";
+import { SpeakerView } from "../../src/agents/speaker/view.js";
+import { planClaims } from "../../src/projections/ownershipPlan.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from "../../src/projections/settings.js";
+
+// A deterministic in-memory cluster for unit tests of the pure core: two logs with stream-like sequence
+// numbers and timestamps, nodes that beat on a schedule, and claims appended with the same
+// compare-and-set rule JetStream applies. Time is a number the test moves.
+
+export function nodeInterfaces(index: number): InterfaceFact[] {
+  return [{ name: "eth0", mac: `02:00:00:00:00:${index.toString(16).padStart(2, "0")}`, up: true, answerable: true, addresses: [`198.18.${Math.floor(index / 200)}.${10 + (index % 200)}/16`] }];
+}
+
+export function vipAddress(i: number): string {
+  return `198.18.${8 + Math.floor(i / 250)}.${(i % 250) + 1}`;
+}
+
+export function labConfig(vips: number, nodes: string[] = []): ClusterConfig {
+  return {
+    pools: [{ name: "lab", addresses: ["198.18.8.0/21"], autoAssign: true, avoidBuggyIPs: false, labels: {} }],
+    l2Advertisements: [{ name: "l2", ipAddressPools: ["lab"], ipAddressPoolSelectors: [], nodeSelectors: [], interfaces: [] }],
+    services: Array.from({ length: vips }, (_, i) => ({
+      namespace: "default",
+      name: `svc${i}`,
+      ips: [vipAddress(i)],
+      externalTrafficPolicy: "Cluster" as const,
+      labels: {},
+      readyEndpointNodes: [],
+    })),
+    nodes: nodes.map((name) => ({ name, labels: {} })),
+  };
+}
+
+type SimNode = { name: string; index: number; incarnation: number; beat: number; up: boolean };
+
+export class SimCluster {
+  readonly events: RawEntry[] = [];
+  readonly heartbeats: RawEntry[] = [];
+  readonly nodes = new Map<string, SimNode>();
+  readonly view: SpeakerView;
+  time = 1_700_000_000_000;
+  private readonly subjectSeq = new Map<string, number>();
+
+  constructor(readonly settings: MembershipSettings = DEFAULT_MEMBERSHIP_SETTINGS) {
+    this.view = new SpeakerView(settings, () => undefined);
+  }
+
+  append(stream: StreamName, subject: string, event: DomainEvent, expectLastSubjectSeq?: number): number | null {
+    const log = stream === "EVENTS" ? this.events : this.heartbeats;
+    if (expectLastSubjectSeq !== undefined && (this.subjectSeq.get(subject) ?? 0) !== expectLastSubjectSeq) return null;
+    const seq = log.length + 1;
+    const entry = { meta: { stream, seq, time: this.time, subject }, data: encodeEvent(event) };
+    log.push(entry);
+    this.subjectSeq.set(subject, seq);
+    if (stream === "EVENTS") this.view.applyLog([entry], true);
+    else this.view.applyHeartbeats([entry], true);
+    return seq;
+  }
+
+  applyConfig(config: ClusterConfig): void {
+    this.append("EVENTS", subjects.config("file"), { type: "ConfigApplied", data: { source: "file", hash: `h${this.events.length}`, config } });
+  }
+
+  addNode(name: string, incarnation = 1): void {
+    this.nodes.set(name, { name, index: this.nodes.size + 1, incarnation, beat: 0, up: true });
+  }
+
+  /** Advances time in heartbeat-interval steps; every up node beats, then every up node publishes its planned claims. */
+  run(ms: number): void {
+    const step = this.settings.heartbeatIntervalMs;
+    for (let t = 0; t < ms; t += step) {
+      for (const n of this.nodes.values()) {
+        if (!n.up) continue;
+        this.time += step / Math.max(1, this.nodes.size);
+        n.beat++;
+        this.append("HEARTBEATS", subjects.heartbeat(n.name), {
+          type: "NodeHeartbeatRecorded",
+          data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test", interfaces: nodeInterfaces(n.index) },
+        });
+        this.claimAll();
+      }
+    }
+  }
+
+  claimAll(): void {
+    for (const c of planClaims(this.view.log, this.view.members, this.settings)) {
+      const n = this.nodes.get(c.node);
+      if (!n?.up) continue;
+      this.append("EVENTS", subjects.vip(c.vip), {
+        type: "VipClaimed",
+        data: { vip: c.vip, node: n.name, incarnation: n.incarnation, term: c.term, reason: c.reason, evidence: c.evidence },
+      }, c.expectedSubjectSeq);
+    }
+  }
+
+  stall(ms: number): void {
+    this.time += ms;
+  }
+
+  kill(name: string): void {
+    const n = this.nodes.get(name);
+    if (n) n.up = false;
+  }
+
+  restart(name: string): void {
+    const n = this.nodes.get(name);
+    if (n) Object.assign(n, { up: true, incarnation: n.incarnation + 1, beat: 0 });
+  }
+
+  leave(name: string): void {
+    const n = this.nodes.get(name);
+    if (!n) return;
+    this.append("EVENTS", subjects.nodeLifecycle(name), { type: "NodeLeft", data: { node: name, incarnation: n.incarnation, reason: "shutdown" } });
+    n.up = false;
+  }
+
+  owners(): Record<string, string | null> {
+    return Object.fromEntries(Object.entries(this.view.log.vips).map(([vip, r]) => [vip, r.owner]));
+  }
+
+  load(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const owner of Object.values(this.owners())) if (owner) counts.set(owner, (counts.get(owner) ?? 0) + 1);
+    return counts;
+  }
+}

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { labConfig, SimCluster } from "../support/simCluster.js";
+
+function cluster(nodes: number, vips: number): SimCluster {
+  const sim = new SimCluster();
+  for (let i = 1; i <= nodes; i++) sim.addNode(`node${i}`);
+  sim.applyConfig(labConfig(vips));
+  return sim;
+}
+
+describe("ownership by claims", () => {
+  it("gives every VIP exactly one owner once the view is warm", () => {
+    const sim = cluster(3, 9);
+    sim.run(1_000);
+    const owners = sim.owners();
+    expect(Object.keys(owners)).toHaveLength(9);
+    expect(Object.values(owners).every((o) => o !== null)).toBe(true);
+  });
+
+  it("moves a dead owner's VIPs only, with reason owner-dead and evidence of its silence", () => {
+    const sim = cluster(3, 9);
+    sim.run(1_000);
+    const before = sim.owners();
+    const victim = before["198.18.8.1"] ?? "";
+    sim.kill(victim);
+    sim.run(1_000);
+    const after = sim.owners();
+    for (const [vip, owner] of Object.entries(before)) {
+      if (owner === victim) expect(after[vip]).not.toBe(victim);
+      else expect(after[vip]).toBe(owner);
+    }
+    const record = sim.view.log.vips["198.18.8.1"];
+    expect(record?.reason).toBe("owner-dead");
+  });
+
+  it("a returning node does not take its VIPs back", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const victim = sim.owners()["198.18.8.1"] ?? "";
+    sim.kill(victim);
+    sim.run(1_000);
+    const moved = sim.owners();
+    sim.restart(victim);
+    sim.run(2_000);
+    expect(sim.owners()).toEqual(moved);
+    expect(Object.values(sim.owners())).not.toContain(victim);
+  });
+
+  it("a leaving node's VIPs move at once with reason owner-left", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const victim = sim.owners()["198.18.8.1"] ?? "";
+    sim.leave(victim);
+    sim.claimAll();
+    expect(sim.owners()["198.18.8.1"]).not.toBe(victim);
+    expect(sim.view.log.vips["198.18.8.1"]?.reason).toBe("owner-left");
+  });
+
+  it("a log stall declares nobody dead and moves nothing", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const before = sim.owners();
+    const claims = sim.events.length;
+    sim.stall(10_000);
+    sim.run(1_000);
+    expect(sim.owners()).toEqual(before);
+    expect(sim.events.length).toBe(claims);
+    expect(Object.values(sim.view.members.nodes).map((m) => m.status)).toEqual(["alive", "alive", "alive"]);
+  });
+
+  it("needs joinBeats heartbeats before a new node may own anything", () => {
+    const sim = cluster(1, 1);
+    sim.run(1_000);
+    sim.addNode("late");
+    sim.kill("node1");
+    sim.run(sim.settings.heartbeatIntervalMs * (sim.settings.joinBeats - 1));
+    expect(sim.view.members.nodes["late"]?.streak).toBeLessThan(sim.settings.joinBeats);
+    expect(sim.owners()["198.18.8.1"]).toBe("node1");
+  });
+
+  describe.each([3, 10, 100])("balance with %i nodes", (nodes) => {
+    it("spreads VIPs evenly, and spreads a lost node's VIPs evenly over the rest", () => {
+      fc.assert(
+        fc.property(fc.integer({ min: nodes, max: nodes * 4 }), fc.integer({ min: 1, max: nodes }), (vips, victimIndex) => {
+          const sim = cluster(nodes, vips);
+          sim.run(600);
+          const spread = (m: Map<string, number>, alive: number): number => {
+            const counts = [...m.values()];
+            while (counts.length < alive) counts.push(0);
+            return Math.max(...counts) - Math.min(...counts);
+          };
+          expect(spread(sim.load(), nodes)).toBeLessThanOrEqual(1);
+          sim.kill(`node${victimIndex}`);
+          sim.run(600);
+          expect(sim.load().has(`node${victimIndex}`)).toBe(false);
+          expect(spread(sim.load(), nodes - 1)).toBeLessThanOrEqual(1);
+        }),
+        { numRuns: nodes === 100 ? 3 : 15 },
+      );
+    });
+  });
+});
