@@ -1,0 +1,48 @@
+import { Kvm, type KV } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { decodeSnapshot, encodeSnapshot, type Snapshot } from "../../projections/snapshot.js";
+import type { LogState } from "../../projections/logState.js";
+
+const BUCKET = "vipmesh_snapshots";
+const KEY = "events-v1";
+
+/** Shared snapshots of the EVENTS projection in a KV bucket: any agent may store a newer one; older ones never win. */
+export class SnapshotStore {
+  private constructor(private readonly kv: KV) {}
+
+  static async open(nc: NatsConnection, replicas: number): Promise<SnapshotStore> {
+    return new SnapshotStore(await new Kvm(nc).create(BUCKET, { history: 1, replicas }));
+  }
+
+  /** The stored snapshot, or null with the reason it could not be used. */
+  async load(): Promise<{ snapshot: Snapshot | null; problem: string | null }> {
+    const entry = await this.kv.get(KEY);
+    if (!entry || entry.operation !== "PUT") return { snapshot: null, problem: null };
+    try {
+      return { snapshot: decodeSnapshot(entry.string()), problem: null };
+    } catch (err) {
+      return { snapshot: null, problem: (err as Error).message };
+    }
+  }
+
+  /** Stores `state` unless the bucket already holds a snapshot at or beyond its sequence. */
+  async save(state: LogState): Promise<boolean> {
+    const entry = await this.kv.get(KEY);
+    let current = 0;
+    if (entry?.operation === "PUT") {
+      try {
+        current = decodeSnapshot(entry.string()).seq;
+      } catch {
+        current = 0;
+      }
+    }
+    if (current >= state.seq) return false;
+    try {
+      if (entry) await this.kv.update(KEY, encodeSnapshot(state), entry.revision);
+      else await this.kv.create(KEY, encodeSnapshot(state));
+      return true;
+    } catch {
+      return false; // Another agent stored one first; theirs is at least as new.
+    }
+  }
+}

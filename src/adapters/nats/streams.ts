@@ -1,0 +1,67 @@
+import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { EVENTS_SUBJECTS, HEARTBEATS_SUBJECTS } from "../../events/subjects.js";
+import { STREAMS } from "../../events/types.js";
+
+export type StreamSettings = {
+  replicas: number;
+  /** How long heartbeats are kept: long enough for a new agent to warm its view, short enough to stay small. */
+  heartbeatsMaxAgeMs: number;
+};
+
+export const DEFAULT_STREAM_SETTINGS: StreamSettings = { replicas: 1, heartbeatsMaxAgeMs: 60_000 };
+
+const ms = (value: number): number => value * 1_000_000;
+
+type NamedStreamConfig = Partial<StreamConfig> & { name: string };
+
+export function eventsStreamConfig(s: StreamSettings): NamedStreamConfig {
+  return {
+    name: STREAMS.events,
+    subjects: [EVENTS_SUBJECTS],
+    storage: StorageType.File,
+    retention: RetentionPolicy.Limits,
+    num_replicas: s.replicas,
+    max_age: 0,
+    deny_delete: true,
+    deny_purge: true,
+    allow_direct: true,
+    duplicate_window: ms(120_000),
+    discard: DiscardPolicy.Old,
+  };
+}
+
+export function heartbeatsStreamConfig(s: StreamSettings): NamedStreamConfig {
+  return {
+    name: STREAMS.heartbeats,
+    subjects: [HEARTBEATS_SUBJECTS],
+    storage: StorageType.Memory,
+    retention: RetentionPolicy.Limits,
+    num_replicas: s.replicas,
+    max_age: ms(s.heartbeatsMaxAgeMs),
+    duplicate_window: ms(Math.min(s.heartbeatsMaxAgeMs, 10_000)),
+    discard: DiscardPolicy.Old,
+    allow_direct: true,
+  };
+}
+
+/** Creates both streams, or brings an existing one's updatable settings in line. Safe to call from every agent. */
+export async function ensureStreams(jsm: JetStreamManager, s: StreamSettings): Promise<void> {
+  for (const config of [eventsStreamConfig(s), heartbeatsStreamConfig(s)]) {
+    const name = config.name;
+    try {
+      const info = await jsm.streams.info(name);
+      const drift = (Object.keys(config) as (keyof StreamConfig)[]).some(
+        (k) => k !== "storage" && k !== "retention" && JSON.stringify(info.config[k]) !== JSON.stringify(config[k]),
+      );
+      if (drift) await jsm.streams.update(name, { ...info.config, ...config });
+    } catch (err) {
+      if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.StreamNotFound) throw err;
+      try {
+        await jsm.streams.add(config);
+      } catch (addErr) {
+        // Another agent created it between our info and add.
+        if (!(addErr instanceof JetStreamApiError) || !/already in use/i.test(addErr.message)) throw addErr;
+      }
+    }
+  }
+}

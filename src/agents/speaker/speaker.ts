@@ -1,0 +1,125 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { followStream } from "../../adapters/nats/follow.js";
+import { publishEvent } from "../../adapters/nats/publish.js";
+import { SnapshotStore } from "../../adapters/nats/snapshots.js";
+import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import { readInterfaceFacts } from "../../adapters/host/interfaces.js";
+import { subjects } from "../../events/subjects.js";
+import { STREAMS } from "../../events/types.js";
+import type { MembershipSettings } from "../../projections/settings.js";
+import { planClaims } from "../../projections/ownershipPlan.js";
+import type { L2Announcer } from "./announcer.js";
+import { Claimer } from "./claims.js";
+import type { ConfigSource } from "./configSource.js";
+import { startHeartbeats } from "./heartbeats.js";
+import { resolveStart } from "./startPoint.js";
+import { SpeakerView } from "./view.js";
+import { cachedFor } from "./cachedFor.js";
+
+export type SpeakerOptions = {
+  node: string;
+  natsServers: string[];
+  configSource: ConfigSource | null;
+  membership: MembershipSettings;
+  streams: StreamSettings;
+  excludeInterfaces: string[];
+  version: string;
+  handoverTimeoutMs: number;
+  snapshotEveryEvents: number;
+  announcer: L2Announcer;
+  log: Logger;
+};
+
+/** Runs one node's speaker until `signal` aborts, then leaves in order: hand over, stop answering, drain. */
+export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Promise<void> {
+  const { log, node } = opts;
+  const incarnation = Date.now();
+  const nc = await connectNats({ servers: opts.natsServers, name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, opts.streams);
+  const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
+  const start = await resolveStart(jsm, snapshots, log);
+  const view = new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start.state);
+  const claimer = new Claimer(js, node, incarnation, log);
+  let leaving = false;
+  let lastSnapshotSeq = start.state.seq;
+  let configChecked = false;
+
+  const react = (): void => {
+    if (!leaving) claimer.submit(view.claimsFor(node));
+    opts.announcer.update(view.answersFor(node));
+    if (view.logCaughtUp && !configChecked) {
+      configChecked = true;
+      void publishConfigIfChanged();
+    }
+    if (view.log.seq - lastSnapshotSeq >= opts.snapshotEveryEvents) {
+      lastSnapshotSeq = view.log.seq;
+      void snapshots.save(view.log).catch((err: unknown) => log.warn({ err }, "snapshot not saved"));
+    }
+  };
+
+  const publishConfigIfChanged = async (): Promise<void> => {
+    if (!opts.configSource) return;
+    try {
+      const { config, hash } = await opts.configSource.read();
+      if (view.log.config?.hash === hash) return;
+      const source = opts.configSource.name;
+      const result = await publishEvent(js, subjects.config(source), { type: "ConfigApplied", data: { source, hash, config } }, { msgID: `config-${hash}` });
+      log.info({ hash, result }, "published configuration");
+    } catch (err) {
+      log.error({ err: (err as Error).message }, "configuration rejected; the last good configuration keeps serving");
+    }
+  };
+
+  const abortFollow = new AbortController();
+  const events = await followStream({
+    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1000, signal: abortFollow.signal,
+    onBatch: (batch, caughtUp) => { view.applyLog(batch, caughtUp); react(); },
+  });
+  const beats = await followStream({
+    js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abortFollow.signal,
+    onBatch: (batch, caughtUp) => { view.applyHeartbeats(batch, caughtUp); react(); },
+  });
+  if (events.initiallyCaughtUp) view.logCaughtUp = true;
+  if (beats.initiallyCaughtUp) view.membersCaughtUp = true;
+
+  const heartbeat = startHeartbeats({
+    js, node, incarnation, version: opts.version, intervalMs: opts.membership.heartbeatIntervalMs,
+    interfaces: cachedFor(250, () => readInterfaceFacts(new Set(opts.excludeInterfaces))),
+    onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
+  });
+  log.info({ node, incarnation, fromSeq: start.state.seq }, "speaker started");
+  react();
+
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+
+  leaving = true;
+  log.info({ node }, "leaving: handing over");
+  const left = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeLeft", data: { node, incarnation, reason: "shutdown" } });
+  if (!left.ok) log.warn({ err: left.error }, "leave not published; others will notice by silence");
+  await waitForHandover(view, node, opts, left.ok);
+  heartbeat.stop();
+  await opts.announcer.close();
+  await snapshots.save(view.log).catch(() => false);
+  abortFollow.abort();
+  await nc.drain().catch(() => undefined);
+  await Promise.allSettled([events.done, beats.done]);
+  log.info({ node }, "speaker stopped");
+}
+
+/** Waits until every VIP this node answers that another node could take has been claimed away, or the timeout. */
+async function waitForHandover(view: SpeakerView, node: string, opts: SpeakerOptions, leavePublished: boolean): Promise<void> {
+  if (!leavePublished) return;
+  const deadline = Date.now() + opts.handoverTimeoutMs;
+  while (Date.now() < deadline) {
+    const answering = view.answersFor(node);
+    const takers = new Set(planClaims(view.log, view.members, opts.membership).map((c) => c.vip));
+    const pending = [...answering.keys()].filter((vip) => takers.has(vip));
+    if (pending.length === 0) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  opts.log.warn({ node }, "handover timed out");
+}
