@@ -25,8 +25,11 @@ export class SnapshotStore {
     }
   }
 
-  /** Stores `state` unless the bucket already holds a snapshot at or beyond its sequence. */
-  async save(state: LogState): Promise<boolean> {
+  /**
+   * Stores `state` unless the bucket already holds a snapshot at or beyond its sequence. A caller that has
+   * caught up with the stream knows a stored snapshot beyond its own sequence is bogus, and replaces it.
+   */
+  async save(state: LogState, caughtUp: boolean): Promise<boolean> {
     const entry = await this.kv.get(KEY);
     let current = 0;
     if (entry?.operation === "PUT") {
@@ -36,7 +39,7 @@ export class SnapshotStore {
         current = 0;
       }
     }
-    if (current >= state.seq) return false;
+    if (current === state.seq || (current > state.seq && !caughtUp)) return false;
     try {
       if (entry) await this.kv.update(KEY, encodeSnapshot(state), entry.revision);
       else await this.kv.create(KEY, encodeSnapshot(state));

@@ -57,7 +57,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     }
     if (view.log.seq - lastSnapshotSeq >= opts.snapshotEveryEvents) {
       lastSnapshotSeq = view.log.seq;
-      void snapshots.save(view.log).catch((err: unknown) => log.warn({ err }, "snapshot not saved"));
+      void snapshots.save(view.log, view.logCaughtUp).catch((err: unknown) => log.warn({ err }, "snapshot not saved"));
     }
   };
 
@@ -103,7 +103,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   await waitForHandover(view, node, opts, left.ok);
   heartbeat.stop();
   await opts.announcer.close();
-  await snapshots.save(view.log).catch(() => false);
+  await snapshots.save(view.log, view.logCaughtUp).catch(() => false);
   abortFollow.abort();
   await nc.drain().catch(() => undefined);
   await Promise.allSettled([events.done, beats.done]);

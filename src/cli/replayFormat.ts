@@ -1,0 +1,58 @@
+import type { TimelineRow } from "../projections/timeline.js";
+
+const at = (ms: number): string => new Date(ms).toISOString();
+
+export function explainClaim(row: Extract<TimelineRow, { kind: "owner-changed" }>): string {
+  const e = row.evidence;
+  switch (row.reason) {
+    case "unowned":
+      return `VIP had no owner; ${e.eligibleNodes} eligible node(s)`;
+    case "owner-dead":
+      return e.previousOwnerLastHeardAt === null
+        ? `owner ${e.previousOwner ?? "?"} never heard by the claimant (status ${e.previousOwnerStatus ?? "?"})`
+        : `owner ${e.previousOwner ?? "?"} last heard at ${at(e.previousOwnerLastHeardAt)}, silent for ${Math.round(e.silentForMs ?? 0)} ms of live log time`;
+    case "owner-left":
+      return `owner ${e.previousOwner ?? "?"} announced it was leaving`;
+    case "owner-ineligible":
+      return `owner ${e.previousOwner ?? "?"} no longer qualifies (status ${e.previousOwnerStatus ?? "?"})`;
+  }
+}
+
+export function formatRow(row: TimelineRow): string {
+  const head = `${at(row.time)}  #${row.seq}`;
+  switch (row.kind) {
+    case "owner-changed":
+      return `${head}  ${row.vip}  ${row.from ?? "(none)"} -> ${row.to}  term ${row.term}  ${row.reason}: ${explainClaim(row)} [heartbeat seq ${row.evidence.heartbeatSeq}]`;
+    case "claim-rejected":
+      return `${head}  ${row.vip}  claim by ${row.by} ignored: term ${row.term}, expected ${row.expectedTerm}`;
+    case "node-left":
+      return `${head}  node ${row.node} left (${row.reason}, incarnation ${row.incarnation})`;
+    case "config-applied":
+      return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.vips} VIP(s)`;
+    case "invalid":
+      return `${head}  invalid message on ${row.subject} skipped`;
+  }
+}
+
+/** Text for people: rows grouped by VIP, other events in a section of their own. */
+export function formatTimeline(rows: readonly TimelineRow[], vipFilter: string | null): string {
+  const byVip = new Map<string, TimelineRow[]>();
+  const other: TimelineRow[] = [];
+  for (const row of rows) {
+    if (row.kind === "owner-changed" || row.kind === "claim-rejected") {
+      if (vipFilter === null || row.vip === vipFilter) byVip.set(row.vip, [...(byVip.get(row.vip) ?? []), row]);
+    } else {
+      other.push(row);
+    }
+  }
+  const lines: string[] = [];
+  for (const [vip, vipRows] of [...byVip.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    lines.push(`VIP ${vip}: ${vipRows.filter((r) => r.kind === "owner-changed").length} ownership change(s)`);
+    for (const row of vipRows) lines.push(`  ${formatRow(row)}`);
+  }
+  if (other.length > 0) {
+    lines.push("Cluster events:");
+    for (const row of other) lines.push(`  ${formatRow(row)}`);
+  }
+  return lines.join("\n");
+}
