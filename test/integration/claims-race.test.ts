@@ -9,7 +9,7 @@ import { decodeLogEntries } from "../../src/events/entries.js";
 import { subjects } from "../../src/events/subjects.js";
 import { applyLogBatch } from "../../src/projections/batch.js";
 import { emptyLogState } from "../../src/projections/logState.js";
-import { startNatsServer, type NatsServer } from "../support/natsServer.js";
+import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 
 // Against a real nats-server: compare-and-set on the VIP subject lets exactly one of many racing claimants win.
 

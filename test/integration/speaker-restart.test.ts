@@ -10,7 +10,7 @@ import { runSpeaker, type SpeakerOptions } from "../../src/agents/speaker/speake
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 import { encodeSnapshot } from "../../src/projections/snapshot.js";
 import { emptyLogState } from "../../src/projections/logState.js";
-import { startNatsServer, type NatsServer } from "../support/natsServer.js";
+import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { memoryLogger } from "../support/memoryLog.js";
 import { RecordingAnnouncer } from "../support/recordingAnnouncer.js";
 

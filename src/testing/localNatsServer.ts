@@ -1,12 +1,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "node:net";
-import { natsServerPath } from "../../src/lab/paths.js";
+import { natsServerPath } from "../lab/paths.js";
 
-// A real nats-server with JetStream on a free loopback port, its store in a temp dir, for integration tests.
+// A real nats-server with JetStream on a free loopback port, its store in a temp dir: for integration tests and benchmarks.
 
 export type NatsServer = { url: string; port: number; storeDir: string; stop: () => Promise<void>; kill: () => Promise<void>; restart: () => Promise<void> };
 

@@ -1,0 +1,60 @@
+// nats-server (JetStream on) inside the `nats` namespace, listening on 198.18.0.2:4222.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { natsServerPath, requireFile } from "./paths.js";
+import { waitFor } from "./run.js";
+import { roleIp } from "./topology.js";
+import type { LabContext, ProcHandle } from "./types.js";
+
+export const NATS_PORT = 4222;
+
+export interface NatsServer {
+  url: string;
+  proc: ProcHandle;
+}
+
+export async function startNatsServer(lab: LabContext, opts: { port?: number } = {}): Promise<NatsServer> {
+  const bin = requireFile(natsServerPath(), "run scripts/setup.sh or set VIPMESH_NATS_SERVER");
+  const ip = roleIp("nats");
+  const port = opts.port ?? NATS_PORT;
+  const storeDir = join(lab.runDir, "nats-js");
+  mkdirSync(storeDir, { recursive: true });
+  const conf = join(lab.runDir, "nats-server.conf");
+  writeFileSync(
+    conf,
+    [
+      `server_name: "vipmesh-lab"`,
+      `listen: "${ip}:${port}"`,
+      `jetstream {`,
+      `  store_dir: ${JSON.stringify(storeDir)}`,
+      `  max_memory_store: 268435456`,
+      `  max_file_store: 2147483648`,
+      `}`,
+      "",
+    ].join("\n"),
+  );
+  let ready = false;
+  const proc = lab.spawn("nats", [bin, "-c", conf], {
+    name: "nats-server",
+    onStderrLine: (l) => {
+      if (l.includes("Server is ready")) ready = true;
+    },
+  });
+  const url = `nats://${ip}:${port}`;
+  try {
+    await waitFor("nats-server to report ready", () => (ready ? true : proc.running ? undefined : fail()), 20_000);
+    // Ready from the server's view; also check the path across the switch from another namespace.
+    await waitFor("nats-server to accept TCP from the client namespace", async () =>
+      (await lab.tcpCheck("client", ip, port, 1000)) ? true : undefined,
+    );
+  } catch (err) {
+    await proc.stop();
+    throw err;
+  }
+  lab.log.info({ url, pid: proc.pid }, "lab: nats-server ready");
+  return { url, proc };
+
+  function fail(): never {
+    throw new Error(`lab: nats-server exited early; see ${join(lab.runDir, `${proc.name}.log`)}`);
+  }
+}
