@@ -1,0 +1,69 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connectNats } from "../adapters/nats/connect.js";
+import { ensureStreams, DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
+import { readWholeStream } from "../agents/replay/readLog.js";
+import { encodeEvent } from "../events/codec.js";
+import { decodeLogEntries } from "../events/entries.js";
+import { subjects } from "../events/subjects.js";
+import type { LogEvent } from "../events/types.js";
+import { applyLogBatch, unfrozenImmer } from "../projections/batch.js";
+import { emptyLogState } from "../projections/logState.js";
+import { startNatsServer } from "../testing/localNatsServer.js";
+import { machineDescription, type BenchResult } from "./report.js";
+
+// Events per second through the projections, read from a real JetStream stream of N events:
+// claim chains over many VIPs with the occasional leave, as a long-lived cluster's log would hold.
+
+function syntheticEvent(i: number, vips: number): { subject: string; event: LogEvent } {
+  const vip = `198.18.${8 + Math.floor((i % vips) / 250)}.${(i % vips) % 250 + 1}`;
+  if (i % 500 === 499) return { subject: subjects.nodeLifecycle(`node${i % 7}`), event: { type: "NodeLeft", data: { node: `node${i % 7}`, incarnation: i, reason: "drain" } } };
+  return {
+    subject: subjects.vip(vip),
+    event: {
+      type: "VipClaimed",
+      data: {
+        vip, node: `node${i % 7}`, incarnation: 1, term: Math.floor(i / vips) + 1, reason: "owner-dead",
+        evidence: { previousOwner: `node${(i + 1) % 7}`, previousOwnerStatus: "dead", previousOwnerLastHeardAt: 1.7e12 + i, silentForMs: 312, observedAt: 1.7e12 + i, heartbeatSeq: i * 3, eligibleNodes: 6 },
+      },
+    },
+  };
+}
+
+export async function replayBench(args: string[]): Promise<BenchResult> {
+  const events = Number(args[0] ?? 1_000_000);
+  const vips = 1_000;
+  const server = await startNatsServer();
+  try {
+    const nc = await connectNats({ servers: [server.url], name: "bench-replay", pingIntervalMs: 10_000 });
+    await ensureStreams(await jetstreamManager(nc), DEFAULT_STREAM_SETTINGS);
+    const js = jetstream(nc);
+    const window = 2_000;
+    for (let base = 0; base < events; base += window) {
+      const acks = [];
+      for (let i = base; i < Math.min(events, base + window); i++) {
+        const { subject, event } = syntheticEvent(i, vips);
+        acks.push(js.publish(subject, encodeEvent(event)));
+      }
+      await Promise.all(acks);
+    }
+    const raw: { count: number } = { count: 0 };
+    let state = emptyLogState();
+    let invalid = 0;
+    const started = performance.now();
+    await readWholeStream(nc, "EVENTS", (batch) => {
+      raw.count += batch.length;
+      state = applyLogBatch(state, decodeLogEntries(batch, () => invalid++), unfrozenImmer);
+    });
+    const seconds = (performance.now() - started) / 1000;
+    await nc.close();
+    if (raw.count !== events || invalid !== 0) throw new Error(`replayed ${raw.count} events (${invalid} invalid), expected ${events}`);
+    return {
+      name: "replay",
+      figures: { events: raw.count, events_per_s: Math.round(raw.count / seconds), seconds: Number(seconds.toFixed(2)), vips_owned: Object.keys(state.vips).length },
+      settings: { vips, storage: "file", sync_interval: "always", batch: 5_000, immer: "one produce per batch, autoFreeze off" },
+      machine: machineDescription(),
+    };
+  } finally {
+    await server.stop();
+  }
+}

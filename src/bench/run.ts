@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import { failoverBench } from "./failover.js";
+import { replayBench } from "./replay.js";
+import { report, type BenchResult } from "./report.js";
+
+const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
+  replay: replayBench,
+  failover: failoverBench,
+};
+
+const [name, ...args] = process.argv.slice(2);
+if (!name || !(name in benches)) {
+  process.stderr.write(`usage: npm run bench -- <name> [options]\nbenchmarks: ${Object.keys(benches).join(", ")}\n`);
+  process.exit(2);
+}
+const bench = benches[name];
+if (bench) report(await bench(args));

@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+import { Command } from "commander";
+import { labCommand } from "./labCommand.js";
+import { replayCommand } from "./replayCommand.js";
+import { speakerCommand } from "./speakerCommand.js";
+import { listOption } from "./options.js";
+import { VERSION } from "./version.js";
+
+const program = new Command("vipmesh")
+  .description(
+    "Load balancer for bare-metal Kubernetes, configured like MetalLB.\n" +
+      "Speakers publish heartbeats and claims to NATS JetStream; every agent replays that log to decide who answers for each VIP.\n\n" +
+      "Start here:\n" +
+      "  vipmesh lab                       build a lab of network namespaces, show a failover, tear it down (root)\n" +
+      "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml\n" +
+      "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log",
+  )
+  .version(VERSION)
+  .showHelpAfterError();
+
+program.addCommand(speakerCommand());
+program
+  .command("replay")
+  .description("Read the EVENTS log and print each VIP's ownership timeline with the reason and evidence for every change.")
+  .option("--nats <urls>", "NATS server URLs, comma-separated", process.env["VIPMESH_NATS"] ?? "nats://127.0.0.1:4222")
+  .option("--vip <address>", "only this VIP")
+  .option("--json", "one JSON object per event instead of text")
+  .action(async (o: { nats: string; vip?: string; json?: boolean }) => {
+    await replayCommand({ nats: listOption(o.nats), vip: o.vip ?? null, json: o.json === true }, (t) => process.stdout.write(`${t}\n`));
+  });
+program.addCommand(labCommand());
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,56 @@
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
+import { createArpAnnouncer } from "../agents/speaker/arpAnnouncer.js";
+import { fileConfigSource } from "../agents/speaker/configSource.js";
+import { runSpeaker } from "../agents/speaker/speaker.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings } from "../projections/settings.js";
+import { intOption, listOption } from "./options.js";
+import { VERSION } from "./version.js";
+
+const d = DEFAULT_MEMBERSHIP_SETTINGS;
+
+export function speakerCommand(): Command {
+  return new Command("speaker")
+    .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
+    .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
+    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
+    .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
+    .option("--exclude-interface <names>", "interfaces that must never answer, comma-separated", "")
+    .option("--heartbeat-interval <ms>", "heartbeat period", String(d.heartbeatIntervalMs))
+    .option("--suspect-after <ms>", "silence before a node is suspected", String(d.suspectAfterMs))
+    .option("--dead-after <ms>", "silence before a node is dead and its VIPs move", String(d.deadAfterMs))
+    .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
+    .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats))
+    .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
+    .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
+    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .action(async (o: Record<string, string | undefined>) => {
+      const log = pino({ level: o["logLevel"] ?? "info", base: { node: o["node"] } });
+      const membership = validateMembershipSettings({
+        heartbeatIntervalMs: intOption(o, "heartbeatInterval"),
+        suspectAfterMs: intOption(o, "suspectAfter"),
+        deadAfterMs: intOption(o, "deadAfter"),
+        maxStepMs: intOption(o, "maxStep"),
+        joinBeats: intOption(o, "joinBeats"),
+      });
+      const stop = new AbortController();
+      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      await runSpeaker(
+        {
+          node: o["node"] ?? "",
+          natsServers: listOption(o["nats"]),
+          configSource: o["config"] ? fileConfigSource(o["config"]) : null,
+          membership,
+          streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },
+          excludeInterfaces: listOption(o["excludeInterface"]),
+          version: VERSION,
+          handoverTimeoutMs: intOption(o, "handoverTimeout"),
+          snapshotEveryEvents: 1_000,
+          announcer: createArpAnnouncer(log),
+          log,
+        },
+        stop.signal,
+      );
+    });
+}

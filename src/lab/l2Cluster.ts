@@ -1,0 +1,104 @@
+// An L2-mode vipmesh cluster in a lab: NATS, one speaker and backend per node, VIPs exposed on every node,
+// and helpers to find a VIP's owner and to fail nodes. Shared by the demo, the lab tests and the benchmarks.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { createLab, type Lab } from "./lab.js";
+import { vipmeshArgv } from "./paths.js";
+import { nodeRole } from "./topology.js";
+import type { LabLogger, ProcHandle } from "./types.js";
+import { waitFor } from "./run.js";
+
+export type L2ClusterOptions = { nodes: number; vips: string[]; log: LabLogger; speakerArgs?: string[] };
+
+export function l2Manifests(vips: readonly string[]): string {
+  const services = vips.map(
+    (vip, i) => `---
+apiVersion: v1
+kind: Service
+metadata: { name: web${i}, namespace: default, annotations: { metallb.io/loadBalancerIPs: "${vip}" } }
+spec: { type: LoadBalancer, externalTrafficPolicy: Cluster, ports: [{ port: 80, protocol: TCP }] }
+`,
+  );
+  return `apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: lab, namespace: metallb-system }
+spec: { addresses: ["198.18.0.200-198.18.0.250"] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: lab, namespace: metallb-system }
+spec: { ipAddressPools: [lab] }
+${services.join("")}`;
+}
+
+export class L2Cluster {
+  readonly speakers = new Map<number, ProcHandle>();
+  readonly speakerLines: { node: number; line: string }[] = [];
+
+  private constructor(
+    readonly lab: Lab,
+    readonly natsUrl: string,
+    readonly configPath: string,
+    private readonly opts: L2ClusterOptions,
+  ) {}
+
+  static async start(opts: L2ClusterOptions): Promise<L2Cluster> {
+    const lab = await createLab({ nodes: opts.nodes, log: opts.log });
+    try {
+      const natsUrl = await lab.startNats();
+      await lab.startBackends();
+      for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
+      const configPath = join(lab.runDir, "vipmesh.yaml");
+      writeFileSync(configPath, l2Manifests(opts.vips));
+      const cluster = new L2Cluster(lab, natsUrl, configPath, opts);
+      for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);
+      return cluster;
+    } catch (err) {
+      await lab.destroy();
+      throw err;
+    }
+  }
+
+  startSpeaker(k: number): ProcHandle {
+    const node = nodeRole(k);
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...(this.opts.speakerArgs ?? []));
+    const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
+    this.speakers.set(k, proc);
+    return proc;
+  }
+
+  /** The node whose MAC the client resolves for `vip`, asked with a fresh ARP request from the client. */
+  async resolveOwner(vip: string): Promise<number | null> {
+    const r = await this.lab.exec("client", ["arping", "-c", "1", "-w", "1", "-I", "eth0", vip], { allowFail: true, timeoutMs: 3_000 });
+    const mac = /\[([0-9a-f:]{17})\]/i.exec(r.stdout)?.[1]?.toLowerCase();
+    if (!mac) return null;
+    for (let k = 1; k <= this.opts.nodes; k++) if (this.lab.nodeMac(k) === mac) return k;
+    return null;
+  }
+
+  /** Waits until `vip` is answered by some node, and returns it. */
+  waitForOwner(vip: string, timeoutMs = 15_000, not?: number): Promise<number> {
+    return waitFor(`an owner for ${vip}`, async () => {
+      const k = await this.resolveOwner(vip);
+      return k !== null && k !== not ? k : undefined;
+    }, timeoutMs, 100);
+  }
+
+  /** A node crash: its speaker killed with SIGKILL and its cable pulled at the same moment. */
+  async crashNode(k: number): Promise<number> {
+    const at = Date.now();
+    this.speakers.get(k)?.kill("SIGKILL");
+    await this.lab.setLink(nodeRole(k), false);
+    return at;
+  }
+
+  async reviveNode(k: number): Promise<void> {
+    await this.lab.setLink(nodeRole(k), true);
+    await this.speakers.get(k)?.exited;
+    this.startSpeaker(k);
+  }
+
+  destroy(): Promise<void> {
+    return this.lab.destroy();
+  }
+}
