@@ -69,8 +69,9 @@ export class L2Cluster {
 
   /** The node whose MAC the client resolves for `vip`, asked with a fresh ARP request from the client. */
   async resolveOwner(vip: string): Promise<number | null> {
-    const r = await this.lab.exec("client", ["arping", "-c", "1", "-w", "1", "-I", "eth0", vip], { allowFail: true, timeoutMs: 3_000 });
-    const mac = /\[([0-9a-f:]{17})\]/i.exec(r.stdout)?.[1]?.toLowerCase();
+    // Habets' arping (Debian's "arping"): "-i" names the interface; replies read "... bytes from MAC (IP): ...".
+    const r = await this.lab.exec("client", ["arping", "-c", "1", "-w", "1", "-i", "eth0", vip], { allowFail: true, timeoutMs: 3_000 });
+    const mac = /from ([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(r.stdout)?.[1]?.toLowerCase();
     if (!mac) return null;
     for (let k = 1; k <= this.opts.nodes; k++) if (this.lab.nodeMac(k) === mac) return k;
     return null;
@@ -84,12 +85,14 @@ export class L2Cluster {
     }, timeoutMs, 100);
   }
 
-  /** A node crash: its speaker killed with SIGKILL and its cable pulled at the same moment. */
+  /**
+   * A node crash: its cable pulled, then its speaker killed with SIGKILL. Returns the moment both had happened,
+   * so no request started after it can still reach the node.
+   */
   async crashNode(k: number): Promise<number> {
-    const at = Date.now();
-    this.speakers.get(k)?.kill("SIGKILL");
     await this.lab.setLink(nodeRole(k), false);
-    return at;
+    this.speakers.get(k)?.kill("SIGKILL");
+    return Date.now();
   }
 
   async reviveNode(k: number): Promise<void> {
