@@ -29,6 +29,8 @@ export async function startNatsServer(lab: LabContext, opts: { port?: number } =
       `  store_dir: ${JSON.stringify(storeDir)}`,
       `  max_memory_store: 268435456`,
       `  max_file_store: 2147483648`,
+      // Every write to the EVENTS stream is on disk before it is acknowledged: a claim is never lost to a crash.
+      `  sync_interval: always`,
       `}`,
       "",
     ].join("\n"),

@@ -1,5 +1,5 @@
 import type { Draft } from "immer";
-import type { ClaimReason, ConfigApplied, EventMeta, LogEvent, Logged } from "../events/types.js";
+import type { ClaimReason, ConfigApplied, EventMeta, LogEvent } from "../events/types.js";
 import { assertNever } from "../events/types.js";
 import { parseSubject } from "../events/subjects.js";
 
@@ -47,8 +47,8 @@ function advance(draft: Draft<LogState>, meta: EventMeta): boolean {
   return true;
 }
 
-export function applyLogEvent(draft: Draft<LogState>, event: Logged<LogEvent>): void {
-  if (!advance(draft, event.meta)) return;
+export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: EventMeta): void {
+  if (!advance(draft, meta)) return;
   switch (event.type) {
     case "NodeLeft": {
       const known = draft.left[event.data.node] ?? -1;
@@ -57,7 +57,7 @@ export function applyLogEvent(draft: Draft<LogState>, event: Logged<LogEvent>): 
     }
     case "VipClaimed": {
       const record = (draft.vips[event.data.vip] ??= unowned());
-      record.subjectSeq = event.meta.seq;
+      record.subjectSeq = meta.seq;
       if (event.data.term !== record.term + 1) {
         draft.staleClaims++;
         return;

@@ -57,11 +57,12 @@ function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): voi
 
 export function applyHeartbeat(
   draft: Draft<MembershipState>,
-  event: NodeHeartbeatRecorded & { meta: EventMeta },
+  event: NodeHeartbeatRecorded,
+  meta: EventMeta,
   settings: MembershipSettings,
 ): void {
-  if (event.meta.seq <= draft.seq) return;
-  advanceClock(draft, event.meta, settings);
+  if (meta.seq <= draft.seq) return;
+  advanceClock(draft, meta, settings);
   sweep(draft, settings);
   const beat = event.data;
   const record = draft.nodes[beat.node];
@@ -79,7 +80,7 @@ export function applyHeartbeat(
     ready: beat.ready,
     version: beat.version,
     interfaces: beat.interfaces,
-    lastHeardAt: event.meta.time,
+    lastHeardAt: meta.time,
     lastHeardLive: draft.live,
     streak,
   };

@@ -24,7 +24,7 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
         continue;
       }
       const before = event.type === "VipClaimed" ? { owner: draft.vips[event.data.vip]?.owner ?? null, term: draft.vips[event.data.vip]?.term ?? 0 } : null;
-      applyLogEvent(draft, { ...event, meta });
+      applyLogEvent(draft, event, meta);
       const time = draft.time;
       switch (event.type) {
         case "VipClaimed": {

@@ -37,12 +37,14 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
-export async function startNatsServer(): Promise<NatsServer> {
+/** `syncAlways` fsyncs every write, as the lab and production run; benchmarks that only read may turn it off to fill a stream fast. */
+export async function startNatsServer(opts: { syncAlways?: boolean } = {}): Promise<NatsServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "vipmesh-nats-"));
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
-  writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n  sync_interval: always\n}\n`);
+  const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
+  writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n`);
   let child: ChildProcess | null = null;
   const launch = async (): Promise<void> => {
     child = spawn(natsServerPath(), ["-c", configFile], { stdio: "ignore" });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decodeHeartbeatEntries, decodeLogEntries, type RawEntry } from "../../src/events/entries.js";
-import { applyHeartbeatBatch, applyLogBatch, unfrozenImmer } from "../../src/projections/batch.js";
+import { applyHeartbeatBatch, applyLogBatch, LogReplayer, unfrozenImmer } from "../../src/projections/batch.js";
 import { emptyLogState, type LogState } from "../../src/projections/logState.js";
 import { emptyMembership, type MembershipState } from "../../src/projections/membership.js";
 import { decodeSnapshot, encodeSnapshot } from "../../src/projections/snapshot.js";
@@ -72,6 +72,23 @@ describe("replay is deterministic", () => {
     for (const e of decodeLogEntries(history.events, ignore)) perEvent = applyLogBatch(perEvent, [e]);
     const unfrozen = applyLogBatch(emptyLogState(), decodeLogEntries(history.events, ignore), unfrozenImmer);
     expect(JSON.stringify(perEvent)).toBe(JSON.stringify(unfrozen));
+  });
+
+  it("the mutable bulk replayer agrees with immer however it is batched, and never touches its start state", () => {
+    const whole = JSON.stringify(replayLog(history.events, []));
+    fc.assert(
+      fc.property(cutsOf(history.events.length), (cuts) => {
+        const start = emptyLogState();
+        const before = JSON.stringify(start);
+        const replayer = new LogReplayer(start);
+        let from = 0;
+        for (const cut of [...cuts, history.events.length]) {
+          replayer.apply(decodeLogEntries(history.events.slice(from, cut), ignore));
+          from = cut;
+        }
+        return JSON.stringify(replayer.result()) === whole && JSON.stringify(start) === before;
+      }),
+    );
   });
 
   it("snapshot plus tail equals full replay", () => {
