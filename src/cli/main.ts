@@ -30,4 +30,11 @@ program
   });
 program.addCommand(labCommand());
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Bad input is reported as what was wrong and where, not as a stack trace.
+  const e = err as Error & { code?: string };
+  process.stderr.write(`vipmesh: ${e.message}${e.code ? ` (${e.code})` : ""}\n`);
+  process.exitCode = 2;
+}
