@@ -23,6 +23,7 @@ export function speakerCommand(): Command {
     .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
     .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
+    .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
     .action(async (o: Record<string, string | undefined>) => {
@@ -47,6 +48,7 @@ export function speakerCommand(): Command {
           version: VERSION,
           handoverTimeoutMs: intOption(o, "handoverTimeout"),
           snapshotEveryEvents: 1_000,
+          configPollMs: intOption(o, "configPoll"),
           announcer: createArpAnnouncer(log),
           log,
         },

@@ -58,6 +58,7 @@ function options(announcer: RecordingAnnouncer, log: SpeakerOptions["log"]): Spe
     version: "test",
     handoverTimeoutMs: 500,
     snapshotEveryEvents: 1_000,
+    configPollMs: 100,
     announcer,
     log,
   };
@@ -86,6 +87,30 @@ describe("speaker restart against a real nats-server", () => {
     expect(started?.["fromSeq"]).toBe(resumed?.["snapshotSeq"]);
     // Same file, same hash: the restarted speaker publishes nothing new.
     expect(second.lines().filter((l) => l["msg"] === "published configuration")).toHaveLength(0);
+  });
+
+  it("publishes a changed file, and rejects an invalid one naming the field while the last good one keeps serving", async () => {
+    const run = memoryLogger();
+    const stop = new AbortController();
+    const running = runSpeaker(options(new RecordingAnnouncer(), run.log), stop.signal);
+    const waitFor = async (what: (l: Record<string, unknown>) => boolean): Promise<void> => {
+      const deadline = Date.now() + 5_000;
+      while (!run.lines().some(what) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    await waitFor((l) => l["msg"] === "speaker started");
+    writeFileSync(configFile, yaml.replace("127.0.0.210", "127.0.0.220"));
+    await waitFor((l) => l["msg"] === "published configuration");
+    writeFileSync(configFile, yaml.replace("127.0.0.200-127.0.0.210", "127.0.0.210-127.0.0.200"));
+    await waitFor((l) => l["msg"] === "configuration rejected; the last good configuration keeps serving");
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await running;
+    writeFileSync(configFile, yaml);
+    const published = run.lines().filter((l) => l["msg"] === "published configuration");
+    const rejected = run.lines().filter((l) => l["msg"] === "configuration rejected; the last good configuration keeps serving");
+    expect(published).toHaveLength(1);
+    expect(rejected).toHaveLength(1); // reported once, not on every poll
+    expect(String(rejected[0]?.["err"])).toMatch(/IPAddressPool\/loopback: spec.addresses\[0\]: .*start is after its end/);
   });
 
   it("discards a snapshot the stream cannot back, and rebuilds from the log", async () => {

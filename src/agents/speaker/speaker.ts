@@ -28,6 +28,8 @@ export type SpeakerOptions = {
   version: string;
   handoverTimeoutMs: number;
   snapshotEveryEvents: number;
+  /** How often the configuration source is read again; a change is published, an invalid one reported once. */
+  configPollMs: number;
   announcer: L2Announcer;
   log: Logger;
 };
@@ -61,18 +63,25 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     }
   };
 
+  let lastConfigProblem = "";
   const publishConfigIfChanged = async (): Promise<void> => {
     if (!opts.configSource) return;
     try {
       const { config, hash } = await opts.configSource.read();
+      lastConfigProblem = "";
       if (view.log.config?.hash === hash) return;
       const source = opts.configSource.name;
       const result = await publishEvent(js, subjects.config(source), { type: "ConfigApplied", data: { source, hash, config } }, { msgID: `config-${hash}` });
       log.info({ hash, result }, "published configuration");
     } catch (err) {
-      log.error({ err: (err as Error).message }, "configuration rejected; the last good configuration keeps serving");
+      const problem = (err as Error).message;
+      if (problem !== lastConfigProblem) log.error({ err: problem }, "configuration rejected; the last good configuration keeps serving");
+      lastConfigProblem = problem;
     }
   };
+  const configPoll = setInterval(() => {
+    if (configChecked) void publishConfigIfChanged();
+  }, opts.configPollMs);
 
   const abortFollow = new AbortController();
   const events = await followStream({
@@ -97,6 +106,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
 
   leaving = true;
+  clearInterval(configPoll);
   log.info({ node }, "leaving: handing over");
   const left = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeLeft", data: { node, incarnation, reason: "shutdown" } });
   if (!left.ok) log.warn({ err: left.error }, "leave not published; others will notice by silence");
