@@ -7,6 +7,7 @@ import { runSpeaker } from "../agents/speaker/speaker.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings } from "../projections/settings.js";
 import { intOption, listOption } from "./options.js";
 import { VERSION } from "./version.js";
+import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 
 const d = DEFAULT_MEMBERSHIP_SETTINGS;
 
@@ -23,6 +24,8 @@ export function speakerCommand(): Command {
     .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
     .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
+    .option("--probe-port <port>", "UDP port for direct probes between speakers (fencing)", "7946")
+    .option("--fence-after <ms>", "log silence after which a speaker asks its peers whether it is cut off", String(DEFAULT_FENCE_SETTINGS.logSilentAfterMs))
     .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
@@ -50,6 +53,8 @@ export function speakerCommand(): Command {
           snapshotEveryEvents: 1_000,
           configPollMs: intOption(o, "configPoll"),
           announcer: createArpAnnouncer(log),
+          fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
+          probePort: intOption(o, "probePort"),
           log,
         },
         stop.signal,

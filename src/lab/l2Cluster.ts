@@ -4,11 +4,19 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLab, type Lab } from "./lab.js";
 import { vipmeshArgv } from "./paths.js";
-import { nodeRole } from "./topology.js";
+import { nodeRole, roleIp } from "./topology.js";
 import type { LabLogger, ProcHandle } from "./types.js";
 import { waitFor } from "./run.js";
+import { LabNatsCluster } from "./natsCluster.js";
 
-export type L2ClusterOptions = { nodes: number; vips: string[]; log: LabLogger; speakerArgs?: string[] };
+export type L2ClusterOptions = {
+  nodes: number;
+  vips: string[];
+  log: LabLogger;
+  speakerArgs?: string[];
+  /** Three NATS servers in a cluster (streams replicated 3 times) instead of one. */
+  natsCluster?: boolean;
+};
 
 export function l2Manifests(vips: readonly string[]): string {
   const services = vips.map(
@@ -38,6 +46,7 @@ export class L2Cluster {
   private constructor(
     readonly lab: Lab,
     readonly natsUrl: string,
+    readonly natsCluster: LabNatsCluster | null,
     readonly configPath: string,
     private readonly opts: L2ClusterOptions,
   ) {}
@@ -45,12 +54,14 @@ export class L2Cluster {
   static async start(opts: L2ClusterOptions): Promise<L2Cluster> {
     const lab = await createLab({ nodes: opts.nodes, log: opts.log });
     try {
-      const natsUrl = await lab.startNats();
+      const natsCluster = opts.natsCluster ? new LabNatsCluster(lab) : null;
+      await natsCluster?.startAll();
+      const natsUrl = natsCluster ? natsCluster.urls.join(",") : await lab.startNats();
       await lab.startBackends();
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       const configPath = join(lab.runDir, "vipmesh.yaml");
       writeFileSync(configPath, l2Manifests(opts.vips));
-      const cluster = new L2Cluster(lab, natsUrl, configPath, opts);
+      const cluster = new L2Cluster(lab, natsUrl, natsCluster, configPath, opts);
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);
       return cluster;
     } catch (err) {
@@ -61,7 +72,8 @@ export class L2Cluster {
 
   startSpeaker(k: number): ProcHandle {
     const node = nodeRole(k);
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...(this.opts.speakerArgs ?? []));
+    const replicas = this.natsCluster ? ["--replicas", "3"] : [];
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...replicas, ...(this.opts.speakerArgs ?? []));
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
@@ -99,6 +111,17 @@ export class L2Cluster {
     await this.lab.setLink(nodeRole(k), true);
     await this.speakers.get(k)?.exited;
     this.startSpeaker(k);
+  }
+
+  /** Loopback URLs reaching the lab's NATS server(s) from this process, for replay and inspection. */
+  async hostNatsUrls(): Promise<string[]> {
+    if (!this.natsCluster) return [await this.lab.natsHostUrl()];
+    const urls: string[] = [];
+    for (const url of this.natsCluster.urls) {
+      const f = await this.lab.forwardToHost("nats", roleIp("nats"), Number(new URL(url).port));
+      urls.push(`nats://${f.host}:${f.port}`);
+    }
+    return urls;
   }
 
   destroy(): Promise<void> {

@@ -8,6 +8,7 @@ import { DEFAULT_STREAM_SETTINGS } from "../../src/adapters/nats/streams.js";
 import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
 import { runSpeaker, type SpeakerOptions } from "../../src/agents/speaker/speaker.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
+import { DEFAULT_FENCE_SETTINGS } from "../../src/protocols/fence/fenceMachine.js";
 import { encodeSnapshot } from "../../src/projections/snapshot.js";
 import { emptyLogState } from "../../src/projections/logState.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
@@ -59,6 +60,8 @@ function options(announcer: RecordingAnnouncer, log: SpeakerOptions["log"]): Spe
     handoverTimeoutMs: 500,
     snapshotEveryEvents: 1_000,
     configPollMs: 100,
+    fence: DEFAULT_FENCE_SETTINGS,
+    probePort: 0,
     announcer,
     log,
   };

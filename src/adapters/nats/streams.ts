@@ -34,7 +34,9 @@ export function heartbeatsStreamConfig(s: StreamSettings): NamedStreamConfig {
   return {
     name: STREAMS.heartbeats,
     subjects: [HEARTBEATS_SUBJECTS],
-    storage: StorageType.Memory,
+    // File, not memory: sequences must survive a restart of every server, or followers would wait for
+    // sequence numbers the new stream only reaches much later.
+    storage: StorageType.File,
     retention: RetentionPolicy.Limits,
     num_replicas: s.replicas,
     max_age: ms(s.heartbeatsMaxAgeMs),

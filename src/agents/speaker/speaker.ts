@@ -17,6 +17,8 @@ import { startHeartbeats } from "./heartbeats.js";
 import { resolveStart } from "./startPoint.js";
 import { SpeakerView } from "./view.js";
 import { cachedFor } from "./cachedFor.js";
+import { Fencing } from "./fencing.js";
+import type { FenceSettings } from "../../protocols/fence/fenceMachine.js";
 
 export type SpeakerOptions = {
   node: string;
@@ -31,6 +33,9 @@ export type SpeakerOptions = {
   /** How often the configuration source is read again; a change is published, an invalid one reported once. */
   configPollMs: number;
   announcer: L2Announcer;
+  fence: FenceSettings;
+  /** UDP port for the direct probes between speakers that tell a partition from a log outage. */
+  probePort: number;
   log: Logger;
 };
 
@@ -51,8 +56,8 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   let configChecked = false;
 
   const react = (): void => {
-    if (!leaving) claimer.submit(view.claimsFor(node));
-    opts.announcer.update(view.answersFor(node));
+    if (!leaving && !fencing.fenced) claimer.submit(view.claimsFor(node));
+    opts.announcer.update(fencing.fenced ? new Map() : view.answersFor(node));
     if (view.logCaughtUp && !configChecked) {
       configChecked = true;
       void publishConfigIfChanged();
@@ -83,14 +88,17 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     if (configChecked) void publishConfigIfChanged();
   }, opts.configPollMs);
 
+  const eventsLastSeq = async (): Promise<number> => (await jsm.streams.info(STREAMS.events)).state.last_seq;
+  const fencing = new Fencing(node, view, eventsLastSeq, opts.fence, opts.probePort, log, () => react());
+  await fencing.start();
   const abortFollow = new AbortController();
   const events = await followStream({
     js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1000, signal: abortFollow.signal,
-    onBatch: (batch, caughtUp) => { view.applyLog(batch, caughtUp); react(); },
+    onBatch: (batch, caughtUp) => { view.applyLog(batch, caughtUp); fencing.logActivity(); react(); },
   });
   const beats = await followStream({
     js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abortFollow.signal,
-    onBatch: (batch, caughtUp) => { view.applyHeartbeats(batch, caughtUp); react(); },
+    onBatch: (batch, caughtUp) => { view.applyHeartbeats(batch, caughtUp); fencing.logActivity(); react(); },
   });
   if (events.initiallyCaughtUp) view.logCaughtUp = true;
   if (beats.initiallyCaughtUp) view.membersCaughtUp = true;
@@ -113,6 +121,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   await waitForHandover(view, node, opts, left.ok);
   heartbeat.stop();
   await opts.announcer.close();
+  await fencing.stop();
   await snapshots.save(view.log, view.logCaughtUp).catch(() => false);
   abortFollow.abort();
   await nc.drain().catch(() => undefined);

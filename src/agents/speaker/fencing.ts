@@ -1,0 +1,107 @@
+import type { Logger } from "pino";
+import { startProbeEndpoint, type ProbeEndpoint } from "../../adapters/probe/udpProbe.js";
+import { initialFence, stepFence, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
+import { rendezvousScore } from "../../projections/rendezvous.js";
+import type { SpeakerView } from "./view.js";
+
+const MAX_PEERS_PROBED = 3;
+const TICK_MS = 20;
+
+/** Drives the fencing machine from the speaker's log activity, a timer and UDP answers from peers. */
+export class Fencing {
+  private state: FenceState = initialFence(performance.now());
+  private endpoint: ProbeEndpoint | null = null;
+  private timer: ReturnType<typeof setInterval> | null = null;
+
+  /** While fenced: the EVENTS sequence the server reported once the log came back; unfence only past it. */
+  private catchUpTarget: number | null = null;
+  private askingTarget = false;
+
+  constructor(
+    private readonly node: string,
+    private readonly view: SpeakerView,
+    private readonly eventsLastSeq: () => Promise<number>,
+    private readonly settings: FenceSettings,
+    private readonly port: number,
+    private readonly log: Logger,
+    private readonly onChange: () => void,
+  ) {}
+
+  get fenced(): boolean {
+    return this.state.fenced;
+  }
+
+  get counters(): ProbeEndpoint["counters"] | null {
+    return this.endpoint?.counters ?? null;
+  }
+
+  async start(): Promise<void> {
+    this.endpoint = await startProbeEndpoint({
+      node: this.node,
+      port: this.port,
+      log: this.log,
+      answerFor: (asker) => this.answerFor(asker),
+      onAnswer: (a) => this.step({ kind: "answer", now: performance.now(), nonce: a.nonce, from: a.from, peerLogAgeMs: a.logAgeMs, askerSilentMs: a.askerSilentMs }),
+    });
+    this.timer = setInterval(() => this.step({ kind: "tick", now: performance.now(), peers: this.peers().length }), TICK_MS);
+  }
+
+  /**
+   * Called for every batch from either stream. A fenced speaker unfences only once it has read EVENTS up to the
+   * sequence the server reports after the log came back: an older view could still name it the owner of VIPs
+   * that others claimed meanwhile.
+   */
+  logActivity(): void {
+    if (!this.state.fenced) {
+      this.step({ kind: "log", now: performance.now(), caughtUp: this.view.ready });
+      return;
+    }
+    if (this.catchUpTarget === null && !this.askingTarget) {
+      this.askingTarget = true;
+      this.eventsLastSeq()
+        .then((seq) => (this.catchUpTarget = seq))
+        .catch(() => undefined)
+        .finally(() => (this.askingTarget = false));
+    }
+    const caughtUp = this.catchUpTarget !== null && this.view.log.seq >= this.catchUpTarget;
+    this.step({ kind: "log", now: performance.now(), caughtUp });
+    if (!this.state.fenced) this.catchUpTarget = null;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.endpoint?.close();
+  }
+
+  private step(input: FenceInput): void {
+    const { state, actions } = stepFence(this.state, input, this.settings);
+    this.state = state;
+    for (const action of actions) {
+      if (action.kind === "probe") this.endpoint?.send(action.nonce, this.peers());
+      else if (action.kind === "fence") this.log.warn({ reason: action.reason }, "fenced: stopped answering");
+      else this.log.info({ reason: action.reason }, "unfenced");
+      if (action.kind !== "probe") this.onChange();
+    }
+  }
+
+  private answerFor(asker: string): { logAgeMs: number; askerSilentMs: number } {
+    const members = this.view.members;
+    const record = members.nodes[asker];
+    return {
+      logAgeMs: Math.max(0, performance.now() - this.state.lastLogAt),
+      askerSilentMs: record ? members.live - record.lastHeardLive : 1e9,
+    };
+  }
+
+  /** Up to three peers, a stable choice per node, reachable at an IPv4 address they reported in heartbeats. */
+  private peers(): string[] {
+    return Object.values(this.view.members.nodes)
+      .filter((m) => m.node !== this.node && m.status !== "dead")
+      .sort((a, b) => rendezvousScore(this.node, b.node) - rendezvousScore(this.node, a.node))
+      .flatMap((m) => {
+        const address = m.interfaces.filter((i) => i.up).flatMap((i) => i.addresses).find((a) => !a.includes(":"));
+        return address ? [address.split("/")[0] ?? ""] : [];
+      })
+      .slice(0, MAX_PEERS_PROBED);
+  }
+}

@@ -1,0 +1,86 @@
+// Fencing as a pure state machine. A speaker that stops hearing the log must tell "I am cut off while the others
+// can still write" (stop answering before they claim my VIPs) from "the log is away for everyone" (keep answering:
+// ownership is frozen until it returns). The log cannot tell it, so peers are asked directly.
+
+export type FenceSettings = {
+  /** Log silence (no message from either stream) after which this speaker asks its peers. */
+  logSilentAfterMs: number;
+  /** How often probes are repeated while the log stays silent. */
+  probeEveryMs: number;
+  /** How long to wait for answers before treating the round as unanswered. */
+  probeTimeoutMs: number;
+  /** A peer whose log is at most this old still reaches the log. */
+  peerFreshMs: number;
+  /** A peer that has not heard this node's heartbeats for this long will soon declare it dead. */
+  askerSilentMs: number;
+};
+
+export const DEFAULT_FENCE_SETTINGS: FenceSettings = {
+  logSilentAfterMs: 120,
+  probeEveryMs: 40,
+  probeTimeoutMs: 60,
+  peerFreshMs: 100,
+  askerSilentMs: 80,
+};
+
+export type FenceState = {
+  fenced: boolean;
+  reason: string | null;
+  lastLogAt: number;
+  round: { nonce: number; sentAt: number; peers: number; answers: number; outageConfirmed: boolean } | null;
+  nextNonce: number;
+};
+
+export type FenceInput =
+  | { kind: "log"; now: number; caughtUp: boolean }
+  | { kind: "tick"; now: number; peers: number }
+  | { kind: "answer"; now: number; nonce: number; from: string; peerLogAgeMs: number; askerSilentMs: number };
+
+export type FenceAction =
+  | { kind: "probe"; nonce: number }
+  | { kind: "fence"; reason: string }
+  | { kind: "unfence"; reason: string };
+
+export const initialFence = (now: number): FenceState => ({ fenced: false, reason: null, lastLogAt: now, round: null, nextNonce: 1 });
+
+type Step = { state: FenceState; actions: FenceAction[] };
+
+const fence = (state: FenceState, reason: string): Step => ({ state: { ...state, fenced: true, reason, round: null }, actions: [{ kind: "fence", reason }] });
+
+export function stepFence(state: FenceState, input: FenceInput, s: FenceSettings): Step {
+  switch (input.kind) {
+    case "log": {
+      const next = { ...state, lastLogAt: input.now, round: null };
+      if (state.fenced && input.caughtUp) return { state: { ...next, fenced: false, reason: null }, actions: [{ kind: "unfence", reason: "the log is back and caught up" }] };
+      return { state: state.fenced ? { ...state, lastLogAt: input.now } : next, actions: [] };
+    }
+    case "tick":
+      return onTick(state, input, s);
+    case "answer":
+      return onAnswer(state, input, s);
+  }
+}
+
+function onTick(state: FenceState, input: Extract<FenceInput, { kind: "tick" }>, s: FenceSettings): Step {
+  if (state.fenced || input.peers === 0 || input.now - state.lastLogAt < s.logSilentAfterMs) return { state, actions: [] };
+  const round = state.round;
+  if (round && input.now - round.sentAt >= s.probeTimeoutMs && round.answers === 0) {
+    return fence(state, `the log is silent for ${Math.round(input.now - state.lastLogAt)} ms and no peer answers: isolated`);
+  }
+  if (round && input.now - round.sentAt < s.probeEveryMs) return { state, actions: [] };
+  const nonce = state.nextNonce;
+  return {
+    state: { ...state, nextNonce: nonce + 1, round: { nonce, sentAt: input.now, peers: input.peers, answers: 0, outageConfirmed: round?.outageConfirmed ?? false } },
+    actions: [{ kind: "probe", nonce }],
+  };
+}
+
+function onAnswer(state: FenceState, input: Extract<FenceInput, { kind: "answer" }>, s: FenceSettings): Step {
+  const round = state.round;
+  if (state.fenced || !round || input.nonce !== round.nonce) return { state, actions: [] };
+  if (input.peerLogAgeMs <= s.peerFreshMs && input.askerSilentMs >= s.askerSilentMs) {
+    return fence(state, `${input.from} still reaches the log (${Math.round(input.peerLogAgeMs)} ms ago) and has not heard this node for ${Math.round(input.askerSilentMs)} ms`);
+  }
+  const outageConfirmed = round.outageConfirmed || input.peerLogAgeMs > s.peerFreshMs;
+  return { state: { ...state, round: { ...round, answers: round.answers + 1, outageConfirmed } }, actions: [] };
+}

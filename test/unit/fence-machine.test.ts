@@ -1,0 +1,106 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { DEFAULT_FENCE_SETTINGS as S, initialFence, stepFence, type FenceAction, type FenceInput, type FenceState } from "../../src/protocols/fence/fenceMachine.js";
+import { decodeProbe, encodeProbe, ProbeDecodeError } from "../../src/protocols/fence/probeCodec.js";
+
+function run(inputs: FenceInput[], start: FenceState = initialFence(0)): { state: FenceState; actions: FenceAction[] } {
+  let state = start;
+  const actions: FenceAction[] = [];
+  for (const input of inputs) {
+    const step = stepFence(state, input, S);
+    state = step.state;
+    actions.push(...step.actions);
+  }
+  return { state, actions };
+}
+
+const tick = (now: number, peers = 2): FenceInput => ({ kind: "tick", now, peers });
+const answer = (now: number, nonce: number, peerLogAgeMs: number, askerSilentMs: number): FenceInput => ({ kind: "answer", now, nonce, from: "peer", peerLogAgeMs, askerSilentMs });
+
+describe("fencing", () => {
+  it("does nothing while the log keeps arriving", () => {
+    const inputs: FenceInput[] = [];
+    for (let t = 0; t < 2_000; t += 20) inputs.push({ kind: "log", now: t, caughtUp: true }, tick(t + 10));
+    expect(run(inputs).actions).toEqual([]);
+  });
+
+  it("probes once the log has been silent, then fences when a peer still reaches the log and no longer hears us", () => {
+    const { state, actions } = run([tick(S.logSilentAfterMs - 1), tick(S.logSilentAfterMs), answer(S.logSilentAfterMs + 1, 1, 5, 150)]);
+    expect(actions.map((a) => a.kind)).toEqual(["probe", "fence"]);
+    expect(state.fenced).toBe(true);
+    expect(state.reason).toMatch(/peer still reaches the log/);
+  });
+
+  it("keeps answering when peers lost the log too (an outage for everyone), however long it lasts", () => {
+    const inputs: FenceInput[] = [];
+    let nonce = 0;
+    for (let t = S.logSilentAfterMs; t < 60_000; t += 20) {
+      inputs.push(tick(t));
+      if ((t - S.logSilentAfterMs) % S.probeEveryMs === 0) inputs.push(answer(t + 1, ++nonce, t, 40));
+    }
+    const { state, actions } = run(inputs);
+    expect(state.fenced).toBe(false);
+    expect(actions.every((a) => a.kind === "probe")).toBe(true);
+  });
+
+  it("does not fence when peers still hear our heartbeats (we can write, only reading is lost)", () => {
+    const { state } = run([tick(S.logSilentAfterMs), answer(S.logSilentAfterMs + 1, 1, 5, 10)]);
+    expect(state.fenced).toBe(false);
+  });
+
+  it("fences when no peer answers at all: isolated", () => {
+    const t = S.logSilentAfterMs;
+    const { state, actions } = run([tick(t), tick(t + S.probeTimeoutMs)]);
+    expect(actions.map((a) => a.kind)).toEqual(["probe", "fence"]);
+    expect(state.reason).toMatch(/isolated/);
+  });
+
+  it("never fences a node without peers", () => {
+    expect(run([tick(10_000, 0), tick(20_000, 0)]).state.fenced).toBe(false);
+  });
+
+  it("ignores an answer to an old round", () => {
+    const t = S.logSilentAfterMs;
+    const { state } = run([tick(t), tick(t + S.probeEveryMs), answer(t + S.probeEveryMs + 1, 1, 5, 500)]);
+    expect(state.fenced).toBe(false);
+  });
+
+  it("unfences only when the log is back and caught up", () => {
+    const fenced = run([tick(S.logSilentAfterMs), answer(S.logSilentAfterMs + 1, 1, 5, 500)]).state;
+    expect(run([{ kind: "log", now: 1_000, caughtUp: false }], fenced).state.fenced).toBe(true);
+    const back = run([{ kind: "log", now: 1_000, caughtUp: false }, { kind: "log", now: 1_010, caughtUp: true }], fenced);
+    expect(back.state.fenced).toBe(false);
+    expect(back.actions.map((a) => a.kind)).toEqual(["unfence"]);
+  });
+});
+
+describe("probe codec", () => {
+  it("round-trips both messages", () => {
+    const probe = { t: "probe" as const, from: "node1", nonce: 7 };
+    const ans = { t: "answer" as const, from: "node2", nonce: 7, logAgeMs: 12.5, askerSilentMs: 240 };
+    expect(decodeProbe(encodeProbe(probe))).toEqual(probe);
+    expect(decodeProbe(encodeProbe(ans))).toEqual(ans);
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    ["wrong version", '{"v":2,"t":"probe","from":"a","nonce":1}'],
+    ["unknown type", '{"v":1,"t":"gossip","from":"a","nonce":1}'],
+    ["negative age", '{"v":1,"t":"answer","from":"a","nonce":1,"logAgeMs":-1,"askerSilentMs":0}'],
+  ])("rejects %s", (_n, text) => {
+    expect(() => decodeProbe(new TextEncoder().encode(text))).toThrow(ProbeDecodeError);
+  });
+
+  it("arbitrary bytes decode or throw ProbeDecodeError, nothing else", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
+        try {
+          decodeProbe(bytes);
+        } catch (err) {
+          return err instanceof ProbeDecodeError;
+        }
+        return true;
+      }),
+    );
+  });
+});
