@@ -22,6 +22,8 @@ export function speakerCommand(): Command {
     .option("--suspect-after <ms>", "silence before a node is suspected", String(d.suspectAfterMs))
     .option("--dead-after <ms>", "silence before a node is dead and its VIPs move", String(d.deadAfterMs))
     .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
+    .option("--stall-gap <ms>", "a gap between log messages this long is a log outage, not silence", String(d.stallGapMs))
+    .option("--stall-grace <ms>", "after a log outage, live time during which nobody is declared dead", String(d.stallGraceMs))
     .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
     .option("--probe-port <port>", "UDP port for direct probes between speakers (fencing)", "7946")
@@ -37,6 +39,8 @@ export function speakerCommand(): Command {
         deadAfterMs: intOption(o, "deadAfter"),
         maxStepMs: intOption(o, "maxStep"),
         joinBeats: intOption(o, "joinBeats"),
+        stallGapMs: intOption(o, "stallGap"),
+        stallGraceMs: intOption(o, "stallGrace"),
       });
       const stop = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());

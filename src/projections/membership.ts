@@ -31,13 +31,19 @@ export type MembershipState = {
   live: number;
   nodes: Record<string, MemberRecord>;
   ignoredBeats: number;
+  /** Live time until which nobody may be declared dead, set when the log comes back from an outage. */
+  graceUntilLive: number;
 };
 
-export const emptyMembership = (): MembershipState => ({ seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0 });
+export const emptyMembership = (): MembershipState => ({ seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0, graceUntilLive: 0 });
 
 export function advanceClock(draft: Draft<MembershipState>, meta: EventMeta, settings: MembershipSettings): void {
   const time = Math.max(draft.time, meta.time);
-  if (draft.seq > 0) draft.live += Math.min(time - draft.time, settings.maxStepMs);
+  if (draft.seq > 0) {
+    const gap = time - draft.time;
+    draft.live += Math.min(gap, settings.maxStepMs);
+    if (gap >= settings.stallGapMs) draft.graceUntilLive = draft.live + settings.stallGraceMs;
+  }
   draft.time = time;
   draft.seq = meta.seq;
 }
@@ -48,9 +54,11 @@ export function statusAfterSilence(silentMs: number, settings: MembershipSetting
 }
 
 function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): void {
+  const inGrace = draft.live < draft.graceUntilLive;
   for (const record of Object.values(draft.nodes)) {
     if (record.status === "dead") continue;
-    const status = statusAfterSilence(draft.live - record.lastHeardLive, settings);
+    const silence = statusAfterSilence(draft.live - record.lastHeardLive, settings);
+    const status = inGrace && silence === "dead" ? "suspect" : silence;
     if (status !== record.status) record.status = status;
   }
 }

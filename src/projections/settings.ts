@@ -13,6 +13,13 @@ export type MembershipSettings = {
   maxStepMs: number;
   /** Consecutive heartbeats a new, returning or restarted node needs before it may take VIPs. */
   joinBeats: number;
+  /** A gap between messages at least this long is a log outage (leader election, NATS down), not silence. */
+  stallGapMs: number;
+  /**
+   * After an outage, clients reconnect one by one; for this much live time nobody is declared dead, so a node
+   * that reconnects a little later than the others is not mistaken for a dead one.
+   */
+  stallGraceMs: number;
 };
 
 export const DEFAULT_MEMBERSHIP_SETTINGS: MembershipSettings = {
@@ -21,6 +28,8 @@ export const DEFAULT_MEMBERSHIP_SETTINGS: MembershipSettings = {
   deadAfterMs: 300,
   maxStepMs: 100,
   joinBeats: 3,
+  stallGapMs: 250,
+  stallGraceMs: 1_500,
 };
 
 export class SettingsError extends Error {
@@ -28,7 +37,7 @@ export class SettingsError extends Error {
 }
 
 export function validateMembershipSettings(s: MembershipSettings): MembershipSettings {
-  const positive = ["heartbeatIntervalMs", "suspectAfterMs", "deadAfterMs", "maxStepMs", "joinBeats"] as const;
+  const positive = ["heartbeatIntervalMs", "suspectAfterMs", "deadAfterMs", "maxStepMs", "joinBeats", "stallGapMs", "stallGraceMs"] as const;
   for (const key of positive) {
     if (!Number.isFinite(s[key]) || s[key] <= 0) throw new SettingsError(`${key} must be a positive number, got ${s[key]}`);
   }
@@ -38,5 +47,6 @@ export function validateMembershipSettings(s: MembershipSettings): MembershipSet
   if (s.maxStepMs + s.heartbeatIntervalMs >= s.deadAfterMs) {
     throw new SettingsError("maxStepMs + heartbeatIntervalMs must stay below deadAfterMs, or a log stall could kill nodes");
   }
+  if (s.stallGapMs <= s.maxStepMs) throw new SettingsError("stallGapMs must exceed maxStepMs");
   return s;
 }

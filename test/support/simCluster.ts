@@ -111,6 +111,12 @@ export class SimCluster {
     if (n) Object.assign(n, { up: true, incarnation: n.incarnation + 1, beat: 0 });
   }
 
+  /** The same process comes back (a late reconnect): same incarnation, beats continue. */
+  resume(name: string): void {
+    const n = this.nodes.get(name);
+    if (n) n.up = true;
+  }
+
   leave(name: string): void {
     const n = this.nodes.get(name);
     if (!n) return;

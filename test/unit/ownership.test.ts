@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { labConfig, SimCluster } from "../support/simCluster.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 
 function cluster(nodes: number, vips: number): SimCluster {
   const sim = new SimCluster();
@@ -99,5 +100,41 @@ describe("ownership by claims", () => {
         { numRuns: nodes === 100 ? 3 : 15 },
       );
     });
+  });
+});
+
+describe("recovery from a log outage", () => {
+  it("a node that reconnects later than the others after an outage is not declared dead", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const before = sim.owners();
+    sim.stall(60_000);
+    sim.kill("node3"); // reconnects 800 ms after the others
+    sim.run(800);
+    sim.resume("node3");
+    sim.run(1_000);
+    expect(sim.owners()).toEqual(before);
+    expect(sim.view.members.nodes["node3"]?.status).toBe("alive");
+
+    // Without the grace the same history kills node3: the grace is what saves it.
+    const strict = new SimCluster({ ...DEFAULT_MEMBERSHIP_SETTINGS, stallGraceMs: 1 });
+    for (let i = 1; i <= 3; i++) strict.addNode(`node${i}`);
+    strict.applyConfig(labConfig(6));
+    strict.run(1_000);
+    strict.stall(60_000);
+    strict.kill("node3");
+    strict.run(800);
+    expect(strict.view.members.nodes["node3"]?.status).toBe("dead");
+  });
+
+  it("a node that died during the outage is declared dead once the grace has passed", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const victim = sim.owners()["198.18.8.1"] ?? "";
+    sim.stall(60_000);
+    sim.kill(victim);
+    sim.run(sim.settings.stallGraceMs + sim.settings.deadAfterMs + 500);
+    expect(sim.view.members.nodes[victim]?.status).toBe("dead");
+    expect(sim.owners()["198.18.8.1"]).not.toBe(victim);
   });
 });

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connectNats } from "../../src/adapters/nats/connect.js";
+import { L2Cluster } from "../../src/lab/l2Cluster.js";
+import { labUnavailableReason } from "../../src/lab/lab.js";
+import type { ArpCapture } from "../../src/lab/capture.js";
+import type { Prober } from "../../src/lab/prober.js";
+import { replayCommand } from "../../src/cli/replayCommand.js";
+import type { TimelineRow } from "../../src/projections/timeline.js";
+
+// A three-server NATS cluster (streams replicated 3x): killing the stream leader, and a full NATS outage of
+// 60 s, change no announcement, fail no client request, and declare no node dead.
+
+const VIPS = ["198.18.0.200", "198.18.0.201"];
+const unavailable = labUnavailableReason();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages change nothing", () => {
+  let cluster: L2Cluster;
+  let capture: ArpCapture;
+  let prober: Prober;
+  let owners: (number | null)[] = [];
+
+  const claims = async (): Promise<TimelineRow[]> =>
+    (await replayCommand({ nats: await cluster.hostNatsUrls(), vip: null, json: true }, () => undefined)).filter((r) => r.kind === "owner-changed");
+  const speakerMessages = (msg: string, since: number): number =>
+    cluster.speakerLines.filter(({ line }) => line.includes(`"msg":"${msg}"`) && Number(/"time":(\d+)/.exec(line)?.[1] ?? 0) >= since).length;
+
+  beforeAll(async () => {
+    cluster = await L2Cluster.start({ nodes: 3, vips: VIPS, log: pino({ level: "warn" }), natsCluster: true });
+    capture = await cluster.lab.startCapture();
+    owners = [];
+    for (const vip of VIPS) owners.push(await cluster.waitForOwner(vip, 30_000));
+    prober = cluster.lab.startProber({ url: `http://${VIPS[0] ?? ""}/`, intervalMs: 10, timeoutMs: 1_000, maxMs: 10 * 60_000 });
+    await prober.waitForSuccess({ timeoutMs: 10_000 });
+    await sleep(2_000);
+  });
+
+  afterAll(async () => {
+    await prober?.stop();
+    await cluster?.destroy();
+  });
+
+  it("killing the heartbeat stream's leader moves nothing and fails no request", async () => {
+    const nc = await connectNats({ servers: await cluster.hostNatsUrls(), name: "test-inspect", pingIntervalMs: 2_000 });
+    const leader = (await (await jetstreamManager(nc)).streams.info("HEARTBEATS")).cluster?.leader ?? "";
+    await nc.close();
+    const index = cluster.natsCluster?.indexOf(leader) ?? -1;
+    expect(index).toBeGreaterThanOrEqual(0);
+    const before = await claims();
+    const start = Date.now();
+    await cluster.natsCluster?.kill(index);
+    await sleep(10_000);
+    await cluster.natsCluster?.start(index);
+    await sleep(3_000);
+    expect(prober.failuresBetween(start, Date.now())).toBe(0);
+    expect(prober.between(start, Date.now()).length).toBeGreaterThan(500);
+    expect(await claims()).toEqual(before);
+    expect(speakerMessages("fenced: stopped answering", start)).toBe(0);
+    for (const [i, vip] of VIPS.entries()) expect(await cluster.resolveOwner(vip)).toBe(owners[i]);
+  });
+
+  it("a full NATS outage of 60 s moves nothing and fails no request", async () => {
+    const before = await claims();
+    const start = Date.now();
+    await cluster.natsCluster?.killAll();
+    await sleep(60_000);
+    for (let i = 0; i < 3; i++) await cluster.natsCluster?.start(i);
+    await sleep(10_000);
+    // The log is back and the speakers write to it again.
+    const nc = await connectNats({ servers: await cluster.hostNatsUrls(), name: "test-inspect", pingIntervalMs: 2_000 });
+    const jsm = await jetstreamManager(nc);
+    const beatsBefore = (await jsm.streams.info("HEARTBEATS")).state.last_seq;
+    await sleep(1_000);
+    const beatsAfter = (await jsm.streams.info("HEARTBEATS")).state.last_seq;
+    await nc.close();
+    expect(beatsAfter - beatsBefore).toBeGreaterThan(20);
+    expect(prober.failuresBetween(start, Date.now())).toBe(0);
+    expect(await claims()).toEqual(before);
+    expect(speakerMessages("fenced: stopped answering", start)).toBe(0);
+    for (const [i, vip] of VIPS.entries()) expect(await cluster.resolveOwner(vip)).toBe(owners[i]);
+  });
+
+  it("no VIP was answered by two nodes at any time", () => {
+    expect(capture.conflicts(40, VIPS)).toEqual([]);
+  });
+});
