@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 import { failoverBench } from "./failover.js";
 import { replayBench } from "./replay.js";
+import { arpFloodBench } from "./arpFlood.js";
+import { rollingRestartBench } from "./rollingRestart.js";
 import { report, type BenchResult } from "./report.js";
 
 const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   replay: replayBench,
   failover: failoverBench,
+  "arp-flood": arpFloodBench,
+  "rolling-restart": rollingRestartBench,
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -28,7 +28,7 @@ export const DEFAULT_MEMBERSHIP_SETTINGS: MembershipSettings = {
   deadAfterMs: 300,
   maxStepMs: 100,
   joinBeats: 3,
-  stallGapMs: 250,
+  stallGapMs: 1_000,
   stallGraceMs: 1_500,
 };
 

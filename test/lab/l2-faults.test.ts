@@ -6,6 +6,7 @@ import { nodeRole } from "../../src/lab/topology.js";
 import { healPartition, partitionFromNats } from "../../src/lab/faults.js";
 import type { ArpCapture } from "../../src/lab/capture.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
+import { rollingRestart } from "../../src/lab/rollingRestart.js";
 
 // Faults with one NATS server: a node cut off from NATS only, a node's link down, a rolling restart.
 // Real ARP between namespaces; a capture on the switch checks that no VIP is ever answered by two nodes.
@@ -87,13 +88,7 @@ describe.skipIf(unavailable !== undefined)("L2 faults in the lab", () => {
     try {
       await prober.waitForSuccess({ timeoutMs: 10_000 });
       const start = Date.now();
-      for (let k = 1; k <= 3; k++) {
-        const from = Date.now();
-        await cluster.speakers.get(k)?.stop(10_000);
-        handovers.push([from, Date.now() + 500]);
-        cluster.startSpeaker(k);
-        await sleep(2_000);
-      }
+      handovers.push(...(await rollingRestart(cluster, 3)));
       await sleep(1_000);
       const probes = prober.between(start, Date.now());
       expect(probes.length).toBeGreaterThan(300);

@@ -99,7 +99,7 @@ describe("ownership by claims", () => {
         }),
         { numRuns: nodes === 100 ? 3 : 15 },
       );
-    });
+    }, 60_000);
   });
 });
 
