@@ -1,6 +1,6 @@
 // AF_PACKET sockets for Node: one raw socket per (interface, ethertype), bound so the kernel filters by protocol and
 // interface; frames reach JS through uv_poll on the socket fd. Surface (see src/adapters/packet/afpacket.ts):
-//   open(ifname, ethertype, arpFilter) -> handle     start(handle, onFrame, onError?)     send(handle, frame) -> n
+//   open(ifname, ethertype, filter) -> handle     start(handle, onFrame, onError?)     send(handle, frame) -> n
 //   close(handle) (idempotent)     stats(handle) -> {packets, drops}     interfaceInfo(ifname) -> {ifindex, mac, hwType}
 // Errors are JS Errors with code "EPERM"/"ENODEV"/... (from errno), errno, syscall and interface properties.
 #define NAPI_VERSION 8
@@ -221,6 +221,57 @@ static struct sock_filter ARP_FILTER[] = {
     BPF_STMT(BPF_RET | BPF_K, 0),
 };
 
+// Keep only ICMPv6 Neighbor Solicitations and Advertisements: ethertype 0x86dd, IPv6 next header (offset 20) 58
+// with no extension header, ICMPv6 type (offset 54) 135 or 136. A load past the end of a short frame drops it.
+static struct sock_filter NDP_FILTER[] = {
+    BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 12),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 6),
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 20),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 4),
+    BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 54),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 135, 1, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 136, 0, 1),
+    BPF_STMT(BPF_RET | BPF_K, 0x40000),
+    BPF_STMT(BPF_RET | BPF_K, 0),
+};
+
+// The filters JS may choose by name. Only these fixed programs can be attached: JS never hands the kernel a program.
+static const struct {
+  const char* name;
+  struct sock_filter* code;
+  unsigned short len;
+} FILTERS[] = {
+    {"arp", ARP_FILTER, sizeof ARP_FILTER / sizeof ARP_FILTER[0]},
+    {"ndp", NDP_FILTER, sizeof NDP_FILTER / sizeof NDP_FILTER[0]},
+};
+
+// open()'s third argument: undefined/false/"none" (no filter), true (the ARP filter, as before) or a FILTERS name.
+// Sets *out to the chosen filter's index or -1; returns 0 (with a JS TypeError pending) for anything else.
+static int get_filter(napi_env env, size_t argc, napi_value arg, int* out) {
+  napi_valuetype t = napi_undefined;
+  *out = -1;
+  if (argc < 3 || napi_typeof(env, arg, &t) != napi_ok || t == napi_undefined) return 1;
+  if (t == napi_boolean) {
+    bool on = false;
+    napi_get_value_bool(env, arg, &on);
+    *out = on ? 0 : -1;
+    return 1;
+  }
+  char name[8];
+  size_t len = 0;
+  if (t == napi_string && napi_get_value_string_utf8(env, arg, name, sizeof name, &len) == napi_ok) {
+    if (strcmp(name, "none") == 0) return 1;
+    for (int i = 0; i < (int)(sizeof FILTERS / sizeof FILTERS[0]); i++) {
+      if (strcmp(name, FILTERS[i].name) == 0) {
+        *out = i;
+        return 1;
+      }
+    }
+  }
+  napi_throw_type_error(env, "ERR_INVALID_ARG_VALUE", "filter must be true, false, \"none\", \"arp\" or \"ndp\"");
+  return 0;
+}
+
 // The socket starts with protocol 0 (receives nothing) and gets its filter before bind() picks the protocol and
 // interface, so no frame from another interface or protocol is ever queued on it.
 static napi_value js_open(napi_env env, napi_callback_info info) {
@@ -229,21 +280,23 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   char ifname[IF_NAMESIZE];
   uint32_t ethertype = 0;
-  bool arp_filter = false;
+  int filter = -1;
   if (!get_ifname(env, argv[0], ifname)) return NULL;
   if (napi_get_value_uint32(env, argv[1], &ethertype) != napi_ok || ethertype == 0 || ethertype > 0xffff) {
     napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "ethertype must be an integer in 1..0xffff");
     return NULL;
   }
-  if (argc > 2) napi_get_value_bool(env, argv[2], &arp_filter);
+  if (!get_filter(env, argc, argv[2], &filter)) return NULL;
 
   int ifindex = (int)if_nametoindex(ifname);
   if (ifindex == 0) return throw_errno(env, errno, "if_nametoindex", ifname);
   int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, errno, "socket", ifname);
-  struct sock_fprog prog = {sizeof ARP_FILTER / sizeof ARP_FILTER[0], ARP_FILTER};
-  if (arp_filter && setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
-    return close_and_throw(env, fd, "setsockopt(SO_ATTACH_FILTER)", ifname);
+  if (filter >= 0) {
+    struct sock_fprog prog = {FILTERS[filter].len, FILTERS[filter].code};
+    if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0)
+      return close_and_throw(env, fd, "setsockopt(SO_ATTACH_FILTER)", ifname);
+  }
   int one = 1;  // best effort (Linux >= 4.20); on_readable also skips PACKET_OUTGOING
   (void)setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
   struct sockaddr_ll sll;

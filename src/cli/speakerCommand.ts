@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { pino } from "pino";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
-import { createArpAnnouncer } from "../agents/speaker/arpAnnouncer.js";
+import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings } from "../projections/settings.js";
@@ -28,6 +28,7 @@ export function speakerCommand(): Command {
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
     .option("--probe-port <port>", "UDP port for direct probes between speakers (fencing)", "7946")
     .option("--fence-after <ms>", "log silence after which a speaker asks its peers whether it is cut off", String(DEFAULT_FENCE_SETTINGS.logSilentAfterMs))
+    .option("--announce-refresh <ms>", "re-announce owned VIPs (gratuitous ARP / unsolicited NA) this often; 0 turns it off", "30000")
     .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
@@ -56,7 +57,7 @@ export function speakerCommand(): Command {
           handoverTimeoutMs: intOption(o, "handoverTimeout"),
           snapshotEveryEvents: 1_000,
           configPollMs: intOption(o, "configPoll"),
-          announcer: createArpAnnouncer(log),
+          announcer: createL2Announcer(log, { refreshMs: intOption(o, "announceRefresh") }),
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
           probePort: intOption(o, "probePort"),
           log,

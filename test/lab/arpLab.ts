@@ -130,8 +130,9 @@ export class ResponderChild {
   private waiters: Array<() => void> = [];
   stderr = "";
 
-  constructor(lab: Lab, ifname: string, vip: string) {
-    this.proc = spawn("ip", ["netns", "exec", lab.nsA, process.execPath, join(lab.dir, "responder-child.mjs"), ifname, vip]);
+  /** Runs `script` (default the ARP responder child) from the lab dir in namespace A with `ifname vip ...extra`. */
+  constructor(lab: Lab, ifname: string, vip: string, script = "responder-child.mjs", extra: readonly string[] = []) {
+    this.proc = spawn("ip", ["netns", "exec", lab.nsA, process.execPath, join(lab.dir, script), ifname, vip, ...extra]);
     this.exited = new Promise((resolve) => this.proc.once("exit", (code) => resolve(code)));
     this.proc.stderr?.on("data", (d: Buffer) => (this.stderr += d.toString()));
     createInterface({ input: this.proc.stdout! }).on("line", (line) => {

@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("../../src/protocols", import.meta.url));
-const files = ["codec", "arp"].flatMap((dir) =>
+const files = ["codec", "arp", "ndp", "l2"].flatMap((dir) =>
   readdirSync(join(root, dir))
     .filter((f) => f.endsWith(".ts"))
     .map((f) => join(dir, f)),
@@ -19,9 +19,11 @@ const FORBIDDEN = [
   { what: "timer", re: /\b(setTimeout|setInterval|setImmediate)\(/ },
 ];
 
-describe("src/protocols/{codec,arp} purity", () => {
+describe("src/protocols/{codec,arp,ndp,l2} purity", () => {
   it("finds the files it guards", () => {
-    expect(files).toEqual(expect.arrayContaining(["arp/codec.ts", "arp/responder.ts", "codec/reader.ts"]));
+    expect(files).toEqual(
+      expect.arrayContaining(["arp/codec.ts", "arp/responder.ts", "codec/reader.ts", "ndp/codec.ts", "ndp/responder.ts", "l2/announceSchedule.ts"]),
+    );
   });
 
   it.each(files)("%s does no I/O and reads no clock", (file) => {

@@ -57,7 +57,7 @@ export class ArpTransportError extends Error {
 }
 
 function openArpSocket(ifname: string): PacketSocket {
-  const socket = openPacketSocket({ ifname, ethertype: ETHERTYPE_ARP, arpFilter: true });
+  const socket = openPacketSocket({ ifname, ethertype: ETHERTYPE_ARP, filter: "arp" });
   if (socket.hwType !== ARPHRD_ETHER) {
     socket.close();
     throw new ArpTransportError("ERR_NOT_ETHERNET", `interface ${ifname} is not Ethernet (ARPHRD ${socket.hwType})`);

@@ -36,9 +36,16 @@ export interface KernelSocketStats {
   readonly drops: number;
 }
 
-/** The raw addon surface, exactly as native/afpacket.c exports it. */
+/**
+ * In-kernel filters the addon can attach (fixed classic BPF programs compiled into it; JS cannot supply one):
+ * "arp" passes ARP requests and replies, "ndp" ICMPv6 Neighbor Solicitations and Advertisements (types 135, 136,
+ * no extension headers).
+ */
+export type PacketFilter = "arp" | "ndp";
+
+/** The raw addon surface, exactly as native/afpacket.c exports it. `true` is the "arp" filter. */
 export interface AfPacketAddon {
-  open(ifname: string, ethertype: number, arpFilter: boolean): PacketHandle;
+  open(ifname: string, ethertype: number, filter?: boolean | PacketFilter | "none"): PacketHandle;
   start(handle: PacketHandle, onFrame: (frame: Buffer) => void, onError?: (err: PacketSocketError) => void): void;
   send(handle: PacketHandle, frame: Uint8Array): number;
   close(handle: PacketHandle): void;
@@ -91,7 +98,9 @@ export interface PacketSocket {
 export interface OpenPacketSocketOptions {
   readonly ifname: string;
   readonly ethertype: number;
-  /** Attach the in-kernel filter that passes only ARP requests and replies. */
+  /** Attach an in-kernel filter; none by default. */
+  readonly filter?: PacketFilter;
+  /** Same as filter: "arp" (kept for older callers). */
   readonly arpFilter?: boolean;
   readonly addon?: AfPacketAddon;
 }
@@ -100,7 +109,7 @@ export interface OpenPacketSocketOptions {
 export function openPacketSocket(opts: OpenPacketSocketOptions): PacketSocket {
   const addon = opts.addon ?? loadAfPacket();
   const info = addon.interfaceInfo(opts.ifname);
-  const handle = addon.open(opts.ifname, opts.ethertype, opts.arpFilter ?? false);
+  const handle = addon.open(opts.ifname, opts.ethertype, opts.filter ?? (opts.arpFilter === true ? "arp" : "none"));
   let closed = false;
   return {
     ifname: opts.ifname,
