@@ -3,12 +3,14 @@
 #   - Debian packages used by the lab and the speakers (apt-get update only when something is missing)
 #   - node_modules (npm ci) when missing or older than package-lock.json
 #   - nats-server built from source with Go into ~/.cache/vipmesh/nats-server-<version>/bin
+#   - kube-apiserver, kubectl and etcd for the integration tests, built with Go by scripts/kube-build.sh into
+#     ~/.cache/vipmesh/{kube,etcd}-<version>/bin (versions in scripts/kube-build/versions.env; ~7 min the first time)
 #   - npm run build
 set -euo pipefail
 
 NATS_VERSION="v2.15.2" # keep in step with NATS_SERVER_VERSION in src/lab/paths.ts
 NODE_MIN="20.19.0"
-APT_PACKAGES=(frr frr-pythontools nats-server iproute2 nftables arping ndisc6 tcpdump)
+APT_PACKAGES=(frr frr-pythontools nats-server iproute2 nftables arping ndisc6 tcpdump openssl)
 # Needed to build native addons (raw-socket, native/) during npm ci / npm run build.
 BUILD_PACKAGES=(build-essential python3 ca-certificates)
 
@@ -63,6 +65,9 @@ fi
   die "${NATS_BIN_DIR}/nats-server is not ${NATS_VERSION}; delete it and run again"
 log "nats-server ${NATS_VERSION} at ${NATS_BIN_DIR}/nats-server"
 
-# 4. Build.
+# 4. The test Kubernetes API (kube-apiserver, kubectl, etcd), pinned, built with Go; reused while unchanged.
+bash "${REPO_DIR}/scripts/kube-build.sh"
+
+# 5. Build.
 log "npm run build"
 npm run build
