@@ -56,6 +56,15 @@ describe("ByteReader", () => {
     expect(sub.u8()).toBe(0x04);
   });
 
+  it("peeks at the next bytes without moving, bounds-checked like a read", () => {
+    const r = new ByteReader(bytes, 2, 5);
+    expect(Array.from(r.peek(2))).toEqual([0x03, 0x04]);
+    expect(r.offset).toBe(2);
+    expect(codeOf(() => r.peek(4))).toEqual({ code: "TRUNCATED", offset: 2 });
+    expect(r.offset).toBe(2);
+    expect(r.u8()).toBe(0x03);
+  });
+
   it("rejects start and end offsets outside the buffer", () => {
     expect(codeOf(() => new ByteReader(bytes, 10))).toEqual({ code: "BAD_OFFSET", offset: 10 });
     expect(codeOf(() => new ByteReader(bytes, -1))).toEqual({ code: "BAD_OFFSET", offset: -1 });

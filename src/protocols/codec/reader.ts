@@ -61,6 +61,13 @@ export class ByteReader {
     return this.bytesView(n).slice();
   }
 
+  /** The next n bytes as a view without moving past them (for error reports that quote a whole field). */
+  peek(n: number): Uint8Array {
+    const at = this.take(n);
+    this.pos = at;
+    return this.bytes.subarray(at, at + n);
+  }
+
   skip(n: number): void {
     this.take(n);
   }

@@ -1,0 +1,118 @@
+// Types of the BGP session state machine (RFC 4271 8): its configuration, state, inputs and actions.
+import type { BgpMessage, MessageOptions } from "./message.js";
+import type { BgpDecodeError, NotificationFields } from "./notificationCodes.js";
+import type { DynamicAsn, Negotiated } from "./openValidation.js";
+import type { SessionTimers } from "./timers.js";
+import type { UpdateMessage } from "./update.js";
+
+export type SessionStateName = "idle" | "connect" | "active" | "openSent" | "openConfirm" | "established";
+export type TimerName = "connectRetry" | "hold" | "keepalive";
+
+export interface SessionConfig {
+  /** BGPPeer.myASN (4-octet; AS_TRANS goes in the OPEN when it does not fit 2 octets). */
+  readonly localAsn: number;
+  /** BGPPeer.peerASN; leave undefined with dynamicAsn. */
+  readonly peerAsn?: number;
+  readonly dynamicAsn?: DynamicAsn;
+  /** BGP Identifier (BGPPeer.routerID, or an IPv4 address of the node). */
+  readonly routerId: string;
+  readonly timers: SessionTimers;
+  /** How long a TCP connect attempt may take before it counts as failed. */
+  readonly connectTimeoutMs: number;
+  readonly families: { readonly ipv4: boolean; readonly ipv6: boolean };
+  /** BGPPeer.enableGracefulRestart: send the Graceful Restart capability. */
+  readonly gracefulRestart?: {
+    /** Seconds the peer should keep our routes while we restart (0..4095). */
+    readonly restartTime: number;
+    /** R bit: this process is restarting (set by the caller on the first session after a restart). */
+    readonly restarting: boolean;
+    /** F bit per family: the data path (kube-proxy, the node's routes) survives a speaker restart. */
+    readonly forwarding: boolean;
+  };
+  /** A session that stayed Established this long resets the reconnect backoff when it drops. */
+  readonly stableAfterMs: number;
+}
+
+export interface SessionCounters {
+  readonly messagesReceived: number;
+  readonly updatesReceived: number;
+  /** Prefixes the peer announced and withdrew, counted and discarded (never stored). */
+  readonly prefixesAnnounced: number;
+  readonly prefixesWithdrawn: number;
+  readonly updatesSent: number;
+  readonly notificationsSent: number;
+  readonly notificationsReceived: number;
+  readonly establishedCount: number;
+}
+
+export interface SessionState {
+  readonly config: SessionConfig;
+  readonly state: SessionStateName;
+  /** Started and not stopped: errors lead to automatic reconnects. */
+  readonly adminUp: boolean;
+  /** Consecutive failures, driving the reconnect backoff. */
+  readonly connectRetryCount: number;
+  /** Absolute deadlines (same clock as `now`) of the running timers. */
+  readonly deadlines: Readonly<Partial<Record<TimerName, number>>>;
+  /** Keepalive interval of the current session, once the OPENs are exchanged (undefined: none). */
+  readonly keepaliveMs?: number;
+  readonly negotiated?: Negotiated;
+  readonly establishedAt?: number;
+  readonly lastDown?: DownReason;
+  readonly counters: SessionCounters;
+}
+
+export type DownReason =
+  | { readonly kind: "stopped"; readonly subcode: number }
+  | { readonly kind: "holdTimerExpired" }
+  | { readonly kind: "notificationReceived"; readonly notification: NotificationFields }
+  | { readonly kind: "notificationSent"; readonly notification: NotificationFields; readonly detail: string }
+  | { readonly kind: "protocolError"; readonly detail: string }
+  | { readonly kind: "connectionClosed" }
+  | { readonly kind: "connectFailed"; readonly detail: string };
+
+export type SessionInput =
+  /** ManualStart (RFC 4271 event 1). */
+  | { readonly type: "start" }
+  /** ManualStop: Cease with `subcode` (default Administrative Shutdown) and an optional RFC 9003 message. */
+  | { readonly type: "stop"; readonly subcode?: number; readonly message?: string }
+  /** The TCP connection we initiated is up (events 16/17). */
+  | { readonly type: "tcpConnected" }
+  /** The connect attempt failed (event 18 before the connection existed). */
+  | { readonly type: "tcpFailed"; readonly detail?: string }
+  /** The established TCP connection closed or broke (event 18). */
+  | { readonly type: "tcpClosed"; readonly detail?: string }
+  | { readonly type: "message"; readonly message: BgpMessage }
+  /** A framing or decode failure on received bytes: answered with its NOTIFICATION. */
+  | { readonly type: "decodeError"; readonly error: BgpDecodeError }
+  /** UPDATEs to send on the Established session (from the Adj-RIB-Out). */
+  | { readonly type: "sendUpdates"; readonly updates: readonly UpdateMessage[] }
+  /** Nothing happened but time passed: only fires timers. */
+  | { readonly type: "tick" };
+
+export type SessionAction =
+  | { readonly type: "connect" }
+  | { readonly type: "close" }
+  | { readonly type: "send"; readonly message: BgpMessage }
+  | { readonly type: "setTimer"; readonly timer: TimerName; readonly at: number }
+  | { readonly type: "clearTimer"; readonly timer: TimerName }
+  | { readonly type: "established"; readonly negotiated: Negotiated }
+  | { readonly type: "down"; readonly reason: DownReason; readonly wasEstablished: boolean }
+  /** The peer asked for our routes of one family again (ROUTE-REFRESH). */
+  | { readonly type: "routeRefreshRequested"; readonly afi: number; readonly safi: number };
+
+export interface SessionStep {
+  readonly state: SessionState;
+  readonly actions: readonly SessionAction[];
+}
+
+/** How to decode the peer's messages in this state (AS_PATH width once 4-octet AS is negotiated). */
+export function messageOptions(s: SessionState): MessageOptions {
+  return { fourOctetAs: s.negotiated?.fourOctetAs ?? true };
+}
+
+/** The earliest running deadline: when the caller should feed a `tick` if nothing else happens. */
+export function nextDeadline(s: SessionState): number | undefined {
+  const all = Object.values(s.deadlines).filter((d): d is number => d !== undefined);
+  return all.length === 0 ? undefined : Math.min(...all);
+}
