@@ -1,6 +1,6 @@
 // Wires the pure ARP decision (protocols/arp/responder.ts) to a real interface: frames in, replies out, conflicts
 // reported. This is the only place that turns decisions into I/O.
-import { networkInterfaces } from "node:os";
+import { cachedInterfaceAddresses } from "../host/interfaceAddresses.js";
 import type { ArpFrame, ArpOperation } from "../../protocols/arp/codec.js";
 import { IgnoreReason, decideArp } from "../../protocols/arp/responder.js";
 import type { ArpInterface, VipMatcher } from "../../protocols/arp/responder.js";
@@ -44,10 +44,6 @@ export interface ArpResponder {
   close(): void;
 }
 
-function kernelAddresses(ifname: string): readonly string[] {
-  return (networkInterfaces()[ifname] ?? []).filter((a) => a.family === "IPv4").map((a) => a.address);
-}
-
 function toMatcher(answerFor: ArpResponderOptions["answerFor"]): VipMatcher {
   if (typeof answerFor !== "function") return answerFor;
   return (ip) => {
@@ -59,7 +55,7 @@ function toMatcher(answerFor: ArpResponderOptions["answerFor"]): VipMatcher {
 /** Opens the ARP transport on `opts.ifname` and answers requests for the VIPs `answerFor` names. */
 export function startArpResponder(opts: ArpResponderOptions): ArpResponder {
   const vips = toMatcher(opts.answerFor);
-  const addresses = opts.interfaceAddresses ?? kernelAddresses;
+  const addresses = opts.interfaceAddresses ?? cachedInterfaceAddresses("IPv4");
   const counts = { replies: 0, conflicts: 0 };
   const ignored: Partial<Record<IgnoreReason, number>> = {};
   let iface: ArpInterface | undefined;

@@ -1,6 +1,6 @@
 // Wires the pure NDP decision (protocols/ndp/responder.ts) to a real interface: solicitations in, advertisements
 // out, conflicts and duplicate address detection probes reported. The only place NDP decisions become I/O.
-import { networkInterfaces } from "node:os";
+import { cachedInterfaceAddresses } from "../host/interfaceAddresses.js";
 import { canonicalIpv6 } from "../../protocols/codec/ipv6.js";
 import type { NdpFrame, NdpMessage } from "../../protocols/ndp/codec.js";
 import { decideNdp } from "../../protocols/ndp/responder.js";
@@ -51,15 +51,9 @@ export interface NdpResponder {
   close(): void;
 }
 
-function kernelAddresses(ifname: string): readonly string[] {
-  return (networkInterfaces()[ifname] ?? [])
-    .filter((a) => a.family === "IPv6")
-    .map((a) => canonicalIpv6(a.address) ?? a.address);
-}
-
 /** Opens the NDP transport on `opts.ifname` and answers solicitations for the VIPs `answerFor` names. */
 export function startNdpResponder(opts: NdpResponderOptions): NdpResponder {
-  const addresses = opts.interfaceAddresses ?? kernelAddresses;
+  const addresses = opts.interfaceAddresses ?? cachedInterfaceAddresses("IPv6", (a) => canonicalIpv6(a) ?? a);
   const replies = { multicast: 0, unicast: 0 };
   const counts = { conflicts: 0, dadProbes: 0 };
   const ignored: Partial<Record<NdpIgnoreReason, number>> = {};
