@@ -24,6 +24,9 @@ export async function rollingRestartBench(args: string[]): Promise<BenchResult> 
     const end = Date.now();
     const probes = probers.reduce((n, p) => n + p.between(start, end).length, 0);
     const lost = probers.reduce((n, p) => n + p.failuresBetween(start, end), 0);
+    for (const [i, p] of probers.entries()) {
+      for (const r of p.between(start, end).filter((x) => !x.ok)) process.stderr.write(`lost probe to ${VIPS[i] ?? "?"} at ${new Date(r.t).toISOString()}: ${r.err ?? "?"}\n`);
+    }
     for (const p of probers) await p.stop();
     return {
       name: "rolling-restart",
