@@ -10,6 +10,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   failover: failoverBench,
   "arp-flood": arpFloodBench,
   "rolling-restart": rollingRestartBench,
+  ipam: (args) => import("./ipam.js").then((m) => m.ipamBench(args)),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
+import { allocatorCommand } from "./allocatorCommand.js";
+import { ipamStatusCommand } from "./ipamStatusCommand.js";
 import { labCommand } from "./labCommand.js";
 import { replayCommand } from "./replayCommand.js";
 import { speakerCommand } from "./speakerCommand.js";
@@ -13,12 +15,15 @@ const program = new Command("vipmesh")
       "Start here:\n" +
       "  vipmesh lab                       build a lab of network namespaces, show a failover, tear it down (root)\n" +
       "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml\n" +
+      "  vipmesh allocator --nats nats://host:4222      allocate Service IPs (any number of replicas)\n" +
       "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log",
   )
   .version(VERSION)
   .showHelpAfterError();
 
 program.addCommand(speakerCommand());
+program.addCommand(allocatorCommand());
+program.addCommand(ipamStatusCommand());
 program
   .command("replay")
   .description("Read the EVENTS log and print each VIP's ownership timeline with the reason and evidence for every change.")

@@ -28,26 +28,40 @@ export function formatRow(row: TimelineRow): string {
     case "node-left":
       return `${head}  node ${row.node} left (${row.reason}, incarnation ${row.incarnation})`;
     case "config-applied":
-      return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.vips} VIP(s)`;
+      return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.services} LoadBalancer Service(s)`;
+    case "ip-allocated":
+      return `${head}  ${row.ip}  allocated to ${row.service} from pool ${row.pool ?? "(none)"}: ${row.reason} [by ${row.allocator}]`;
+    case "ip-released":
+      return `${head}  ${row.ip}  released by ${row.service}: ${row.reason}: ${row.detail} [by ${row.allocator}]`;
+    case "ip-rejected":
+      return `${head}  ${row.ip}  ${row.claim} for ${row.service} refused: ${row.why}`;
     case "invalid":
       return `${head}  invalid message on ${row.subject} skipped`;
   }
 }
 
-/** Text for people: rows grouped by VIP, other events in a section of their own. */
+function addressOf(row: TimelineRow): string | null {
+  if (row.kind === "owner-changed" || row.kind === "claim-rejected") return row.vip;
+  if (row.kind === "ip-allocated" || row.kind === "ip-released" || row.kind === "ip-rejected") return row.ip;
+  return null;
+}
+
+/** Text for people: rows grouped by address (allocations and ownership), other events in a section of their own. */
 export function formatTimeline(rows: readonly TimelineRow[], vipFilter: string | null): string {
   const byVip = new Map<string, TimelineRow[]>();
   const other: TimelineRow[] = [];
   for (const row of rows) {
-    if (row.kind === "owner-changed" || row.kind === "claim-rejected") {
-      if (vipFilter === null || row.vip === vipFilter) byVip.set(row.vip, [...(byVip.get(row.vip) ?? []), row]);
+    const address = addressOf(row);
+    if (address !== null) {
+      if (vipFilter === null || address === vipFilter) byVip.set(address, [...(byVip.get(address) ?? []), row]);
     } else {
       other.push(row);
     }
   }
   const lines: string[] = [];
   for (const [vip, vipRows] of [...byVip.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    lines.push(`VIP ${vip}: ${vipRows.filter((r) => r.kind === "owner-changed").length} ownership change(s)`);
+    const allocations = vipRows.filter((r) => r.kind === "ip-allocated").length;
+    lines.push(`VIP ${vip}: ${vipRows.filter((r) => r.kind === "owner-changed").length} ownership change(s), ${allocations} allocation(s)`);
     for (const row of vipRows) lines.push(`  ${formatRow(row)}`);
   }
   if (other.length > 0) {

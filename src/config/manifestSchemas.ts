@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { IP_FAMILY_POLICIES, SERVICE_PROTOCOLS } from "./types.js";
 
 // The subset of MetalLB and core Kubernetes object shapes the file source reads. Unknown fields are ignored,
 // as the API server would keep them, so MetalLB example manifests load unchanged.
@@ -24,6 +25,13 @@ export const labelSelectorSchema = z.object({
     .default([]),
 });
 
+export const serviceAllocationSchema = z.object({
+  priority: z.number().int().min(0).default(0),
+  namespaces: z.array(z.string().min(1)).default([]),
+  namespaceSelectors: z.array(labelSelectorSchema).default([]),
+  serviceSelectors: z.array(labelSelectorSchema).default([]),
+});
+
 export const ipAddressPoolSchema = z.object({
   kind: z.literal("IPAddressPool"),
   metadata,
@@ -31,6 +39,7 @@ export const ipAddressPoolSchema = z.object({
     addresses: z.array(z.string()).min(1),
     autoAssign: z.boolean().default(true),
     avoidBuggyIPs: z.boolean().default(false),
+    serviceAllocation: serviceAllocationSchema.optional(),
   }),
 });
 
@@ -53,7 +62,14 @@ export const serviceSchema = z.object({
   spec: z.object({
     type: z.string().default("ClusterIP"),
     loadBalancerIP: z.string().optional(),
+    loadBalancerClass: z.string().min(1).optional(),
     externalTrafficPolicy: z.enum(["Cluster", "Local"]).default("Cluster"),
+    ipFamilies: z.array(z.enum(["IPv4", "IPv6"])).max(2).optional(),
+    ipFamilyPolicy: z.enum(IP_FAMILY_POLICIES).optional(),
+    ports: z
+      .array(z.object({ port: z.number().int().min(1).max(65_535), protocol: z.enum(SERVICE_PROTOCOLS).default("TCP") }))
+      .default([]),
+    selector: z.record(z.string(), z.string()).default({}),
   }),
   status: z
     .object({ loadBalancer: z.object({ ingress: z.array(z.object({ ip: z.string().optional() })).default([]) }).optional() })
@@ -74,3 +90,5 @@ export const endpointSliceSchema = z.object({
 });
 
 export const nodeSchema = z.object({ kind: z.literal("Node"), metadata });
+
+export const namespaceSchema = z.object({ kind: z.literal("Namespace"), metadata });

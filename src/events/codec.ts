@@ -1,5 +1,8 @@
 import { z } from "zod";
+import { configAppliedV2 } from "./configSchemas.js";
+import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeLeftV1, vipClaimedV1 } from "./schemas.js";
+import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { DomainEvent, EventMeta, Logged } from "./types.js";
 
 // The boundary between bytes on the log and domain events: envelope -> schema of (type, version) -> upcast.
@@ -10,7 +13,10 @@ const decoders: Record<string, Decoder> = {
   "NodeHeartbeatRecorded@1": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV1.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "VipClaimed@1": (d) => ({ type: "VipClaimed", data: vipClaimedV1.parse(d) }),
-  "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: configAppliedV1.parse(d) }),
+  "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: upcastConfigAppliedV1(configAppliedV1.parse(d)) }),
+  "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),
+  "IpAllocated@1": (d) => ({ type: "IpAllocated", data: ipAllocatedV1.parse(d) }),
+  "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };
 
 export type InvalidEvent = { reason: "not-json" | "bad-envelope" | "unknown-type" | "bad-data"; detail: string; meta: EventMeta };

@@ -43,8 +43,8 @@ export const vipClaimedV1 = z.object({
   }),
 });
 
-const labelMap = z.record(z.string(), z.string());
-const selector = z.object({
+export const labelMap = z.record(z.string(), z.string());
+export const selector = z.object({
   matchLabels: labelMap,
   matchExpressions: z.array(
     z.object({ key: z.string(), operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]), values: z.array(z.string()) }),
@@ -86,5 +86,7 @@ export const CURRENT_VERSION = {
   NodeHeartbeatRecorded: 1,
   NodeLeft: 1,
   VipClaimed: 1,
-  ConfigApplied: 1,
+  ConfigApplied: 2,
+  IpAllocated: 1,
+  IpReleased: 1,
 } as const;

@@ -26,6 +26,8 @@ export const subjects = {
   nodeLifecycle: (node: string) => `${SUBJECT_ROOT}.ev.node.${toToken(node)}`,
   vip: (vip: string) => `${SUBJECT_ROOT}.ev.vip.${toToken(vip)}`,
   config: (source: string) => `${SUBJECT_ROOT}.ev.config.${toToken(source)}`,
+  /** One subject per address: its allocation claims form a chain guarded by compare-and-set. */
+  ip: (ip: string) => `${SUBJECT_ROOT}.ev.ip.${toToken(ip)}`,
 };
 
 export type ParsedSubject =
@@ -33,6 +35,7 @@ export type ParsedSubject =
   | { kind: "nodeLifecycle"; node: string }
   | { kind: "vip"; vip: string }
   | { kind: "config"; source: string }
+  | { kind: "ip"; ip: string }
   | { kind: "unknown" };
 
 export function parseSubject(subject: string): ParsedSubject {
@@ -48,6 +51,8 @@ export function parseSubject(subject: string): ParsedSubject {
       return { kind: "vip", vip: value };
     case "config":
       return { kind: "config", source: value };
+    case "ip":
+      return { kind: "ip", ip: value };
     default:
       return { kind: "unknown" };
   }

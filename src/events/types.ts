@@ -79,8 +79,56 @@ export type ConfigApplied = {
   data: { source: string; hash: string; config: ClusterConfig };
 };
 
+/** Why an allocator chose an IP for a Service (MetalLB's order: requested IPs, requested pool, pinned pools, the rest). */
+export const ALLOCATION_REASONS = ["requested-ip", "requested-pool", "service-allocation", "auto-assign", "adopted-from-status", "sharing-updated"] as const;
+export type AllocationReason = (typeof ALLOCATION_REASONS)[number];
+
+/** Why a Service let an IP go: always the Service's own edit or deletion, never an unrelated event. */
+export const RELEASE_REASONS = ["service-deleted", "class-changed", "request-changed", "pool-request-changed", "family-removed", "sharing-changed"] as const;
+export type ReleaseReason = (typeof RELEASE_REASONS)[number];
+
+/** What decides whether two Services may share an IP (MetalLB: same key, same backend key, no port clash). */
+export type SharingFacts = {
+  /** `metallb.io/allow-shared-ip`; null: the Service shares with nobody. */
+  key: string | null;
+  /** "" for externalTrafficPolicy Cluster; the sorted selector ("app=web,tier=fe") for Local. */
+  backendKey: string;
+  /** "PROTOCOL/port", sorted. */
+  ports: string[];
+};
+
+/** What the allocator had seen when it decided. */
+export type AllocationEvidence = {
+  allocator: string;
+  /** Hash of the configuration the decision was made from. */
+  configHash: string | null;
+  /** EVENTS sequence the allocator had reached. */
+  observedSeq: number;
+};
+
+export type IpAllocated = {
+  type: "IpAllocated";
+  data: {
+    ip: string;
+    /** "namespace/name". */
+    service: string;
+    /** The pool the IP was taken from, as configured at the time. */
+    pool: string | null;
+    reason: AllocationReason;
+    sharing: SharingFacts;
+    /** The loadBalancerClass the allocator answers to (null: Services without a class). */
+    lbClass: string | null;
+    evidence: AllocationEvidence;
+  };
+};
+
+export type IpReleased = {
+  type: "IpReleased";
+  data: { ip: string; service: string; reason: ReleaseReason; detail: string; evidence: AllocationEvidence };
+};
+
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | VipClaimed | ConfigApplied;
+export type LogEvent = NodeLeft | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

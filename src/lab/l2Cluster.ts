@@ -1,5 +1,5 @@
-// An L2-mode vipmesh cluster in a lab: NATS, one speaker and backend per node, VIPs exposed on every node,
-// and helpers to find a VIP's owner and to fail nodes. Shared by the demo, the lab tests and the benchmarks.
+// An L2-mode vipmesh cluster in a lab: NATS, allocators (in the nats namespace), one speaker and backend per
+// node, VIPs exposed on every node, and helpers to find a VIP's owner and to fail nodes. Shared by the demo, the lab tests and the benchmarks.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLab, type Lab } from "./lab.js";
@@ -16,6 +16,8 @@ export type L2ClusterOptions = {
   speakerArgs?: string[];
   /** Three NATS servers in a cluster (streams replicated 3 times) instead of one. */
   natsCluster?: boolean;
+  /** Allocator replicas, run in the nats namespace (default 2): the Services' VIPs are allocated on the log. */
+  allocators?: number;
 };
 
 export function l2Manifests(vips: readonly string[]): string {
@@ -42,6 +44,8 @@ ${services.join("")}`;
 export class L2Cluster {
   readonly speakers = new Map<number, ProcHandle>();
   readonly speakerLines: { node: number; line: string }[] = [];
+  readonly allocators: ProcHandle[] = [];
+  readonly allocatorLines: string[] = [];
 
   private constructor(
     readonly lab: Lab,
@@ -62,6 +66,7 @@ export class L2Cluster {
       const configPath = join(lab.runDir, "vipmesh.yaml");
       writeFileSync(configPath, l2Manifests(opts.vips));
       const cluster = new L2Cluster(lab, natsUrl, natsCluster, configPath, opts);
+      for (let i = 1; i <= (opts.allocators ?? 2); i++) cluster.startAllocator(i);
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);
       return cluster;
     } catch (err) {
@@ -76,6 +81,15 @@ export class L2Cluster {
     const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...replicas, ...(this.opts.speakerArgs ?? []));
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
+    return proc;
+  }
+
+  /** An allocator replica in the nats namespace; replicas need no leader (claims are compare-and-set). */
+  startAllocator(i: number): ProcHandle {
+    const replicas = this.natsCluster ? ["--replicas", "3"] : [];
+    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, "--id", `allocator${i}`, ...replicas);
+    const proc = this.lab.spawn("nats", argv, { name: `allocator${i}-${Date.now()}`, onLine: (line) => this.allocatorLines.push(line) });
+    this.allocators.push(proc);
     return proc;
   }
 

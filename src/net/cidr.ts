@@ -34,3 +34,19 @@ export function parseAddressBlock(text: string): IpRange {
 export function rangeContains(range: IpRange, ip: { family: Family; value: bigint }): boolean {
   return range.family === ip.family && ip.value >= range.first && ip.value <= range.last;
 }
+
+/** Number of addresses in the range, exact for any prefix length. */
+export function rangeSize(range: IpRange): bigint {
+  return range.last - range.first + 1n;
+}
+
+export function rangesOverlap(a: IpRange, b: IpRange): boolean {
+  return a.family === b.family && a.first <= b.last && b.first <= a.last;
+}
+
+/** How many values v in [first, last] have v mod modulus === residue: exact bigint arithmetic. */
+export function countCongruent(first: bigint, last: bigint, modulus: bigint, residue: bigint): bigint {
+  if (last < first) return 0n;
+  const upTo = (x: bigint): bigint => (x < residue ? 0n : (x - residue) / modulus + 1n);
+  return upTo(last) - (first === 0n ? 0n : upTo(first - 1n));
+}

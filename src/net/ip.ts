@@ -84,3 +84,8 @@ export function canonicalIp(text: string): string {
 export function bitsOf(family: Family): number {
   return family === 4 ? 32 : 128;
 }
+
+/** The family of an address already known to be canonical (or at least well-formed). */
+export function familyOfText(text: string): Family {
+  return text.includes(":") ? 6 : 4;
+}

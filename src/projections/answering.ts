@@ -10,7 +10,7 @@ export function answerSetFor(node: string, log: LogState, members: MembershipSta
   const answers: AnswerSet = new Map();
   const member = members.nodes[node];
   if (!log.config || !member) return answers;
-  for (const entry of vipCatalog(log.config.config)) {
+  for (const entry of vipCatalog(log)) {
     if (log.vips[entry.vip]?.owner !== node) continue;
     const q = qualify(entry, member, log.config.config);
     if (q.ok) answers.set(entry.vip, q.interface);

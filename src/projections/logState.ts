@@ -2,8 +2,11 @@ import type { Draft } from "immer";
 import type { ClaimReason, ConfigApplied, EventMeta, LogEvent } from "../events/types.js";
 import { assertNever } from "../events/types.js";
 import { parseSubject } from "../events/subjects.js";
+import { applyIpAllocated, applyIpReleased, noteIpSubjectMessage } from "./ipam/reducer.js";
+import { emptyIpam, type IpamState } from "./ipam/state.js";
 
-// The projection of the durable EVENTS stream: configuration, who left, and the owner of every VIP.
+// The projection of the durable EVENTS stream: configuration, who left, the owner of every VIP, and the
+// allocation of every IP (ipam/).
 // Claims form a chain per VIP (term n+1 replaces term n); JetStream's expected-last-subject-sequence check
 // keeps that chain linear, and the term check makes any duplicate or stale claim a no-op here too.
 
@@ -22,6 +25,7 @@ export type LogState = {
   time: number;
   config: ConfigApplied["data"] | null;
   vips: Record<string, VipRecord>;
+  ipam: IpamState;
   /** Highest incarnation of each node that announced it is leaving. */
   left: Record<string, number>;
   invalidEvents: number;
@@ -33,6 +37,7 @@ export const emptyLogState = (): LogState => ({
   time: 0,
   config: null,
   vips: {},
+  ipam: emptyIpam(),
   left: {},
   invalidEvents: 0,
   staleClaims: 0,
@@ -72,6 +77,12 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     case "ConfigApplied":
       draft.config = event.data;
       return;
+    case "IpAllocated":
+      applyIpAllocated(draft.ipam, event, meta, draft.time);
+      return;
+    case "IpReleased":
+      applyIpReleased(draft.ipam, event, meta);
+      return;
     default:
       assertNever(event);
   }
@@ -83,6 +94,7 @@ export function applyInvalidLogMessage(draft: Draft<LogState>, meta: EventMeta):
   draft.invalidEvents++;
   const subject = parseSubject(meta.subject);
   if (subject.kind === "vip") (draft.vips[subject.vip] ??= unowned()).subjectSeq = meta.seq;
+  else noteIpSubjectMessage(draft.ipam, meta);
 }
 
 export function ownerHasLeft(state: LogState, node: string, incarnation: number): boolean {

@@ -65,7 +65,7 @@ export function planClaims(log: LogState, members: MembershipState, settings: Me
   // A view younger than the dead timeout cannot tell a silent owner from one it has not heard yet.
   if (!log.config || members.live < settings.deadAfterMs) return [];
   const ctx: Ctx = { log, members, settings };
-  const entries = vipCatalog(log.config.config);
+  const entries = vipCatalog(log);
   const load = new Map<string, number>();
   const orphans: VipEntry[] = [];
   for (const entry of entries) {

@@ -1,6 +1,6 @@
 import { produce } from "immer";
 import type { Decoded } from "../events/entries.js";
-import type { ClaimEvidence, ClaimReason, LogEvent } from "../events/types.js";
+import { assertNever, type AllocationReason, type ClaimEvidence, type ClaimReason, type LogEvent, type ReleaseReason } from "../events/types.js";
 import { applyInvalidLogMessage, applyLogEvent, emptyLogState, type LogState } from "./logState.js";
 
 // What the replay tool prints: every ownership change with the reason and evidence its claimant recorded,
@@ -10,8 +10,40 @@ export type TimelineRow =
   | { kind: "owner-changed"; seq: number; time: number; vip: string; from: string | null; to: string; term: number; reason: ClaimReason; evidence: ClaimEvidence }
   | { kind: "claim-rejected"; seq: number; time: number; vip: string; by: string; term: number; expectedTerm: number }
   | { kind: "node-left"; seq: number; time: number; node: string; incarnation: number; reason: string }
-  | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; vips: number }
+  | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; services: number }
+  | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
+  | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
+  | { kind: "ip-rejected"; seq: number; time: number; ip: string; service: string; claim: "allocate" | "release"; why: string }
   | { kind: "invalid"; seq: number; time: number; subject: string };
+
+type Before = { owner: string | null; term: number } | null;
+
+/** The row for one event the reducer has just applied; `rejected` is why IPAM refused it, if it did. */
+function rowFor(event: LogEvent, seq: number, time: number, before: Before, rejected: string | null): TimelineRow {
+  switch (event.type) {
+    case "VipClaimed": {
+      const { vip, node, term, reason, evidence } = event.data;
+      if (before && term === before.term + 1) return { kind: "owner-changed", seq, time, vip, from: before.owner, to: node, term, reason, evidence };
+      return { kind: "claim-rejected", seq, time, vip, by: node, term, expectedTerm: (before?.term ?? 0) + 1 };
+    }
+    case "NodeLeft":
+      return { kind: "node-left", seq, time, node: event.data.node, incarnation: event.data.incarnation, reason: event.data.reason };
+    case "ConfigApplied":
+      return { kind: "config-applied", seq, time, source: event.data.source, hash: event.data.hash, services: event.data.config.services.length };
+    case "IpAllocated": {
+      const { ip, service, pool, reason, evidence } = event.data;
+      if (rejected !== null) return { kind: "ip-rejected", seq, time, ip, service, claim: "allocate", why: rejected };
+      return { kind: "ip-allocated", seq, time, ip, service, pool, reason, allocator: evidence.allocator };
+    }
+    case "IpReleased": {
+      const { ip, service, reason, detail, evidence } = event.data;
+      if (rejected !== null) return { kind: "ip-rejected", seq, time, ip, service, claim: "release", why: rejected };
+      return { kind: "ip-released", seq, time, ip, service, reason, detail, allocator: evidence.allocator };
+    }
+    default:
+      return assertNever(event);
+  }
+}
 
 export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogState = emptyLogState()): { rows: TimelineRow[]; state: LogState } {
   const rows: TimelineRow[] = [];
@@ -24,22 +56,10 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
         continue;
       }
       const before = event.type === "VipClaimed" ? { owner: draft.vips[event.data.vip]?.owner ?? null, term: draft.vips[event.data.vip]?.term ?? 0 } : null;
+      const rejectedBefore = draft.ipam.rejected;
       applyLogEvent(draft, event, meta);
-      const time = draft.time;
-      switch (event.type) {
-        case "VipClaimed": {
-          const { vip, node, term, reason, evidence } = event.data;
-          if (before && term === before.term + 1) rows.push({ kind: "owner-changed", seq: meta.seq, time, vip, from: before.owner, to: node, term, reason, evidence });
-          else rows.push({ kind: "claim-rejected", seq: meta.seq, time, vip, by: node, term, expectedTerm: (before?.term ?? 0) + 1 });
-          break;
-        }
-        case "NodeLeft":
-          rows.push({ kind: "node-left", seq: meta.seq, time, node: event.data.node, incarnation: event.data.incarnation, reason: event.data.reason });
-          break;
-        case "ConfigApplied":
-          rows.push({ kind: "config-applied", seq: meta.seq, time, source: event.data.source, hash: event.data.hash, vips: event.data.config.services.reduce((n, s) => n + s.ips.length, 0) });
-          break;
-      }
+      const rejected = draft.ipam.rejected > rejectedBefore ? (draft.ipam.lastRejection?.why ?? "") : null;
+      rows.push(rowFor(event, meta.seq, draft.time, before, rejected));
     }
   });
   return { rows, state };

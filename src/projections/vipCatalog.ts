@@ -1,7 +1,9 @@
 import { parseIp, type ParsedIp } from "../net/ip.js";
-import { parseAddressBlock, rangeContains } from "../net/cidr.js";
 import { anySelectorMatches } from "../config/selectors.js";
 import type { ClusterConfig, L2AdvertisementConfig, PoolConfig, ServiceConfig } from "../config/types.js";
+import { configIndex, poolContaining } from "./ipam/configIndex.js";
+import { ipRecords, type IpamState } from "./ipam/state.js";
+import type { LogState } from "./logState.js";
 
 /** One announced address with everything that decides who may answer for it. */
 export type VipEntry = {
@@ -9,29 +11,38 @@ export type VipEntry = {
   ip: ParsedIp;
   pool: PoolConfig | null;
   advertisements: L2AdvertisementConfig[];
+  /** The configured Services holding the address (several when it is shared). */
   services: ServiceConfig[];
 };
 
-const cache = new WeakMap<ClusterConfig, VipEntry[]>();
+type Cached = { config: ClusterConfig; entries: VipEntry[] };
+const cache = new WeakMap<IpamState, Cached>();
 
-/** VIPs in a stable order (by address text), memoised per config object: immer keeps it while it is unchanged. */
-export function vipCatalog(config: ClusterConfig): VipEntry[] {
-  const hit = cache.get(config);
-  if (hit) return hit;
-  const pools = config.pools.map((pool) => ({ pool, ranges: pool.addresses.map(parseAddressBlock) }));
-  const byVip = new Map<string, ServiceConfig[]>();
-  for (const service of config.services) {
-    for (const vip of service.ips) byVip.set(vip, [...(byVip.get(vip) ?? []), service]);
+/**
+ * The VIPs to announce: every allocated IP held by at least one configured Service, in a stable order (by
+ * address text), memoised per allocation state and config object (immer keeps both while they are unchanged).
+ * The pool is the one containing the IP now, else the one it was allocated from: a pool edit that drops an
+ * in-use IP is reported by IPAM but does not silence the VIP while the pool and its advertisement exist.
+ */
+export function vipCatalog(log: LogState): VipEntry[] {
+  const config = log.config?.config;
+  if (!config) return [];
+  const hit = cache.get(log.ipam);
+  if (hit && hit.config === config) return hit.entries;
+  const cfg = configIndex(config);
+  const entries: VipEntry[] = [];
+  const records = new Map(ipRecords(log.ipam));
+  for (const vip of [...records.keys()].sort()) {
+    const record = records.get(vip);
+    const services = (record?.holders ?? []).flatMap((h) => cfg.byKey.get(h.service) ?? []);
+    if (!record || services.length === 0) continue;
+    const ip = parseIp(vip);
+    const allocatedFrom = record.holders[0]?.pool ?? null;
+    const pool = (poolContaining(cfg, ip) ?? (allocatedFrom === null ? undefined : cfg.byName.get(allocatedFrom)))?.config ?? null;
+    const advertisements = pool ? config.l2Advertisements.filter((ad) => advertisesPool(ad, pool)) : [];
+    entries.push({ vip, ip, pool, advertisements, services });
   }
-  const entries = [...byVip.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([vip, services]) => {
-      const ip = parseIp(vip);
-      const pool = pools.find((p) => p.ranges.some((r) => rangeContains(r, ip)))?.pool ?? null;
-      const advertisements = pool ? config.l2Advertisements.filter((ad) => advertisesPool(ad, pool)) : [];
-      return { vip, ip, pool, advertisements, services };
-    });
-  cache.set(config, entries);
+  cache.set(log.ipam, { config, entries });
   return entries;
 }
 

@@ -3,6 +3,9 @@ import { subjects } from "../../src/events/subjects.js";
 import type { DomainEvent, InterfaceFact, StreamName } from "../../src/events/types.js";
 import type { RawEntry } from "../../src/events/entries.js";
 import type { ClusterConfig } from "../../src/config/types.js";
+import { claimEvent } from "../../src/projections/ipam/claims.js";
+import { planIpam } from "../../src/projections/ipam/plan.js";
+import { pool, service } from "./ipamFixtures.js";
 import { SpeakerView } from "../../src/agents/speaker/view.js";
 import { planClaims } from "../../src/projections/ownershipPlan.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from "../../src/projections/settings.js";
@@ -21,17 +24,11 @@ export function vipAddress(i: number): string {
 
 export function labConfig(vips: number, nodes: string[] = []): ClusterConfig {
   return {
-    pools: [{ name: "lab", addresses: ["198.18.8.0/21"], autoAssign: true, avoidBuggyIPs: false, labels: {} }],
+    pools: [pool("lab", ["198.18.8.0/21"])],
     l2Advertisements: [{ name: "l2", ipAddressPools: ["lab"], ipAddressPoolSelectors: [], nodeSelectors: [], interfaces: [] }],
-    services: Array.from({ length: vips }, (_, i) => ({
-      namespace: "default",
-      name: `svc${i}`,
-      ips: [vipAddress(i)],
-      externalTrafficPolicy: "Cluster" as const,
-      labels: {},
-      readyEndpointNodes: [],
-    })),
+    services: Array.from({ length: vips }, (_, i) => service(`svc${i}`, { requestedIps: [vipAddress(i)] })),
     nodes: nodes.map((name) => ({ name, labels: {} })),
+    namespaces: [],
   };
 }
 
@@ -61,8 +58,19 @@ export class SimCluster {
     return seq;
   }
 
+  /** Publishes the configuration, then allocates its Services' IPs as an allocator would (VIPs come from allocations). */
   applyConfig(config: ClusterConfig): void {
     this.append("EVENTS", subjects.config("file"), { type: "ConfigApplied", data: { source: "file", hash: `h${this.events.length}`, config } });
+    this.allocateIps();
+  }
+
+  allocateIps(): void {
+    for (let round = 0; round < 100; round++) {
+      const plan = planIpam(this.view.log, { lbClass: null });
+      if (plan.actions.length === 0) return;
+      const ctx = { allocator: "sim", configHash: this.view.log.config?.hash ?? null, observedSeq: this.view.log.seq, lbClass: null };
+      for (const a of plan.actions) this.append("EVENTS", subjects.ip(a.ip), claimEvent(a, ctx), a.expectedSubjectSeq);
+    }
   }
 
   addNode(name: string, incarnation = 1): void {

@@ -9,7 +9,7 @@ describe("deploy/examples", () => {
     const config = parseManifests(readFileSync(new URL("../../deploy/examples/l2-config.yaml", import.meta.url), "utf8"));
     expect(config.pools.map((p) => p.name)).toEqual(["production"]);
     expect(config.l2Advertisements[0]?.interfaces).toEqual(["eth0"]);
-    expect(config.services.map((s) => [s.name, s.ips, s.externalTrafficPolicy])).toEqual([
+    expect(config.services.map((s) => [s.name, s.requestedIps, s.externalTrafficPolicy])).toEqual([
       ["web", ["198.18.0.200"], "Cluster"],
       ["api", ["198.18.0.201"], "Local"],
     ]);

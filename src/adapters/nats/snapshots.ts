@@ -14,9 +14,22 @@ export class SnapshotStore {
     return new SnapshotStore(await new Kvm(nc).create(BUCKET, { history: 1, replicas }));
   }
 
-  /** The stored snapshot, or null with the reason it could not be used. */
-  async load(): Promise<{ snapshot: Snapshot | null; problem: string | null }> {
-    const entry = await this.kv.get(KEY);
+  /**
+   * The stored snapshot, or null with the reason it could not be used. A snapshot only saves replay time: if the
+   * bucket cannot answer (a freshly created replicated bucket has "no responders" until its replicas serve), the
+   * read is retried briefly and then the agent rebuilds from the log instead of failing.
+   */
+  async load(attempts = 6): Promise<{ snapshot: Snapshot | null; problem: string | null }> {
+    let entry: Awaited<ReturnType<KV["get"]>> = null;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        entry = await this.kv.get(KEY);
+        break;
+      } catch (err) {
+        if (attempt >= attempts) return { snapshot: null, problem: `snapshot store unavailable: ${(err as Error).message}` };
+        await new Promise((r) => setTimeout(r, Math.min(2_000, 100 * 2 ** attempt) * (0.5 + Math.random() / 2)));
+      }
+    }
     if (!entry || entry.operation !== "PUT") return { snapshot: null, problem: null };
     try {
       return { snapshot: decodeSnapshot(entry.string()), problem: null };

@@ -1,0 +1,146 @@
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { followStream, type Follower } from "../../adapters/nats/follow.js";
+import { SnapshotStore } from "../../adapters/nats/snapshots.js";
+import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import { STREAMS } from "../../events/types.js";
+import { heldServices } from "../../projections/ipam/state.js";
+import type { ConfigSource } from "../speaker/configSource.js";
+import { resolveStart } from "../speaker/startPoint.js";
+import { ConfigPublisher } from "./configPublisher.js";
+import { ClaimPublisher } from "./publisher.js";
+import { StatusReporter } from "./reporter.js";
+import { AllocatorView } from "./view.js";
+
+export type AllocatorOptions = {
+  /** Names this replica in the evidence of its claims. */
+  id: string;
+  natsServers: string[];
+  configSource: ConfigSource | null;
+  /** The loadBalancerClass this allocator answers to; null: Services without a class (MetalLB's default). */
+  lbClass: string | null;
+  streams: StreamSettings;
+  /** Claims in flight at once. */
+  maxInFlight: number;
+  /** How often the plan is recomputed even when the log is quiet (retries of claims that failed to publish). */
+  replanMs: number;
+  configPollMs: number;
+  snapshotEveryEvents: number;
+  log: Logger;
+};
+
+type Parts = { view: AllocatorView; publisher: ClaimPublisher; snapshots: SnapshotStore; configs: ConfigPublisher | null };
+
+/** Plans after each batch (at most once per turn of the event loop), only at the head of the log. */
+class PlanLoop {
+  private scheduled = false;
+  private atHeadOnce = false;
+  private stopped = false;
+  private lastSnapshotSeq: number;
+  private lastPlanned: unknown = null;
+  private readonly reporter: StatusReporter;
+
+  constructor(
+    private readonly parts: Parts,
+    private readonly opts: AllocatorOptions,
+  ) {
+    this.lastSnapshotSeq = parts.view.log.seq;
+    this.reporter = new StatusReporter(opts.log);
+  }
+
+  get started(): boolean {
+    return this.atHeadOnce;
+  }
+
+  schedule(): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    setImmediate(() => this.plan());
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private plan(): void {
+    this.scheduled = false;
+    const { view, publisher, configs } = this.parts;
+    // A plan is a function of the log: with nothing new on it and nothing to resend, it would say the same.
+    if (view.log === this.lastPlanned && !publisher.takeRetry()) return;
+    const p = this.stopped ? null : view.plan();
+    if (!p) return;
+    this.lastPlanned = view.log;
+    if (!this.atHeadOnce) {
+      this.atHeadOnce = true;
+      this.opts.log.info({ seq: view.log.seq, allocations: [...heldServices(view.log.ipam)].length }, "caught up with the log; allocating");
+      void configs?.check(view.log.config?.hash ?? null);
+    }
+    const ctx = { allocator: this.opts.id, configHash: view.log.config?.hash ?? null, observedSeq: view.log.seq, lbClass: this.opts.lbClass };
+    publisher.submit(p.actions, view.log.ipam, ctx);
+    this.reporter.update(p, view.log);
+    this.maybeSnapshot();
+  }
+
+  private maybeSnapshot(): void {
+    const { view, snapshots } = this.parts;
+    if (view.log.seq - this.lastSnapshotSeq < this.opts.snapshotEveryEvents) return;
+    this.lastSnapshotSeq = view.log.seq;
+    void snapshots.save(view.log, true).catch((err: unknown) => this.opts.log.warn({ err }, "snapshot not saved"));
+  }
+}
+
+function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
+}
+
+/**
+ * Runs one allocator replica until `signal` aborts. Any number may run: each replays EVENTS, plans the same
+ * claims from the same log, and publishes them with compare-and-set, so exactly one of racing replicas wins.
+ */
+async function openLog(opts: AllocatorOptions) {
+  const nc = await connectNats({ servers: opts.natsServers, name: `vipmesh-allocator-${opts.id}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, opts.streams);
+  const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
+  return { nc, js, jsm, snapshots, start: await resolveStart(jsm, snapshots, opts.log) };
+}
+
+export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal): Promise<void> {
+  const { log } = opts;
+  const { nc, js, jsm, snapshots, start } = await openLog(opts);
+  const onInvalid = (i: { reason: string; detail: string; meta: { seq: number; subject: string } }): void =>
+    log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message");
+  const parts: Parts = {
+    view: new AllocatorView(start.state, { lbClass: opts.lbClass }, onInvalid),
+    publisher: new ClaimPublisher(js, log, opts.maxInFlight),
+    snapshots,
+    configs: opts.configSource ? new ConfigPublisher(js, opts.configSource, log) : null,
+  };
+  const loop = new PlanLoop(parts, opts);
+  const abortFollow = new AbortController();
+  const events: Follower = await followStream({
+    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: abortFollow.signal,
+    onBatch: (batch, caughtUp) => {
+      parts.view.apply(batch, caughtUp);
+      loop.schedule();
+    },
+  });
+  if (events.initiallyCaughtUp) parts.view.atHead = true;
+  const replan = setInterval(() => loop.schedule(), opts.replanMs);
+  const configPoll = setInterval(() => void (loop.started && parts.configs?.check(parts.view.log.config?.hash ?? null)), opts.configPollMs);
+  log.info({ id: opts.id, lbClass: opts.lbClass, fromSeq: start.state.seq, from: start.from }, "allocator started");
+  loop.schedule();
+
+  await waitForAbort(signal);
+  loop.stop();
+  clearInterval(replan);
+  clearInterval(configPoll);
+  await parts.publisher.drain(2_000);
+  if (parts.view.atHead) await snapshots.save(parts.view.log, true).catch(() => false);
+  abortFollow.abort();
+  await nc.drain().catch(() => undefined);
+  await events.done.catch(() => undefined);
+  log.info({ id: opts.id, ...parts.publisher.stats, invalid: parts.view.invalid }, "allocator stopped");
+}

@@ -1,0 +1,44 @@
+import { hostname } from "node:os";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
+import { runAllocator } from "../agents/allocator/allocator.js";
+import { fileConfigSource } from "../agents/speaker/configSource.js";
+import { intOption, listOption } from "./options.js";
+
+export function allocatorCommand(): Command {
+  return new Command("allocator")
+    .description(
+      "Allocate Service IPs from the pools (MetalLB's rules), each allocation a compare-and-set claim on the log. " +
+        "Run any number of replicas; no leader, no lease. Every replica must use the same --lb-class.",
+    )
+    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
+    .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
+    .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
+    .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
+    .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
+    .option("--max-in-flight <n>", "claims published at once", "64")
+    .option("--replan <ms>", "recompute the plan this often even when the log is quiet", "1000")
+    .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
+    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .action(async (o: Record<string, string | undefined>) => {
+      const log = pino({ level: o["logLevel"] ?? "info", base: { agent: "allocator", id: o["id"] } });
+      const stop = new AbortController();
+      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      await runAllocator(
+        {
+          id: o["id"] ?? "allocator",
+          natsServers: listOption(o["nats"]),
+          configSource: o["config"] ? fileConfigSource(o["config"]) : null,
+          lbClass: o["lbClass"] ?? null,
+          streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },
+          maxInFlight: Math.max(1, intOption(o, "maxInFlight")),
+          replanMs: Math.max(50, intOption(o, "replan")),
+          configPollMs: intOption(o, "configPoll"),
+          snapshotEveryEvents: 1_000,
+          log,
+        },
+        stop.signal,
+      );
+    });
+}

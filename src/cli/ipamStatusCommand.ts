@@ -1,0 +1,46 @@
+import { Command, Option } from "commander";
+import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../adapters/nats/connect.js";
+import { readWholeStream } from "../agents/replay/readLog.js";
+import { decodeLogEntries } from "../events/entries.js";
+import { STREAMS } from "../events/types.js";
+import { LogReplayer } from "../projections/batch.js";
+import { ipamStatus, type IpamStatus } from "../projections/ipam/status.js";
+import { emptyLogState } from "../projections/logState.js";
+import { listOption } from "./options.js";
+
+/** Reads the EVENTS log and derives IPAM status: each Service's IPs or why it has none, pool usage, warnings. */
+export async function readIpamStatus(nats: string[], lbClass: string | null): Promise<IpamStatus> {
+  const nc = await connectNats({ servers: nats, name: "vipmesh-ipam-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  try {
+    const replayer = new LogReplayer(emptyLogState());
+    await readWholeStream(nc, STREAMS.events, (batch) => replayer.apply(decodeLogEntries(batch, () => undefined)));
+    return ipamStatus(replayer.result(), { lbClass });
+  } finally {
+    await nc.close();
+  }
+}
+
+export function formatIpamStatus(status: IpamStatus): string {
+  const lines: string[] = ["Services:"];
+  for (const s of status.services) {
+    const why = s.pending.map((p) => `${p.family === null ? "" : `IPv${p.family} `}${p.reason}: ${p.detail}`).join("; ");
+    lines.push(`  ${s.service.padEnd(40)} ${s.state.padEnd(9)} ${s.ips.join(", ") || "-"}${why ? `  (${why})` : ""}`);
+  }
+  lines.push("Pools (assigned / available):");
+  for (const p of status.pools) lines.push(`  ${p.pool.padEnd(24)} IPv4 ${p.v4.assigned} / ${p.v4.available}   IPv6 ${p.v6.assigned} / ${p.v6.available}`);
+  if (status.warnings.length > 0) lines.push("Warnings:", ...status.warnings.map((w) => `  ${w.ip} ${w.service}: ${w.code}: ${w.detail}`));
+  if (status.rejectedClaims > 0) lines.push(`Claims the projection refused: ${status.rejectedClaims}`);
+  return lines.join("\n");
+}
+
+export function ipamStatusCommand(): Command {
+  return new Command("ipam-status")
+    .description("Replay the log and show every Service's IPs (or why it has none), pool usage per family, and allocations a pool edit left uncovered.")
+    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
+    .addOption(new Option("--lb-class <name>", "the allocators' --lb-class").env("VIPMESH_LB_CLASS"))
+    .option("--json", "print JSON")
+    .action(async (o: { nats: string; lbClass?: string; json?: boolean }) => {
+      const status = await readIpamStatus(listOption(o.nats), o.lbClass ?? null);
+      process.stdout.write(`${o.json ? JSON.stringify(status, null, 2) : formatIpamStatus(status)}\n`);
+    });
+}
