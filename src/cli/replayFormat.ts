@@ -27,6 +27,8 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  ${row.vip}  claim by ${row.by} ignored: term ${row.term}, expected ${row.expectedTerm}`;
     case "node-left":
       return `${head}  node ${row.node} left (${row.reason}, incarnation ${row.incarnation})`;
+    case "node-restarting":
+      return `${head}  node ${row.node} restarting in place (incarnation ${row.incarnation}); its VIPs wait ${row.graceMs} ms for it`;
     case "config-applied":
       return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.services} LoadBalancer Service(s)`;
     case "ip-allocated":

@@ -30,6 +30,8 @@ export function speakerCommand(): Command {
     .option("--fence-after <ms>", "log silence after which a speaker asks its peers whether it is cut off", String(DEFAULT_FENCE_SETTINGS.logSilentAfterMs))
     .option("--announce-refresh <ms>", "re-announce owned VIPs (gratuitous ARP / unsolicited NA) this often; 0 turns it off", "30000")
     .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
+    .addOption(new Option("--on-sigterm <mode>", "handover: leave, VIPs move first (drains, reboots); restart: upgrade in place, VIPs wait for the new process").choices(["handover", "restart"]).default("handover"))
+    .option("--restart-grace <ms>", "with --on-sigterm restart: how long VIPs wait for the new process before moving", "10000")
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
     .action(async (o: Record<string, string | undefined>) => {
@@ -60,6 +62,8 @@ export function speakerCommand(): Command {
           announcer: createL2Announcer(log, { refreshMs: intOption(o, "announceRefresh") }),
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
           probePort: intOption(o, "probePort"),
+          onSigterm: o["onSigterm"] === "restart" ? "restart" : "handover",
+          restartGraceMs: intOption(o, "restartGrace"),
           log,
         },
         stop.signal,

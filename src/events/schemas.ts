@@ -26,6 +26,12 @@ export const nodeLeftV1 = z.object({
   reason: z.enum(["shutdown", "drain"]),
 });
 
+export const nodeRestartingV1 = z.object({
+  node: z.string().min(1),
+  incarnation: z.number().int().nonnegative(),
+  graceMs: z.number().int().positive().max(600_000),
+});
+
 export const vipClaimedV1 = z.object({
   vip: z.string().min(1),
   node: z.string().min(1),
@@ -85,6 +91,7 @@ export const configAppliedV1 = z.object({
 export const CURRENT_VERSION = {
   NodeHeartbeatRecorded: 1,
   NodeLeft: 1,
+  NodeRestarting: 1,
   VipClaimed: 1,
   ConfigApplied: 2,
   IpAllocated: 1,

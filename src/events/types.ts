@@ -43,6 +43,15 @@ export type NodeLeft = {
   data: { node: string; incarnation: number; reason: "shutdown" | "drain" };
 };
 
+/**
+ * A speaker restarting in place (an upgrade, not a drain): its VIPs stay with it for `graceMs` of log time, so a
+ * rolling restart moves no traffic. If it is not back by then, its VIPs move as from a dead node.
+ */
+export type NodeRestarting = {
+  type: "NodeRestarting";
+  data: { node: string; incarnation: number; graceMs: number };
+};
+
 export const CLAIM_REASONS = ["unowned", "owner-dead", "owner-left", "owner-ineligible"] as const;
 export type ClaimReason = (typeof CLAIM_REASONS)[number];
 
@@ -128,7 +137,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeRestarting | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

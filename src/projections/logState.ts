@@ -28,6 +28,8 @@ export type LogState = {
   ipam: IpamState;
   /** Highest incarnation of each node that announced it is leaving. */
   left: Record<string, number>;
+  /** Nodes restarting in place: the incarnation that announced it and the log time until which its VIPs wait. */
+  restarting: Record<string, { incarnation: number; until: number }>;
   invalidEvents: number;
   staleClaims: number;
 };
@@ -39,6 +41,7 @@ export const emptyLogState = (): LogState => ({
   vips: {},
   ipam: emptyIpam(),
   left: {},
+  restarting: {},
   invalidEvents: 0,
   staleClaims: 0,
 });
@@ -58,6 +61,13 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     case "NodeLeft": {
       const known = draft.left[event.data.node] ?? -1;
       if (event.data.incarnation > known) draft.left[event.data.node] = event.data.incarnation;
+      return;
+    }
+    case "NodeRestarting": {
+      const known = draft.restarting[event.data.node];
+      if (!known || event.data.incarnation >= known.incarnation) {
+        draft.restarting[event.data.node] = { incarnation: event.data.incarnation, until: draft.time + event.data.graceMs };
+      }
       return;
     }
     case "VipClaimed": {

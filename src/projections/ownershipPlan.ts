@@ -25,9 +25,16 @@ function isLeft(ctx: Ctx, member: MemberRecord): boolean {
   return ownerHasLeft(ctx.log, member.node, member.incarnation);
 }
 
+/** The owner announced a restart in place for the incarnation that holds the VIP, and its grace has not run out. */
+function restartingInPlace(ctx: Ctx, owner: string, claimIncarnation: number): boolean {
+  const restart = ctx.log.restarting[owner];
+  return restart !== undefined && restart.incarnation >= claimIncarnation && ctx.members.time <= restart.until;
+}
+
 function keeps(ctx: Ctx, entry: VipEntry, owner: string, claimIncarnation: number): boolean {
   const member = ctx.members.nodes[owner];
-  if (!member || member.status === "dead" || ownerHasLeft(ctx.log, owner, claimIncarnation) || isLeft(ctx, member)) return false;
+  if (!member || ownerHasLeft(ctx.log, owner, claimIncarnation) || isLeft(ctx, member)) return false;
+  if (member.status === "dead" && !restartingInPlace(ctx, owner, claimIncarnation)) return false;
   return ctx.log.config !== null && qualify(entry, member, ctx.log.config.config).ok;
 }
 

@@ -10,6 +10,7 @@ export type TimelineRow =
   | { kind: "owner-changed"; seq: number; time: number; vip: string; from: string | null; to: string; term: number; reason: ClaimReason; evidence: ClaimEvidence }
   | { kind: "claim-rejected"; seq: number; time: number; vip: string; by: string; term: number; expectedTerm: number }
   | { kind: "node-left"; seq: number; time: number; node: string; incarnation: number; reason: string }
+  | { kind: "node-restarting"; seq: number; time: number; node: string; incarnation: number; graceMs: number }
   | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; services: number }
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
@@ -28,6 +29,8 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
     }
     case "NodeLeft":
       return { kind: "node-left", seq, time, node: event.data.node, incarnation: event.data.incarnation, reason: event.data.reason };
+    case "NodeRestarting":
+      return { kind: "node-restarting", seq, time, node: event.data.node, incarnation: event.data.incarnation, graceMs: event.data.graceMs };
     case "ConfigApplied":
       return { kind: "config-applied", seq, time, source: event.data.source, hash: event.data.hash, services: event.data.config.services.length };
     case "IpAllocated": {

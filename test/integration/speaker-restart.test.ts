@@ -62,6 +62,8 @@ function options(announcer: RecordingAnnouncer, log: SpeakerOptions["log"]): Spe
     configPollMs: 100,
     fence: DEFAULT_FENCE_SETTINGS,
     probePort: 0,
+    onSigterm: "handover",
+    restartGraceMs: 10_000,
     announcer,
     log,
   };

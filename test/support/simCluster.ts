@@ -27,7 +27,7 @@ export function labConfig(vips: number, nodes: string[] = []): ClusterConfig {
     pools: [pool("lab", ["198.18.8.0/21"])],
     l2Advertisements: [{ name: "l2", ipAddressPools: ["lab"], ipAddressPoolSelectors: [], nodeSelectors: [], interfaces: [] }],
     services: Array.from({ length: vips }, (_, i) => service(`svc${i}`, { requestedIps: [vipAddress(i)] })),
-    nodes: nodes.map((name) => ({ name, labels: {} })),
+    nodes: nodes.map((name) => ({ name, labels: {}, ready: true, networkUnavailable: false })),
     namespaces: [],
   };
 }
@@ -117,6 +117,14 @@ export class SimCluster {
   restart(name: string): void {
     const n = this.nodes.get(name);
     if (n) Object.assign(n, { up: true, incarnation: n.incarnation + 1, beat: 0 });
+  }
+
+  /** The speaker announces a restart in place and stops; `restart` brings the new process. */
+  restartInPlace(name: string, graceMs: number): void {
+    const n = this.nodes.get(name);
+    if (!n) return;
+    this.append("EVENTS", subjects.nodeLifecycle(name), { type: "NodeRestarting", data: { node: name, incarnation: n.incarnation, graceMs } });
+    n.up = false;
   }
 
   /** The same process comes back (a late reconnect): same incarnation, beats continue. */

@@ -138,3 +138,32 @@ describe("recovery from a log outage", () => {
     expect(sim.owners()["198.18.8.1"]).not.toBe(victim);
   });
 });
+
+describe("restart in place", () => {
+  it("keeps a restarting node's VIPs while it comes back within its grace, and announces them again", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const before = sim.owners();
+    const victim = before["198.18.8.1"] ?? "";
+    sim.restartInPlace(victim, 5_000);
+    sim.run(1_500); // far past the dead timeout, inside the grace
+    expect(sim.view.members.nodes[victim]?.status).toBe("dead");
+    expect(sim.owners()).toEqual(before);
+    sim.restart(victim);
+    sim.run(1_000);
+    expect(sim.owners()).toEqual(before);
+    expect(sim.view.answersFor(victim).has("198.18.8.1")).toBe(true);
+  });
+
+  it("moves the VIPs as from a dead node once the grace runs out", () => {
+    const sim = cluster(3, 6);
+    sim.run(1_000);
+    const victim = sim.owners()["198.18.8.1"] ?? "";
+    sim.restartInPlace(victim, 1_000);
+    sim.run(800);
+    expect(sim.owners()["198.18.8.1"]).toBe(victim);
+    sim.run(1_000);
+    expect(sim.owners()["198.18.8.1"]).not.toBe(victim);
+    expect(sim.view.log.vips["198.18.8.1"]?.reason).toBe("owner-dead");
+  });
+});

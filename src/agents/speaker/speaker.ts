@@ -36,6 +36,13 @@ export type SpeakerOptions = {
   fence: FenceSettings;
   /** UDP port for the direct probes between speakers that tell a partition from a log outage. */
   probePort: number;
+  /**
+   * What SIGTERM means: "handover" (leave: another node claims and announces before this one stops; for drains
+   * and reboots) or "restart" (an upgrade in place: the VIPs wait `restartGraceMs` for the new process, so no traffic
+   * moves at all).
+   */
+  onSigterm: "handover" | "restart";
+  restartGraceMs: number;
   log: Logger;
 };
 
@@ -115,10 +122,16 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   leaving = true;
   clearInterval(configPoll);
-  log.info({ node }, "leaving: handing over");
-  const left = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeLeft", data: { node, incarnation, reason: "shutdown" } });
-  if (!left.ok) log.warn({ err: left.error }, "leave not published; others will notice by silence");
-  await waitForHandover(view, node, opts, left.ok);
+  if (opts.onSigterm === "restart") {
+    log.info({ node, graceMs: opts.restartGraceMs }, "restarting in place: VIPs stay with this node");
+    const announced = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeRestarting", data: { node, incarnation, graceMs: opts.restartGraceMs } });
+    if (!announced.ok) log.warn({ err: announced.error }, "restart not published; others will notice by silence");
+  } else {
+    log.info({ node }, "leaving: handing over");
+    const left = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeLeft", data: { node, incarnation, reason: "shutdown" } });
+    if (!left.ok) log.warn({ err: left.error }, "leave not published; others will notice by silence");
+    await waitForHandover(view, node, opts, left.ok);
+  }
   heartbeat.stop();
   await opts.announcer.close();
   await fencing.stop();
