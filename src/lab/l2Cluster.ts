@@ -26,13 +26,13 @@ export function l2Manifests(vips: readonly string[]): string {
 apiVersion: v1
 kind: Service
 metadata: { name: web${i}, namespace: default, annotations: { metallb.io/loadBalancerIPs: "${vip}" } }
-spec: { type: LoadBalancer, externalTrafficPolicy: Cluster, ports: [{ port: 80, protocol: TCP }] }
+spec: { type: LoadBalancer, externalTrafficPolicy: Cluster, ipFamilies: [${vip.includes(":") ? "IPv6" : "IPv4"}], ipFamilyPolicy: SingleStack, ports: [{ port: 80, protocol: TCP }] }
 `,
   );
   return `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: { name: lab, namespace: metallb-system }
-spec: { addresses: ["198.18.0.200-198.18.0.250"] }
+spec: { addresses: ["198.18.0.200-198.18.0.250", "2001:db8:0:1::200-2001:db8:0:1::250"] }
 ---
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement
@@ -93,11 +93,20 @@ export class L2Cluster {
     return proc;
   }
 
-  /** The node whose MAC the client resolves for `vip`, asked with a fresh ARP request from the client. */
+  /** The node whose MAC the client resolves for `vip`, asked with a fresh ARP request (NDP solicitation for IPv6). */
   async resolveOwner(vip: string): Promise<number | null> {
+    if (vip.includes(":")) return this.resolveOwnerV6(vip);
     // Habets' arping (Debian's "arping"): "-i" names the interface; replies read "... bytes from MAC (IP): ...".
     const r = await this.lab.exec("client", ["arping", "-c", "1", "-w", "1", "-i", "eth0", vip], { allowFail: true, timeoutMs: 3_000 });
     const mac = /from ([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(r.stdout)?.[1]?.toLowerCase();
+    if (!mac) return null;
+    for (let k = 1; k <= this.opts.nodes; k++) if (this.lab.nodeMac(k) === mac) return k;
+    return null;
+  }
+
+  private async resolveOwnerV6(vip: string): Promise<number | null> {
+    const r = await this.lab.exec("client", ["ndisc6", "-1", "-r", "1", "-w", "1000", vip, "eth0"], { allowFail: true, timeoutMs: 3_000 });
+    const mac = /link-layer address:\s*([0-9a-f]{2}(?::[0-9a-f]{2}){5})/i.exec(r.stdout)?.[1]?.toLowerCase();
     if (!mac) return null;
     for (let k = 1; k <= this.opts.nodes; k++) if (this.lab.nodeMac(k) === mac) return k;
     return null;
