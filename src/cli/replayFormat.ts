@@ -29,6 +29,8 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  node ${row.node} left (${row.reason}, incarnation ${row.incarnation})`;
     case "node-restarting":
       return `${head}  node ${row.node} restarting in place (incarnation ${row.incarnation}); its VIPs wait ${row.graceMs} ms for it`;
+    case "conflict-observed":
+      return `${head}  ${row.vip}  ${row.node} saw another MAC ${row.otherMac} answer for it on ${row.ifname} (${row.count} frame(s) so far)`;
     case "config-applied":
       return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.services} LoadBalancer Service(s)`;
     case "ip-allocated":

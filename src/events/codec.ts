@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { configAppliedV2 } from "./configSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
-import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeLeftV1, nodeRestartingV1, vipClaimedV1 } from "./schemas.js";
+import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { DomainEvent, EventMeta, Logged } from "./types.js";
 
@@ -13,6 +13,7 @@ const decoders: Record<string, Decoder> = {
   "NodeHeartbeatRecorded@1": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV1.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
+  "VipConflictObserved@1": (d) => ({ type: "VipConflictObserved", data: vipConflictObservedV1.parse(d) }),
   "VipClaimed@1": (d) => ({ type: "VipClaimed", data: vipClaimedV1.parse(d) }),
   "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: upcastConfigAppliedV1(configAppliedV1.parse(d)) }),
   "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),

@@ -32,6 +32,14 @@ export const nodeRestartingV1 = z.object({
   graceMs: z.number().int().positive().max(600_000),
 });
 
+export const vipConflictObservedV1 = z.object({
+  vip: z.string().min(1),
+  node: z.string().min(1),
+  otherMac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/),
+  ifname: z.string().min(1),
+  count: z.number().int().positive(),
+});
+
 export const vipClaimedV1 = z.object({
   vip: z.string().min(1),
   node: z.string().min(1),
@@ -92,6 +100,7 @@ export const CURRENT_VERSION = {
   NodeHeartbeatRecorded: 1,
   NodeLeft: 1,
   NodeRestarting: 1,
+  VipConflictObserved: 1,
   VipClaimed: 1,
   ConfigApplied: 2,
   IpAllocated: 1,

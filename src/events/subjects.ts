@@ -25,6 +25,8 @@ export const subjects = {
   heartbeat: (node: string) => `${SUBJECT_ROOT}.hb.${toToken(node)}`,
   nodeLifecycle: (node: string) => `${SUBJECT_ROOT}.ev.node.${toToken(node)}`,
   vip: (vip: string) => `${SUBJECT_ROOT}.ev.vip.${toToken(vip)}`,
+  // Not the VIP's own subject: that one holds only claims, whose compare-and-set expects its last sequence.
+  conflict: (vip: string) => `${SUBJECT_ROOT}.ev.conflict.${toToken(vip)}`,
   config: (source: string) => `${SUBJECT_ROOT}.ev.config.${toToken(source)}`,
   /** One subject per address: its allocation claims form a chain guarded by compare-and-set. */
   ip: (ip: string) => `${SUBJECT_ROOT}.ev.ip.${toToken(ip)}`,

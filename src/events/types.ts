@@ -52,6 +52,12 @@ export type NodeRestarting = {
   data: { node: string; incarnation: number; graceMs: number };
 };
 
+/** Another MAC answered or announced a VIP this node owns: reported to the log so the replay and status show it. */
+export type VipConflictObserved = {
+  type: "VipConflictObserved";
+  data: { vip: string; node: string; otherMac: string; ifname: string; count: number };
+};
+
 export const CLAIM_REASONS = ["unowned", "owner-dead", "owner-left", "owner-ineligible"] as const;
 export type ClaimReason = (typeof CLAIM_REASONS)[number];
 
@@ -137,7 +143,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | NodeRestarting | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeRestarting | VipConflictObserved | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

@@ -30,6 +30,8 @@ export type LogState = {
   left: Record<string, number>;
   /** Nodes restarting in place: the incarnation that announced it and the log time until which its VIPs wait. */
   restarting: Record<string, { incarnation: number; until: number }>;
+  /** Conflicting answers reported for each VIP: by whom, from which MAC, how many in all. */
+  conflicts: Record<string, { reports: number; lastNode: string; lastMac: string; lastAt: number }>;
   invalidEvents: number;
   staleClaims: number;
 };
@@ -42,6 +44,7 @@ export const emptyLogState = (): LogState => ({
   ipam: emptyIpam(),
   left: {},
   restarting: {},
+  conflicts: {},
   invalidEvents: 0,
   staleClaims: 0,
 });
@@ -68,6 +71,11 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
       if (!known || event.data.incarnation >= known.incarnation) {
         draft.restarting[event.data.node] = { incarnation: event.data.incarnation, until: draft.time + event.data.graceMs };
       }
+      return;
+    }
+    case "VipConflictObserved": {
+      const known = draft.conflicts[event.data.vip];
+      draft.conflicts[event.data.vip] = { reports: (known?.reports ?? 0) + 1, lastNode: event.data.node, lastMac: event.data.otherMac, lastAt: draft.time };
       return;
     }
     case "VipClaimed": {

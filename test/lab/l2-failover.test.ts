@@ -90,4 +90,19 @@ describe.skipIf(unavailable !== undefined)("L2 failover in the lab", () => {
     expect(changes.map((c) => c.kind === "owner-changed" && c.reason)).toEqual(["unowned", "owner-dead", "owner-left"]);
     expect(lines.join("\n")).toMatch(/silent for \d+ ms/);
   });
+
+  it("another MAC announcing the VIP is counted and reported to the log", async () => {
+    const owner = await cluster.waitForOwner(VIP);
+    // The client announces the VIP as its own: a gratuitous ARP from a MAC that is not the owner's.
+    await cluster.lab.exec("client", ["arping", "-U", "-S", VIP, "-i", "eth0", "-c", "2", "-w", "2", VIP], { allowFail: true, timeoutMs: 5_000 });
+    const deadline = Date.now() + 5_000;
+    let rows: Awaited<ReturnType<typeof replayCommand>> = [];
+    while (Date.now() < deadline) {
+      rows = await replayCommand({ nats: [await cluster.lab.natsHostUrl()], vip: VIP, json: true }, () => undefined);
+      if (rows.some((r) => r.kind === "conflict-observed")) break;
+      await sleep(250);
+    }
+    const report = rows.find((r) => r.kind === "conflict-observed");
+    expect(report).toMatchObject({ vip: VIP, node: nodeRole(owner), otherMac: cluster.lab.mac("client") });
+  });
 });

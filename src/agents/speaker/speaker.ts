@@ -18,6 +18,7 @@ import { resolveStart } from "./startPoint.js";
 import { SpeakerView } from "./view.js";
 import { cachedFor } from "./cachedFor.js";
 import { Fencing } from "./fencing.js";
+import { startConflictReporter } from "./conflictReporter.js";
 import type { FenceSettings } from "../../protocols/fence/fenceMachine.js";
 
 export type SpeakerOptions = {
@@ -115,6 +116,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     interfaces: cachedFor(250, () => readInterfaceFacts(new Set(opts.excludeInterfaces))),
     onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
   });
+  const conflicts = startConflictReporter(js, node, opts.announcer, log);
   log.info({ node, incarnation, fromSeq: start.state.seq }, "speaker started");
   react();
 
@@ -133,6 +135,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     await waitForHandover(view, node, opts, left.ok);
   }
   heartbeat.stop();
+  conflicts.stop();
   await opts.announcer.close();
   await fencing.stop();
   await snapshots.save(view.log, view.logCaughtUp).catch(() => false);
