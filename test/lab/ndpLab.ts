@@ -2,6 +2,7 @@
 // addresses are usable at once), the L2 adapters compiled to plain JS for child processes in namespace A.
 // Shares the ARP fixture's helpers (Lab shape, inNs, inject, ResponderChild, destroyLab). Namespaces are named
 // vmn<pid>-<3 hex>a/b (not the ARP test's vmt prefix, so each sweep touches only its own leftovers).
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,11 +48,23 @@ export async function createNdpLab(): Promise<Lab> {
       await sh("ip", ["-n", ns, "link", "set", "lo", "up"]);
       await sh("ip", ["-n", ns, "link", "set", ifname, "up"]);
     }
+    // Tools like ndisc6 need a usable link-local source: wait until each end has one that is not tentative.
+    for (const [ns, ifname] of [[lab.nsA, lab.ifA], [lab.nsB, lab.ifB]] as const) await waitForLinkLocal(ns, ifname);
     await buildNdpArtifacts(lab.dir);
     return lab;
   } catch (err) {
     await destroyLab(lab);
     throw err;
+  }
+}
+
+async function waitForLinkLocal(ns: string, ifname: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const out = execFileSync("ip", ["-n", ns, "-6", "addr", "show", "dev", ifname, "scope", "link"], { encoding: "utf8" });
+    if (out.includes("inet6 fe80") && !out.includes("tentative")) return;
+    if (Date.now() > deadline) throw new Error(`no usable link-local address on ${ns}/${ifname}: ${out}`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
