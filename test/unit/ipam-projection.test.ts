@@ -161,8 +161,8 @@ describe("allocation events on the wire", () => {
   });
 
   it("a snapshot of the previous shape is not loaded", () => {
-    expect(SNAPSHOT_VERSION).toBe(2);
-    expect(() => decodeSnapshot(JSON.stringify({ version: 1, seq: 0, state: emptyLogState() }))).toThrow(/version 1/);
+    const previous = SNAPSHOT_VERSION - 1;
+    expect(() => decodeSnapshot(JSON.stringify({ version: previous, seq: 0, state: emptyLogState() }))).toThrow(new RegExp(`version ${previous}`));
   });
 });
 
