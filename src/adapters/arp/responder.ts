@@ -2,7 +2,9 @@
 // reported. This is the only place that turns decisions into I/O.
 import { cachedInterfaceAddresses } from "../host/interfaceAddresses.js";
 import type { ArpFrame, ArpOperation } from "../../protocols/arp/codec.js";
-import { IgnoreReason, decideArp } from "../../protocols/arp/responder.js";
+import { IgnoreReason, answersFor, decideArp } from "../../protocols/arp/responder.js";
+import { fastArpReply, type FastReplyContext } from "../../protocols/arp/fastReply.js";
+import { macToBytes } from "../../protocols/codec/addresses.js";
 import type { ArpInterface, VipMatcher } from "../../protocols/arp/responder.js";
 import { openArpTransport } from "./transport.js";
 import type { ArpLogger, ArpTransport, ArpTransportOptions } from "./transport.js";
@@ -90,9 +92,22 @@ export function startArpResponder(opts: ArpResponderOptions): ArpResponder {
     }
   };
 
+  let fast: FastReplyContext | undefined;
+  const fastPath = (bytes: Uint8Array): boolean => {
+    const reply = fast === undefined ? null : fastArpReply(bytes, fast);
+    if (reply === null) return false;
+    try {
+      transport.sendBytes(reply);
+      counts.replies++;
+    } catch (err) {
+      opts.log?.warn({ ifname: opts.ifname, err: String(err) }, "failed to send ARP reply");
+    }
+    return true;
+  };
   const transport = openArpTransport({
     ifname: opts.ifname,
     onFrame,
+    fastPath,
     ...(opts.log ? { log: opts.log } : {}),
     ...(opts.openSocket ? { openSocket: opts.openSocket } : {}),
   });
@@ -106,6 +121,7 @@ export function startArpResponder(opts: ArpResponderOptions): ArpResponder {
       return addresses(ifname);
     },
   };
+  fast = { mac: macToBytes(mac), answers: (ip) => answersFor(vips, ip), kernelAddresses: () => addresses(ifname) };
 
   return {
     transport,

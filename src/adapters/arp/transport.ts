@@ -35,6 +35,11 @@ export interface ArpTransportOptions {
   readonly log?: ArpLogger;
   /** The socket port; defaults to an AF_PACKET socket with the in-kernel ARP filter. */
   readonly openSocket?: (ifname: string) => PacketSocket;
+  /**
+   * Tried on the raw bytes before decoding: true when it fully handled the frame, false to pass it on to decoding
+   * and `onFrame`. Keeps the common case of a request flood off the object path.
+   */
+  readonly fastPath?: (bytes: Uint8Array) => boolean;
 }
 
 export interface GratuitousOptions {
@@ -83,7 +88,7 @@ export class ArpTransport {
     this.log = opts.log;
     try {
       this.socket.start(
-        (bytes) => this.receive(bytes, opts.onFrame),
+        (bytes) => this.receive(bytes, opts.onFrame, opts.fastPath),
         (err) => this.receiveError(err, opts.onError),
       );
     } catch (err) {
@@ -104,10 +109,14 @@ export class ArpTransport {
 
   /** Sends one frame now. Failures are counted in sendErrors and rethrown (PacketSocketError). */
   send(frame: ArpFrame): void {
+    this.sendBytes(encode(frame));
+  }
+
+  /** Sends an already encoded frame. */
+  sendBytes(bytes: Uint8Array): void {
     if (this.closed) {
       throw new ArpTransportError("ERR_ARP_TRANSPORT_CLOSED", `ARP transport on ${this.ifname} is closed`);
     }
-    const bytes = encode(frame);
     try {
       this.socket.send(bytes);
       this.c.sent++;
@@ -143,8 +152,9 @@ export class ArpTransport {
     this.socket.close();
   }
 
-  private receive(bytes: Uint8Array, onFrame: (frame: ArpFrame) => void): void {
+  private receive(bytes: Uint8Array, onFrame: (frame: ArpFrame) => void, fastPath: ArpTransportOptions["fastPath"]): void {
     this.c.received++;
+    if (fastPath?.(bytes) === true) return;
     let frame: ArpFrame;
     try {
       frame = decode(bytes).value;
