@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles native/afpacket.c into build/native/afpacket.node with plain gcc against the installed Node headers
+// Compiles native/afpacket.c and native/bgpsock.c into build/native/<name>.node with plain gcc against the installed Node headers
 // (no node-gyp: it would need to download headers). Skips the compile when the output is newer than its inputs;
 // `--force` rebuilds anyway. Usage: node scripts/build-native.mjs [--force]
 import { spawnSync } from "node:child_process";
@@ -8,9 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const source = join(root, "native", "afpacket.c");
-const output = join(root, "build", "native", "afpacket.node");
-const inputs = [source, fileURLToPath(import.meta.url)];
+const ADDONS = ["afpacket", "bgpsock"];
 
 function headerDir() {
   const besideNode = join(dirname(process.execPath), "..", "include", "node");
@@ -22,13 +20,14 @@ function headerDir() {
   return found;
 }
 
-function upToDate() {
+function upToDate(source, output) {
+  const inputs = [source, fileURLToPath(import.meta.url)];
   if (!existsSync(output)) return false;
   const built = statSync(output).mtimeMs;
   return inputs.every((file) => statSync(file).mtimeMs <= built);
 }
 
-function build() {
+function build(source, output) {
   mkdirSync(dirname(output), { recursive: true });
   const tmp = `${output}.${process.pid}.tmp`;
   const args = ["-shared", "-fPIC", "-O2", "-std=gnu11", "-Wall", "-Wextra", "-fvisibility=hidden"];
@@ -39,9 +38,13 @@ function build() {
   renameSync(tmp, output); // atomic: a concurrent loader never sees a half-written addon
 }
 
-if (!process.argv.includes("--force") && upToDate()) {
-  console.log(`${relative(root, output)} is up to date`);
-} else {
-  build();
-  console.log(`built ${relative(root, output)}`);
+for (const name of ADDONS) {
+  const source = join(root, "native", `${name}.c`);
+  const output = join(root, "build", "native", `${name}.node`);
+  if (!process.argv.includes("--force") && upToDate(source, output)) {
+    console.log(`${relative(root, output)} is up to date`);
+  } else {
+    build(source, output);
+    console.log(`built ${relative(root, output)}`);
+  }
 }

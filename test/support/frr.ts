@@ -16,6 +16,8 @@ export interface FrrNeighbor {
   readonly asn: number;
   /** FRR timers: keepalive and hold seconds. */
   readonly timers?: readonly [number, number];
+  /** TCP MD5 password (RFC 2385). */
+  readonly password?: string;
 }
 
 export interface FrrOptions {
@@ -132,7 +134,7 @@ export class FrrRouter {
       " no bgp ebgp-requires-policy",
       " no bgp network import-check",
       " bgp bestpath as-path multipath-relax",
-      ...neighbors.flatMap((n) => [` neighbor ${n.address} remote-as ${n.asn}`, ...(n.timers ? [` neighbor ${n.address} timers ${n.timers[0]} ${n.timers[1]}`] : [])]),
+      ...neighbors.flatMap((n) => [` neighbor ${n.address} remote-as ${n.asn}`, ...(n.timers ? [` neighbor ${n.address} timers ${n.timers[0]} ${n.timers[1]}`] : []), ...(n.password ? [` neighbor ${n.address} password ${n.password}`] : [])]),
       " address-family ipv4 unicast",
       ...(this.options.networks ?? []).filter((n) => !n.includes(":")).map((n) => `  network ${n}`),
       " exit-address-family",

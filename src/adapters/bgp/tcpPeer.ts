@@ -2,9 +2,10 @@
 // The adapter feeds it inputs (start, stop, TCP events, decoded messages, decode errors, ticks at the core's next
 // deadline) and performs its actions (connect, write, close). Time is the monotonic clock; jitter is Math.random.
 //
-// Not here yet: TCP MD5 (Node cannot set TCP_MD5SIG), TTL for ebgpMultiHop, binding to a VRF device, a listening
-// (passive) side. Malformed input never throws out of the adapter: it becomes the NOTIFICATION the core sends.
+// TCP MD5, TTL for ebgpMultiHop and binding to a VRF device go through the native addon (nativeSocket.ts) when
+// `socketOptions` asks for them. Not here yet: a listening (passive) side. Malformed input never throws out of the adapter: it becomes the NOTIFICATION the core sends.
 import { Socket } from "node:net";
+import { connectNative, type PendingConnect } from "./nativeSocket.js";
 import { performance } from "node:perf_hooks";
 import type { DesiredRoutes } from "../../protocols/bgp/adjRibOut.js";
 import { BGP_PORT } from "../../protocols/bgp/constants.js";
@@ -26,6 +27,8 @@ export interface BgpTcpPeerOptions {
   readonly peerPort?: number;
   /** BGPPeer.sourceAddress: bind the connection to this local address. */
   readonly sourceAddress?: string;
+  /** Options set before the SYN through the native addon: TCP MD5 key, IP TTL, VRF device. */
+  readonly socketOptions?: { readonly password: string | null; readonly ttl: number | null; readonly vrf: string | null };
   readonly config: PeerConfig;
   readonly routes?: DesiredRoutes;
   readonly log?: BgpLogger;
@@ -41,6 +44,8 @@ const CLOSE_LINGER_MS = 1000;
 export class BgpTcpPeer {
   private peer: PeerState;
   private socket: Socket | undefined;
+  private pending: PendingConnect | undefined;
+  private abandoned = false;
   private framer = new BgpFramer();
   private timer: NodeJS.Timeout | undefined;
   private queue: PeerInput[] = [];
@@ -76,7 +81,27 @@ export class BgpTcpPeer {
     this.timer = undefined;
   }
 
+  /**
+   * Restart in place: drop the connection without a NOTIFICATION and go quiet, so a graceful-restart helper keeps our
+   * routes (stale) until the next process sends its End-of-RIB. Nothing runs after it.
+   */
+  abandon(): Promise<void> {
+    this.abandoned = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending?.cancel();
+    this.pending = undefined;
+    const socket = this.socket;
+    this.socket = undefined;
+    if (socket === undefined) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      socket.destroy();
+    });
+  }
+
   private dispatch(input: PeerInput): void {
+    if (this.abandoned) return;
     this.queue.push(input);
     if (this.dispatching) return;
     this.dispatching = true;
@@ -125,13 +150,47 @@ export class BgpTcpPeer {
   }
 
   private connect(): void {
+    if (this.opts.socketOptions) return this.connectNative(this.opts.socketOptions);
     const socket = new Socket();
+    this.attach(socket);
+    socket.on("connect", () => {
+      if (this.socket === socket) this.connected(socket);
+    });
+    socket.connect({
+      host: this.opts.peerAddress,
+      port: this.opts.peerPort ?? BGP_PORT,
+      ...(this.opts.sourceAddress === undefined ? {} : { localAddress: this.opts.sourceAddress }),
+    });
+  }
+
+  private connectNative(o: NonNullable<BgpTcpPeerOptions["socketOptions"]>): void {
+    this.pending?.cancel();
+    const pending = connectNative(
+      { ...o, peerAddress: this.opts.peerAddress, peerPort: this.opts.peerPort ?? BGP_PORT, ...(this.opts.sourceAddress === undefined ? {} : { sourceAddress: this.opts.sourceAddress }) },
+      (socket) => {
+        if (this.pending !== pending) return void socket.destroy();
+        this.pending = undefined;
+        this.attach(socket);
+        this.connected(socket);
+      },
+      (err) => {
+        if (this.pending !== pending) return;
+        this.pending = undefined;
+        this.opts.log?.debug({ peer: this.opts.peerAddress, err: err.message }, "bgp: connect failed");
+        this.dispatch({ type: "tcpClosed" });
+      },
+    );
+    this.pending = pending;
+  }
+
+  private connected(socket: Socket): void {
+    this.dispatch({ type: "tcpConnected", ...(socket.localAddress === undefined ? {} : { localAddress: socket.localAddress }) });
+  }
+
+  private attach(socket: Socket): void {
     this.socket = socket;
     this.framer = new BgpFramer();
     socket.setNoDelay(true);
-    socket.on("connect", () => {
-      if (this.socket === socket) this.dispatch({ type: "tcpConnected", ...(socket.localAddress === undefined ? {} : { localAddress: socket.localAddress }) });
-    });
     socket.on("data", (chunk: Buffer) => {
       if (this.socket === socket) this.receive(chunk);
     });
@@ -144,11 +203,6 @@ export class BgpTcpPeer {
         this.dispatch({ type: "tcpClosed" });
       }
       this.flushClosedWaiters();
-    });
-    socket.connect({
-      host: this.opts.peerAddress,
-      port: this.opts.peerPort ?? BGP_PORT,
-      ...(this.opts.sourceAddress === undefined ? {} : { localAddress: this.opts.sourceAddress }),
     });
   }
 
@@ -172,6 +226,8 @@ export class BgpTcpPeer {
   }
 
   private close(): void {
+    this.pending?.cancel();
+    this.pending = undefined;
     const socket = this.socket;
     this.socket = undefined;
     if (socket === undefined) return;

@@ -1,0 +1,129 @@
+// The BGP effect port of the speaker, and its adapter over BgpTcpPeer: one session per BGPPeer selected for this
+// node. Route changes go to the live session as incremental UPDATEs (setRoutes); only a change to the session itself
+// (address, ASNs, timers, password...) replaces it. close() is RFC 8326 graceful shutdown: re-announce with the
+// GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease.
+import { BgpTcpPeer, type BgpLogger } from "../../adapters/bgp/tcpPeer.js";
+import type { BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import { desiredRoutes, withGracefulShutdown, type DesiredRoutes, type RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
+import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
+
+export interface BgpAnnouncer {
+  /** Replace what every session should carry; sessions are opened and closed to match the plan's peers. */
+  update(plan: BgpPlan): void;
+  /**
+   * Graceful shutdown of every session; updates after it are ignored. With `restart` (restart in place), sessions
+   * whose peer negotiated graceful restart are dropped without a NOTIFICATION instead, so the router keeps the
+   * routes while the next process starts; the others shut down gracefully.
+   */
+  close(options?: { restart?: boolean }): Promise<void>;
+  stats?(): BgpAnnouncerStats;
+}
+
+export type BgpPeerStats = { state: string; established: number; updatesSent: number; prefixesSent: number };
+export type BgpAnnouncerStats = { peers: Record<string, BgpPeerStats> };
+
+/** What the announcer needs of a session; BgpTcpPeer by default, a fake in unit tests. */
+export interface BgpSessionHandle {
+  start(): void;
+  setRoutes(routes: DesiredRoutes): void;
+  stop(): Promise<void>;
+  abandon(): Promise<void>;
+  readonly state: BgpTcpPeer["state"];
+}
+
+export type BgpAnnouncerOptions = {
+  defaults: BgpSessionDefaults;
+  /** How long routes carry GRACEFUL_SHUTDOWN before they are withdrawn. */
+  shutdownWaitMs: number;
+  log: BgpLogger & { error(fields: object, msg: string): void };
+  openSession?: (name: string, session: BgpSessionPlan, routes: DesiredRoutes) => BgpSessionHandle;
+};
+
+type Live = { key: string; handle: BgpSessionHandle; routes: DesiredRoutes; routesKey: string };
+
+const routesKey = (routes: ReadonlyMap<string, RouteAttributes>): string => JSON.stringify([...routes]);
+
+export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
+  const live = new Map<string, Live>();
+  let closing = false;
+  let lastPlan: BgpPlan | undefined;
+  const open = opts.openSession ?? ((name, s, routes) => openTcpSession(name, s, routes, opts.log));
+
+  const retire = (name: string, l: Live): Promise<void> => {
+    l.handle.setRoutes(new Map());
+    return l.handle.stop().catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+  };
+
+  return {
+    update(plan) {
+      if (closing || plan === lastPlan) return; // the speaker's plan is memoised: the same object means no change
+      lastPlan = plan;
+      for (const [name, l] of live) {
+        if (plan.has(name)) continue;
+        live.delete(name);
+        void retire(name, l);
+      }
+      for (const [name, { peer, routes }] of plan) {
+        let session: BgpSessionPlan;
+        try {
+          session = sessionFor(peer, opts.defaults);
+        } catch (err) {
+          opts.log.error({ peer: name, err: (err as Error).message }, "bgp: peer not usable");
+          continue;
+        }
+        const key = JSON.stringify(session);
+        const rkey = routesKey(routes);
+        const current = live.get(name);
+        if (current?.key === key) {
+          if (current.routesKey !== rkey) {
+            current.routes = desiredRoutes(routes);
+            current.routesKey = rkey;
+            current.handle.setRoutes(current.routes);
+          }
+          continue;
+        }
+        if (current) void retire(name, current);
+        const valid = desiredRoutes(routes);
+        const handle = open(name, session, valid);
+        live.set(name, { key, handle, routes: valid, routesKey: rkey });
+        handle.start();
+      }
+    },
+
+    async close(options = {}) {
+      if (closing) return;
+      closing = true;
+      const keeps = (l: Live): boolean => options.restart === true && l.handle.state.session.negotiated?.gracefulRestart !== undefined;
+      const kept = [...live.values()].filter(keeps);
+      const sessions = [...live.entries()].filter(([, l]) => !keeps(l));
+      await Promise.all(kept.map((l) => l.handle.abandon()));
+      const announcing = sessions.filter(([, l]) => l.handle.state.session.state === "established" && l.routes.size > 0);
+      for (const [, l] of announcing) l.handle.setRoutes(withGracefulShutdown(l.routes));
+      if (announcing.length > 0) await new Promise((r) => setTimeout(r, opts.shutdownWaitMs));
+      await Promise.all(sessions.map(([name, l]) => retire(name, l)));
+      live.clear();
+    },
+
+    stats() {
+      const peers: Record<string, BgpPeerStats> = {};
+      for (const [name, l] of live) {
+        const s = l.handle.state;
+        peers[name] = { state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size };
+      }
+      return { peers };
+    },
+  };
+}
+
+function openTcpSession(name: string, s: BgpSessionPlan, routes: DesiredRoutes, log: BgpLogger): BgpSessionHandle {
+  const { socket } = s;
+  return new BgpTcpPeer({
+    peerAddress: socket.peerAddress,
+    peerPort: socket.peerPort,
+    ...(socket.sourceAddress === null ? {} : { sourceAddress: socket.sourceAddress }),
+    ...(socket.password === null && socket.ttl === null && socket.vrf === null ? {} : { socketOptions: { password: socket.password, ttl: socket.ttl, vrf: socket.vrf } }),
+    config: s.peer,
+    routes,
+    log: { debug: (f, m) => log.debug({ bgpPeer: name, ...f }, m), info: (f, m) => log.info({ bgpPeer: name, ...f }, m), warn: (f, m) => log.warn({ bgpPeer: name, ...f }, m) },
+  });
+}

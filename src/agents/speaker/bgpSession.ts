@@ -1,0 +1,56 @@
+import type { BgpPeerConfig } from "../../config/types.js";
+import { familyOfText } from "../../net/ip.js";
+import type { PeerConfig } from "../../protocols/bgp/peer.js";
+import { DEFAULT_CONNECT_TIMEOUT_MS, deriveTimers } from "../../protocols/bgp/timers.js";
+
+// A BGPPeer as one BGP session of this node: the pure core's PeerConfig and the socket options the adapter needs.
+
+export type BgpSocketOptions = {
+  peerAddress: string;
+  peerPort: number;
+  sourceAddress: string | null;
+  /** TCP MD5 key (RFC 2385), set before the SYN. */
+  password: string | null;
+  /** IP_TTL: 255 for ebgpMultiHop, else the kernel default (1 hop is enough, MetalLB leaves it). */
+  ttl: number | null;
+  /** Bind to this VRF device (SO_BINDTODEVICE). */
+  vrf: string | null;
+};
+
+export type BgpSessionPlan = { peer: PeerConfig; socket: BgpSocketOptions };
+
+export type BgpSessionDefaults = {
+  /** The BGP identifier when the BGPPeer has no routerID: an IPv4 address of this node. */
+  routerId: string;
+  /** Graceful restart time offered with enableGracefulRestart, seconds (MetalLB/FRR default 120). */
+  restartTimeS: number;
+  /** Set on the first sessions after this process restarted in place (R bit). */
+  restarting: boolean;
+};
+
+/** Throws TimerConfigError for timers the configuration parser would have rejected. */
+export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults): BgpSessionPlan {
+  const v4 = familyOfText(p.peerAddress) === 4;
+  const timers = deriveTimers({
+    ...(p.holdTimeMs === null ? {} : { holdTimeMs: p.holdTimeMs }),
+    ...(p.keepaliveTimeMs === null ? {} : { keepaliveTimeMs: p.keepaliveTimeMs }),
+    ...(p.connectTimeMs === null ? {} : { connectTimeMs: p.connectTimeMs }),
+  });
+  const peer: PeerConfig = {
+    session: {
+      localAsn: p.myASN,
+      ...(p.peerASN === null ? {} : { peerAsn: p.peerASN }),
+      ...(p.dynamicASN === null ? {} : { dynamicAsn: p.dynamicASN }),
+      routerId: p.routerID ?? d.routerId,
+      timers,
+      connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
+      families: { ipv4: v4 || p.dualStackAddressFamily, ipv6: !v4 || p.dualStackAddressFamily },
+      ...(p.enableGracefulRestart ? { gracefulRestart: { restartTime: d.restartTimeS, restarting: d.restarting, forwarding: true } } : {}),
+      stableAfterMs: 30_000,
+    },
+  };
+  const socket: BgpSocketOptions = {
+    peerAddress: p.peerAddress, peerPort: p.peerPort, sourceAddress: p.sourceAddress, password: p.password, ttl: p.ebgpMultiHop ? 255 : null, vrf: p.vrf,
+  };
+  return { peer, socket };
+}

@@ -1,0 +1,101 @@
+import { canonicalIp } from "../net/ip.js";
+import { deriveTimers, TimerConfigError } from "../protocols/bgp/timers.js";
+import { communityAliases, resolveCommunities } from "./bgpCommunities.js";
+import type { BgpAdvertisementManifest, BgpPeerManifest, CommunityManifest, SecretManifest } from "./bgpSchemas.js";
+import { parseGoDuration } from "./duration.js";
+import type { BgpAdvertisementConfig, BgpConfig, BgpPeerConfig } from "./types.js";
+
+// BGPPeer, BGPAdvertisement, Community and Secret manifests -> BgpConfig, with MetalLB's cross-field rules. Every
+// problem names the object and field.
+
+export type BgpManifests = {
+  peers: BgpPeerManifest[];
+  advertisements: BgpAdvertisementManifest[];
+  communities: CommunityManifest[];
+  secrets: SecretManifest[];
+};
+
+export const emptyBgpManifests = (): BgpManifests => ({ peers: [], advertisements: [], communities: [], secrets: [] });
+
+export function toBgpConfig(m: BgpManifests, problems: string[]): BgpConfig {
+  const aliases = communityAliases(m.communities, problems);
+  const peers = m.peers.flatMap((p) => toPeer(p, m.secrets, problems) ?? []);
+  const advertisements = m.advertisements.map((a): BgpAdvertisementConfig => {
+    const where = `BGPAdvertisement/${a.metadata.name}: spec.communities`;
+    return { name: a.metadata.name, ...a.spec, localPref: a.spec.localPref ?? null, ...resolveCommunities(a.spec.communities, aliases, where, problems) };
+  });
+  for (const [kind, names] of [["BGPPeer", peers.map((p) => p.name)], ["BGPAdvertisement", advertisements.map((a) => a.name)]] as const) {
+    for (const [i, n] of names.entries()) if (names.indexOf(n) !== i) problems.push(`${kind}/${n}: metadata.name: defined more than once`);
+  }
+  return { peers, advertisements };
+}
+
+function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems: string[]): BgpPeerConfig | null {
+  const s = p.spec;
+  const at = (field: string): string => `BGPPeer/${p.metadata.name}: spec.${field}`;
+  const before = problems.length;
+  const peerASN = s.peerASN === undefined || s.peerASN === 0 ? null : s.peerASN;
+  if (peerASN !== null && s.dynamicASN !== undefined) problems.push(`${at("dynamicASN")}: peerASN and dynamicASN are mutually exclusive`);
+  if (peerASN === null && s.dynamicASN === undefined) problems.push(`${at("peerASN")}: one of peerASN or dynamicASN must be specified`);
+  const ibgp = peerASN === s.myASN || s.dynamicASN === "internal";
+  if (s.ebgpMultiHop && ibgp) problems.push(`${at("ebgpMultiHop")}: cannot be set for an iBGP peer`);
+  const ip = (field: "peerAddress" | "sourceAddress" | "routerID", v: string | undefined): string | null => {
+    if (v === undefined) return null;
+    try {
+      const c = canonicalIp(v);
+      if (field === "routerID" && c.includes(":")) throw new Error("a BGP identifier is an IPv4 address");
+      return c;
+    } catch (err) {
+      problems.push(`${at(field)}: ${(err as Error).message}`);
+      return null;
+    }
+  };
+  const peerAddress = ip("peerAddress", s.peerAddress);
+  const sourceAddress = ip("sourceAddress", s.sourceAddress);
+  const routerID = ip("routerID", s.routerID);
+  const ms = (field: "holdTime" | "keepaliveTime" | "connectTime"): number | null => {
+    const text = s[field];
+    if (text === undefined) return null;
+    const v = parseGoDuration(text);
+    if (v === null) problems.push(`${at(field)}: "${text}" is not a duration like 90s, 1m30s or 500ms`);
+    return v;
+  };
+  const holdTimeMs = ms("holdTime");
+  const keepaliveTimeMs = ms("keepaliveTime");
+  const connectTimeMs = ms("connectTime");
+  if (connectTimeMs !== null && connectTimeMs % 1000 !== 0) problems.push(`${at("connectTime")}: must be a whole number of seconds`);
+  try {
+    deriveTimers({ ...(holdTimeMs === null ? {} : { holdTimeMs }), ...(keepaliveTimeMs === null ? {} : { keepaliveTimeMs }), ...(connectTimeMs === null ? {} : { connectTimeMs }) });
+  } catch (err) {
+    if (!(err instanceof TimerConfigError)) throw err;
+    problems.push(`${at(err.field)}: ${err.message.slice(err.field.length + 2)}`);
+  }
+  const password = peerPassword(p, secrets, problems);
+  if (problems.length > before || peerAddress === null) return null;
+  return {
+    name: p.metadata.name, myASN: s.myASN, peerASN, dynamicASN: s.dynamicASN ?? null, peerAddress, sourceAddress, peerPort: s.peerPort, routerID,
+    holdTimeMs, keepaliveTimeMs, connectTimeMs, password, ebgpMultiHop: s.ebgpMultiHop, nodeSelectors: s.nodeSelectors,
+    enableGracefulRestart: s.enableGracefulRestart, dualStackAddressFamily: s.dualStackAddressFamily, vrf: s.vrf ?? null,
+  };
+}
+
+/** `password`, or the "password" key of the Secret `passwordSecret` names (stringData, else base64 data). */
+function peerPassword(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems: string[]): string | null {
+  const { password, passwordSecret: ref } = p.spec;
+  const at = `BGPPeer/${p.metadata.name}: spec.passwordSecret`;
+  if (password !== undefined && ref !== undefined) {
+    problems.push(`${at}: password and passwordSecret are mutually exclusive`);
+    return null;
+  }
+  if (ref === undefined) return password ?? null;
+  const secret = secrets.find((x) => x.metadata.name === ref.name && (ref.namespace === undefined || x.metadata.namespace === undefined || x.metadata.namespace === ref.namespace));
+  if (!secret) {
+    problems.push(`${at}.name: no Secret "${ref.name}"${ref.namespace ? ` in namespace ${ref.namespace}` : ""}`);
+    return null;
+  }
+  if (secret.type !== undefined && secret.type !== "kubernetes.io/basic-auth") problems.push(`Secret/${ref.name}: type: must be kubernetes.io/basic-auth, not ${secret.type}`);
+  const text = secret.stringData["password"] ?? (secret.data["password"] === undefined ? undefined : Buffer.from(secret.data["password"], "base64").toString("utf8"));
+  if (text === undefined) problems.push(`Secret/${ref.name}: data.password: missing`);
+  else if (text.length > 80) problems.push(`Secret/${ref.name}: data.password: longer than 80 characters (the TCP MD5 key limit)`);
+  return text ?? null;
+}

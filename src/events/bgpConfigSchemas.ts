@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { canonicalIp } from "../net/ip.js";
+import { selector } from "./schemas.js";
+
+// The BGP part of ConfigApplied v3: BGPPeers and BGPAdvertisements with Community aliases already resolved.
+
+const isCanonical = (text: string): boolean => {
+  try {
+    return canonicalIp(text) === text;
+  } catch {
+    return false;
+  }
+};
+const canonicalIpText = z.string().refine(isCanonical, "must be an IP address in canonical form");
+const u32 = z.number().int().min(0).max(4_294_967_295);
+const ms = z.number().nonnegative().nullable();
+
+export const bgpPeerV3 = z.object({
+  name: z.string().min(1),
+  myASN: u32.min(1),
+  peerASN: u32.nullable(),
+  dynamicASN: z.enum(["internal", "external"]).nullable(),
+  peerAddress: canonicalIpText,
+  sourceAddress: canonicalIpText.nullable(),
+  peerPort: z.number().int().min(1).max(65_535),
+  routerID: canonicalIpText.nullable(),
+  holdTimeMs: ms,
+  keepaliveTimeMs: ms,
+  connectTimeMs: ms,
+  password: z.string().max(80).nullable(),
+  ebgpMultiHop: z.boolean(),
+  nodeSelectors: z.array(selector),
+  enableGracefulRestart: z.boolean(),
+  dualStackAddressFamily: z.boolean(),
+  vrf: z.string().nullable(),
+});
+
+export const bgpAdvertisementV3 = z.object({
+  name: z.string().min(1),
+  aggregationLength: z.number().int().min(1).max(32),
+  aggregationLengthV6: z.number().int().min(1).max(128),
+  localPref: u32.nullable(),
+  communities: z.array(z.string().regex(/^\d{1,5}:\d{1,5}$/)),
+  largeCommunities: z.array(z.string().regex(/^\d{1,10}:\d{1,10}:\d{1,10}$/)),
+  peers: z.array(z.string()),
+  nodeSelectors: z.array(selector),
+  ipAddressPools: z.array(z.string()),
+  ipAddressPoolSelectors: z.array(selector),
+  serviceSelectors: z.array(selector),
+});
+
+/** Absent in configurations without BGP objects (so their hash and shape stay what v2 had). */
+export const bgpConfigV3 = z.object({ peers: z.array(bgpPeerV3), advertisements: z.array(bgpAdvertisementV3) }).optional();

@@ -1,0 +1,169 @@
+// BGP mode end to end: real nats-server, allocator and speakers (compiled CLI: npm run build), and an FRR router
+// (zebra + bgpd, maximum-paths) peering with every node; the client sits behind the router on 198.18.1.0/24, so every
+// request is forwarded by FRR's RIB. FRR's state is read with `vtysh -c '... json'`.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { BgpCluster } from "../../src/lab/bgpCluster.js";
+import { labUnavailableReason } from "../../src/lab/lab.js";
+import { waitFor } from "../../src/lab/run.js";
+import { nodeRole, roleIp, roleIp6 } from "../../src/lab/topology.js";
+
+const VIP = "198.18.100.10";
+const VIP2 = "198.18.100.11";
+const VIP6 = "2001:db8:100::10";
+const LOCAL_VIP = "198.18.100.20";
+// A Service with externalTrafficPolicy Local whose only ready endpoint is on node2.
+const LOCAL_SERVICE = `---
+kind: Service
+metadata: { name: local, namespace: default, annotations: { metallb.io/loadBalancerIPs: "${LOCAL_VIP}" } }
+spec: { type: LoadBalancer, externalTrafficPolicy: Local, ports: [{ port: 80, protocol: TCP }] }
+---
+kind: EndpointSlice
+metadata: { name: local-1, namespace: default, labels: { kubernetes.io/service-name: local } }
+endpoints: [{ nodeName: node2, conditions: { ready: true } }, { nodeName: node3, conditions: { ready: false } }]
+`;
+const unavailable = labUnavailableReason();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
+type BgpPath = { community?: { string: string }; largeCommunity?: { string: string }; locPrf?: number; nexthops?: Array<{ ip: string }> };
+type Summary = { peers?: Record<string, { state: string; peerUptimeMsec?: number; peerUptimeEstablishedEpoch?: number; connectionsEstablished?: number; connectionsDropped?: number }> };
+
+describe.skipIf(unavailable !== undefined)("BGP mode in the lab (FRR router, 3 nodes)", () => {
+  let c: BgpCluster;
+
+  const ribNextHops = async (prefix: string): Promise<string[]> => {
+    const cmd = prefix.includes(":") ? `show ipv6 route ${prefix} json` : `show ip route ${prefix} json`;
+    const entries = (await c.router.vtysh<Record<string, RouteEntry[]>>(cmd))[prefix] ?? [];
+    const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
+    return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
+  };
+  const bgpPath = async (prefix: string): Promise<BgpPath | undefined> =>
+    (await c.router.vtysh<{ paths?: BgpPath[] }>(`show bgp ${prefix.includes(":") ? "ipv6" : "ipv4"} unicast ${prefix} json`)).paths?.[0];
+  const summary = async (): Promise<NonNullable<Summary["peers"]>> => (await c.router.vtysh<{ ipv4Unicast?: Summary }>("show bgp summary json")).ipv4Unicast?.peers ?? {};
+  const allNodes = [1, 2, 3].map((k) => roleIp(nodeRole(k))).sort();
+
+  beforeAll(async () => {
+    c = await BgpCluster.start({
+      nodes: 3,
+      vips: [VIP, VIP6],
+      log: pino({ level: "warn" }),
+      farRouter: true,
+      gracefulRestartNodes: ["node3"],
+      extraManifests: LOCAL_SERVICE,
+      advertisement: "{ ipAddressPools: [bgp, bgp6], communities: [lab-tag, lab-large, \"64512:7\"], localPref: 150 }",
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await c?.destroy();
+  });
+
+  it("FRR installs the VIP with one next hop per node (IPv4 and IPv6), in its RIB and the kernel FIB", async () => {
+    await waitFor("3 next hops for the IPv4 VIP", async () => ((await ribNextHops(`${VIP}/32`)).length === 3 ? true : undefined), 60_000, 250);
+    expect(await ribNextHops(`${VIP}/32`)).toEqual(allNodes);
+    expect(await c.router.fibNextHops(`${VIP}/32`)).toEqual(allNodes);
+    // externalTrafficPolicy Local: only the node with a ready endpoint advertises.
+    await waitFor("the Local VIP from node2", async () => ((await ribNextHops(`${LOCAL_VIP}/32`)).length > 0 ? true : undefined), 20_000, 250);
+    await sleep(500);
+    expect(await ribNextHops(`${LOCAL_VIP}/32`)).toEqual([roleIp("node2")]);
+    await waitFor("3 next hops for the IPv6 VIP", async () => ((await ribNextHops(`${VIP6}/128`)).length === 3 ? true : undefined), 30_000, 250);
+    expect(await ribNextHops(`${VIP6}/128`)).toEqual([1, 2, 3].map((k) => roleIp6(nodeRole(k))).sort());
+  }, 90_000);
+
+  it("an eBGP multihop peer two hops away (GTSM: only TTL 255 is accepted) gets the VIP from every node", async () => {
+    type FarPath = { aspath?: { string: string }; nexthops?: Array<{ ip: string }> };
+    const paths = async (): Promise<FarPath[]> => (await c.router.farVtysh<{ paths?: FarPath[] }>(`show bgp ipv4 unicast ${VIP}/32 json`)).paths ?? [];
+    await waitFor("3 paths at the far router", async () => ((await paths()).length === 3 ? true : undefined), 30_000, 250);
+    const got = await paths();
+    expect(got.map((p) => p.nexthops?.[0]?.ip).sort()).toEqual(allNodes);
+    expect(got.every((p) => p.aspath?.string === "64512")).toBe(true);
+  }, 40_000);
+
+  it("communities, large communities and local-pref arrive as configured (Community aliases resolved)", async () => {
+    const p = await bgpPath(`${VIP}/32`);
+    expect(p?.community?.string).toBe("64512:7 64512:300");
+    expect(p?.largeCommunity?.string).toBe("64512:1:2");
+    expect(p?.locPrf).toBe(150);
+  });
+
+  it("client requests (behind the router) reach backends through every node", async () => {
+    const prober = c.lab.startProber({ url: `http://${VIP}/`, intervalMs: 20, timeoutMs: 1000 });
+    try {
+      await waitFor("requests served by all 3 nodes", () => (Object.keys(prober.servedBy()).length === 3 ? true : undefined), 20_000, 100);
+      const v6 = await c.lab.exec("client", ["curl", "-s", "-m", "2", `http://[${VIP6}]/`], { allowFail: true });
+      expect(v6.stdout.trim()).toMatch(/^node[123]$/);
+    } finally {
+      await prober.stop();
+    }
+    expect(prober.failuresBetween()).toBe(0);
+  }, 40_000);
+
+  it("changing the advertisement (aggregation, communities) and adding a VIP change routes without a session reset", async () => {
+    const before = await summary();
+    c.writeConfig({ vips: [VIP, VIP2, VIP6], advertisement: "{ ipAddressPools: [bgp], aggregationLength: 24, communities: [\"64512:8\"] }" });
+    await waitFor("the /24 aggregate with 3 next hops", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);
+    await waitFor("the /32 withdrawn", async () => ((await ribNextHops(`${VIP}/32`)).length === 0 ? true : undefined), 10_000, 200);
+    expect((await bgpPath("198.18.100.0/24"))?.community?.string).toBe("64512:8");
+    await waitFor("the IPv6 VIP withdrawn (no advertisement selects bgp6)", async () => ((await ribNextHops(`${VIP6}/128`)).length === 0 ? true : undefined), 10_000, 200);
+    await sleep(1_500);
+    const after = await summary();
+    for (const ip of allNodes) {
+      expect(after[ip]?.state).toBe("Established");
+      expect(after[ip]?.connectionsEstablished).toBe(before[ip]?.connectionsEstablished);
+      expect(after[ip]?.connectionsDropped).toBe(before[ip]?.connectionsDropped);
+      // FRR derives the epoch from its uptime in whole seconds: the same establishment may read one second apart.
+      expect(Math.abs((after[ip]?.peerUptimeEstablishedEpoch ?? 0) - (before[ip]?.peerUptimeEstablishedEpoch ?? -9))).toBeLessThanOrEqual(1);
+      expect(after[ip]?.peerUptimeMsec).toBeGreaterThan((before[ip]?.peerUptimeMsec ?? Infinity) + 1_000);
+    }
+  }, 60_000);
+
+  it("SIGTERM withdraws the node's route before the speaker exits, and no client request is lost", async () => {
+    const prober = c.lab.startProber({ url: `http://${VIP}/`, intervalMs: 10, timeoutMs: 1000 });
+    try {
+      await prober.waitForSuccess({ timeoutMs: 10_000 });
+      const speaker = c.speakers.get(3);
+      speaker?.kill("SIGTERM");
+      await waitFor("node3's next hop withdrawn", async () => (!(await ribNextHops("198.18.100.0/24")).includes(roleIp("node3")) ? true : undefined), 10_000, 50);
+      expect(speaker?.running).toBe(true); // withdrawn while the process still runs (graceful-shutdown wait, then Cease)
+      await speaker?.exited;
+      await sleep(500);
+    } finally {
+      await prober.stop();
+    }
+    expect(prober.results.length).toBeGreaterThan(100);
+    expect(prober.failuresBetween()).toBe(0);
+    c.startSpeaker(3, ["--on-sigterm", "restart"]);
+    await waitFor("node3 back", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);
+  }, 60_000);
+
+  it("restart in place with graceful restart: FRR keeps node3's route while its speaker restarts, no request lost", async () => {
+    await waitFor("node3 Established with graceful restart", async () => ((await summary())[roleIp("node3")]?.state === "Established" ? true : undefined), 20_000, 100);
+    const prober = c.lab.startProber({ url: `http://${VIP}/`, intervalMs: 10, timeoutMs: 1000 });
+    try {
+      await prober.waitForSuccess({ timeoutMs: 10_000 });
+      const old = c.speakers.get(3);
+      old?.kill("SIGTERM");
+      await old?.exited;
+      await waitFor("node3's session down", async () => ((await summary())[roleIp("node3")]?.state !== "Established" ? true : undefined), 5_000, 50);
+      expect(await ribNextHops("198.18.100.0/24")).toContain(roleIp("node3")); // kept (stale) by the helper
+      c.startSpeaker(3, ["--on-sigterm", "restart"]);
+      await waitFor("node3 Established again", async () => ((await summary())[roleIp("node3")]?.state === "Established" ? true : undefined), 20_000, 100);
+      expect(await ribNextHops("198.18.100.0/24")).toEqual(allNodes);
+      await sleep(500);
+    } finally {
+      await prober.stop();
+    }
+    expect(prober.failuresBetween()).toBe(0);
+  }, 60_000);
+
+  it("kill -9 of a speaker removes its next hop within the hold time (9 s)", async () => {
+    await waitFor("3 next hops", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);
+    const t0 = Date.now();
+    c.speakers.get(2)?.kill("SIGKILL");
+    await waitFor("node2's next hop gone", async () => (!(await ribNextHops("198.18.100.0/24")).includes(roleIp("node2")) ? true : undefined), 12_000, 100);
+    const elapsed = Date.now() - t0;
+    expect(elapsed).toBeLessThanOrEqual(9_500);
+    expect(await ribNextHops("198.18.100.0/24")).toEqual([roleIp("node1"), roleIp("node3")]);
+  }, 30_000);
+});

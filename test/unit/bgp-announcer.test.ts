@@ -1,0 +1,108 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createBgpAnnouncer, type BgpSessionHandle } from "../../src/agents/speaker/bgpAnnouncer.js";
+import type { BgpSessionPlan } from "../../src/agents/speaker/bgpSession.js";
+import type { BgpPeerConfig } from "../../src/config/types.js";
+import type { BgpPlan } from "../../src/projections/bgp/bgpPlan.js";
+import type { DesiredRoutes, RouteAttributes } from "../../src/protocols/bgp/adjRibOut.js";
+
+// The speaker's BGP effects: one session per planned peer, route changes on the live session, a new session only
+// when the session itself changes, and graceful shutdown (GRACEFUL_SHUTDOWN, wait, withdraw, Cease) on close.
+
+type Call = { peer: string; op: "open" | "start" | "setRoutes" | "stop" | "abandon"; routes?: string[]; at?: number };
+
+function fakes(calls: Call[], established = true, gracefulRestart = false) {
+  return (name: string, _s: BgpSessionPlan, routes: DesiredRoutes): BgpSessionHandle => {
+    calls.push({ peer: name, op: "open", routes: [...routes.keys()] });
+    const ribOut = { sent: new Map<string, string>() };
+    return {
+      start: () => void calls.push({ peer: name, op: "start" }),
+      setRoutes: (r) => void calls.push({ peer: name, op: "setRoutes", routes: [...r].map(([p, a]) => `${p}${a.communities ? ` ${a.communities.join(",")}` : ""}`), at: Date.now() }),
+      stop: async () => void calls.push({ peer: name, op: "stop", at: Date.now() }),
+      abandon: async () => void calls.push({ peer: name, op: "abandon" }),
+      state: {
+        session: { state: established ? "established" : "active", counters: { establishedCount: 1, updatesSent: 0 }, negotiated: gracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {} },
+        ribOut,
+      } as unknown as BgpSessionHandle["state"],
+    };
+  };
+}
+
+const peer = (name: string, over: Partial<BgpPeerConfig> = {}): BgpPeerConfig => ({
+  name, myASN: 64512, peerASN: 64500, dynamicASN: null, peerAddress: "198.18.2.1", sourceAddress: null, peerPort: 179, routerID: null,
+  holdTimeMs: null, keepaliveTimeMs: null, connectTimeMs: null, password: null, ebgpMultiHop: false, nodeSelectors: [],
+  enableGracefulRestart: false, dualStackAddressFamily: false, vrf: null, ...over,
+});
+
+const plan = (...entries: [BgpPeerConfig, [string, RouteAttributes][]][]): BgpPlan => new Map(entries.map(([p, r]) => [p.name, { peer: p, routes: new Map(r) }]));
+const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const defaults = { routerId: "198.18.0.1", restartTimeS: 120, restarting: false };
+
+describe("BGP announcer", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("opens one session per peer and sends route changes on it, never reopening for a route change", () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls) });
+    a.update(plan([peer("r1"), [["198.18.8.1/32", {}]]], [peer("r2"), []]));
+    a.update(plan([peer("r1"), [["198.18.8.1/32", {}]]], [peer("r2"), []]));
+    a.update(plan([peer("r1"), [["198.18.8.1/32", { communities: ["1:2"] }], ["198.18.8.2/32", {}]]], [peer("r2"), []]));
+    expect(calls).toEqual([
+      { peer: "r1", op: "open", routes: ["198.18.8.1/32"] },
+      { peer: "r1", op: "start" },
+      { peer: "r2", op: "open", routes: [] },
+      { peer: "r2", op: "start" },
+      { peer: "r1", op: "setRoutes", routes: ["198.18.8.1/32 1:2", "198.18.8.2/32"], at: expect.any(Number) },
+    ]);
+  });
+
+  it("replaces a session whose BGPPeer changed and closes one no longer planned", () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls) });
+    a.update(plan([peer("r1"), []], [peer("r2"), []]));
+    calls.length = 0;
+    a.update(plan([peer("r1", { holdTimeMs: 9000 }), []]));
+    expect(calls.map((c) => `${c.peer} ${c.op}`)).toEqual(["r2 setRoutes", "r2 stop", "r1 setRoutes", "r1 stop", "r1 open", "r1 start"]);
+  });
+
+  it("close: GRACEFUL_SHUTDOWN, wait, withdraw, Cease; later updates are ignored", async () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 200, log, openSession: fakes(calls) });
+    a.update(plan([peer("r1"), [["198.18.8.1/32", {}]]]));
+    calls.length = 0;
+    await a.close();
+    a.update(plan([peer("r1"), [["198.18.8.9/32", {}]]]));
+    expect(calls.map((c) => [c.op, c.routes])).toEqual([
+      ["setRoutes", ["198.18.8.1/32 65535:0"]],
+      ["setRoutes", []],
+      ["stop", undefined],
+    ]);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(190);
+  });
+
+  it("close for a restart in place drops graceful-restart sessions without a NOTIFICATION, routes kept", async () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls, true, true) });
+    a.update(plan([peer("r1"), [["198.18.8.1/32", {}]]]));
+    calls.length = 0;
+    await a.close({ restart: true });
+    expect(calls.map((c) => c.op)).toEqual(["abandon"]);
+  });
+
+  it("a restart in place still shuts down gracefully where the peer has no graceful restart", async () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls, true, false) });
+    a.update(plan([peer("r1"), [["198.18.8.1/32", {}]]]));
+    calls.length = 0;
+    await a.close({ restart: true });
+    expect(calls.map((c) => c.op)).toEqual(["setRoutes", "setRoutes", "stop"]);
+  });
+
+  it("a peer the timer rules reject is reported and skipped", () => {
+    const calls: Call[] = [];
+    const errors: string[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log: { ...log, error: (_f, m) => void errors.push(m) }, openSession: fakes(calls) });
+    a.update(plan([peer("bad", { holdTimeMs: 1000 }), []]));
+    expect(calls).toEqual([]);
+    expect(errors).toEqual(["bgp: peer not usable"]);
+  });
+});
