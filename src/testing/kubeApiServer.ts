@@ -42,6 +42,8 @@ export type KubeApiServerOptions = {
   crdDir?: string | null;
   apiServerArgs?: string[];
   startTimeoutMs?: number;
+  /** More addresses the serving certificate is valid for (e.g. a lab address a bridge exposes it on). */
+  extraSans?: string[];
 };
 
 export const DEFAULT_CRD_DIR = fileURLToPath(new URL("../../deploy/crds/", import.meta.url));
@@ -137,7 +139,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
     if (!process.env["VIPMESH_KEEP_KUBE_DIR"]) rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const pki = makeKubePki(dir, [host]);
+    const pki = makeKubePki(dir, [host, ...(options.extraSans ?? [])]);
     const [etcdPort, peerPort, port] = [await freePort("127.0.0.1"), await freePort("127.0.0.1"), await freePort(host)];
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
     const peerUrl = `http://127.0.0.1:${peerPort}`;

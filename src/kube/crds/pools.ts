@@ -1,5 +1,5 @@
 // IPAddressPool, L2Advertisement and BGPAdvertisement (metallb.io/v1beta1), with MetalLB's fields, defaults and ranges.
-import { arr, bool, crd, DNS_LABEL_PATTERN, int, obj, type Rule, type Schema, selectorList, str, stringSet } from "./schema.js";
+import { arr, bool, crd, DNS_LABEL_PATTERN, int, labelSelector, obj, type Rule, type Schema, selectorList, str, stringSet } from "./schema.js";
 
 // An address is a CIDR or "start-end" (spaces around '-' allowed, as MetalLB trims them).
 const START = "self.split('-')[0].trim()";
@@ -91,6 +91,15 @@ export const l2Advertisement = crd({
       spec: obj("L2AdvertisementSpec: which pools are announced from which nodes and interfaces.", {
         ...poolRefs,
         interfaces: stringSet("Interfaces to announce from; empty means every interface.", str("An interface name.", { minLength: 1, maxLength: 15 }), { maxItems: 256 }),
+        serviceSelectors: selectorList("Only Services these select are announced by this advertisement; empty means all."),
+        preferredNodeSelectors: arr(
+          "Soft preferences among the eligible nodes: when a VIP needs a new owner, nodes scored higher are chosen first.",
+          obj("A weighted preference, like Kubernetes' PreferredSchedulingTerm.", {
+            weight: int("Weight of this preference, 1 to 100.", { minimum: 1, maximum: 100 }),
+            preference: labelSelector("The nodes this preference selects."),
+          }, { required: ["weight", "preference"] }),
+          { maxItems: 64 },
+        ),
       }),
       status: obj("L2AdvertisementStatus (unused).", {}),
       columns: [

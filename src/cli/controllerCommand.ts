@@ -1,0 +1,38 @@
+import { hostname } from "node:os";
+import { Command, Option } from "commander";
+import { pino } from "pino";
+import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
+import { runAllocator } from "../agents/allocator/allocator.js";
+import { runStatusWriter } from "../kube/status/writer.js";
+import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
+import { intOption, listOption } from "./options.js";
+
+/** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (deploy/manifests/controller.yaml). */
+export function controllerCommand(): Command {
+  return addKubeOptions(new Command("controller"))
+    .description("Kubernetes controller: publish the cluster's MetalLB configuration to the log, allocate Service IPs, write Service and pool status. Run any number of replicas.")
+    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
+    .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
+    .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
+    .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
+    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .action(async (o: Record<string, string | undefined>) => {
+      const log = pino({ level: o["logLevel"] ?? "info", base: { agent: "controller", id: o["id"] } });
+      const kube = kubeFromOptions(o, log);
+      if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
+      const stop = new AbortController();
+      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      const natsServers = listOption(o["nats"]);
+      const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
+      const lbClass = o["lbClass"] ?? null;
+      const state = { namespace: kube.namespace, name: "controller", component: "controller", node: null } as const;
+      await Promise.all([
+        runIngestFor(kube, natsServers, streams, state, log, stop.signal),
+        keepRunning("status", () => runStatusWriter({ kc: kube.kc, natsServers, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
+        runAllocator(
+          { id: o["id"] ?? "controller", natsServers, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, snapshotEveryEvents: 1_000, log },
+          stop.signal,
+        ),
+      ]);
+    });
+}

@@ -1,0 +1,49 @@
+import { Option, type Command } from "commander";
+import type { Logger } from "pino";
+import type { StreamSettings } from "../adapters/nats/streams.js";
+import { loadKubeCredentials, type KubeCredentials } from "../kube/credentials.js";
+import type { ConfigurationStateRef } from "../kube/ingest/configurationState.js";
+import { runKubeIngest } from "../kube/ingest/ingest.js";
+import { DEFAULT_CONFIG_NAMESPACE } from "../kube/ingest/kubeSource.js";
+
+// The Kubernetes side of a command: --kubeconfig (else $KUBECONFIG, else in-cluster credentials) switches the
+// configuration source from the file to the API server.
+
+export function addKubeOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option("--kubeconfig <file>", "take configuration from this Kubernetes API (default: $KUBECONFIG, else in-cluster credentials, else --config)"))
+    .addOption(new Option("--namespace <ns>", "namespace of the metallb.io objects").env("VIPMESH_NAMESPACE").default(DEFAULT_CONFIG_NAMESPACE));
+}
+
+export type KubeContext = { kc: KubeCredentials; namespace: string };
+
+export function kubeFromOptions(o: Record<string, string | undefined>, log: Logger): KubeContext | null {
+  const kc = loadKubeCredentials(o["kubeconfig"]);
+  if (!kc) return null;
+  if (o["config"]) log.warn({ config: o["config"] }, "Kubernetes credentials present: --config is ignored");
+  return { kc, namespace: o["namespace"] ?? DEFAULT_CONFIG_NAMESPACE };
+}
+
+export function runIngestFor(kube: KubeContext, natsServers: string[], streams: StreamSettings, state: ConfigurationStateRef | null, log: Logger, signal: AbortSignal): Promise<void> {
+  const opts = { kc: kube.kc, natsServers, streams, namespace: kube.namespace, state, recheckMs: 2_000, log: log.child({ agent: "ingest" }) };
+  return keepRunning("ingest", () => runKubeIngest(opts, signal), opts.log, signal);
+}
+
+/**
+ * Runs a side agent until `signal` aborts, restarting it (capped backoff with jitter) when it fails: a failing
+ * Kubernetes side must never take the speaker or allocator down with it.
+ */
+export async function keepRunning(name: string, run: () => Promise<void>, log: Logger, signal: AbortSignal): Promise<void> {
+  let backoff = 500;
+  while (!signal.aborted) {
+    try {
+      await run();
+      return;
+    } catch (err) {
+      if (signal.aborted) return;
+      log.error({ err: (err as Error).message, agent: name }, "agent failed; restarting");
+      await new Promise((r) => setTimeout(r, backoff + Math.random() * backoff));
+      backoff = Math.min(backoff * 2, 10_000);
+    }
+  }
+}

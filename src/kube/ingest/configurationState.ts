@@ -1,0 +1,42 @@
+import { isNotFound, kubeRequest, KubeApiError } from "../http.js";
+import type { KubeCredentials } from "../credentials.js";
+
+// The ConfigurationState a component reports its configuration's validity in (MetalLB's shape): Valid, or
+// Invalid with every problem naming object, field and reason. Written only when the result changes.
+
+export type ConfigurationStateRef = { namespace: string; name: string; component: "controller" | "speaker"; node: string | null };
+
+const path = (ref: ConfigurationStateRef, sub = ""): string =>
+  `/apis/metallb.io/v1beta1/namespaces/${ref.namespace}/configurationstates/${ref.name}${sub}`;
+
+async function ensureExists(kc: KubeCredentials, ref: ConfigurationStateRef): Promise<void> {
+  try {
+    await kubeRequest(kc, { method: "GET", path: path(ref) });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    const labels: Record<string, string> = { "metallb.io/component-type": ref.component, ...(ref.node ? { "metallb.io/node-name": ref.node } : {}) };
+    const body = { apiVersion: "metallb.io/v1beta1", kind: "ConfigurationState", metadata: { name: ref.name, namespace: ref.namespace, labels } };
+    await kubeRequest(kc, { method: "POST", path: `/apis/metallb.io/v1beta1/namespaces/${ref.namespace}/configurationstates`, body }).catch((e: unknown) => {
+      if (!(e instanceof KubeApiError && e.status === 409)) throw e;
+    });
+  }
+}
+
+export class ConfigurationStateWriter {
+  private written: string | null = null;
+
+  constructor(
+    private readonly kc: KubeCredentials,
+    private readonly ref: ConfigurationStateRef,
+  ) {}
+
+  /** problems: empty for a valid configuration. Errors propagate; the next report tries again. */
+  async report(problems: readonly string[]): Promise<void> {
+    const status = problems.length === 0 ? { result: "Valid", lastError: "" } : { result: "Invalid", lastError: problems.join("\n").slice(0, 32_768) };
+    const key = JSON.stringify(status);
+    if (key === this.written) return;
+    await ensureExists(this.kc, this.ref);
+    await kubeRequest(this.kc, { method: "PATCH", path: path(this.ref, "/status"), body: { status }, contentType: "application/merge-patch+json" });
+    this.written = key;
+  }
+}

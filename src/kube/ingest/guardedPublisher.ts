@@ -1,0 +1,51 @@
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
+import { publishEvent } from "../../adapters/nats/publish.js";
+import { STREAMS } from "../../events/types.js";
+import { subjects } from "../../events/subjects.js";
+import type { BuiltConfig } from "./kubeSource.js";
+import { decidePublish, decodeConfigHash, encodeConfigHash, laggingKinds } from "./revisions.js";
+
+// Publishes a Kubernetes configuration only when it is newer than the one on the log, with compare-and-set on the
+// source's config subject: of replicas racing from the same last message, one is stored; the others read the
+// winner and decide again. So every configuration on the subject dominates the one before it in every kind.
+
+export const KUBE_SOURCE = "kubernetes";
+
+export type PublishOutcome =
+  | { kind: "published"; hash: string; seq: number }
+  | { kind: "unchanged" }
+  | { kind: "stale"; lagging: number[] }
+  | { kind: "conflict" }
+  | { kind: "failed"; error: string };
+
+type Last = { seq: number; hash: string | null };
+
+async function lastOnSubject(jsm: JetStreamManager, subject: string): Promise<Last> {
+  try {
+    const msg = await jsm.streams.getMessage(STREAMS.events, { last_by_subj: subject });
+    if (!msg) return { seq: 0, hash: null };
+    const body = msg.json<{ data?: { hash?: unknown } }>();
+    return { seq: msg.seq, hash: typeof body.data?.hash === "string" ? body.data.hash : null };
+  } catch (err) {
+    if (/no message found/i.test((err as Error).message)) return { seq: 0, hash: null };
+    throw err;
+  }
+}
+
+export async function publishIfNewer(js: JetStreamClient, jsm: JetStreamManager, built: BuiltConfig): Promise<PublishOutcome> {
+  const subject = subjects.config(KUBE_SOURCE);
+  let last: Last;
+  try {
+    last = await lastOnSubject(jsm, subject);
+  } catch (err) {
+    return { kind: "failed", error: (err as Error).message };
+  }
+  const decision = decidePublish(built.contentHash, built.revisions, last.hash);
+  if (decision === "unchanged") return { kind: "unchanged" };
+  if (decision === "stale") return { kind: "stale", lagging: laggingKinds(built.revisions, decodeConfigHash(last.hash ?? "")?.revisions ?? []) };
+  const hash = encodeConfigHash(built.contentHash, built.revisions);
+  const event = { type: "ConfigApplied", data: { source: KUBE_SOURCE, hash, config: built.config } } as const;
+  const result = await publishEvent(js, subject, event, { expectLastSubjectSeq: last.seq, msgID: `config-${hash}` });
+  if (result.ok) return { kind: "published", hash, seq: result.seq };
+  return result.conflict ? { kind: "conflict" } : { kind: "failed", error: result.error };
+}

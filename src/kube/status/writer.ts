@@ -1,0 +1,162 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { followStream } from "../../adapters/nats/follow.js";
+import { SnapshotStore } from "../../adapters/nats/snapshots.js";
+import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import { AllocatorView } from "../../agents/allocator/view.js";
+import { resolveStart } from "../../agents/speaker/startPoint.js";
+import { STREAMS } from "../../events/types.js";
+import { recordEvent } from "../events.js";
+import { isConflict, kubeRequest } from "../http.js";
+import { Informer, type KubeObject } from "../informer.js";
+import { isLoadBalancer } from "../ingest/kubeSource.js";
+import { wantedStatus, type ServiceStatusWanted, type StatusWanted } from "./desired.js";
+import { annotationPatch, statusPatch } from "./servicePatches.js";
+import type { KubeCredentials } from "../credentials.js";
+
+// The status writer: the projection's results onto the API server (Service ingress, pool annotation, Announced
+// condition, pool usage) and Events on transitions. Writes only at the head of the log, only the difference,
+// each guarded by resourceVersion; Events have deterministic names. So several writers converge on the same
+// objects without flapping and without duplicate events.
+
+export type StatusWriterOptions = { kc: KubeCredentials; natsServers: string[]; streams: StreamSettings; namespace: string; lbClass: string | null; retryMs: number; log: Logger };
+
+const MERGE = "application/merge-patch+json";
+const servicePath = (svc: KubeObject, sub = ""): string => `/api/v1/namespaces/${svc.metadata.namespace ?? "default"}/services/${svc.metadata.name}${sub}`;
+
+class Reconciler {
+  private running = false;
+  private again = false;
+  writes = 0;
+  conflicts = 0;
+
+  constructor(
+    private readonly view: AllocatorView,
+    private readonly services: Informer,
+    private readonly pools: Informer,
+    private readonly jsm: JetStreamManager,
+    private readonly opts: StatusWriterOptions,
+  ) {}
+
+  schedule(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    setImmediate(() =>
+      void this.reconcile()
+        .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "status not written; retrying"))
+        .finally(() => {
+          this.running = false;
+          if (this.again) {
+            this.again = false;
+            this.schedule();
+          }
+        }),
+    );
+  }
+
+  /** At the head of the log, and the log has nothing newer than the view: a lagging writer never writes an older state. */
+  private async current(): Promise<boolean> {
+    if (!this.view.atHead || !this.services.synced || !this.pools.synced) return false;
+    const last = (await this.jsm.streams.info(STREAMS.events)).state.last_seq;
+    return last === this.view.log.seq;
+  }
+
+  private async reconcile(): Promise<void> {
+    if (!(await this.current())) return;
+    const wanted = wantedStatus(this.view.log, this.opts.lbClass);
+    for (const svc of this.services.store.values()) {
+      const w = isLoadBalancer(svc) ? wanted.services.get(`${svc.metadata.namespace ?? ""}/${svc.metadata.name}`) : undefined;
+      if (w) await this.guarded(() => this.writeService(svc, w));
+    }
+    await this.writePools(wanted);
+  }
+
+  private async guarded(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+      this.conflicts++;
+      this.again = true; // the informer brings the newer object; look again
+    }
+  }
+
+  private async writeService(svc: KubeObject, w: ServiceStatusWanted): Promise<void> {
+    const { kc } = this.opts;
+    const status = statusPatch(svc, w, new Date().toISOString());
+    if (status) {
+      await kubeRequest(kc, { method: "PATCH", path: servicePath(svc, "/status"), body: status, contentType: MERGE });
+      this.writes++;
+      await this.transitionEvent(svc, w);
+    }
+    const annotation = annotationPatch(svc, w);
+    if (annotation && !status) {
+      await kubeRequest(kc, { method: "PATCH", path: servicePath(svc), body: annotation, contentType: MERGE });
+      this.writes++;
+    }
+  }
+
+  private async transitionEvent(svc: KubeObject, w: ServiceStatusWanted): Promise<void> {
+    const spec = w.notAnnounced
+      ? { reason: w.notAnnounced.reason, message: w.notAnnounced.message, type: "Warning", transition: `not:${w.notAnnounced.reason}:${w.ips.join(",")}` } as const
+      : { reason: "IPAllocated", message: `Assigned IP ${JSON.stringify(w.ips)} from pool ${w.pool ?? "?"}`, type: "Normal", transition: `ips:${w.ips.join(",")}` } as const;
+    await recordEvent(this.opts.kc, svc, { ...spec, component: "vipmesh-controller" });
+  }
+
+  private async writePools(wanted: StatusWanted): Promise<void> {
+    for (const p of wanted.pools) {
+      const obj = this.pools.store.get(`${this.opts.namespace}/${p.pool}`);
+      if (!obj) continue;
+      const { pool, ...usage } = p;
+      const current = (obj["status"] ?? {}) as Record<string, unknown>;
+      if (Object.entries(usage).every(([k, v]) => current[k] === v)) continue;
+      const path = `/apis/metallb.io/v1beta1/namespaces/${this.opts.namespace}/ipaddresspools/${pool}/status`;
+      const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: usage };
+      await this.guarded(async () => {
+        await kubeRequest(this.opts.kc, { method: "PATCH", path, body, contentType: MERGE });
+        this.writes++;
+      });
+    }
+  }
+}
+
+export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSignal): Promise<void> {
+  const { log } = opts;
+  const nc = await connectNats({ servers: opts.natsServers, name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, opts.streams);
+  const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
+  const start = await resolveStart(jsm, snapshots, log);
+  const view = new AllocatorView(start.state, { lbClass: opts.lbClass }, (i) => log.warn({ invalid: i.reason }, "skipped invalid message"));
+  let reconciler: Reconciler | null = null;
+  const changed = (): void => reconciler?.schedule();
+  const services = new Informer({ kind: "Service", apiVersion: "v1", path: "/api/v1/services" }, opts.kc, changed, log);
+  const poolPath = `/apis/metallb.io/v1beta1/namespaces/${opts.namespace}/ipaddresspools`;
+  const pools = new Informer({ kind: "IPAddressPool", apiVersion: "metallb.io/v1beta1", path: poolPath }, opts.kc, changed, log);
+  reconciler = new Reconciler(view, services, pools, jsm, opts);
+  const stopFollow = new AbortController();
+  const follower = await followStream({
+    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
+    onBatch: (batch, caughtUp) => {
+      view.apply(batch, caughtUp);
+      changed();
+    },
+  });
+  if (follower.initiallyCaughtUp) view.atHead = true;
+  const retry = setInterval(changed, opts.retryMs);
+  log.info({ lbClass: opts.lbClass }, "status writer started");
+  try {
+    await Promise.all([services.run(signal), pools.run(signal)]);
+  } finally {
+    clearInterval(retry);
+    stopFollow.abort();
+    await nc.drain().catch(() => undefined);
+    await follower.done.catch(() => undefined);
+    log.info({ writes: reconciler.writes, conflicts: reconciler.conflicts }, "status writer stopped");
+  }
+}
