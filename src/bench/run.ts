@@ -11,6 +11,9 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "arp-flood": arpFloodBench,
   "rolling-restart": rollingRestartBench,
   ipam: (args) => import("./ipam.js").then((m) => m.ipamBench(args)),
+  "bgp-scale": (args) => import("./bgpScale.js").then((m) => m.bgpScaleBench(args)),
+  "bgp-change": (args) => import("./bgpChange.js").then((m) => m.bgpChangeBench(args)),
+  "create-to-reachable": (args) => import("./createToReachable.js").then((m) => m.createToReachableBench(args)),
 };
 
 const [name, ...args] = process.argv.slice(2);

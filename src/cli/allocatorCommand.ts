@@ -4,10 +4,11 @@ import { pino } from "pino";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { runAllocator } from "../agents/allocator/allocator.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
+import { addKubeOptions, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { intOption, listOption } from "./options.js";
 
 export function allocatorCommand(): Command {
-  return new Command("allocator")
+  return addKubeOptions(new Command("allocator"))
     .description(
       "Allocate Service IPs from the pools (MetalLB's rules), each allocation a compare-and-set claim on the log. " +
         "Run any number of replicas; no leader, no lease. Every replica must use the same --lb-class.",
@@ -25,11 +26,13 @@ export function allocatorCommand(): Command {
       const log = pino({ level: o["logLevel"] ?? "info", base: { agent: "allocator", id: o["id"] } });
       const stop = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      const kube = kubeFromOptions(o, log);
+      const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, log, stop.signal) : null;
       await runAllocator(
         {
           id: o["id"] ?? "allocator",
           natsServers: listOption(o["nats"]),
-          configSource: o["config"] ? fileConfigSource(o["config"]) : null,
+          configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           lbClass: o["lbClass"] ?? null,
           streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },
           maxInFlight: Math.max(1, intOption(o, "maxInFlight")),
@@ -40,5 +43,6 @@ export function allocatorCommand(): Command {
         },
         stop.signal,
       );
+      await ingest;
     });
 }

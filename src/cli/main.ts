@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { allocatorCommand } from "./allocatorCommand.js";
+import { controllerCommand } from "./controllerCommand.js";
 import { ipamStatusCommand } from "./ipamStatusCommand.js";
 import { labCommand } from "./labCommand.js";
 import { replayCommand } from "./replayCommand.js";
@@ -23,6 +24,7 @@ const program = new Command("vipmesh")
 
 program.addCommand(speakerCommand());
 program.addCommand(allocatorCommand());
+program.addCommand(controllerCommand());
 program.addCommand(ipamStatusCommand());
 program
   .command("replay")

@@ -5,6 +5,9 @@ import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings } from "../projections/settings.js";
+import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
+import { runL2StatusWriter } from "../kube/status/l2StatusWriter.js";
+import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { intOption, listOption } from "./options.js";
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
@@ -12,7 +15,7 @@ import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 const d = DEFAULT_MEMBERSHIP_SETTINGS;
 
 export function speakerCommand(): Command {
-  return new Command("speaker")
+  return addKubeOptions(addBgpOptions(new Command("speaker")))
     .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
     .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
     .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
@@ -47,11 +50,16 @@ export function speakerCommand(): Command {
       });
       const stop = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      const kube = kubeFromOptions(o, log);
+      const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
+      const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, log, stop.signal) : null;
+      const l2Opts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", log: log.child({ agent: "l2-status" }) } : null;
+      const l2Status = l2Opts ? keepRunning("l2-status", () => runL2StatusWriter(l2Opts, stop.signal), log, stop.signal) : null;
       await runSpeaker(
         {
           node: o["node"] ?? "",
           natsServers: listOption(o["nats"]),
-          configSource: o["config"] ? fileConfigSource(o["config"]) : null,
+          configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           membership,
           streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },
           excludeInterfaces: listOption(o["excludeInterface"]),
@@ -60,6 +68,7 @@ export function speakerCommand(): Command {
           snapshotEveryEvents: 1_000,
           configPollMs: intOption(o, "configPoll"),
           announcer: createL2Announcer(log, { refreshMs: intOption(o, "announceRefresh") }),
+          bgp: bgpAnnouncerFromOptions(o, log),
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
           probePort: intOption(o, "probePort"),
           onSigterm: o["onSigterm"] === "restart" ? "restart" : "handover",
@@ -68,5 +77,6 @@ export function speakerCommand(): Command {
         },
         stop.signal,
       );
+      await Promise.all([ingest, l2Status]);
     });
 }

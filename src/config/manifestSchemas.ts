@@ -51,9 +51,11 @@ export const l2AdvertisementSchema = z.object({
       ipAddressPools: z.array(z.string()).default([]),
       ipAddressPoolSelectors: z.array(labelSelectorSchema).default([]),
       nodeSelectors: z.array(labelSelectorSchema).default([]),
+      serviceSelectors: z.array(labelSelectorSchema).default([]),
+      preferredNodeSelectors: z.array(z.object({ weight: z.number().int().min(1).max(100), preference: labelSelectorSchema })).default([]),
       interfaces: z.array(z.string()).default([]),
     })
-    .default({ ipAddressPools: [], ipAddressPoolSelectors: [], nodeSelectors: [], interfaces: [] }),
+    .default({ ipAddressPools: [], ipAddressPoolSelectors: [], nodeSelectors: [], serviceSelectors: [], preferredNodeSelectors: [], interfaces: [] }),
 });
 
 export const serviceSchema = z.object({
@@ -89,6 +91,12 @@ export const endpointSliceSchema = z.object({
     .default([]),
 });
 
-export const nodeSchema = z.object({ kind: z.literal("Node"), metadata });
+export const nodeSchema = z.object({
+  kind: z.literal("Node"),
+  metadata,
+  status: z
+    .object({ conditions: z.array(z.object({ type: z.string(), status: z.string() })).default([]) })
+    .default({ conditions: [] }),
+});
 
 export const namespaceSchema = z.object({ kind: z.literal("Namespace"), metadata });

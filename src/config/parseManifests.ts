@@ -8,9 +8,12 @@ import {
   nodeSchema,
   serviceSchema,
 } from "./manifestSchemas.js";
+import { aggregationProblems } from "./bgpAggregation.js";
+import { bgpAdvertisementSchema, bgpPeerSchema, communitySchema, secretSchema } from "./bgpSchemas.js";
+import { emptyBgpManifests, toBgpConfig, type BgpManifests } from "./bgpManifest.js";
 import { poolProblems, toPoolConfig } from "./poolManifest.js";
 import { toServiceConfig } from "./serviceManifest.js";
-import type { ClusterConfig } from "./types.js";
+import type { ClusterConfig, NodeConfig } from "./types.js";
 
 export class ConfigError extends Error {
   readonly code = "INVALID_CONFIG";
@@ -21,35 +24,49 @@ export class ConfigError extends Error {
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-type Sink = { config: ClusterConfig; endpointNodes: Map<string, Set<string>>; problems: string[] };
+type Sink = { config: ClusterConfig; endpointNodes: Map<string, Set<string>>; bgp: BgpManifests; problems: string[] };
 type Parse = <S extends z.ZodType>(schema: S) => z.infer<S> | undefined;
 
 /** Reads a multi-document YAML of MetalLB and core objects. Throws ConfigError listing every problem by object and field. */
 export function parseManifests(text: string): ClusterConfig {
+  const objects: unknown[] = [];
+  const problems: string[] = [];
+  for (const [index, doc] of parseAllDocuments(text).entries()) {
+    if (doc.errors.length > 0) problems.push(`document ${index + 1}: YAML: ${doc.errors[0]?.message ?? "unreadable"}`);
+    objects.push(doc.errors.length > 0 ? null : doc.toJS());
+  }
+  return parseObjects(objects, (index, kind) => `document ${index + 1} (${kind || "no kind"})`, problems);
+}
+
+/**
+ * Builds the configuration from objects shaped as the API server returns them, each with its `kind` (the
+ * Kubernetes source uses this); `where` names an object in problems. Throws ConfigError listing every problem.
+ */
+export function parseObjects(objects: readonly unknown[], where: (index: number, kind: string) => string, initialProblems: string[] = []): ClusterConfig {
   const sink: Sink = {
     config: { pools: [], l2Advertisements: [], services: [], nodes: [], namespaces: [] },
     endpointNodes: new Map(),
-    problems: [],
+    bgp: emptyBgpManifests(),
+    problems: [...initialProblems],
   };
-  for (const [index, doc] of parseAllDocuments(text).entries()) {
-    if (doc.errors.length > 0) {
-      sink.problems.push(`document ${index + 1}: YAML: ${doc.errors[0]?.message ?? "unreadable"}`);
-      continue;
-    }
-    const raw: unknown = doc.toJS();
+  for (const [index, raw] of objects.entries()) {
     if (raw === null || raw === undefined) continue;
     const kind = typeof raw === "object" && "kind" in raw ? String(raw.kind) : "";
-    const where = `document ${index + 1} (${kind || "no kind"})`;
+    const at = where(index, kind);
     const parse: Parse = (schema) => {
       const result = schema.safeParse(raw);
       if (result.success) return result.data;
-      for (const issue of result.error.issues) sink.problems.push(`${where}: ${issue.path.join(".") || "(object)"}: ${issue.message}`);
+      for (const issue of result.error.issues) sink.problems.push(`${at}: ${issue.path.join(".") || "(object)"}: ${issue.message}`);
       return undefined;
     };
-    if (!readObject(kind, parse, sink)) sink.problems.push(`${where}: kind: unsupported kind "${kind}"`);
+    if (!readObject(kind, parse, sink)) sink.problems.push(`${at}: kind: unsupported kind "${kind}"`);
   }
   const { config, problems } = sink;
   problems.push(...poolProblems(config.pools));
+  if (sink.bgp.peers.length + sink.bgp.advertisements.length > 0) {
+    config.bgp = toBgpConfig(sink.bgp, problems);
+    problems.push(...aggregationProblems(config.bgp.advertisements, config.pools));
+  }
   for (const service of config.services) {
     service.readyEndpointNodes = [...(sink.endpointNodes.get(`${service.namespace}/${service.name}`) ?? [])].sort();
   }
@@ -64,6 +81,13 @@ function readEndpointSlice(slice: z.infer<typeof endpointSliceSchema> | undefine
   const nodes = sink.endpointNodes.get(key) ?? new Set<string>();
   for (const ep of slice.endpoints) if (ep.nodeName && ep.conditions.ready !== false) nodes.add(ep.nodeName);
   sink.endpointNodes.set(key, nodes);
+}
+
+/** MetalLB's node conditions: an absent Ready condition (a file without status) means ready. */
+function toNodeConfig(node: z.infer<typeof nodeSchema>): NodeConfig {
+  const status = (type: string): string | undefined => node.status.conditions.find((c) => c.type === type)?.status;
+  const ready = status("Ready");
+  return { name: node.metadata.name, labels: node.metadata.labels, ready: ready === undefined || ready === "True", networkUnavailable: status("NetworkUnavailable") === "True" };
 }
 
 /** Adds one object to the configuration; false for a kind the file source does not read. */
@@ -90,7 +114,7 @@ function readObject(kind: string, parse: Parse, sink: Sink): boolean {
       return true;
     case "Node": {
       const node = parse(nodeSchema);
-      if (node) config.nodes.push({ name: node.metadata.name, labels: node.metadata.labels });
+      if (node) config.nodes.push(toNodeConfig(node));
       return true;
     }
     case "Namespace": {
@@ -98,6 +122,26 @@ function readObject(kind: string, parse: Parse, sink: Sink): boolean {
       if (ns) config.namespaces.push({ name: ns.metadata.name, labels: ns.metadata.labels });
       return true;
     }
+    default:
+      return readBgpObject(kind, parse, sink.bgp);
+  }
+}
+
+/** BGPPeer, BGPAdvertisement, Community and Secret (for passwordSecret); false for any other kind. */
+function readBgpObject(kind: string, parse: Parse, bgp: BgpManifests): boolean {
+  const add = <T>(list: T[], value: T | undefined): true => {
+    if (value) list.push(value);
+    return true;
+  };
+  switch (kind) {
+    case "BGPPeer":
+      return add(bgp.peers, parse(bgpPeerSchema));
+    case "BGPAdvertisement":
+      return add(bgp.advertisements, parse(bgpAdvertisementSchema));
+    case "Community":
+      return add(bgp.communities, parse(communitySchema));
+    case "Secret":
+      return add(bgp.secrets, parse(secretSchema));
     default:
       return false;
   }

@@ -33,11 +33,17 @@ export type PoolConfig = {
   serviceAllocation: ServiceAllocationConfig | null;
 };
 
+/** A soft preference (MetalLB's PreferredNodeSelector): nodes it selects score `weight` when a VIP needs an owner. */
+export type PreferredNodeSelector = { weight: number; preference: LabelSelector };
+
 export type L2AdvertisementConfig = {
   name: string;
   ipAddressPools: string[];
   ipAddressPoolSelectors: LabelSelector[];
   nodeSelectors: LabelSelector[];
+  /** Only Services these select are announced by this advertisement (empty: all). */
+  serviceSelectors: LabelSelector[];
+  preferredNodeSelectors: PreferredNodeSelector[];
   interfaces: string[];
 };
 
@@ -74,7 +80,8 @@ export type ServiceConfig = {
   readyEndpointNodes: string[];
 };
 
-export type NodeConfig = { name: string; labels: Record<string, string> };
+/** A Node as eligibility sees it: labels and the two conditions MetalLB honours (Ready, NetworkUnavailable). */
+export type NodeConfig = { name: string; labels: Record<string, string>; ready: boolean; networkUnavailable: boolean };
 export type NamespaceConfig = { name: string; labels: Record<string, string> };
 
 export type ClusterConfig = {
@@ -83,6 +90,8 @@ export type ClusterConfig = {
   services: ServiceConfig[];
   nodes: NodeConfig[];
   namespaces: NamespaceConfig[];
+  /** BGPPeers and BGPAdvertisements; absent when the configuration has none (L2 only). */
+  bgp?: BgpConfig;
 };
 
 export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-load-balancers";
@@ -91,3 +100,46 @@ export const EXCLUDE_FROM_LB_LABEL = "node.kubernetes.io/exclude-from-external-l
 export function serviceKey(service: { namespace: string; name: string }): string {
   return `${service.namespace}/${service.name}`;
 }
+
+/**
+ * A MetalLB BGPPeer (v1beta2) as the speakers use it. Durations are milliseconds (null when unset: the timer rules in
+ * protocols/bgp/timers.ts derive them); the password is resolved from `password` or `passwordSecret`.
+ */
+export type BgpPeerConfig = {
+  name: string;
+  myASN: number;
+  peerASN: number | null;
+  dynamicASN: "internal" | "external" | null;
+  peerAddress: string;
+  sourceAddress: string | null;
+  peerPort: number;
+  routerID: string | null;
+  holdTimeMs: number | null;
+  keepaliveTimeMs: number | null;
+  connectTimeMs: number | null;
+  password: string | null;
+  ebgpMultiHop: boolean;
+  nodeSelectors: LabelSelector[];
+  enableGracefulRestart: boolean;
+  dualStackAddressFamily: boolean;
+  vrf: string | null;
+};
+
+/** A MetalLB BGPAdvertisement with Community aliases resolved: `communities` are "a:b", `largeCommunities` "a:b:c". */
+export type BgpAdvertisementConfig = {
+  name: string;
+  aggregationLength: number;
+  aggregationLengthV6: number;
+  localPref: number | null;
+  communities: string[];
+  largeCommunities: string[];
+  peers: string[];
+  nodeSelectors: LabelSelector[];
+  ipAddressPools: string[];
+  ipAddressPoolSelectors: LabelSelector[];
+  serviceSelectors: LabelSelector[];
+};
+
+export type BgpConfig = { peers: BgpPeerConfig[]; advertisements: BgpAdvertisementConfig[] };
+
+export const EMPTY_BGP_CONFIG: BgpConfig = { peers: [], advertisements: [] };

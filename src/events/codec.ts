@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configAppliedV2 } from "./configSchemas.js";
+import { configAppliedV2, parseConfigAppliedV3 } from "./configSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
@@ -17,6 +17,7 @@ const decoders: Record<string, Decoder> = {
   "VipClaimed@1": (d) => ({ type: "VipClaimed", data: vipClaimedV1.parse(d) }),
   "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: upcastConfigAppliedV1(configAppliedV1.parse(d)) }),
   "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),
+  "ConfigApplied@3": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV3(d) }),
   "IpAllocated@1": (d) => ({ type: "IpAllocated", data: ipAllocatedV1.parse(d) }),
   "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { IP_FAMILY_POLICIES, SERVICE_PROTOCOLS } from "../config/types.js";
 import { parseAddressBlock } from "../net/cidr.js";
 import { canonicalIp } from "../net/ip.js";
+import { bgpConfigV3 } from "./bgpConfigSchemas.js";
 import { labelMap, selector } from "./schemas.js";
 
 // ConfigApplied v2: Services carry requests (IPs, pool, sharing, families, ports) instead of fixed VIPs, pools carry
@@ -70,11 +71,26 @@ export const configAppliedV2 = z.object({
         ipAddressPools: z.array(z.string()),
         ipAddressPoolSelectors: z.array(selector),
         nodeSelectors: z.array(selector),
+        // serviceSelectors and preferredNodeSelectors came later; without them an advertisement selected every
+        // Service and preferred no node.
+        serviceSelectors: z.array(selector).default([]),
+        preferredNodeSelectors: z.array(z.object({ weight: z.number().int().min(1).max(100), preference: selector })).default([]),
         interfaces: z.array(z.string()),
       }),
     ),
     services: z.array(serviceV2),
-    nodes: z.array(z.object({ name: z.string(), labels: labelMap })),
+    // ready/networkUnavailable came later; configurations without them meant a ready node with a working network.
+    nodes: z.array(z.object({ name: z.string(), labels: labelMap, ready: z.boolean().default(true), networkUnavailable: z.boolean().default(false) })),
     namespaces: z.array(z.object({ name: z.string(), labels: labelMap })),
   }),
 });
+
+// ConfigApplied v3: v2 plus `bgp` (BGPPeers and BGPAdvertisements). A v2 payload is a v3 one without BGP.
+export const configAppliedV3 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV3 }) });
+
+/** A v3 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
+export function parseConfigAppliedV3(d: unknown): z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV3>> } } {
+  const parsed = configAppliedV3.parse(d);
+  const { bgp, ...config } = parsed.config;
+  return { ...parsed, config: bgp === undefined ? config : { ...config, bgp } };
+}

@@ -102,7 +102,7 @@ export const CURRENT_VERSION = {
   NodeRestarting: 1,
   VipConflictObserved: 1,
   VipClaimed: 1,
-  ConfigApplied: 2,
+  ConfigApplied: 3,
   IpAllocated: 1,
   IpReleased: 1,
 } as const;

@@ -1,5 +1,5 @@
 import { parseCidr, rangeContains, type IpRange } from "../net/cidr.js";
-import { anySelectorMatches } from "../config/selectors.js";
+import { anySelectorMatches, selectorMatches } from "../config/selectors.js";
 import { EXCLUDE_FROM_LB_LABEL, type ClusterConfig } from "../config/types.js";
 import type { InterfaceFact } from "../events/types.js";
 import type { MemberRecord } from "./membership.js";
@@ -35,9 +35,12 @@ function subnetsOf(interfaces: InterfaceFact[]): Subnet[] {
 export function qualify(entry: VipEntry, member: MemberRecord, config: ClusterConfig): Qualification {
   if (!entry.pool) return { ok: false, reason: "no pool contains the VIP" };
   if (entry.advertisements.length === 0) return { ok: false, reason: `no L2Advertisement selects pool ${entry.pool.name}` };
-  const labels = config.nodes.find((n) => n.name === member.node)?.labels ?? {};
+  const node = config.nodes.find((n) => n.name === member.node);
+  const labels = node?.labels ?? {};
   if (Object.hasOwn(labels, EXCLUDE_FROM_LB_LABEL)) return { ok: false, reason: `node has label ${EXCLUDE_FROM_LB_LABEL}` };
   if (!member.ready) return { ok: false, reason: "node is not ready" };
+  if (node && !node.ready) return { ok: false, reason: "node condition Ready is not True" };
+  if (node?.networkUnavailable) return { ok: false, reason: "node condition NetworkUnavailable is True" };
   const local = entry.services.filter((s) => s.externalTrafficPolicy === "Local");
   if (local.length > 0 && !local.some((s) => s.readyEndpointNodes.includes(member.node))) {
     return { ok: false, reason: "externalTrafficPolicy Local and no ready endpoint on the node" };
@@ -49,4 +52,19 @@ export function qualify(entry: VipEntry, member: MemberRecord, config: ClusterCo
     if (ads.some((ad) => ad.interfaces.length === 0 || ad.interfaces.includes(iface.name))) return { ok: true, interface: iface.name };
   }
   return { ok: false, reason: "no usable interface in the VIP's subnet" };
+}
+
+/**
+ * MetalLB's preferredNodeSelectors: each advertisement of the VIP scores the nodes its own nodeSelectors admit with
+ * the weights of the preferences they match; the scores add up across advertisements. Used only when a VIP needs a
+ * new owner: ownership stays sticky, so a preferred node that returns takes nothing back.
+ */
+export function preferenceScore(entry: VipEntry, nodeName: string, config: ClusterConfig): number {
+  const labels = config.nodes.find((n) => n.name === nodeName)?.labels ?? {};
+  let score = 0;
+  for (const ad of entry.advertisements) {
+    if (ad.preferredNodeSelectors.length === 0 || !anySelectorMatches(ad.nodeSelectors, labels)) continue;
+    for (const p of ad.preferredNodeSelectors) if (selectorMatches(p.preference, labels)) score += p.weight;
+  }
+  return score;
 }

@@ -1,5 +1,5 @@
 import type { ClaimEvidence, ClaimReason } from "../events/types.js";
-import { qualify } from "./eligibility.js";
+import { preferenceScore, qualify } from "./eligibility.js";
 import { ownerHasLeft, type LogState } from "./logState.js";
 import type { MemberRecord, MembershipState } from "./membership.js";
 import { rendezvousScore } from "./rendezvous.js";
@@ -87,7 +87,8 @@ export function planClaims(log: LogState, members: MembershipState, settings: Me
   for (const entry of orphans) {
     const pool = candidates(ctx, entry);
     if (pool.length === 0) continue;
-    const node = pickLeastLoaded(entry.vip, pool, load);
+    const config = log.config.config;
+    const node = pickOwner(entry.vip, pool, load, (n) => preferenceScore(entry, n, config));
     load.set(node, (load.get(node) ?? 0) + 1);
     const record = log.vips[entry.vip];
     const owner = record?.owner ?? null;
@@ -104,12 +105,18 @@ export function planClaims(log: LogState, members: MembershipState, settings: Me
   return plan;
 }
 
-function pickLeastLoaded(vip: string, nodes: string[], load: Map<string, number>): string {
+/** Highest preference score first, then the fewest VIPs, then the rendezvous hash, then the name. */
+function pickOwner(vip: string, nodes: string[], load: Map<string, number>, score: (node: string) => number): string {
+  const key = (node: string): [number, number, number] => [-score(node), load.get(node) ?? 0, -rendezvousScore(vip, node)];
   let best = nodes[0] ?? "";
+  let bestKey = key(best);
   for (const node of nodes.slice(1)) {
-    const a = load.get(node) ?? 0;
-    const b = load.get(best) ?? 0;
-    if (a < b || (a === b && (rendezvousScore(vip, node) > rendezvousScore(vip, best) || (rendezvousScore(vip, node) === rendezvousScore(vip, best) && node < best)))) best = node;
+    const k = key(node);
+    const better = k[0] !== bestKey[0] ? k[0] < bestKey[0] : k[1] !== bestKey[1] ? k[1] < bestKey[1] : k[2] !== bestKey[2] ? k[2] < bestKey[2] : node < best;
+    if (better) {
+      best = node;
+      bestKey = k;
+    }
   }
   return best;
 }

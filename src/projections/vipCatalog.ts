@@ -39,11 +39,16 @@ export function vipCatalog(log: LogState): VipEntry[] {
     const ip = parseIp(vip);
     const allocatedFrom = record.holders[0]?.pool ?? null;
     const pool = (poolContaining(cfg, ip) ?? (allocatedFrom === null ? undefined : cfg.byName.get(allocatedFrom)))?.config ?? null;
-    const advertisements = pool ? config.l2Advertisements.filter((ad) => advertisesPool(ad, pool)) : [];
+    const advertisements = pool ? config.l2Advertisements.filter((ad) => advertisesPool(ad, pool) && selectsAnyService(ad, services)) : [];
     entries.push({ vip, ip, pool, advertisements, services });
   }
   cache.set(log.ipam, { config, entries });
   return entries;
+}
+
+/** An advertisement with serviceSelectors announces only the Services they select (a shared IP: any of them). */
+function selectsAnyService(ad: L2AdvertisementConfig, services: readonly ServiceConfig[]): boolean {
+  return ad.serviceSelectors.length === 0 || services.some((s) => anySelectorMatches(ad.serviceSelectors, s.labels));
 }
 
 function advertisesPool(ad: L2AdvertisementConfig, pool: PoolConfig): boolean {

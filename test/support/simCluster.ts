@@ -25,7 +25,7 @@ export function vipAddress(i: number): string {
 export function labConfig(vips: number, nodes: string[] = []): ClusterConfig {
   return {
     pools: [pool("lab", ["198.18.8.0/21"])],
-    l2Advertisements: [{ name: "l2", ipAddressPools: ["lab"], ipAddressPoolSelectors: [], nodeSelectors: [], interfaces: [] }],
+    l2Advertisements: [{ name: "l2", ipAddressPools: ["lab"], ipAddressPoolSelectors: [], nodeSelectors: [], serviceSelectors: [], preferredNodeSelectors: [], interfaces: [] }],
     services: Array.from({ length: vips }, (_, i) => service(`svc${i}`, { requestedIps: [vipAddress(i)] })),
     nodes: nodes.map((name) => ({ name, labels: {}, ready: true, networkUnavailable: false })),
     namespaces: [],

@@ -167,3 +167,44 @@ describe("restart in place", () => {
     expect(sim.view.log.vips["198.18.8.1"]?.reason).toBe("owner-dead");
   });
 });
+
+describe("advertisement selectors", () => {
+  function preferring(node: string): SimCluster {
+    const sim = new SimCluster();
+    for (let i = 1; i <= 3; i++) sim.addNode(`node${i}`);
+    const config = labConfig(6, ["node1", "node2", "node3"]);
+    config.nodes = config.nodes.map((n) => ({ ...n, labels: n.name === node ? { role: "edge" } : {} }));
+    config.l2Advertisements = config.l2Advertisements.map((ad) => ({
+      ...ad,
+      preferredNodeSelectors: [{ weight: 100, preference: { matchLabels: { role: "edge" }, matchExpressions: [] } }],
+    }));
+    sim.applyConfig(config);
+    return sim;
+  }
+
+  it("preferredNodeSelectors: a preferred node takes new VIPs; without it they spread; back, it takes nothing back", () => {
+    const sim = preferring("node3");
+    sim.run(1_000);
+    expect(new Set(Object.values(sim.owners()))).toEqual(new Set(["node3"]));
+    sim.kill("node3");
+    sim.run(1_000);
+    expect(sim.load().get("node1")).toBe(3);
+    expect(sim.load().get("node2")).toBe(3);
+    const spread = sim.owners();
+    sim.restart("node3");
+    sim.run(1_000);
+    expect(sim.owners()).toEqual(spread);
+  });
+
+  it("serviceSelectors: only Services the advertisement selects are announced", () => {
+    const sim = new SimCluster();
+    for (let i = 1; i <= 3; i++) sim.addNode(`node${i}`);
+    const config = labConfig(4);
+    config.services = config.services.map((s, i) => ({ ...s, labels: i % 2 === 0 ? { app: "web" } : {} }));
+    config.l2Advertisements = config.l2Advertisements.map((ad) => ({ ...ad, serviceSelectors: [{ matchLabels: { app: "web" }, matchExpressions: [] }] }));
+    sim.applyConfig(config);
+    sim.run(1_000);
+    const owned = Object.entries(sim.owners()).filter(([, o]) => o !== null).map(([vip]) => vip).sort();
+    expect(owned).toEqual(["198.18.8.1", "198.18.8.3"]);
+  });
+});

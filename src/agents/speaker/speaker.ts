@@ -11,6 +11,8 @@ import { STREAMS } from "../../events/types.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 import { planClaims } from "../../projections/ownershipPlan.js";
 import type { L2Announcer } from "./announcer.js";
+import type { BgpAnnouncer } from "./bgpAnnouncer.js";
+import { speakerBgpPlan } from "./bgpView.js";
 import { Claimer } from "./claims.js";
 import type { ConfigSource } from "./configSource.js";
 import { startHeartbeats } from "./heartbeats.js";
@@ -34,6 +36,8 @@ export type SpeakerOptions = {
   /** How often the configuration source is read again; a change is published, an invalid one reported once. */
   configPollMs: number;
   announcer: L2Announcer;
+  /** BGP sessions for the BGPPeers selecting this node; absent in L2-only deployments. */
+  bgp?: BgpAnnouncer;
   fence: FenceSettings;
   /** UDP port for the direct probes between speakers that tell a partition from a log outage. */
   probePort: number;
@@ -66,6 +70,8 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   const react = (): void => {
     if (!leaving && !fencing.fenced) claimer.submit(view.claimsFor(node));
     opts.announcer.update(fencing.fenced ? new Map() : view.answersFor(node));
+    const bgpPlan = leaving || !opts.bgp ? null : speakerBgpPlan(view, node, fencing.fenced);
+    if (bgpPlan) opts.bgp?.update(bgpPlan);
     if (view.logCaughtUp && !configChecked) {
       configChecked = true;
       void publishConfigIfChanged();
@@ -124,6 +130,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   leaving = true;
   clearInterval(configPoll);
+  await opts.bgp?.close({ restart: opts.onSigterm === "restart" }); // routers move traffic away (or keep it, restarting) first
   if (opts.onSigterm === "restart") {
     log.info({ node, graceMs: opts.restartGraceMs }, "restarting in place: VIPs stay with this node");
     const announced = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeRestarting", data: { node, incarnation, graceMs: opts.restartGraceMs } });
