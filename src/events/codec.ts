@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { configAppliedV2, parseConfigAppliedV3 } from "./configSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
-import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
+import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { DomainEvent, EventMeta, Logged } from "./types.js";
 
@@ -10,7 +10,12 @@ import type { DomainEvent, EventMeta, Logged } from "./types.js";
 type Decoder = (data: unknown) => DomainEvent;
 
 const decoders: Record<string, Decoder> = {
-  "NodeHeartbeatRecorded@1": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV1.parse(d) }),
+  // v1 heartbeats carried no routes: an interface then answers only for VIPs in its own subnets.
+  "NodeHeartbeatRecorded@1": (d) => {
+    const v1 = nodeHeartbeatRecordedV1.parse(d);
+    return { type: "NodeHeartbeatRecorded", data: { ...v1, interfaces: v1.interfaces.map((i) => ({ ...i, routes: [] })) } };
+  },
+  "NodeHeartbeatRecorded@2": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV2.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
   "VipConflictObserved@1": (d) => ({ type: "VipConflictObserved", data: vipConflictObservedV1.parse(d) }),

@@ -11,6 +11,10 @@ const interfaceFactV1 = z.object({
   answerable: z.boolean(),
 });
 
+// v2: each interface also reports the destinations the node routes through it (on-link prefixes), so a VIP outside
+// every interface subnet can still be answered on the interface that routes to it.
+const interfaceFactV2 = interfaceFactV1.extend({ routes: z.array(z.string()).max(1024) });
+
 export const nodeHeartbeatRecordedV1 = z.object({
   node: z.string().min(1),
   incarnation: z.number().int().nonnegative(),
@@ -19,6 +23,8 @@ export const nodeHeartbeatRecordedV1 = z.object({
   version: z.string(),
   interfaces: z.array(interfaceFactV1).max(256),
 });
+
+export const nodeHeartbeatRecordedV2 = nodeHeartbeatRecordedV1.extend({ interfaces: z.array(interfaceFactV2).max(256) });
 
 export const nodeLeftV1 = z.object({
   node: z.string().min(1),
@@ -97,7 +103,7 @@ export const configAppliedV1 = z.object({
 
 /** The newest version of each event type; `encodeEvent` writes these. */
 export const CURRENT_VERSION = {
-  NodeHeartbeatRecorded: 1,
+  NodeHeartbeatRecorded: 2,
   NodeLeft: 1,
   NodeRestarting: 1,
   VipConflictObserved: 1,

@@ -23,6 +23,8 @@ export type InterfaceFact = {
   addresses: string[];
   /** Interfaces that must not answer (bond or bridge members, NOARP). */
   answerable: boolean;
+  /** Destinations routed out of this interface (prefixes, e.g. "198.18.5.0/24"; "0.0.0.0/0" for a default route). */
+  routes: string[];
 };
 
 export type NodeHeartbeatRecorded = {

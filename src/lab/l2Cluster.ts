@@ -32,7 +32,7 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Cluster, ipFamilies: [${vip.i
   return `apiVersion: metallb.io/v1beta1
 kind: IPAddressPool
 metadata: { name: lab, namespace: metallb-system }
-spec: { addresses: ["198.18.0.200-198.18.0.250", "2001:db8:0:1::200-2001:db8:0:1::250"] }
+spec: { addresses: ["198.18.0.200-198.18.0.250", "198.18.5.0/24", "2001:db8:0:1::200-2001:db8:0:1::250"] }
 ---
 apiVersion: metallb.io/v1beta1
 kind: L2Advertisement

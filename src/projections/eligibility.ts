@@ -7,11 +7,13 @@ import type { VipEntry } from "./vipCatalog.js";
 
 // Whether a node can answer for a VIP, following MetalLB's meaning of eligibility: an advertisement that
 // selects the VIP's pool and the node, no exclusion label, a ready node, a ready endpoint for
-// externalTrafficPolicy: Local, and an up interface in the VIP's subnet.
+// externalTrafficPolicy: Local, and an up interface in the VIP's subnet or, failing that, the interface whose
+// route to the VIP is the most specific.
 
 export type Qualification = { ok: true; interface: string } | { ok: false; reason: string };
 
-type Subnet = { iface: InterfaceFact; range: IpRange };
+/** An interface address's subnet, or a route out of the interface (weaker: used only when no subnet matches). */
+type Subnet = { iface: InterfaceFact; range: IpRange; prefix: number; route: boolean };
 const subnetCache = new WeakMap<InterfaceFact[], Subnet[]>();
 
 function subnetsOf(interfaces: InterfaceFact[]): Subnet[] {
@@ -20,13 +22,16 @@ function subnetsOf(interfaces: InterfaceFact[]): Subnet[] {
   const subnets: Subnet[] = [];
   for (const iface of interfaces) {
     if (!iface.up || !iface.answerable) continue;
-    for (const address of iface.addresses) {
+    const add = (cidr: string, route: boolean): void => {
       try {
-        subnets.push({ iface, range: parseCidr(address) });
+        const { family, first, last, prefix } = parseCidr(cidr);
+        subnets.push({ iface, range: { family, first, last }, prefix, route });
       } catch {
-        // A malformed address in a heartbeat only makes that address unusable.
+        // A malformed address or route in a heartbeat only makes that entry unusable.
       }
-    }
+    };
+    for (const address of iface.addresses) add(address, false);
+    for (const route of iface.routes) add(route, true);
   }
   subnetCache.set(interfaces, subnets);
   return subnets;
@@ -47,11 +52,15 @@ export function qualify(entry: VipEntry, member: MemberRecord, config: ClusterCo
   }
   const ads = entry.advertisements.filter((ad) => anySelectorMatches(ad.nodeSelectors, labels));
   if (ads.length === 0) return { ok: false, reason: "no L2Advertisement selects the node" };
-  for (const { iface, range } of subnetsOf(member.interfaces)) {
-    if (!rangeContains(range, entry.ip)) continue;
-    if (ads.some((ad) => ad.interfaces.length === 0 || ad.interfaces.includes(iface.name))) return { ok: true, interface: iface.name };
+  const allowed = (name: string): boolean => ads.some((ad) => ad.interfaces.length === 0 || ad.interfaces.includes(name));
+  let viaRoute: Subnet | undefined;
+  for (const s of subnetsOf(member.interfaces)) {
+    if (!rangeContains(s.range, entry.ip) || !allowed(s.iface.name)) continue;
+    if (!s.route) return { ok: true, interface: s.iface.name };
+    if (!viaRoute || s.prefix > viaRoute.prefix || (s.prefix === viaRoute.prefix && s.iface.name < viaRoute.iface.name)) viaRoute = s;
   }
-  return { ok: false, reason: "no usable interface in the VIP's subnet" };
+  if (viaRoute) return { ok: true, interface: viaRoute.iface.name };
+  return { ok: false, reason: "no usable interface in the VIP's subnet or routing to it" };
 }
 
 /**

@@ -15,7 +15,7 @@ import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from "../../src/
 // compare-and-set rule JetStream applies. Time is a number the test moves.
 
 export function nodeInterfaces(index: number): InterfaceFact[] {
-  return [{ name: "eth0", mac: `02:00:00:00:00:${index.toString(16).padStart(2, "0")}`, up: true, answerable: true, addresses: [`198.18.${Math.floor(index / 200)}.${10 + (index % 200)}/16`] }];
+  return [{ name: "eth0", mac: `02:00:00:00:00:${index.toString(16).padStart(2, "0")}`, up: true, answerable: true, routes: [], addresses: [`198.18.${Math.floor(index / 200)}.${10 + (index % 200)}/16`] }];
 }
 
 export function vipAddress(i: number): string {

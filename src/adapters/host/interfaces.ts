@@ -1,6 +1,7 @@
 import { readFileSync, existsSync } from "node:fs";
 import { networkInterfaces } from "node:os";
 import type { InterfaceFact } from "../../events/types.js";
+import { routesByInterface } from "./routes.js";
 
 const IFF_NOARP = 0x80;
 
@@ -18,6 +19,7 @@ function sysfs(ifname: string, file: string): string | null {
  */
 export function readInterfaceFacts(exclude: ReadonlySet<string>): InterfaceFact[] {
   const facts: InterfaceFact[] = [];
+  const routes = routesByInterface();
   for (const [name, addrs] of Object.entries(networkInterfaces())) {
     if (!addrs || name === "lo") continue;
     const flags = Number.parseInt(sysfs(name, "flags") ?? "0", 16);
@@ -29,6 +31,7 @@ export function readInterfaceFacts(exclude: ReadonlySet<string>): InterfaceFact[
       mac,
       up: operstate === "up" || operstate === "unknown",
       addresses: addrs.filter((a) => !a.internal && a.cidr !== null).map((a) => a.cidr ?? "").sort(),
+      routes: routes.get(name) ?? [],
       answerable: !exclude.has(name) && !isMember && (flags & IFF_NOARP) === 0 && mac !== "00:00:00:00:00:00",
     });
   }
