@@ -32,7 +32,9 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
       ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, startSeq) }
       : { deliver_policy: DeliverPolicy.StartTime, opt_start_time: new Date(Date.now() - opts.start.sinceMs).toISOString() },
   );
-  const messages = await consumer.consume({ max_messages: Math.max(opts.maxBatch, 256) });
+  // Short pull expiry and idle heartbeat: after a server dies or the stream leader moves, a stuck consumer is noticed
+  // and re-created within about two seconds instead of thirty, so a speaker's view recovers with the log.
+  const messages = await consumer.consume({ max_messages: Math.max(opts.maxBatch, 256), expires: 2_000, idle_heartbeat: 1_000 });
   const stop = (): void => void messages.close();
   opts.signal.addEventListener("abort", stop, { once: true });
   const done = (async () => {

@@ -87,9 +87,12 @@ export class Fencing {
   private answerFor(asker: string): { logAgeMs: number; askerSilentMs: number } {
     const members = this.view.members;
     const record = members.nodes[asker];
+    // Silence that counts: while this view is in its post-outage grace nobody will be declared dead, so a node
+    // that is merely reconnecting late must not fence itself.
+    const graceLeft = Math.max(0, members.graceUntilLive - members.live);
     return {
       logAgeMs: Math.max(0, performance.now() - this.state.lastLogAt),
-      askerSilentMs: record ? members.live - record.lastHeardLive : 1e9,
+      askerSilentMs: record ? Math.max(0, members.live - record.lastHeardLive - graceLeft) : 1e9,
     };
   }
 
