@@ -12,6 +12,8 @@ import { aggregationProblems } from "./bgpAggregation.js";
 import { bgpAdvertisementSchema, bgpPeerSchema, communitySchema, secretSchema } from "./bgpSchemas.js";
 import { emptyBgpManifests, toBgpConfig, type BgpManifests } from "./bgpManifest.js";
 import { poolProblems, toPoolConfig } from "./poolManifest.js";
+import { bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
+import { keepBgpEntries, keepEntries } from "./keptEntries.js";
 import { toServiceConfig } from "./serviceManifest.js";
 import type { ClusterConfig, NodeConfig } from "./types.js";
 
@@ -24,7 +26,14 @@ export class ConfigError extends Error {
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-type Sink = { config: ClusterConfig; endpointNodes: Map<string, Set<string>>; bgp: BgpManifests; problems: string[] };
+type Sink = {
+  config: ClusterConfig;
+  endpointNodes: Map<string, Set<string>>;
+  bgp: BgpManifests;
+  problems: string[];
+  bfdProfiles: Map<string, BfdProfileManifest>;
+  bfdReferences: BfdReference[];
+};
 type Parse = <S extends z.ZodType>(schema: S) => z.infer<S> | undefined;
 
 /** Reads a multi-document YAML of MetalLB and core objects. Throws ConfigError listing every problem by object and field. */
@@ -38,21 +47,34 @@ export function parseManifests(text: string): ClusterConfig {
   return parseObjects(objects, (index, kind) => `document ${index + 1} (${kind || "no kind"})`, problems);
 }
 
+/** Object indexes to leave out, and the last good configuration whose entries stand in for them. */
+export type BuildOptions = { skip?: ReadonlySet<number>; keep?: ClusterConfig | null };
+
+/**
+ * The configuration and every problem. `objectProblems` holds the indexes of objects that were unreadable on their
+ * own (schema, a Service's annotations); the rest of `problems` are about objects together (overlaps, references).
+ */
+export type ConfigBuild = { config: ClusterConfig; problems: string[]; objectProblems: Set<number> };
+
 /**
  * Builds the configuration from objects shaped as the API server returns them, each with its `kind` (the
- * Kubernetes source uses this); `where` names an object in problems. Throws ConfigError listing every problem.
+ * Kubernetes source uses this); `where` names an object in problems. Never throws for bad input.
  */
-export function parseObjects(objects: readonly unknown[], where: (index: number, kind: string) => string, initialProblems: string[] = []): ClusterConfig {
+export function buildConfig(objects: readonly unknown[], where: (index: number, kind: string) => string, initialProblems: string[] = [], options: BuildOptions = {}): ConfigBuild {
   const sink: Sink = {
     config: { pools: [], l2Advertisements: [], services: [], nodes: [], namespaces: [] },
     endpointNodes: new Map(),
     bgp: emptyBgpManifests(),
     problems: [...initialProblems],
+    bfdProfiles: new Map(),
+    bfdReferences: [],
   };
+  const objectProblems = new Set<number>();
   for (const [index, raw] of objects.entries()) {
-    if (raw === null || raw === undefined) continue;
+    if (raw === null || raw === undefined || options.skip?.has(index)) continue;
     const kind = typeof raw === "object" && "kind" in raw ? String(raw.kind) : "";
     const at = where(index, kind);
+    const before = sink.problems.length;
     const parse: Parse = (schema) => {
       const result = schema.safeParse(raw);
       if (result.success) return result.data;
@@ -60,16 +82,31 @@ export function parseObjects(objects: readonly unknown[], where: (index: number,
       return undefined;
     };
     if (!readObject(kind, parse, sink)) sink.problems.push(`${at}: kind: unsupported kind "${kind}"`);
+    if (kind === "BGPPeer") noteBfdReference(raw, sink.bfdReferences);
+    if (sink.problems.length > before) objectProblems.add(index);
   }
   const { config, problems } = sink;
+  if (options.keep) keepEntries(config, options.keep, objects, options.skip ?? new Set());
   problems.push(...poolProblems(config.pools));
-  if (sink.bgp.peers.length + sink.bgp.advertisements.length > 0) {
-    config.bgp = toBgpConfig(sink.bgp, problems);
-    problems.push(...aggregationProblems(config.bgp.advertisements, config.pools));
+  const keepsBgp = options.keep?.bgp !== undefined && (options.skip?.size ?? 0) > 0;
+  if (sink.bgp.peers.length + sink.bgp.advertisements.length > 0 || keepsBgp) {
+    const bgp = toBgpConfig(sink.bgp, problems);
+    if (options.keep) keepBgpEntries(bgp, options.keep, objects, options.skip ?? new Set());
+    if (bgp.peers.length + bgp.advertisements.length > 0) {
+      config.bgp = bgp;
+      problems.push(...aggregationProblems(bgp.advertisements, config.pools));
+    }
   }
+  problems.push(...bfdReferenceProblems(sink.bfdReferences, sink.bfdProfiles));
   for (const service of config.services) {
     service.readyEndpointNodes = [...(sink.endpointNodes.get(`${service.namespace}/${service.name}`) ?? [])].sort();
   }
+  return { config, problems, objectProblems };
+}
+
+/** As buildConfig, but all or nothing: throws ConfigError listing every problem. */
+export function parseObjects(objects: readonly unknown[], where: (index: number, kind: string) => string, initialProblems: string[] = []): ClusterConfig {
+  const { config, problems } = buildConfig(objects, where, initialProblems);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
 }
@@ -120,6 +157,11 @@ function readObject(kind: string, parse: Parse, sink: Sink): boolean {
     case "Namespace": {
       const ns = parse(namespaceSchema);
       if (ns) config.namespaces.push({ name: ns.metadata.name, labels: ns.metadata.labels });
+      return true;
+    }
+    case "BFDProfile": {
+      const profile = parse(bfdProfileSchema);
+      if (profile) sink.bfdProfiles.set(profile.metadata.name, profile);
       return true;
     }
     default:

@@ -26,6 +26,9 @@ export type ResourceRef = {
 
 export const objectKey = (o: KubeObject): string => `${o.metadata.namespace ?? ""}/${o.metadata.name}`;
 
+/** client-go's default page size. */
+export const DEFAULT_LIST_PAGE_SIZE = 500;
+
 type WatchEvent = { type: string; object: KubeObject & { code?: number } };
 
 export class Informer {
@@ -34,6 +37,8 @@ export class Informer {
   revision = 0n;
   synced = false;
   relists = 0;
+  /** List pages fetched so far. */
+  pages = 0;
   private watch: AbortController | null = null;
   private relistWanted = true;
   private wake: (() => void) | null = null;
@@ -43,6 +48,7 @@ export class Informer {
     private readonly kc: KubeCredentials,
     private readonly onChange: () => void,
     private readonly log: Logger,
+    private readonly pageSize = DEFAULT_LIST_PAGE_SIZE,
   ) {}
 
   /** Runs until `signal` aborts. */
@@ -95,12 +101,25 @@ export class Informer {
     });
   }
 
+  /**
+   * Lists in pages of `pageSize` (every page is from the same snapshot; an expired continue token is an error,
+   * and the run loop lists again from the start). Large clusters never get one huge response.
+   */
   private async list(signal: AbortSignal): Promise<void> {
-    const list = await kubeRequest<{ metadata: { resourceVersion?: string }; items: KubeObject[] }>(this.kc, { method: "GET", path: this.ref.path }, signal);
     const store = new Map<string, KubeObject>();
-    for (const item of list.items) store.set(objectKey(item), { ...item, kind: this.ref.kind, apiVersion: this.ref.apiVersion });
+    let token: string | undefined;
+    let revision: string | undefined;
+    do {
+      const query = `${this.ref.path.includes("?") ? "&" : "?"}limit=${this.pageSize}${token ? `&continue=${encodeURIComponent(token)}` : ""}`;
+      type Page = { metadata: { resourceVersion?: string; continue?: string }; items: KubeObject[] };
+      const page = await kubeRequest<Page>(this.kc, { method: "GET", path: `${this.ref.path}${query}` }, signal);
+      for (const item of page.items) store.set(objectKey(item), { ...item, kind: this.ref.kind, apiVersion: this.ref.apiVersion });
+      revision = page.metadata.resourceVersion ?? revision;
+      token = page.metadata.continue || undefined;
+      this.pages++;
+    } while (token);
     this.store = store;
-    this.revision = parseResourceVersion(list.metadata.resourceVersion) ?? this.revision;
+    this.revision = parseResourceVersion(revision) ?? this.revision;
     this.relistWanted = false;
     this.relists++;
     this.synced = true;

@@ -2,7 +2,10 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
+import { loggedKubeConfig } from "../../src/kube/ingest/guardedPublisher.js";
 import { kubeRequest } from "../../src/kube/http.js";
 import { readIpamStatus } from "../../src/cli/ipamStatusCommand.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
@@ -12,8 +15,8 @@ import { startController } from "../support/controllerProcs.js";
 
 // Two `vipmesh controller` processes (ingest + allocator + status writer) against a real kube-apiserver + etcd and a
 // real nats-server: Services get IPs in their status, move as their annotations say, release on deletion; the two
-// writers never flap or duplicate events; invalid cross-object configuration is reported in ConfigurationState
-// while the last good configuration keeps serving; an API server restart (watches fail, relist) loses nothing.
+// writers never flap or duplicate events; an invalid object is reported in ConfigurationState and an event and left
+// out while the rest applies (its last good form keeps serving); BGPPeer Secrets and BFDProfiles are read; an API server restart (watches fail, relist) loses nothing.
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 let api: KubeApiServer;
@@ -51,8 +54,22 @@ type Svc = { metadata: { resourceVersion: string; annotations?: Record<string, s
 const getService = async (name: string): Promise<Svc> => JSON.parse(await ok(["get", "service", name, "-o", "json"])) as Svc;
 const ingress = (s: Svc): string[] => (s.status.loadBalancer?.ingress ?? []).map((i) => i.ip);
 
-async function eventsFor(name: string, reason: string): Promise<number> {
-  const list = JSON.parse(await ok(["get", "events", "-n", "default", "--field-selector", `involvedObject.name=${name},reason=${reason}`, "-o", "json"])) as { items: unknown[] };
+async function configurationState(): Promise<{ result?: string; lastError?: string } | undefined> {
+  const r = await api.kubectl(["get", "configurationstate", "controller", "-n", "metallb-system", "-o", "json"]);
+  return r.code === 0 ? (JSON.parse(r.stdout) as { status?: { result?: string; lastError?: string } }).status : undefined;
+}
+
+async function loggedPeers(): Promise<{ name: string; password: string | null }[]> {
+  const nc = await connect({ servers: nats.url });
+  try {
+    return (await loggedKubeConfig(await jetstreamManager(nc)))?.bgp?.peers ?? [];
+  } finally {
+    await nc.close();
+  }
+}
+
+async function eventsFor(name: string, reason: string, namespace = "default"): Promise<number> {
+  const list = JSON.parse(await ok(["get", "events", "-n", namespace, "--field-selector", `involvedObject.name=${name},reason=${reason}`, "-o", "json"])) as { items: unknown[] };
   return list.items.length;
 }
 
@@ -133,21 +150,57 @@ describe("vipmesh controller against kube-apiserver", () => {
     await waitForIps("reuse", ["198.18.0.207"]);
   });
 
-  it("reports an invalid cross-object configuration in ConfigurationState; the last good one keeps serving", async () => {
+  it("ignores only the offending object of an invalid configuration, reports it, and the rest keeps changing", async () => {
     const overlap = `apiVersion: metallb.io/v1beta1\nkind: IPAddressPool\nmetadata: { name: clash, namespace: metallb-system }\nspec: { addresses: [198.18.0.208/29] }\n`;
     await ok(["apply", "-f", "-"], overlap);
-    await until("Invalid state", async () => {
-      const r = await api.kubectl(["get", "configurationstate", "controller", "-n", "metallb-system", "-o", "json"]);
-      const s = r.code === 0 ? (JSON.parse(r.stdout) as { status?: { result?: string; lastError?: string } }).status : undefined;
-      return s?.result === "Invalid" && /IPAddressPool\/clash: spec\.addresses\[0\]: .*overlaps/.test(s.lastError ?? "");
+    await until("Invalid state naming the pool", async () => {
+      const s = await configurationState();
+      // The overlap is reported on whichever pool sorts later; the pool that changed is the one ignored.
+      return s?.result === "Invalid" && /IPAddressPool\/(clash|lab): spec\.addresses\[0\]: .*overlaps .*IPAddressPool\/(lab|clash)/.test(s.lastError ?? "") && /ignored.*: IPAddressPool\/metallb-system\/clash\)/.test(s.lastError ?? "");
     });
+    await until("a warning event on the pool", async () => (await eventsFor("clash", "InvalidConfiguration", "metallb-system")) === 1);
+    // The rest of the configuration still applies: a new Service gets an address while the bad pool exists.
     await ok(["apply", "-f", "-"], serviceYaml("while-invalid"));
-    await new Promise((r) => setTimeout(r, 1_500));
-    expect(ingress(await getService("while-invalid"))).toEqual([]);
-    expect(ingress(await getService("web"))).toEqual(["198.18.0.205"]);
-    await ok(["delete", "ipaddresspool", "clash", "-n", "metallb-system"]);
     await waitForIps("while-invalid", ["198.18.0.200"]);
-    await until("Valid state", async () => (JSON.parse(await ok(["get", "configurationstate", "controller", "-n", "metallb-system", "-o", "json"])) as { status?: { result?: string } }).status?.result === "Valid");
+    // A bad edit to a Service is ignored too: it keeps its address instead of losing it.
+    await ok(["annotate", "--overwrite", "service", "web", "metallb.io/loadBalancerIPs=198.18.0.bogus"]);
+    await until("the bad Service reported", async () => /Service\/default\/web: .*loadBalancerIPs/.test((await configurationState())?.lastError ?? ""));
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(ingress(await getService("web"))).toEqual(["198.18.0.205"]);
+    await ok(["annotate", "--overwrite", "service", "web", "metallb.io/loadBalancerIPs=198.18.0.205"]);
+    await ok(["delete", "ipaddresspool", "clash", "-n", "metallb-system"]);
+    await until("Valid state", async () => (await configurationState())?.result === "Valid");
+    expect(ingress(await getService("web"))).toEqual(["198.18.0.205"]);
+  });
+
+  it("resolves a BGPPeer's passwordSecret and checks its BFDProfile; a peer naming a missing profile is left out", async () => {
+    const peers = `
+apiVersion: v1
+kind: Secret
+metadata: { name: peer-pw, namespace: metallb-system }
+type: kubernetes.io/basic-auth
+stringData: { password: s3cret-md5 }
+---
+apiVersion: metallb.io/v1beta1
+kind: BFDProfile
+metadata: { name: fast, namespace: metallb-system }
+spec: { receiveInterval: 100, transmitInterval: 100 }
+---
+apiVersion: metallb.io/v1beta2
+kind: BGPPeer
+metadata: { name: router, namespace: metallb-system }
+spec: { myASN: 64500, peerASN: 64501, peerAddress: 198.18.9.1, passwordSecret: { name: peer-pw }, bfdProfile: fast }
+`;
+    await ok(["apply", "-f", "-"], peers);
+    await until("the peer with its password on the log", async () => (await loggedPeers()).find((p) => p.name === "router")?.password === "s3cret-md5");
+    const missing = `apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: router2, namespace: metallb-system }\nspec: { myASN: 64500, peerASN: 64502, peerAddress: 198.18.9.2, bfdProfile: nope }\n`;
+    await ok(["apply", "-f", "-"], missing);
+    await until("the missing profile reported", async () => (await configurationState())?.lastError?.includes(`BGPPeer/router2: spec.bfdProfile: no BFDProfile "nope"`) === true);
+    expect((await loggedPeers()).map((p) => p.name)).toEqual(["router"]);
+    await ok(["delete", "bgppeer", "router", "router2", "-n", "metallb-system"]);
+    await until("Valid state", async () => (await configurationState())?.result === "Valid").catch(async (err: unknown) => {
+      throw new Error(`${(err as Error).message}: ${JSON.stringify(await configurationState())}`);
+    });
   });
 
   it("resyncs after the API server goes away and comes back, losing no change", async () => {

@@ -63,4 +63,20 @@ describe("informer (list + watch) against kube-apiserver", () => {
     stop.abort();
     await running;
   });
+
+  it("lists in pages of the given size and gets every object", async () => {
+    const names = Array.from({ length: 23 }, (_, i) => `paged-${String(i).padStart(2, "0")}`);
+    const items = names.map((name) => ({ apiVersion: "v1", kind: "Secret", metadata: { name, namespace: "default" }, stringData: { k: name } }));
+    const r = await api.kubectl(["apply", "-f", "-"], { input: JSON.stringify({ apiVersion: "v1", kind: "List", items }) });
+    expect(r.code, r.stderr).toBe(0);
+    const stop = new AbortController();
+    const ref = { kind: "Secret", apiVersion: "v1", path: "/api/v1/namespaces/default/secrets" };
+    const informer = new Informer(ref, credentialsFromKubeconfig(api.kubeconfig), () => undefined, log, 5);
+    const running = informer.run(stop.signal);
+    await until("first list", () => informer.synced);
+    expect([...informer.store.keys()].filter((k) => k.startsWith("default/paged-")).sort()).toEqual(names.map((n) => `default/${n}`));
+    expect(informer.pages).toBeGreaterThanOrEqual(5); // 23 objects at 5 per page
+    stop.abort();
+    await running;
+  });
 });

@@ -17,7 +17,9 @@ describe("revision vectors in the published hash", () => {
     { name: "newer in one kind", mine: [6n, 5n], logged: [5n, 5n], dominates: true, lagging: [] },
     { name: "newer in one, older in another", mine: [9n, 4n], logged: [5n, 5n], dominates: false, lagging: [1] },
     { name: "older everywhere", mine: [1n, 1n], logged: [5n, 5n], dominates: false, lagging: [0, 1] },
-    { name: "another set of kinds", mine: [9n, 9n, 9n], logged: [5n, 5n], dominates: false, lagging: [] },
+    { name: "a newer version watching more kinds, newer in the logged ones", mine: [9n, 9n, 1n], logged: [5n, 5n], dominates: true, lagging: [] },
+    { name: "a newer version watching more kinds, behind in a logged one", mine: [4n, 9n, 1n], logged: [5n, 5n], dominates: false, lagging: [0] },
+    { name: "an older version watching fewer kinds", mine: [9n, 9n], logged: [5n, 5n, 5n], dominates: false, lagging: [] },
   ])("$name", ({ mine, logged, dominates: d, lagging }) => {
     expect(dominates(mine, logged)).toBe(d);
     expect(laggingKinds(mine, logged)).toEqual(lagging);

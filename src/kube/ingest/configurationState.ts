@@ -30,9 +30,13 @@ export class ConfigurationStateWriter {
     private readonly ref: ConfigurationStateRef,
   ) {}
 
-  /** problems: empty for a valid configuration. Errors propagate; the next report tries again. */
-  async report(problems: readonly string[]): Promise<void> {
-    const status = problems.length === 0 ? { result: "Valid", lastError: "" } : { result: "Invalid", lastError: problems.join("\n").slice(0, 32_768) };
+  /**
+   * problems: empty for a valid configuration; ignored: the objects left out for them (null: the whole
+   * configuration was refused). Errors propagate; the next report tries again.
+   */
+  async report(problems: readonly string[], ignored: readonly string[] | null = null): Promise<void> {
+    const served = ignored === null ? "the last good configuration keeps serving" : `ignored, their last good form keeps serving: ${ignored.join(", ")}`;
+    const status = problems.length === 0 ? { result: "Valid", lastError: "" } : { result: "Invalid", lastError: `${problems.join("\n")}\n(${served})`.slice(0, 32_768) };
     const key = JSON.stringify(status);
     if (key === this.written) return;
     await ensureExists(this.kc, this.ref);

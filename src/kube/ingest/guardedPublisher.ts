@@ -1,5 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { publishEvent } from "../../adapters/nats/publish.js";
+import type { ClusterConfig } from "../../config/types.js";
+import { decodeEvent } from "../../events/codec.js";
 import { STREAMS } from "../../events/types.js";
 import { subjects } from "../../events/subjects.js";
 import type { BuiltConfig } from "./kubeSource.js";
@@ -18,18 +20,24 @@ export type PublishOutcome =
   | { kind: "conflict" }
   | { kind: "failed"; error: string };
 
-type Last = { seq: number; hash: string | null };
+type Last = { seq: number; hash: string | null; config: ClusterConfig | null };
 
 async function lastOnSubject(jsm: JetStreamManager, subject: string): Promise<Last> {
   try {
     const msg = await jsm.streams.getMessage(STREAMS.events, { last_by_subj: subject });
-    if (!msg) return { seq: 0, hash: null };
-    const body = msg.json<{ data?: { hash?: unknown } }>();
-    return { seq: msg.seq, hash: typeof body.data?.hash === "string" ? body.data.hash : null };
+    if (!msg) return { seq: 0, hash: null, config: null };
+    const decoded = decodeEvent(msg.data, { stream: STREAMS.events, seq: msg.seq, time: msg.timestamp ? Date.parse(msg.timestamp) : 0, subject: msg.subject });
+    const event = decoded.ok && decoded.event.type === "ConfigApplied" ? decoded.event : null;
+    return { seq: msg.seq, hash: event?.data.hash ?? null, config: event?.data.config ?? null };
   } catch (err) {
-    if (/no message found/i.test((err as Error).message)) return { seq: 0, hash: null };
+    if (/no message found/i.test((err as Error).message)) return { seq: 0, hash: null, config: null };
     throw err;
   }
+}
+
+/** The Kubernetes configuration on the log (the last good one), or null when there is none. */
+export async function loggedKubeConfig(jsm: JetStreamManager): Promise<ClusterConfig | null> {
+  return (await lastOnSubject(jsm, subjects.config(KUBE_SOURCE))).config;
 }
 
 export async function publishIfNewer(js: JetStreamClient, jsm: JetStreamManager, built: BuiltConfig): Promise<PublishOutcome> {

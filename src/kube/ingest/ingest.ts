@@ -6,7 +6,8 @@ import { ConfigError } from "../../config/parseManifests.js";
 import { recordEvent } from "../events.js";
 import { ConfigurationStateWriter, type ConfigurationStateRef } from "./configurationState.js";
 import { deprecationMessage, legacyAnnotations } from "./deprecations.js";
-import { publishIfNewer } from "./guardedPublisher.js";
+import { loggedKubeConfig, publishIfNewer } from "./guardedPublisher.js";
+import { problemReferences } from "../../config/partialConfig.js";
 import { isLoadBalancer, KubeSource, NotSyncedError } from "./kubeSource.js";
 import type { KubeCredentials } from "../credentials.js";
 
@@ -36,6 +37,7 @@ class IngestLoop {
   private lastProblem = "";
   private lastRelist = 0;
   private readonly deprecated = new Set<string>();
+  private readonly warned = new Set<string>();
   private readonly state: ConfigurationStateWriter | null;
 
   constructor(
@@ -70,19 +72,20 @@ class IngestLoop {
 
   private async check(): Promise<void> {
     const { log } = this.opts;
+    if (!this.source.synced) return;
     let built;
     try {
-      built = this.source.build();
+      built = this.source.build(await loggedKubeConfig(this.jsm));
     } catch (err) {
       if (err instanceof NotSyncedError) return;
       if (!(err instanceof ConfigError)) throw err;
-      this.report(err.problems);
+      this.report(err.problems, null);
       return;
     }
-    this.report([]);
+    this.report(built.problems, built.ignored);
     this.announceDeprecations();
     const outcome = await publishIfNewer(this.js, this.jsm, built);
-    if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq }, "published configuration from Kubernetes");
+    if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, ignored: built.ignored }, "published configuration from Kubernetes");
     else if (outcome.kind === "conflict") this.again = true;
     else if (outcome.kind === "failed") log.warn({ err: outcome.error }, "configuration not published; retrying");
     else if (outcome.kind === "stale") this.catchUp(outcome.lagging);
@@ -95,11 +98,38 @@ class IngestLoop {
     for (const i of lagging) this.source.informers[i]?.relist();
   }
 
-  private report(problems: string[]): void {
-    const text = problems.join("; ");
-    if (text !== this.lastProblem && problems.length > 0) this.opts.log.error({ problems }, "Kubernetes configuration rejected; the last good configuration keeps serving");
+  /** ignored: the objects left out (their last good form serves); null: the whole configuration was refused. */
+  private report(problems: string[], ignored: string[] | null): void {
+    const text = `${problems.join("; ")}|${ignored?.join(",") ?? "*"}`;
+    if (text !== this.lastProblem && problems.length > 0) {
+      if (ignored) this.opts.log.error({ problems, ignored }, "Kubernetes objects ignored for problems; their last good form keeps serving");
+      else this.opts.log.error({ problems }, "Kubernetes configuration rejected; the last good configuration keeps serving");
+    }
     this.lastProblem = text;
-    void this.state?.report(problems).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "ConfigurationState not written"));
+    void this.state?.report(problems, ignored).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "ConfigurationState not written"));
+    void this.problemEvents(problems, ignored ?? []);
+  }
+
+  /**
+   * A Warning event for each problem, on the object it made vipmesh ignore (else the object it is about), once per
+   * distinct problem; event names are deterministic, so replicas do not duplicate them.
+   */
+  private async problemEvents(problems: readonly string[], ignored: readonly string[]): Promise<void> {
+    const left = ignored.flatMap((name) => problemReferences(name).slice(0, 1));
+    for (const text of problems) {
+      const refs = problemReferences(text);
+      const ref = refs.find((r) => left.some((l) => l.kind === r.kind && l.name === r.name)) ?? refs[0];
+      if (!ref || this.warned.has(text)) continue;
+      const obj = this.source.find(ref.kind, ref.namespace, ref.name);
+      if (!obj) continue;
+      this.warned.add(text);
+      const spec = { reason: "InvalidConfiguration", message: text, type: "Warning", component: "vipmesh-ingest", transition: text } as const;
+      await recordEvent(this.opts.kc, obj, spec).catch((err: unknown) => {
+        this.warned.delete(text);
+        this.opts.log.warn({ err: (err as Error).message }, "configuration problem event not recorded");
+      });
+    }
+    for (const text of this.warned) if (!problems.includes(text)) this.warned.delete(text);
   }
 
   private announceDeprecations(): void {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { hashConfig } from "../../agents/speaker/configSource.js";
-import { parseObjects } from "../../config/parseManifests.js";
+import { buildConfig, ConfigError } from "../../config/parseManifests.js";
+import { acceptValidParts } from "../../config/partialConfig.js";
 import type { ClusterConfig } from "../../config/types.js";
 import { Informer, type KubeObject, type ResourceRef } from "../informer.js";
 import type { RevisionVector } from "./revisions.js";
@@ -25,6 +26,9 @@ export function watchedResources(ns: string): ResourceRef[] {
     { kind: "BGPPeer", apiVersion: "metallb.io/v1beta2", path: metallb("v1beta2", "bgppeers") },
     { kind: "BGPAdvertisement", apiVersion: "metallb.io/v1beta1", path: metallb("v1beta1", "bgpadvertisements") },
     { kind: "Community", apiVersion: "metallb.io/v1beta1", path: metallb("v1beta1", "communities") },
+    { kind: "BFDProfile", apiVersion: "metallb.io/v1beta1", path: metallb("v1beta1", "bfdprofiles") },
+    // BGPPeer passwords (passwordSecret); only Secrets a BGPPeer names enter the configuration.
+    { kind: "Secret", apiVersion: "v1", path: `/api/v1/namespaces/${ns}/secrets` },
   ];
 }
 
@@ -34,11 +38,35 @@ export function isLoadBalancer(o: KubeObject): boolean {
   return o.kind === "Service" && (o["spec"] as { type?: string } | undefined)?.type === "LoadBalancer";
 }
 
+function passwordSecretName(peer: KubeObject): string {
+  const ref = (peer["spec"] as { passwordSecret?: { name?: unknown } } | undefined)?.passwordSecret;
+  return typeof ref?.name === "string" ? ref.name : "";
+}
+
 export class NotSyncedError extends Error {
   readonly code = "NOT_SYNCED";
 }
 
-export type BuiltConfig = { config: ClusterConfig; contentHash: string; revisions: RevisionVector; objects: KubeObject[] };
+export type BuiltConfig = {
+  config: ClusterConfig;
+  contentHash: string;
+  revisions: RevisionVector;
+  objects: KubeObject[];
+  /** Problems of the objects as they are; the configuration leaves out the `ignored` objects. */
+  problems: string[];
+  ignored: string[];
+};
+
+const KIND_ORDER = new Map(watchedResources("").map((r, i) => [r.kind, i]));
+
+/** A fixed order (kind, namespace, name), so every replica builds the same configuration from the same objects. */
+function byName(a: KubeObject, b: KubeObject): number {
+  const k = (KIND_ORDER.get(a.kind ?? "") ?? 99) - (KIND_ORDER.get(b.kind ?? "") ?? 99);
+  if (k !== 0) return k;
+  const ka = `${a.metadata.namespace ?? ""}/${a.metadata.name}`;
+  const kb = `${b.metadata.namespace ?? ""}/${b.metadata.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
 
 export class KubeSource {
   readonly informers: Informer[];
@@ -59,19 +87,35 @@ export class KubeSource {
     return this.informers.map((i) => i.revision);
   }
 
+  /** The stored object a problem names; a name without namespace matches in any (metallb.io objects live in one). */
+  find(kind: string, namespace: string | null, name: string): KubeObject | undefined {
+    const informer = this.informers.find((i) => i.ref.kind === kind);
+    if (!informer) return undefined;
+    if (namespace !== null) return informer.store.get(`${namespace}/${name}`) ?? informer.store.get(`/${name}`);
+    return [...informer.store.values()].find((o) => o.metadata.name === name);
+  }
+
   /** Every stored object the configuration reads: LoadBalancer Services and their EndpointSlices, everything else. */
   objects(): KubeObject[] {
     const all = this.informers.flatMap((i) => [...i.store.values()]);
     const lb = new Set(all.filter(isLoadBalancer).map((s) => `${s.metadata.namespace ?? ""}/${s.metadata.name}`));
-    return all.filter((o) => {
-      if (o.kind === "Service") return isLoadBalancer(o);
-      if (o.kind === "EndpointSlice") return lb.has(`${o.metadata.namespace ?? ""}/${o.metadata.labels?.[SERVICE_NAME_LABEL] ?? ""}`);
-      return true;
-    });
+    const secrets = new Set(all.flatMap((o) => (o.kind === "BGPPeer" ? [passwordSecretName(o)] : [])));
+    return all
+      .filter((o) => {
+        if (o.kind === "Service") return isLoadBalancer(o);
+        if (o.kind === "EndpointSlice") return lb.has(`${o.metadata.namespace ?? ""}/${o.metadata.labels?.[SERVICE_NAME_LABEL] ?? ""}`);
+        if (o.kind === "Secret") return secrets.has(o.metadata.name);
+        return true;
+      })
+      .sort(byName);
   }
 
-  /** The configuration of the current view; throws NotSyncedError before every first list, ConfigError if invalid. */
-  build(): BuiltConfig {
+  /**
+   * The configuration of the current view, bad objects left out in favour of their entries in `lastGood` (the
+   * configuration on the log). Throws NotSyncedError before every first list, ConfigError when the problems
+   * cannot be pinned on objects.
+   */
+  build(lastGood: ClusterConfig | null): BuiltConfig {
     if (!this.synced) throw new NotSyncedError(`waiting for the first list of ${this.informers.filter((i) => !i.synced).map((i) => i.ref.kind).join(", ")}`);
     const revisions = this.revisions();
     const objects = this.objects();
@@ -79,7 +123,9 @@ export class KubeSource {
       const m = objects[index]?.metadata;
       return `${kind}/${m?.namespace ? `${m.namespace}/` : ""}${m?.name ?? "?"}`;
     };
-    const config = parseObjects(objects, names);
-    return { config, contentHash: hashConfig(config), revisions, objects };
+    const partial = acceptValidParts(objects, names, lastGood);
+    if (!partial) throw new ConfigError(buildConfig(objects, names).problems);
+    const { config, problems, ignored } = partial;
+    return { config, contentHash: hashConfig(config), revisions, objects, problems, ignored };
   }
 }

@@ -27,9 +27,12 @@ export function parseResourceVersion(text: string | undefined): bigint | null {
   return text !== undefined && /^\d{1,30}$/.test(text) ? BigInt(text) : null;
 }
 
-/** True when `mine` is at least `logged` in every kind (a vector of another length never dominates). */
+/**
+ * True when `mine` is at least `logged` in every kind. A newer version watches more kinds (appended at the end), so
+ * a longer vector is compared on the logged one's kinds; a shorter one (an older replica) never dominates.
+ */
 export function dominates(mine: RevisionVector, logged: RevisionVector): boolean {
-  return mine.length === logged.length && mine.every((rv, i) => rv >= (logged[i] ?? 0n));
+  return mine.length >= logged.length && logged.every((rv, i) => (mine[i] ?? 0n) >= rv);
 }
 
 /** The kinds where `mine` is behind `logged`: the ones to relist to catch up. */
