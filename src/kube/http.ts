@@ -2,7 +2,8 @@ import { request, type RequestOptions } from "node:https";
 import { createInterface } from "node:readline";
 import type { KubeCredentials } from "./credentials.js";
 
-// Requests against the API server: one JSON request, or a watch (a stream of JSON lines). node:https only.
+// Requests against the API server: one JSON request, or a watch (a stream of JSON lines), over node:https. The
+// credentials are applied to every request, so exec-plugin and token-file tokens are refreshed as they rotate.
 
 export class KubeApiError extends Error {
   readonly code = "KUBE_API";
@@ -17,35 +18,29 @@ export class KubeApiError extends Error {
 
 export type KubeRequest = { method: "GET" | "POST" | "PATCH" | "PUT" | "DELETE"; path: string; body?: unknown; contentType?: string };
 
-function options(kc: KubeCredentials, method: string, path: string, headers: Record<string, string>, signal?: AbortSignal): RequestOptions & { href: string } {
+/** One request's options: URL, headers and timeout here; TLS, agent and authentication from the credentials, fresh each time. */
+async function options(kc: KubeCredentials, method: string, path: string, headers: Record<string, string>, timeout: number, signal?: AbortSignal): Promise<RequestOptions> {
   const url = new URL(`${kc.server}${path}`);
-  const token = kc.token?.();
-  return {
-    href: url.href,
+  const opts: RequestOptions = {
     method,
+    protocol: "https:",
     hostname: url.hostname.replace(/^\[|\]$/g, ""),
     port: url.port || 443,
     path: `${url.pathname}${url.search}`,
-    headers: {
-      accept: "application/json",
-      ...headers,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(kc.impersonate ? { "impersonate-user": kc.impersonate } : {}),
-    },
-    ...(kc.ca ? { ca: kc.ca } : {}),
-    ...(kc.cert ? { cert: kc.cert } : {}),
-    ...(kc.key ? { key: kc.key } : {}),
-    rejectUnauthorized: !kc.insecure,
+    headers: { accept: "application/json", ...headers },
     ...(signal ? { signal } : {}),
-    timeout: 30_000,
+    timeout,
   };
+  await kc.applyTo(opts);
+  return opts;
 }
 
-export function kubeRequest<T = unknown>(kc: KubeCredentials, req: KubeRequest, signal?: AbortSignal): Promise<T> {
+export async function kubeRequest<T = unknown>(kc: KubeCredentials, req: KubeRequest, signal?: AbortSignal): Promise<T> {
   const body = req.body === undefined ? undefined : JSON.stringify(req.body);
   const headers: Record<string, string> = body === undefined ? {} : { "content-type": req.contentType ?? "application/json" };
+  const opts = await options(kc, req.method, req.path, headers, 30_000, signal);
   return new Promise<T>((resolve, reject) => {
-    const r = request(options(kc, req.method, req.path, headers, signal), (res) => {
+    const r = request(opts, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
       res.on("error", reject);
@@ -73,10 +68,10 @@ export function kubeRequest<T = unknown>(kc: KubeCredentials, req: KubeRequest, 
 export type WatchLine = { type: string; object: Record<string, unknown> };
 
 /** Streams one watch; resolves when the server ends it, rejects on a transport error or an HTTP error status. */
-export function kubeWatch(kc: KubeCredentials, path: string, onEvent: (e: WatchLine) => void, signal: AbortSignal): Promise<void> {
+export async function kubeWatch(kc: KubeCredentials, path: string, onEvent: (e: WatchLine) => void, signal: AbortSignal): Promise<void> {
+  // idle timeout 60 s: bookmarks and the server's timeoutSeconds keep a healthy watch talking
+  const opts = await options(kc, "GET", path, {}, 60_000, signal);
   return new Promise<void>((resolve, reject) => {
-    const opts = options(kc, "GET", path, {}, signal);
-    opts.timeout = 60_000; // idle: bookmarks and the server's timeoutSeconds keep a healthy watch talking
     const r = request(opts, (res) => {
       const status = res.statusCode ?? 0;
       if (status >= 400) {
