@@ -4,9 +4,9 @@ import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
-import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings } from "../projections/settings.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings, type MembershipSettings } from "../projections/settings.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
-import { runL2StatusWriter } from "../kube/status/l2StatusWriter.js";
+import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { intOption, listOption } from "./options.js";
 import { VERSION } from "./version.js";
@@ -14,47 +14,61 @@ import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 
 const d = DEFAULT_MEMBERSHIP_SETTINGS;
 
-export function speakerCommand(): Command {
-  return addKubeOptions(addBgpOptions(new Command("speaker")))
-    .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
-    .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
-    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
-    .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
-    .option("--exclude-interface <names>", "interfaces that must never answer, comma-separated", "")
+/** The failure detector's settings: every agent that judges liveness (speakers, controllers) must use the same. */
+export function addMembershipOptions(cmd: Command): Command {
+  return cmd
     .option("--heartbeat-interval <ms>", "heartbeat period", String(d.heartbeatIntervalMs))
     .option("--suspect-after <ms>", "silence before a node is suspected", String(d.suspectAfterMs))
     .option("--dead-after <ms>", "silence before a node is dead and its VIPs move", String(d.deadAfterMs))
     .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
     .option("--stall-gap <ms>", "a gap between log messages this long is a log outage, not silence", String(d.stallGapMs))
     .option("--stall-grace <ms>", "after a log outage, live time during which nobody is declared dead", String(d.stallGraceMs))
-    .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats))
+    .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats));
+}
+
+export function membershipFromOptions(o: Record<string, string | undefined>): MembershipSettings {
+  return validateMembershipSettings({
+    heartbeatIntervalMs: intOption(o, "heartbeatInterval"),
+    suspectAfterMs: intOption(o, "suspectAfter"),
+    deadAfterMs: intOption(o, "deadAfter"),
+    maxStepMs: intOption(o, "maxStep"),
+    joinBeats: intOption(o, "joinBeats"),
+    stallGapMs: intOption(o, "stallGap"),
+    stallGraceMs: intOption(o, "stallGrace"),
+  });
+}
+
+export function speakerCommand(): Command {
+  return addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker"))))
+    .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
+    .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
+    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
+    .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
+    .option("--exclude-interface <names>", "interfaces that must never answer, comma-separated", "")
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
     .option("--probe-port <port>", "UDP port for direct probes between speakers (fencing)", "7946")
     .option("--fence-after <ms>", "log silence after which a speaker asks its peers whether it is cut off", String(DEFAULT_FENCE_SETTINGS.logSilentAfterMs))
     .option("--announce-refresh <ms>", "re-announce owned VIPs (gratuitous ARP / unsolicited NA) this often; 0 turns it off", "30000")
     .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
+    .option("--ingest", "with Kubernetes: also publish the configuration from the API server (controllers do; needs read access to BGPPeer password Secrets)")
     .addOption(new Option("--on-sigterm <mode>", "handover: leave, VIPs move first (drains, reboots); restart: upgrade in place, VIPs wait for the new process").choices(["handover", "restart"]).default("handover"))
     .option("--restart-grace <ms>", "with --on-sigterm restart: how long VIPs wait for the new process before moving", "10000")
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
     .option("--log-level <level>", "trace, debug, info, warn or error", "info")
     .action(async (o: Record<string, string | undefined>) => {
       const log = pino({ level: o["logLevel"] ?? "info", base: { node: o["node"] } });
-      const membership = validateMembershipSettings({
-        heartbeatIntervalMs: intOption(o, "heartbeatInterval"),
-        suspectAfterMs: intOption(o, "suspectAfter"),
-        deadAfterMs: intOption(o, "deadAfter"),
-        maxStepMs: intOption(o, "maxStep"),
-        joinBeats: intOption(o, "joinBeats"),
-        stallGapMs: intOption(o, "stallGap"),
-        stallGraceMs: intOption(o, "stallGrace"),
-      });
+      const membership = membershipFromOptions(o);
       const stop = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
       const kube = kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
-      const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, log, stop.signal) : null;
-      const l2Opts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", log: log.child({ agent: "l2-status" }) } : null;
-      const l2Status = l2Opts ? keepRunning("l2-status", () => runL2StatusWriter(l2Opts, stop.signal), log, stop.signal) : null;
+      const ingest = kube && o["ingest"] ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, log, stop.signal) : null;
+      // ServiceL2Status / ServiceBGPStatus of this node. It stops after the speaker has left, not at SIGTERM: while the
+      // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
+      // that left; src/kube/status/stale.ts).
+      const statusStop = new AbortController();
+      const statusOpts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", membership, log: log.child({ agent: "node-status" }) } : null;
+      const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), log, statusStop.signal) : null;
       await runSpeaker(
         {
           node: o["node"] ?? "",
@@ -76,7 +90,7 @@ export function speakerCommand(): Command {
           log,
         },
         stop.signal,
-      );
-      await Promise.all([ingest, l2Status]);
+      ).finally(() => statusStop.abort());
+      await Promise.all([ingest, nodeStatus]);
     });
 }

@@ -3,10 +3,15 @@ import type { ClusterConfig } from "../../config/types.js";
 import { ipamStatus } from "../../projections/ipam/status.js";
 import { ipRecord } from "../../projections/ipam/state.js";
 import type { LogState } from "../../projections/logState.js";
+import type { MembershipState } from "../../projections/membership.js";
+import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
+import { advertisesPool } from "./bgpWanted.js";
+import { noInterfaceInSubnet } from "./interfaceReason.js";
 
 // What the API server should show, derived from the projection alone (pure): each managed Service's ingress IPs,
 // the pool they came from, and why it is not announced when it is not; each pool's usage. Every status writer
-// computes the same from the same log, so writers agree instead of fighting.
+// computes the same from the same log, so writers agree instead of fighting. Membership (the HEARTBEATS projection)
+// adds the one reason the configuration cannot tell: no running node has an interface for the VIP.
 
 export type ServiceStatusWanted = {
   key: string;
@@ -36,19 +41,32 @@ function advertised(config: ClusterConfig, pool: string | null): boolean {
   const p = config.pools.find((x) => x.name === pool);
   if (!p) return false;
   const l2 = config.l2Advertisements.some((ad) => (ad.ipAddressPools.length === 0 && ad.ipAddressPoolSelectors.length === 0) || ad.ipAddressPools.includes(p.name) || (ad.ipAddressPoolSelectors.length > 0 && anySelectorMatches(ad.ipAddressPoolSelectors, p.labels)));
-  const bgp = (config.bgp?.advertisements ?? []) as readonly { ipAddressPools?: readonly string[] }[];
-  return l2 || bgp.some((ad) => !ad.ipAddressPools || ad.ipAddressPools.length === 0 || ad.ipAddressPools.includes(p.name));
+  return l2 || (config.bgp?.advertisements ?? []).some((ad) => advertisesPool(ad, p));
 }
 
 function eligibleNodes(config: ClusterConfig): number {
   return config.nodes.filter((n) => n.ready && !n.networkUnavailable && !Object.hasOwn(n.labels, "node.kubernetes.io/exclude-from-external-load-balancers")).length;
 }
 
-export function wantedStatus(log: LogState, lbClass: string | null): StatusWanted {
+function firstNoInterface(ips: readonly string[], entries: ReadonlyMap<string, VipEntry>, log: LogState, members: MembershipState): ServiceStatusWanted["notAnnounced"] {
+  for (const ip of ips) {
+    const entry = entries.get(ip);
+    const reason = entry ? noInterfaceInSubnet(entry, log, members) : null;
+    if (reason) return reason;
+  }
+  return null;
+}
+
+/**
+ * `members`: the membership projection once caught up, else null (then no reason depends on it). NoInterfaceInSubnet
+ * names the first of the Service's VIPs that no running, otherwise eligible node has an interface for.
+ */
+export function wantedStatus(log: LogState, lbClass: string | null, members: MembershipState | null = null): StatusWanted {
   const services = new Map<string, ServiceStatusWanted>();
   const config = log.config?.config;
   if (!config) return { services, pools: [] };
   const status = ipamStatus(log, { lbClass });
+  const entries = members ? new Map(vipCatalog(log).map((e) => [e.vip, e])) : new Map<string, VipEntry>();
   for (const s of status.services) {
     if (s.state === "ignored") continue;
     const ips = [...s.ips];
@@ -58,6 +76,7 @@ export function wantedStatus(log: LogState, lbClass: string | null): StatusWante
     if (ips.length === 0 && first) notAnnounced = { reason: REASON_NAMES[first.reason] ?? "Pending", message: `${first.reason}: ${first.detail}` };
     else if (ips.length > 0 && !advertised(config, pool)) notAnnounced = { reason: "NoAdvertisement", message: `no L2Advertisement or BGPAdvertisement selects pool ${pool ?? "?"}` };
     else if (ips.length > 0 && eligibleNodes(config) === 0 && config.nodes.length > 0) notAnnounced = { reason: "AllNodesExcluded", message: "every node is excluded, not Ready or NetworkUnavailable" };
+    else if (members) notAnnounced = firstNoInterface(ips, entries, log, members);
     services.set(s.service, { key: s.service, ips, pool, notAnnounced });
   }
   const pools = status.pools.map((p) => ({

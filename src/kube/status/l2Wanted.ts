@@ -1,28 +1,33 @@
-import { createHash } from "node:crypto";
-import { ipRecord } from "../../projections/ipam/state.js";
+import { answerSetFor } from "../../projections/answering.js";
 import type { LogState } from "../../projections/logState.js";
+import type { MembershipState } from "../../projections/membership.js";
+import { vipCatalog } from "../../projections/vipCatalog.js";
+import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 
-// Which ServiceL2Status objects a node should have: one per Service holding a VIP the node owns (pure).
+// Which ServiceL2Status objects a node should have (pure): one per Service holding a VIP the node answers for, naming
+// the interfaces it answers on. The answers are the speaker's own (answerSetFor: the VIP's owner, qualified, on the
+// interface in the VIP's subnet or else the one routing to it), so the status says what the node does.
 
-export const L2_NODE_LABEL = "metallb.io/node";
-export const L2_SERVICE_NAME_LABEL = "metallb.io/service-name";
-export const L2_SERVICE_NAMESPACE_LABEL = "metallb.io/service-namespace";
+export type L2StatusWanted = NodeServiceStatus & { interfaces: string[] };
 
-export type L2StatusWanted = { name: string; node: string; serviceName: string; serviceNamespace: string };
-
-export function l2StatusName(node: string, service: string): string {
-  return `l2-${createHash("sha256").update(`${node}|${service}`).digest("hex").slice(0, 20)}`;
-}
-
-export function wantedL2Statuses(log: LogState, node: string): Map<string, L2StatusWanted> {
+export function wantedL2Statuses(log: LogState, members: MembershipState, node: string): Map<string, L2StatusWanted> {
+  const answers = answerSetFor(node, log, members);
   const wanted = new Map<string, L2StatusWanted>();
-  for (const [ip, record] of Object.entries(log.vips)) {
-    if (record.owner !== node) continue;
-    for (const holder of ipRecord(log.ipam, ip)?.holders ?? []) {
-      const slash = holder.service.indexOf("/");
-      const name = l2StatusName(node, holder.service);
-      wanted.set(name, { name, node, serviceNamespace: holder.service.slice(0, slash), serviceName: holder.service.slice(slash + 1) });
+  if (answers.size === 0) return wanted;
+  for (const entry of vipCatalog(log)) {
+    const iface = answers.get(entry.vip);
+    if (iface === undefined) continue;
+    for (const service of entry.services) {
+      const base = nodeServiceStatus("l2", node, service);
+      const had = wanted.get(base.name);
+      if (!had) wanted.set(base.name, { ...base, interfaces: [iface] });
+      else if (!had.interfaces.includes(iface)) had.interfaces = [...had.interfaces, iface].sort();
     }
   }
   return wanted;
+}
+
+/** The object's status as the API server should hold it (MetalLB's shape: interfaces as `[{ name }]`). */
+export function l2StatusBody(w: L2StatusWanted): Record<string, unknown> {
+  return { node: w.node, serviceName: w.serviceName, serviceNamespace: w.serviceNamespace, interfaces: w.interfaces.map((name) => ({ name })) };
 }

@@ -6,21 +6,61 @@ import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
 import { AllocatorView } from "../../agents/allocator/view.js";
 import { resolveStart } from "../../agents/speaker/startPoint.js";
+import { decodeHeartbeatEntries } from "../../events/entries.js";
 import { STREAMS } from "../../events/types.js";
+import { applyHeartbeatBatch, unfrozenImmer } from "../../projections/batch.js";
+import { emptyMembership, type MemberRecord, type MembershipState } from "../../projections/membership.js";
+import type { MembershipSettings } from "../../projections/settings.js";
 import { recordEvent } from "../events.js";
 import { isConflict, kubeRequest } from "../http.js";
 import { Informer, type KubeObject } from "../informer.js";
 import { isLoadBalancer } from "../ingest/kubeSource.js";
 import { wantedStatus, type ServiceStatusWanted, type StatusWanted } from "./desired.js";
 import { annotationPatch, statusPatch } from "./servicePatches.js";
+import { StatusCleanup } from "./cleanup.js";
 import type { KubeCredentials } from "../credentials.js";
 
 // The status writer: the projection's results onto the API server (Service ingress, pool annotation, Announced
 // condition, pool usage) and Events on transitions. Writes only at the head of the log, only the difference,
 // each guarded by resourceVersion; Events have deterministic names. So several writers converge on the same
-// objects without flapping and without duplicate events.
+// objects without flapping and without duplicate events. It also follows HEARTBEATS (membership: which nodes run
+// and their interfaces), for the NoInterfaceInSubnet reason and to delete status objects no speaker will (cleanup.ts).
 
-export type StatusWriterOptions = { kc: KubeCredentials; natsServers: string[]; streams: StreamSettings; namespace: string; lbClass: string | null; retryMs: number; log: Logger };
+export type StatusWriterOptions = {
+  kc: KubeCredentials;
+  natsServers: string[];
+  streams: StreamSettings;
+  namespace: string;
+  lbClass: string | null;
+  retryMs: number;
+  /** The speakers' failure-detector settings: whether a node still runs is judged as they judge it. */
+  membership: MembershipSettings;
+  log: Logger;
+};
+
+/** The HEARTBEATS projection and whether it has caught up; `apply` tells whether anything the status depends on moved. */
+class Members {
+  state: MembershipState = emptyMembership();
+  caughtUp = false;
+  private seen = new Map<string, { record: MemberRecord; key: string }>();
+
+  constructor(private readonly settings: MembershipSettings) {}
+
+  apply(batch: Parameters<typeof decodeHeartbeatEntries>[0], caughtUp: boolean): boolean {
+    const wasCaughtUp = this.caughtUp;
+    this.state = applyHeartbeatBatch(this.state, decodeHeartbeatEntries(batch, () => undefined), this.settings, unfrozenImmer);
+    this.caughtUp ||= caughtUp;
+    let changed = this.caughtUp !== wasCaughtUp;
+    for (const record of Object.values(this.state.nodes)) {
+      const had = this.seen.get(record.node);
+      if (had?.record === record) continue; // immer keeps a record nobody touched
+      const key = JSON.stringify([record.status, record.ready, record.incarnation, record.interfaces]);
+      this.seen.set(record.node, { record, key });
+      if (had?.key !== key) changed = true;
+    }
+    return changed;
+  }
+}
 
 const MERGE = "application/merge-patch+json";
 const servicePath = (svc: KubeObject, sub = ""): string => `/api/v1/namespaces/${svc.metadata.namespace ?? "default"}/services/${svc.metadata.name}${sub}`;
@@ -33,8 +73,10 @@ class Reconciler {
 
   constructor(
     private readonly view: AllocatorView,
+    private readonly members: Members,
     private readonly services: Informer,
     private readonly pools: Informer,
+    private readonly cleanup: StatusCleanup,
     private readonly jsm: JetStreamManager,
     private readonly opts: StatusWriterOptions,
   ) {}
@@ -67,12 +109,17 @@ class Reconciler {
 
   private async reconcile(): Promise<void> {
     if (!(await this.current())) return;
-    const wanted = wantedStatus(this.view.log, this.opts.lbClass);
+    const members = this.members.caughtUp ? this.members.state : null;
+    const wanted = wantedStatus(this.view.log, this.opts.lbClass, members);
     for (const svc of this.services.store.values()) {
       const w = isLoadBalancer(svc) ? wanted.services.get(`${svc.metadata.namespace ?? ""}/${svc.metadata.name}`) : undefined;
       if (w) await this.guarded(() => this.writeService(svc, w));
     }
     await this.writePools(wanted);
+    if (members && this.cleanup.synced) {
+      const services = new Set([...this.services.store.values()].filter(isLoadBalancer).map((s) => `${s.metadata.namespace ?? ""}/${s.metadata.name}`));
+      await this.cleanup.sweep(services, this.view.log, members);
+    }
   }
 
   private async guarded(write: () => Promise<void>): Promise<void> {
@@ -135,10 +182,12 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
   const view = new AllocatorView(start.state, { lbClass: opts.lbClass }, (i) => log.warn({ invalid: i.reason }, "skipped invalid message"));
   let reconciler: Reconciler | null = null;
   const changed = (): void => reconciler?.schedule();
+  const members = new Members(opts.membership);
   const services = new Informer({ kind: "Service", apiVersion: "v1", path: "/api/v1/services" }, opts.kc, changed, log);
   const poolPath = `/apis/metallb.io/v1beta1/namespaces/${opts.namespace}/ipaddresspools`;
   const pools = new Informer({ kind: "IPAddressPool", apiVersion: "metallb.io/v1beta1", path: poolPath }, opts.kc, changed, log);
-  reconciler = new Reconciler(view, services, pools, jsm, opts);
+  const cleanup = new StatusCleanup(opts.kc, opts.namespace, changed, log);
+  reconciler = new Reconciler(view, members, services, pools, cleanup, jsm, opts);
   const stopFollow = new AbortController();
   const follower = await followStream({
     js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
@@ -147,16 +196,23 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
       changed();
     },
   });
+  const beats = await followStream({
+    js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
+    onBatch: (batch, caughtUp) => {
+      if (members.apply(batch, caughtUp)) changed();
+    },
+  });
   if (follower.initiallyCaughtUp) view.atHead = true;
+  if (beats.initiallyCaughtUp) members.caughtUp = true;
   const retry = setInterval(changed, opts.retryMs);
   log.info({ lbClass: opts.lbClass }, "status writer started");
   try {
-    await Promise.all([services.run(signal), pools.run(signal)]);
+    await Promise.all([services.run(signal), pools.run(signal), cleanup.run(signal)]);
   } finally {
     clearInterval(retry);
     stopFollow.abort();
     await nc.drain().catch(() => undefined);
-    await follower.done.catch(() => undefined);
-    log.info({ writes: reconciler.writes, conflicts: reconciler.conflicts }, "status writer stopped");
+    await Promise.allSettled([follower.done, beats.done]);
+    log.info({ writes: reconciler.writes, conflicts: reconciler.conflicts, deleted: cleanup.deleted }, "status writer stopped");
   }
 }

@@ -1,0 +1,68 @@
+import { anySelectorMatches } from "../../config/selectors.js";
+import type { BgpAdvertisementConfig, PoolConfig, ServiceConfig } from "../../config/types.js";
+import { aggregatePrefix } from "../../projections/bgp/aggregate.js";
+import { bgpPlanFor, type BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import type { LogState } from "../../projections/logState.js";
+import type { MembershipState } from "../../projections/membership.js";
+import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
+import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
+
+// Which ServiceBGPStatus objects a node should have (pure): one per Service whose VIP the node advertises to at least
+// one BGPPeer, listing those peers by name. It reads the plan the speaker's BGP announcer sends (bgpPlanFor): a VIP
+// is listed for a peer only when the peer's routes carry the prefix an advertisement selecting the VIP makes of it,
+// so a node that may not advertise (not ready, excluded, leaving) has none, and a peer an advertisement does not
+// name or whose family does not match is not listed.
+//
+// Peers are listed by configuration, whatever the state of their session (as MetalLB does): the status says where
+// the node is configured to advertise the Service, not which routers have it right now; a session going up and down
+// does not rewrite every Service's status.
+
+export type BgpStatusWanted = NodeServiceStatus & { peers: string[] };
+
+export function wantedBgpStatuses(log: LogState, members: MembershipState, node: string, plan: BgpPlan = bgpPlanFor(node, log, members)): Map<string, BgpStatusWanted> {
+  const wanted = new Map<string, BgpStatusWanted>();
+  const config = log.config?.config;
+  if (!config?.bgp || ![...plan.values()].some((p) => p.routes.size > 0)) return wanted;
+  const labels = config.nodes.find((n) => n.name === node)?.labels ?? {};
+  const ads = config.bgp.advertisements.filter((ad) => anySelectorMatches(ad.nodeSelectors, labels));
+  for (const entry of vipCatalog(log)) {
+    const peers = peersOf(entry, ads, plan, node);
+    if (peers.length === 0) continue;
+    for (const service of entry.services) {
+      const base = nodeServiceStatus("bgp", node, service);
+      const had = wanted.get(base.name);
+      wanted.set(base.name, { ...base, peers: had ? [...new Set([...had.peers, ...peers])].sort() : peers });
+    }
+  }
+  return wanted;
+}
+
+/** The peers the plan sends this VIP to, in name order. */
+function peersOf(entry: VipEntry, ads: readonly BgpAdvertisementConfig[], plan: BgpPlan, node: string): string[] {
+  const pool = entry.pool;
+  if (!pool || !hasLocalEndpoint(entry.services, node)) return [];
+  const peers = new Set<string>();
+  for (const ad of ads) {
+    if (!advertisesPool(ad, pool) || !entry.services.some((s) => anySelectorMatches(ad.serviceSelectors, s.labels))) continue;
+    const prefix = aggregatePrefix(entry.ip, entry.ip.family === 4 ? ad.aggregationLength : ad.aggregationLengthV6);
+    for (const [name, { routes }] of plan) {
+      if ((ad.peers.length === 0 || ad.peers.includes(name)) && routes.has(prefix)) peers.add(name);
+    }
+  }
+  return [...peers].sort();
+}
+
+/** The rules bgpPlanFor applies per VIP, which a route's presence alone cannot tell when prefixes are aggregated. */
+function hasLocalEndpoint(services: readonly ServiceConfig[], node: string): boolean {
+  const local = services.filter((s) => s.externalTrafficPolicy === "Local");
+  return local.length === 0 || local.some((s) => s.readyEndpointNodes.includes(node));
+}
+
+export function advertisesPool(ad: BgpAdvertisementConfig, pool: PoolConfig): boolean {
+  if (ad.ipAddressPools.length === 0 && ad.ipAddressPoolSelectors.length === 0) return true;
+  return ad.ipAddressPools.includes(pool.name) || (ad.ipAddressPoolSelectors.length > 0 && anySelectorMatches(ad.ipAddressPoolSelectors, pool.labels));
+}
+
+export function bgpStatusBody(w: BgpStatusWanted): Record<string, unknown> {
+  return { node: w.node, serviceName: w.serviceName, serviceNamespace: w.serviceNamespace, peers: w.peers };
+}

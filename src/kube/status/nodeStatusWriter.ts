@@ -1,0 +1,130 @@
+import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { Logger } from "pino";
+import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { followStream } from "../../adapters/nats/follow.js";
+import { SpeakerView } from "../../agents/speaker/view.js";
+import { STREAMS } from "../../events/types.js";
+import type { MembershipSettings } from "../../projections/settings.js";
+import type { KubeCredentials } from "../credentials.js";
+import { Informer } from "../informer.js";
+import { bgpStatusBody, wantedBgpStatuses } from "./bgpWanted.js";
+import { l2StatusBody, wantedL2Statuses } from "./l2Wanted.js";
+import { NODE_LABEL } from "./nodeStatus.js";
+import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusObject, statusCollection, statusDiffers, type StatusKind, type WantedObject } from "./statusObjects.js";
+
+// A speaker's ServiceL2Status and ServiceBGPStatus objects: one per Service it answers for in layer 2 (with the
+// interfaces) and one per Service it advertises over BGP (with the peers), created when it starts, updated when
+// the interfaces or peers change, deleted when it stops. It follows both logs itself (EVENTS for ownership and
+// configuration, HEARTBEATS for its own interfaces and liveness) and writes only at the head of EVENTS, so a speaker
+// cut off from the log never writes an old view back. Each speaker writes only its own objects (label per node).
+
+export type NodeStatusOptions = { kc: KubeCredentials; natsServers: string[]; namespace: string; node: string; membership: MembershipSettings; log: Logger; retryMs?: number };
+
+type Part = { kind: StatusKind; objects: Informer; wanted: (view: SpeakerView, node: string) => Map<string, WantedObject> };
+
+const asObjects = <W extends WantedObject["id"]>(m: Map<string, W>, body: (w: W) => Record<string, unknown>): Map<string, WantedObject> =>
+  new Map([...m].map(([name, w]) => [name, { id: w, status: body(w) }]));
+
+export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: AbortSignal): Promise<void> {
+  const { node, log } = opts;
+  const nc = await connectNats({ servers: opts.natsServers, name: `vipmesh-nodestatus-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const js = jetstream(nc);
+  const jsm = await jetstreamManager(nc);
+  await streamsExist(jsm, signal);
+  // Replays EVENTS from the start (no snapshot: the bucket's replica count is the speaker's to choose).
+  const view = new SpeakerView(opts.membership, () => undefined);
+  let busy = false;
+  let again = false;
+  const schedule = (): void => {
+    if (busy) {
+      again = true;
+      return;
+    }
+    busy = true;
+    void reconcile()
+      .catch((err: unknown) => log.warn({ err: (err as Error).message }, "ServiceL2Status/ServiceBGPStatus not written; retrying"))
+      .finally(() => {
+        busy = false;
+        if (again) {
+          again = false;
+          schedule();
+        }
+      });
+  };
+  const selector = `?labelSelector=${encodeURIComponent(`${NODE_LABEL}=${node}`)}`;
+  const informer = (k: StatusKind): Informer =>
+    new Informer({ kind: k.kind, apiVersion: "metallb.io/v1beta1", path: `${statusCollection(k, opts.namespace)}${selector}` }, opts.kc, schedule, log);
+  const parts: Part[] = [
+    { kind: L2_KIND, objects: informer(L2_KIND), wanted: (v, n) => asObjects(wantedL2Statuses(v.log, v.members, n), l2StatusBody) },
+    { kind: BGP_KIND, objects: informer(BGP_KIND), wanted: (v, n) => asObjects(wantedBgpStatuses(v.log, v.members, n), bgpStatusBody) },
+  ];
+
+  /** Both logs caught up, this node heard from, and nothing newer on EVENTS than the view has. */
+  const current = async (): Promise<boolean> => {
+    if (!view.ready || !view.members.nodes[node] || !parts.every((p) => p.objects.synced)) return false;
+    return (await jsm.streams.info(STREAMS.events)).state.last_seq === view.log.seq;
+  };
+  const reconcile = async (): Promise<void> => {
+    if (!(await current())) return;
+    for (const part of parts) {
+      const wanted = part.wanted(view, node);
+      for (const w of wanted.values()) {
+        const o = part.objects.store.get(`${opts.namespace}/${w.id.name}`);
+        if (!o) await createStatusObject(opts.kc, part.kind, opts.namespace, w);
+        else if (statusDiffers(o, w.status) && !(await patchStatusObject(opts.kc, part.kind, o, w.status))) again = true;
+      }
+      for (const o of part.objects.store.values()) if (!wanted.has(o.metadata.name)) await deleteStatusObject(opts.kc, part.kind, o);
+    }
+  };
+
+  // Heartbeats of other nodes change nothing here: only this node's own record (interfaces, liveness) is looked at.
+  let self = "";
+  const selfChanged = (): boolean => {
+    const m = view.members.nodes[node];
+    const key = m ? JSON.stringify([m.status, m.ready, m.incarnation, m.interfaces]) : "";
+    if (key === self) return false;
+    self = key;
+    return true;
+  };
+  const stopFollow = new AbortController();
+  const events = await followStream({
+    js, jsm, stream: STREAMS.events, start: { seq: 1 }, maxBatch: 1_000, signal: stopFollow.signal,
+    onBatch: (batch, caughtUp) => {
+      view.applyLog(batch, caughtUp);
+      schedule();
+    },
+  });
+  const beats = await followStream({
+    js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
+    onBatch: (batch, caughtUp) => {
+      const wasReady = view.ready;
+      view.applyHeartbeats(batch, caughtUp);
+      if (selfChanged() || view.ready !== wasReady) schedule();
+    },
+  });
+  if (events.initiallyCaughtUp) view.logCaughtUp = true;
+  if (beats.initiallyCaughtUp) view.membersCaughtUp = true;
+  const retry = setInterval(schedule, opts.retryMs ?? 2_000);
+  try {
+    await Promise.all(parts.map((p) => p.objects.run(signal)));
+  } finally {
+    clearInterval(retry);
+    stopFollow.abort();
+    await nc.drain().catch(() => undefined);
+    await Promise.allSettled([events.done, beats.done]);
+  }
+}
+
+/** The speaker creates the streams; this writer waits for them rather than racing it. */
+async function streamsExist(jsm: JetStreamManager, signal: AbortSignal): Promise<void> {
+  for (const stream of [STREAMS.events, STREAMS.heartbeats]) {
+    while (!signal.aborted) {
+      try {
+        await jsm.streams.info(stream);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+}

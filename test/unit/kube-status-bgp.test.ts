@@ -1,0 +1,119 @@
+import { describe, expect, it } from "vitest";
+import type { BgpAdvertisementConfig, BgpPeerConfig, ClusterConfig } from "../../src/config/types.js";
+import { bgpStatusBody, wantedBgpStatuses } from "../../src/kube/status/bgpWanted.js";
+import { statusObjectName } from "../../src/kube/status/nodeStatus.js";
+import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
+import { bgpPlanFor } from "../../src/projections/bgp/bgpPlan.js";
+import { parseIp } from "../../src/net/ip.js";
+import { pool, service } from "../support/ipamFixtures.js";
+import { SimCluster } from "../support/simCluster.js";
+
+// Which ServiceBGPStatus objects a node should have: one per Service it advertises over BGP, naming the BGPPeers the
+// plan sends its VIP to (by configuration, whatever the session state), read from the plan the announcer sends.
+
+function peer(name: string, over: Partial<BgpPeerConfig> = {}): BgpPeerConfig {
+  return {
+    name, myASN: 64512, peerASN: 64500, dynamicASN: null, peerAddress: "198.18.2.1", sourceAddress: null, peerPort: 179, routerID: null,
+    holdTimeMs: null, keepaliveTimeMs: null, connectTimeMs: null, password: null, ebgpMultiHop: false, nodeSelectors: [],
+    enableGracefulRestart: false, dualStackAddressFamily: false, vrf: null, ...over,
+  };
+}
+
+function ad(name: string, over: Partial<BgpAdvertisementConfig> = {}): BgpAdvertisementConfig {
+  return {
+    name, aggregationLength: 32, aggregationLengthV6: 128, localPref: null, communities: [], largeCommunities: [], peers: [],
+    nodeSelectors: [], ipAddressPools: [], ipAddressPoolSelectors: [], serviceSelectors: [], ...over,
+  };
+}
+
+function config(over: Partial<ClusterConfig> & { peers?: BgpPeerConfig[]; ads?: BgpAdvertisementConfig[] } = {}): ClusterConfig {
+  const { peers = [peer("router-b"), peer("router-a", { peerAddress: "198.18.2.2" })], ads = [ad("all")], ...rest } = over;
+  return {
+    pools: [pool("web", ["198.18.8.0/24"]), pool("v6", ["2001:db8:8::/120"])],
+    l2Advertisements: [],
+    services: [service("a", { requestedIps: ["198.18.8.1"] }), service("b", { requestedIps: ["198.18.8.2"], labels: { app: "b" } })],
+    nodes: [
+      { name: "node1", labels: { rack: "r1" }, ready: true, networkUnavailable: false },
+      { name: "node2", labels: { rack: "r2" }, ready: true, networkUnavailable: false },
+    ],
+    namespaces: [],
+    bgp: { peers, advertisements: ads },
+    ...rest,
+  };
+}
+
+function sim(c: ClusterConfig): SimCluster {
+  const s = new SimCluster();
+  s.addNode("node1");
+  s.addNode("node2");
+  s.applyConfig(c);
+  s.run(1_000);
+  return s;
+}
+
+const peersBy = (s: SimCluster, node: string): Record<string, string[]> =>
+  Object.fromEntries([...wantedBgpStatuses(s.view.log, s.view.members, node).values()].map((w) => [`${w.serviceNamespace}/${w.serviceName}`, w.peers]));
+
+describe("ServiceBGPStatus wanted", () => {
+  it("one per Service the node advertises, every eligible node, peers in name order", () => {
+    const s = sim(config());
+    for (const node of ["node1", "node2"]) expect(peersBy(s, node)).toEqual({ "default/a": ["router-a", "router-b"], "default/b": ["router-a", "router-b"] });
+    const [first] = wantedBgpStatuses(s.view.log, s.view.members, "node1").values();
+    expect(first?.name).toBe(statusObjectName("bgp", "node1", "default/a"));
+    expect(bgpStatusBody(first!)).toEqual({ node: "node1", serviceName: "a", serviceNamespace: "default", peers: ["router-a", "router-b"] });
+  });
+
+  it("only the peers an advertisement names, and only for the Services its serviceSelectors select", () => {
+    const s = sim(config({ ads: [ad("to-a", { peers: ["router-a"] }), ad("b-to-b", { peers: ["router-b"], serviceSelectors: [{ matchLabels: { app: "b" }, matchExpressions: [] }] })] }));
+    expect(peersBy(s, "node1")).toEqual({ "default/a": ["router-a"], "default/b": ["router-a", "router-b"] });
+  });
+
+  it("only the peers selecting the node, and only from nodes the advertisement selects", () => {
+    const rack1 = [{ matchLabels: { rack: "r1" }, matchExpressions: [] }];
+    const s = sim(config({ peers: [peer("router-a", { nodeSelectors: rack1 }), peer("router-b")], ads: [ad("all"), ad("r2-only", { nodeSelectors: [{ matchLabels: { rack: "r2" }, matchExpressions: [] }] })] }));
+    expect(peersBy(s, "node1")).toEqual({ "default/a": ["router-a", "router-b"], "default/b": ["router-a", "router-b"] });
+    expect(peersBy(s, "node2")).toEqual({ "default/a": ["router-b"], "default/b": ["router-b"] });
+  });
+
+  it("aggregated prefixes: a Local Service without an endpoint on the node is not listed although its prefix is advertised", () => {
+    const c = config({ ads: [ad("agg", { aggregationLength: 24 })] });
+    c.services = [service("a", { requestedIps: ["198.18.8.1"], externalTrafficPolicy: "Local", readyEndpointNodes: ["node2"] }), service("b", { requestedIps: ["198.18.8.2"] })];
+    const s = sim(c);
+    expect([...(bgpPlanFor("node1", s.view.log, s.view.members).get("router-a")?.routes.keys() ?? [])]).toEqual(["198.18.8.0/24"]);
+    expect(peersBy(s, "node1")).toEqual({ "default/b": ["router-a", "router-b"] });
+    expect(peersBy(s, "node2")).toEqual({ "default/a": ["router-a", "router-b"], "default/b": ["router-a", "router-b"] });
+  });
+
+  it("an IPv6 VIP only to peers of its family or dual-stack ones", () => {
+    const c = config({ peers: [peer("v4"), peer("dual", { dualStackAddressFamily: true }), peer("v6", { peerAddress: "2001:db8:2::1" })] });
+    c.services = [service("six", { requestedIps: ["2001:db8:8::1"], ipFamilies: [6] })];
+    expect(peersBy(sim(c), "node1")).toEqual({ "default/six": ["dual", "v6"] });
+  });
+
+  it("none from a node that may not advertise: excluded, not Ready, leaving", () => {
+    const c = config();
+    c.nodes = [{ name: "node1", labels: { "node.kubernetes.io/exclude-from-external-load-balancers": "" }, ready: true, networkUnavailable: false }, { name: "node2", labels: {}, ready: false, networkUnavailable: false }];
+    const s = sim(c);
+    expect(peersBy(s, "node1")).toEqual({});
+    expect(peersBy(s, "node2")).toEqual({});
+    const leaving = sim(config());
+    leaving.leave("node1");
+    expect(peersBy(leaving, "node1")).toEqual({});
+    expect(Object.keys(peersBy(leaving, "node2"))).toEqual(["default/a", "default/b"]);
+  });
+
+  it("agrees with the plan: every listed (VIP, peer) is a route the plan sends to that peer", () => {
+    const c = config({ ads: [ad("agg", { aggregationLength: 30, peers: ["router-a"] }), ad("host", { serviceSelectors: [{ matchLabels: { app: "b" }, matchExpressions: [] }] })] });
+    const s = sim(c);
+    const plan = bgpPlanFor("node1", s.view.log, s.view.members);
+    for (const w of wantedBgpStatuses(s.view.log, s.view.members, "node1").values()) {
+      const svc = c.services.find((x) => x.name === w.serviceName);
+      const vip = parseIp(svc?.requestedIps[0] ?? "");
+      for (const p of w.peers) {
+        const routes = [...(plan.get(p)?.routes.keys() ?? [])];
+        expect(routes.some((r) => r === aggregatePrefix(vip, 30) || r === aggregatePrefix(vip, 32)), `${w.serviceName} -> ${p}`).toBe(true);
+      }
+    }
+    expect(peersBy(s, "node1")).toEqual({ "default/a": ["router-a"], "default/b": ["router-a", "router-b"] });
+  });
+});
