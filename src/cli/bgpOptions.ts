@@ -14,7 +14,7 @@ export function addBgpOptions(cmd: Command): Command {
 
 export function bgpAnnouncerFromOptions(o: Record<string, string | undefined>, log: Logger): BgpAnnouncer {
   return createBgpAnnouncer({
-    defaults: { routerId: o["routerId"] ?? firstIpv4() ?? "0.0.0.1", restartTimeS: intOption(o, "bgpRestartTime"), restarting: false },
+    defaults: { routerId: o["routerId"] ?? firstIpv4() ?? "0.0.0.1", restartTimeS: intOption(o, "bgpRestartTime") },
     shutdownWaitMs: intOption(o, "bgpShutdownWait"),
     log: log.child({ component: "bgp" }),
   });

@@ -40,6 +40,14 @@ describe.skipIf(unavailable !== undefined)("BGP mode in the lab (FRR router, 3 n
   };
   const bgpPath = async (prefix: string): Promise<BgpPath | undefined> =>
     (await c.router.vtysh<{ paths?: BgpPath[] }>(`show bgp ${prefix.includes(":") ? "ipv6" : "ipv4"} unicast ${prefix} json`)).paths?.[0];
+  const pathFrom = async (prefix: string, nextHop: string): Promise<(BgpPath & { stale?: boolean }) | undefined> =>
+    (await c.router.vtysh<{ paths?: Array<BgpPath & { stale?: boolean }> }>(`show bgp ipv4 unicast ${prefix} json`)).paths?.find((p) => p.nexthops?.[0]?.ip === nextHop);
+  /** What FRR saw in the peer's Graceful Restart capability (R bit, IPv4 F bit) and whether its End-of-RIB arrived. */
+  const restartBits = async (neighbor: string): Promise<{ rBit: boolean | undefined; fBit: boolean | undefined; endOfRibRecv: boolean | undefined }> => {
+    type GrInfo = { rBit?: boolean; ipv4Unicast?: { fBit?: boolean; endOfRibStatus?: { endOfRibRecv?: boolean } } };
+    const gr = (await c.router.vtysh<Record<string, { gracefulRestartInfo?: GrInfo }>>(`show bgp neighbors ${neighbor} json`))[neighbor]?.gracefulRestartInfo;
+    return { rBit: gr?.rBit, fBit: gr?.ipv4Unicast?.fBit, endOfRibRecv: gr?.ipv4Unicast?.endOfRibStatus?.endOfRibRecv };
+  };
   const summary = async (): Promise<NonNullable<Summary["peers"]>> => (await c.router.vtysh<{ ipv4Unicast?: Summary }>("show bgp summary json")).ipv4Unicast?.peers ?? {};
   const allNodes = [1, 2, 3].map((k) => roleIp(nodeRole(k))).sort();
 
@@ -138,23 +146,32 @@ describe.skipIf(unavailable !== undefined)("BGP mode in the lab (FRR router, 3 n
     await waitFor("node3 back", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);
   }, 60_000);
 
-  it("restart in place with graceful restart: FRR keeps node3's route while its speaker restarts, no request lost", async () => {
-    await waitFor("node3 Established with graceful restart", async () => ((await summary())[roleIp("node3")]?.state === "Established" ? true : undefined), 20_000, 100);
+  it("restart in place with graceful restart: FRR keeps node3's route (stale) while its speaker restarts, sees the R bit, no request lost", async () => {
+    const node3 = roleIp("node3");
+    await waitFor("node3 Established with graceful restart", async () => ((await summary())[node3]?.state === "Established" ? true : undefined), 20_000, 100);
+    // The running speaker started fresh (its predecessor left with NodeLeft): R = 0, and F = 0 (nothing preserved).
+    expect(await restartBits(node3)).toEqual({ rBit: false, fBit: false, endOfRibRecv: true });
     const prober = c.lab.startProber({ url: `http://${VIP}/`, intervalMs: 10, timeoutMs: 1000 });
     try {
       await prober.waitForSuccess({ timeoutMs: 10_000 });
       const old = c.speakers.get(3);
       old?.kill("SIGTERM");
       await old?.exited;
-      await waitFor("node3's session down", async () => ((await summary())[roleIp("node3")]?.state !== "Established" ? true : undefined), 5_000, 50);
-      expect(await ribNextHops("198.18.100.0/24")).toContain(roleIp("node3")); // kept (stale) by the helper
+      await waitFor("node3's session down", async () => ((await summary())[node3]?.state !== "Established" ? true : undefined), 5_000, 50);
+      expect(await ribNextHops("198.18.100.0/24")).toContain(node3); // kept by the helper...
+      expect((await pathFrom("198.18.100.0/24", node3))?.stale).toBe(true); // ...as stale
       c.startSpeaker(3, ["--on-sigterm", "restart"]);
-      await waitFor("node3 Established again", async () => ((await summary())[roleIp("node3")]?.state === "Established" ? true : undefined), 20_000, 100);
+      await waitFor("node3 Established again", async () => ((await summary())[node3]?.state === "Established" ? true : undefined), 20_000, 100);
+      // The first session after a restart in place within the restart time: R = 1; the node kept its VIPs: F = 1.
+      expect(await restartBits(node3)).toEqual({ rBit: true, fBit: true, endOfRibRecv: true });
       expect(await ribNextHops("198.18.100.0/24")).toEqual(allNodes);
+      // Routes re-sent, then End-of-RIB: nothing of node3's is stale any more.
+      await waitFor("node3's path fresh", async () => ((await pathFrom("198.18.100.0/24", node3))?.stale !== true ? true : undefined), 5_000, 50);
       await sleep(500);
     } finally {
       await prober.stop();
     }
+    expect(prober.results.length).toBeGreaterThan(100);
     expect(prober.failuresBetween()).toBe(0);
   }, 60_000);
 

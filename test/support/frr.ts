@@ -24,6 +24,8 @@ export interface FrrOptions {
   readonly asn: number;
   /** Prefixes the router originates (sent to its neighbors), IPv4 and IPv6. */
   readonly networks?: readonly string[];
+  /** `bgp graceful-restart`: FRR offers the capability (restarting and helper). */
+  readonly gracefulRestart?: boolean;
   readonly neighbors: (link: FrrLink) => readonly FrrNeighbor[];
 }
 
@@ -134,6 +136,7 @@ export class FrrRouter {
       " no bgp ebgp-requires-policy",
       " no bgp network import-check",
       " bgp bestpath as-path multipath-relax",
+      ...(this.options.gracefulRestart ? [" bgp graceful-restart"] : []),
       ...neighbors.flatMap((n) => [` neighbor ${n.address} remote-as ${n.asn}`, ...(n.timers ? [` neighbor ${n.address} timers ${n.timers[0]} ${n.timers[1]}`] : []), ...(n.password ? [` neighbor ${n.address} password ${n.password}`] : [])]),
       " address-family ipv4 unicast",
       ...(this.options.networks ?? []).filter((n) => !n.includes(":")).map((n) => `  network ${n}`),
@@ -149,9 +152,24 @@ export class FrrRouter {
     const frr = Number(sh(["id", "-u", "frr"]).trim());
     const frrGroup = Number(sh(["id", "-g", "frr"]).trim());
     for (const f of ["", "bgpd.conf", "zebra.conf"]) chownSync(join(dir, f), frr, frrGroup);
-    const common = ["--vty_socket", dir, "-z", join(dir, "zserv.api")];
-    inNs(`${FRR}/zebra`, "-d", "-f", join(dir, "zebra.conf"), "-i", join(dir, "zebra.pid"), ...common);
-    inNs(`${FRR}/bgpd`, "-d", "-f", join(dir, "bgpd.conf"), "-i", join(dir, "bgpd.pid"), ...common);
+    inNs(`${FRR}/zebra`, "-d", "-f", join(dir, "zebra.conf"), "-i", join(dir, "zebra.pid"), ...this.commonArgs());
+    this.startBgpd();
+  }
+
+  private commonArgs(): string[] {
+    return ["--vty_socket", this.dir, "-z", join(this.dir, "zserv.api")];
+  }
+
+  private startBgpd(): void {
+    sh(["ip", "netns", "exec", this.ns, `${FRR}/bgpd`, "-d", "-f", join(this.dir, "bgpd.conf"), "-i", join(this.dir, "bgpd.pid"), ...this.commonArgs()]);
+  }
+
+  /** A router restart: bgpd killed (SIGKILL, so no NOTIFICATION goes out), then started again from its configuration. */
+  async restartBgpd(): Promise<void> {
+    const pid = Number(sh(["cat", join(this.dir, "bgpd.pid")]).trim());
+    process.kill(pid, "SIGKILL");
+    await eventually("bgpd gone", () => (pidAlive(pid) ? undefined : true), 5_000, 20);
+    this.startBgpd();
   }
 
   /** Runs a vtysh command and parses its JSON output. */

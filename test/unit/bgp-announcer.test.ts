@@ -35,7 +35,7 @@ const peer = (name: string, over: Partial<BgpPeerConfig> = {}): BgpPeerConfig =>
 
 const plan = (...entries: [BgpPeerConfig, [string, RouteAttributes][]][]): BgpPlan => new Map(entries.map(([p, r]) => [p.name, { peer: p, routes: new Map(r) }]));
 const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
-const defaults = { routerId: "198.18.0.1", restartTimeS: 120, restarting: false };
+const defaults = { routerId: "198.18.0.1", restartTimeS: 120 };
 
 describe("BGP announcer", () => {
   afterEach(() => vi.useRealTimers());
@@ -95,6 +95,36 @@ describe("BGP announcer", () => {
     calls.length = 0;
     await a.close({ restart: true });
     expect(calls.map((c) => c.op)).toEqual(["setRoutes", "setRoutes", "stop"]);
+  });
+
+  it("after a restart in place, the first session to each peer carries R and F; later sessions do not", () => {
+    const opened: string[] = [];
+    const open = fakes([]);
+    const a = createBgpAnnouncer({
+      defaults, shutdownWaitMs: 0, log,
+      openSession: (name, s, routes) => {
+        const gr = s.peer.session.gracefulRestart;
+        opened.push(`${name} ${gr ? `R=${Number(gr.restarting)} F=${Number(gr.forwarding)} for ${gr.restartingForMs ?? "-"}` : "no GR"}`);
+        return open(name, s, routes);
+      },
+    });
+    const T = 1_700_000_000_000;
+    const decision = a.begin({ kind: "restarting", incarnation: 1, graceMs: 10_000, at: T }, { incarnation: 2, now: T + 3_000 });
+    expect(decision).toMatchObject({ restarting: true, forwarding: true, remainingMs: 117_000 });
+    const gr = { enableGracefulRestart: true };
+    a.update(plan([peer("r1", gr), [["198.18.8.1/32", {}]]], [peer("r2"), []]));
+    a.update(plan([peer("r1", gr), [["198.18.8.2/32", {}]]], [peer("r2"), []], [peer("r3", gr), []])); // R/F are not part of r1's identity
+    a.update(plan([peer("r1", { ...gr, holdTimeMs: 9000 }), []], [peer("r2"), []], [peer("r3", gr), []]));
+    expect(opened).toEqual(["r1 R=1 F=1 for 117000", "r2 no GR", "r3 R=0 F=0 for -", "r1 R=0 F=0 for -"]);
+  });
+
+  it("a fresh start (the last stop was a leave) opens sessions with R=0 and F=0", () => {
+    const opened: string[] = [];
+    const open = fakes([]);
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: (name, s, routes) => (opened.push(JSON.stringify(s.peer.session.gracefulRestart)), open(name, s, routes)) });
+    expect(a.begin({ kind: "left", incarnation: 1, at: 5 }, { incarnation: 2, now: 10 }).restarting).toBe(false);
+    a.update(plan([peer("r1", { enableGracefulRestart: true }), []]));
+    expect(opened).toEqual([JSON.stringify({ restartTime: 120, restarting: false, forwarding: false })]);
   });
 
   it("a peer the timer rules reject is reported and skipped", () => {

@@ -2,6 +2,7 @@
 // live session, nothing sent while down, a fresh full table after a reconnect, ROUTE-REFRESH answered.
 import { describe, expect, it } from "vitest";
 import { desiredRoutes } from "../../src/protocols/bgp/adjRibOut.js";
+import type { Capability } from "../../src/protocols/bgp/capabilities.js";
 import { endOfRibAfi, type UpdateMessage } from "../../src/protocols/bgp/update.js";
 import { initialPeer, stepPeer, type PeerInput, type PeerState } from "../../src/protocols/bgp/peer.js";
 import type { SessionAction, SessionConfig } from "../../src/protocols/bgp/sessionTypes.js";
@@ -16,12 +17,13 @@ const session: SessionConfig = {
   families: { ipv4: true, ipv6: true },
   stableAfterMs: 30_000,
 };
-const PEER_OPEN: PeerInput = {
+const peerOpen = (...extra: Capability[]): PeerInput => ({
   type: "message",
   message: { type: "open", asn: 64513, holdTime: 90, bgpId: "198.18.0.1", capabilities: [
-    { kind: "multiprotocol", afi: 1, safi: 1 }, { kind: "multiprotocol", afi: 2, safi: 1 }, { kind: "routeRefresh" }, { kind: "fourOctetAs", asn: 64513 },
+    { kind: "multiprotocol", afi: 1, safi: 1 }, { kind: "multiprotocol", afi: 2, safi: 1 }, { kind: "routeRefresh" }, { kind: "fourOctetAs", asn: 64513 }, ...extra,
   ] },
-};
+});
+const PEER_OPEN = peerOpen();
 const KA: PeerInput = { type: "message", message: { type: "keepalive" } };
 
 const sentUpdates = (actions: readonly SessionAction[]): UpdateMessage[] =>
@@ -100,6 +102,26 @@ describe("BGP peer core", () => {
     const { state } = established();
     const r = stepPeer(state, { type: "message", message: { type: "routeRefresh", afi: 1, safi: 1, subtype: 0 } }, 500);
     expect(announced(sentUpdates(r.actions))).toEqual(["198.18.0.200/32", "198.18.0.201/32"]);
+  });
+
+  it("graceful restart helper: the router restarts (session lost, back with its R bit) and gets the whole table, then End-of-RIB", () => {
+    const gr = { restartTime: 120, restarting: false, forwarding: false };
+    const open = (restarting: boolean): PeerInput =>
+      peerOpen({ kind: "gracefulRestart", restarting, notification: false, restartTime: 120, families: [{ afi: 1, safi: 1, forwarding: true }, { afi: 2, safi: 1, forwarding: true }] });
+    const up = run(initialPeer({ session: { ...session, gracefulRestart: gr }, nextHops: { ipv6: "2001:db8::10" } }, DESIRED), [
+      [0, { type: "start" }], [5, { type: "tcpConnected", localAddress: "198.18.0.10" }], [10, open(false)], [20, KA],
+    ]);
+    expect(up.state.session.negotiated?.gracefulRestart?.restarting).toBe(false);
+    const again = run(up.state, [
+      [100, { type: "tcpClosed" }], [1100, { type: "tick" }], [1105, { type: "tcpConnected", localAddress: "198.18.0.10" }], [1110, open(true)], [1120, KA],
+    ]);
+    expect(again.state.session.negotiated?.gracefulRestart?.restarting).toBe(true);
+    const updates = sentUpdates(again.actions);
+    expect(announced(updates).sort()).toEqual(["198.18.0.200/32", "198.18.0.201/32", "2001:db8::200/128"]);
+    expect(updates.slice(-2).map(endOfRibAfi)).toEqual([1, 2]);
+    // Our own OPEN on that reconnect: not restarting (this process never stopped), forwarding kept.
+    const ours = again.actions.find((a) => a.type === "send" && a.message.type === "open");
+    expect(ours?.type === "send" && ours.message.type === "open" && ours.message.capabilities.find((c) => c.kind === "gracefulRestart")).toMatchObject({ restarting: false, families: [{ forwarding: true }, { forwarding: true }] });
   });
 
   it("graceful shutdown then withdraw then stop: the sequence a draining node runs", () => {

@@ -373,6 +373,40 @@ suite("BGP session details", () => {
     expect(open.capabilities).toContainEqual({ kind: "gracefulRestart", restarting: true, notification: false, restartTime: 120, families: [{ afi: 1, safi: 1, forwarding: true }] });
   });
 
+  // RFC 4724 3: the R bit says "I restarted" and belongs to the first session after a restart in place, within the
+  // restart time; the F bit says the forwarding state was kept (as the caller decided for the first session, always
+  // for a reconnect of the same process). Each row: inputs from a fresh start, then the R/F bits of every OPEN sent.
+  const grBits = (config: Partial<SessionConfig>, inputs: Array<[number, SessionInput]>): string[] => {
+    let state = initialSession(configWith(config));
+    const bits: string[] = [];
+    for (const [at, input] of inputs) {
+      const r = stepSession(state, input, at);
+      state = r.state;
+      for (const a of r.actions) {
+        const gr = a.type === "send" && a.message.type === "open" ? a.message.capabilities.find((c) => c.kind === "gracefulRestart") : undefined;
+        if (gr?.kind === "gracefulRestart") bits.push(`R=${Number(gr.restarting)} F=${gr.families.map((f) => Number(f.forwarding)).join("")}`);
+      }
+    }
+    return bits;
+  };
+  const DROP: SessionInput = { type: "tcpClosed" };
+  it.each([
+    ["a fresh start: R=0 and F=0, then F=1 on the reconnect of the same process", { restarting: false, forwarding: false },
+      [[0, START], [5, CONNECTED], [10, OPEN()], [20, KA], [100, DROP], [1100, TICK], [1105, CONNECTED]], ["R=0 F=00", "R=0 F=11"]],
+    ["a restart in place: R=1 until the first Established, not on the reconnect", { restarting: true, forwarding: true },
+      [[0, START], [5, CONNECTED], [10, OPEN()], [20, KA], [100, DROP], [1100, TICK], [1105, CONNECTED]], ["R=1 F=11", "R=0 F=11"]],
+    ["a restart in place whose first attempts fail keeps R=1 on every OPEN before Established", { restarting: true, forwarding: true },
+      [[0, START], [5, CONNECTED], [10, DROP], [1010, TICK], [1015, CONNECTED]], ["R=1 F=11", "R=1 F=11"]],
+    ["R stops once the restart window (restartingForMs) has passed, even before any Established", { restarting: true, restartingForMs: 1000, forwarding: true },
+      [[0, START], [5, CONNECTED], [10, DROP], [1010, TICK], [1015, CONNECTED]], ["R=1 F=11", "R=0 F=11"]],
+    ["the window defaults to the restart time", { restarting: true, forwarding: false },
+      [[0, START], [5, CONNECTED], [10, DROP], [119_990, TICK], [119_995, CONNECTED], [119_996, DROP], [130_000, TICK], [130_001, CONNECTED]], ["R=1 F=00", "R=1 F=00", "R=0 F=00"]],
+    ["back after the grace: R=1 with F=0, so the helper drops the stale routes at once", { restarting: true, forwarding: false },
+      [[0, START], [5, CONNECTED]], ["R=1 F=00"]],
+  ] as const)("graceful restart bits: %s", (_name, flags, inputs, want) => {
+    expect(grBits({ gracefulRestart: { restartTime: 120, ...flags } }, inputs.map(([at, i]) => [at, i]))).toEqual(want);
+  });
+
   it("negotiates families, 4-octet AS, route refresh and the peer's graceful restart", () => {
     const state = play(ESTABLISH.slice(0, 2), { gracefulRestart: { restartTime: 120, restarting: false, forwarding: true } });
     const gr: Capability = { kind: "gracefulRestart", restarting: false, notification: true, restartTime: 90, families: [{ afi: 1, safi: 1, forwarding: false }] };

@@ -1,13 +1,20 @@
 // The BGP effect port of the speaker, and its adapter over BgpTcpPeer: one session per BGPPeer selected for this
 // node. Route changes go to the live session as incremental UPDATEs (setRoutes); only a change to the session itself
 // (address, ASNs, timers, password...) replaces it. close() is RFC 8326 graceful shutdown: re-announce with the
-// GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease.
+// GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease. begin() says whether this
+// process restarted in place (bgpRestart.ts): the sessions of the first update then carry the R and F bits.
 import { BgpTcpPeer, type BgpLogger } from "../../adapters/bgp/tcpPeer.js";
 import type { BgpPlan } from "../../projections/bgp/bgpPlan.js";
 import { desiredRoutes, withGracefulShutdown, type DesiredRoutes, type RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
+import { FRESH_START, restartDecision, type PreviousStop, type RestartDecision } from "./bgpRestart.js";
 import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
 
 export interface BgpAnnouncer {
+  /**
+   * Once, before the first update: this node's last stop on the log and the log time of this process's first
+   * heartbeat. The first session to each peer (those the next update opens) carries the resulting R and F bits.
+   */
+  begin(previous: PreviousStop | null, self: { incarnation: number; now: number }): RestartDecision;
   /** Replace what every session should carry; sessions are opened and closed to match the plan's peers. */
   update(plan: BgpPlan): void;
   /**
@@ -47,6 +54,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   const live = new Map<string, Live>();
   let closing = false;
   let lastPlan: BgpPlan | undefined;
+  let restart = FRESH_START; // for the sessions the next update opens; only the first update's
   const open = opts.openSession ?? ((name, s, routes) => openTcpSession(name, s, routes, opts.log));
 
   const retire = (name: string, l: Live): Promise<void> => {
@@ -55,9 +63,17 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   };
 
   return {
+    begin(previous, self) {
+      restart = restartDecision(previous, self, opts.defaults.restartTimeS);
+      opts.log.info({ previous, ...restart }, restart.restarting ? "bgp: restarted in place: graceful restart R bit on the first sessions" : "bgp: fresh start");
+      return restart;
+    },
+
     update(plan) {
       if (closing || plan === lastPlan) return; // the speaker's plan is memoised: the same object means no change
       lastPlan = plan;
+      const flags = restart;
+      restart = FRESH_START;
       for (const [name, l] of live) {
         if (plan.has(name)) continue;
         live.delete(name);
@@ -84,7 +100,8 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         }
         if (current) void retire(name, current);
         const valid = desiredRoutes(routes);
-        const handle = open(name, session, valid);
+        // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity.
+        const handle = open(name, flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags), valid);
         live.set(name, { key, handle, routes: valid, routesKey: rkey });
         handle.start();
       }

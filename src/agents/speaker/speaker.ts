@@ -12,6 +12,7 @@ import type { MembershipSettings } from "../../projections/settings.js";
 import { planClaims } from "../../projections/ownershipPlan.js";
 import type { L2Announcer } from "./announcer.js";
 import type { BgpAnnouncer } from "./bgpAnnouncer.js";
+import { readPreviousStop } from "./bgpRestartLog.js";
 import { speakerBgpPlan } from "./bgpView.js";
 import { Claimer } from "./claims.js";
 import type { ConfigSource } from "./configSource.js";
@@ -61,17 +62,32 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   await ensureStreams(jsm, opts.streams);
   const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
   const start = await resolveStart(jsm, snapshots, log);
+  // Graceful restart: this node's last stop on the log (a NodeRestarting within the restart time sets the R bit).
+  const previousStop = !opts.bgp ? null : await readPreviousStop(jsm, node).catch((err: unknown) => {
+    log.warn({ err: String(err) }, "bgp: this node's last stop not read from the log; starting as a fresh start");
+    return null;
+  });
   const view = new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start.state);
   const claimer = new Claimer(js, node, incarnation, log);
   let leaving = false;
   let lastSnapshotSeq = start.state.seq;
   let configChecked = false;
+  let bgpBegun = false;
+
+  // BGP sessions open once this process's own first heartbeat is in the view: its log time is "now" for the restart
+  // decision, and the node is then a live member, so the first session carries the whole table before End-of-RIB.
+  const beginBgp = (): boolean => {
+    const self = view.members.nodes[node];
+    if (bgpBegun || !opts.bgp || self?.incarnation !== incarnation) return bgpBegun;
+    opts.bgp.begin(previousStop, { incarnation, now: self.lastHeardAt });
+    return (bgpBegun = true);
+  };
 
   const react = (): void => {
     if (!leaving && !fencing.fenced) claimer.submit(view.claimsFor(node));
     opts.announcer.update(fencing.fenced ? new Map() : view.answersFor(node));
     const bgpPlan = leaving || !opts.bgp ? null : speakerBgpPlan(view, node, fencing.fenced);
-    if (bgpPlan) opts.bgp?.update(bgpPlan);
+    if (bgpPlan && beginBgp()) opts.bgp?.update(bgpPlan);
     if (view.logCaughtUp && !configChecked) {
       configChecked = true;
       void publishConfigIfChanged();

@@ -10,13 +10,15 @@
 // Deviations, on purpose: vipmesh only initiates connections (no passive side, so no collision detection and no
 // DelayOpen); TCP failures before the peer's OPEN go to Active, errors after it go to Idle, and both reconnect after
 // the backoff while the session is administratively up. Routes received are counted, never stored.
+// Graceful restart (RFC 4724): a session configured as restarting sends the R bit on its OPENs until it first reaches
+// Established, within restartTime of its first start (restartFlags in localOpen.ts).
 import { Afi, Safi } from "./constants.js";
 import type { BgpMessage } from "./message.js";
 import { KEEPALIVE } from "./keepalive.js";
 import { ceaseWithMessage, notification } from "./notification.js";
 import { CeaseSubcode, ErrorCode, FsmSubcode, type NotificationFields } from "./notificationCodes.js";
 import type { OpenMessage } from "./open.js";
-import { localOpen } from "./localOpen.js";
+import { localOpen, restartFlags, restartingDeadline } from "./localOpen.js";
 import { validateOpen } from "./openValidation.js";
 import type { DownReason, SessionAction, SessionConfig, SessionInput, SessionState, SessionStep, TimerName } from "./sessionTypes.js";
 import { OPEN_HOLD_MS, backoffDelay, jittered, keepaliveInterval } from "./timers.js";
@@ -178,6 +180,10 @@ function handleInput(step: Step, input: SessionInput): void {
       if (s.state !== "idle") return;
       s.adminUp = true;
       s.connectRetryCount = 0;
+      if (s.restartingUntil === undefined && s.counters.establishedCount === 0) {
+        const until = restartingDeadline(s.config, step.now);
+        if (until !== undefined) s.restartingUntil = until;
+      }
       step.connect();
       return;
     case "stop": {
@@ -201,7 +207,7 @@ function handleInput(step: Step, input: SessionInput): void {
     case "tcpConnected":
       if (s.state !== "connect") return;
       delete s.deadlines.connectRetry;
-      step.send(localOpen(s.config));
+      step.send(localOpen(s.config, restartFlags(s, step.now)));
       s.deadlines.hold = step.now + OPEN_HOLD_MS;
       s.state = "openSent";
       return;
@@ -252,6 +258,7 @@ function onMessage(step: Step, m: BgpMessage): void {
       s.state = "established";
       s.establishedAt = step.now;
       s.counters.establishedCount++;
+      delete s.restartingUntil;
       step.restartHold();
       step.actions.push({ type: "established", negotiated: s.negotiated as NonNullable<typeof s.negotiated> });
       return;

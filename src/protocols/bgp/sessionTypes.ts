@@ -20,13 +20,22 @@ export interface SessionConfig {
   /** How long a TCP connect attempt may take before it counts as failed. */
   readonly connectTimeoutMs: number;
   readonly families: { readonly ipv4: boolean; readonly ipv6: boolean };
-  /** BGPPeer.enableGracefulRestart: send the Graceful Restart capability. */
+  /** BGPPeer.enableGracefulRestart: send the Graceful Restart capability (RFC 4724). */
   readonly gracefulRestart?: {
     /** Seconds the peer should keep our routes while we restart (0..4095). */
     readonly restartTime: number;
-    /** R bit: this process is restarting (set by the caller on the first session after a restart). */
+    /**
+     * R bit: this process restarted in place. Sent on the OPENs of this session until it first reaches Established,
+     * and only within `restartingForMs` (default: restartTime) of the first start: past that the peer has dropped
+     * our stale routes anyway.
+     */
     readonly restarting: boolean;
-    /** F bit per family: the data path (kube-proxy, the node's routes) survives a speaker restart. */
+    readonly restartingForMs?: number;
+    /**
+     * F bit (every family) on the OPENs until the session first reaches Established: the forwarding state of the
+     * routes a previous process advertised was preserved. Once this session has been Established, later OPENs
+     * (reconnects of the same process) always set it: the process never stopped and the data path never changed.
+     */
     readonly forwarding: boolean;
   };
   /** A session that stayed Established this long resets the reconnect backoff when it drops. */
@@ -59,6 +68,8 @@ export interface SessionState {
   readonly negotiated?: Negotiated;
   readonly establishedAt?: number;
   readonly lastDown?: DownReason;
+  /** While restarting (config.gracefulRestart.restarting), the deadline after which the R bit is no longer sent. */
+  readonly restartingUntil?: number;
   readonly counters: SessionCounters;
 }
 
