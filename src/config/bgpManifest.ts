@@ -37,7 +37,8 @@ function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems
   const peerASN = s.peerASN === undefined || s.peerASN === 0 ? null : s.peerASN;
   if (peerASN !== null && s.dynamicASN !== undefined) problems.push(`${at("dynamicASN")}: peerASN and dynamicASN are mutually exclusive`);
   if (peerASN === null && s.dynamicASN === undefined) problems.push(`${at("peerASN")}: one of peerASN or dynamicASN must be specified`);
-  const ibgp = peerASN === s.myASN || s.dynamicASN === "internal";
+  // iBGP or eBGP is decided against the ASN the session actually uses: localASN when set.
+  const ibgp = peerASN === (s.localASN ?? s.myASN) || s.dynamicASN === "internal";
   if (s.ebgpMultiHop && ibgp) problems.push(`${at("ebgpMultiHop")}: cannot be set for an iBGP peer`);
   const ip = (field: "peerAddress" | "sourceAddress" | "routerID", v: string | undefined): string | null => {
     if (v === undefined) return null;
@@ -73,7 +74,8 @@ function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems
   const password = peerPassword(p, secrets, problems);
   if (problems.length > before || peerAddress === null) return null;
   return {
-    name: p.metadata.name, myASN: s.myASN, peerASN, dynamicASN: s.dynamicASN ?? null, peerAddress, sourceAddress, peerPort: s.peerPort, routerID,
+    name: p.metadata.name, myASN: s.myASN, ...(s.localASN === undefined ? {} : { localASN: s.localASN }),
+    peerASN, dynamicASN: s.dynamicASN ?? null, peerAddress, sourceAddress, peerPort: s.peerPort, routerID,
     holdTimeMs, keepaliveTimeMs, connectTimeMs, password, ebgpMultiHop: s.ebgpMultiHop, nodeSelectors: s.nodeSelectors,
     enableGracefulRestart: s.enableGracefulRestart, dualStackAddressFamily: s.dualStackAddressFamily, vrf: s.vrf ?? null,
   };

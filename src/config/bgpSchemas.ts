@@ -14,6 +14,8 @@ export const bgpPeerSchema = z.object({
   metadata,
   spec: z.object({
     myASN: asn.min(1),
+    // A vipmesh extension (not in MetalLB's BGPPeer): the ASN used toward this peer instead of myASN.
+    localASN: asn.min(1).optional(),
     peerASN: asn.optional(),
     dynamicASN: z.enum(["internal", "external"]).optional(),
     peerAddress: z.string().min(1),

@@ -108,6 +108,11 @@ export function serviceKey(service: { namespace: string; name: string }): string
 export type BgpPeerConfig = {
   name: string;
   myASN: number;
+  /**
+   * The ASN presented to this peer instead of myASN (OPEN, AS_PATH, iBGP or eBGP), like FRR's `local-as ...
+   * no-prepend replace-as`. A vipmesh extension; absent when unset, so configurations without it keep their hash.
+   */
+  localASN?: number;
   peerASN: number | null;
   dynamicASN: "internal" | "external" | null;
   peerAddress: string;

@@ -35,6 +35,9 @@ export const bgpPeerV3 = z.object({
   vrf: z.string().nullable(),
 });
 
+// v4: a peer may carry localASN (a vipmesh extension: the ASN used toward that peer instead of myASN).
+export const bgpPeerV4 = bgpPeerV3.extend({ localASN: u32.min(1).optional() });
+
 export const bgpAdvertisementV3 = z.object({
   name: z.string().min(1),
   aggregationLength: z.number().int().min(1).max(32),
@@ -51,3 +54,4 @@ export const bgpAdvertisementV3 = z.object({
 
 /** Absent in configurations without BGP objects (so their hash and shape stay what v2 had). */
 export const bgpConfigV3 = z.object({ peers: z.array(bgpPeerV3), advertisements: z.array(bgpAdvertisementV3) }).optional();
+export const bgpConfigV4 = z.object({ peers: z.array(bgpPeerV4), advertisements: z.array(bgpAdvertisementV3) }).optional();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configAppliedV2, parseConfigAppliedV3 } from "./configSchemas.js";
+import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4 } from "./configSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
@@ -23,6 +23,7 @@ const decoders: Record<string, Decoder> = {
   "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: upcastConfigAppliedV1(configAppliedV1.parse(d)) }),
   "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),
   "ConfigApplied@3": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV3(d) }),
+  "ConfigApplied@4": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV4(d) }),
   "IpAllocated@1": (d) => ({ type: "IpAllocated", data: ipAllocatedV1.parse(d) }),
   "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };
@@ -34,7 +35,8 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeEvent(event: DomainEvent): Uint8Array {
-  return textEncoder.encode(JSON.stringify({ type: event.type, v: CURRENT_VERSION[event.type], data: event.data }));
+  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : CURRENT_VERSION[event.type];
+  return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.data }));
 }
 
 /** Never throws: invalid input comes back as a value so consumers can count it and move on. */

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { IP_FAMILY_POLICIES, SERVICE_PROTOCOLS } from "../config/types.js";
 import { parseAddressBlock } from "../net/cidr.js";
 import { canonicalIp } from "../net/ip.js";
-import { bgpConfigV3 } from "./bgpConfigSchemas.js";
+import { bgpConfigV3, bgpConfigV4 } from "./bgpConfigSchemas.js";
 import { labelMap, selector } from "./schemas.js";
 
 // ConfigApplied v2: Services carry requests (IPs, pool, sharing, families, ports) instead of fixed VIPs, pools carry
@@ -86,11 +86,30 @@ export const configAppliedV2 = z.object({
 });
 
 // ConfigApplied v3: v2 plus `bgp` (BGPPeers and BGPAdvertisements). A v2 payload is a v3 one without BGP.
-export const configAppliedV3 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV3 }) });
+export const configAppliedV3 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV3, bgpConfigV4 }) });
 
-/** A v3 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
-export function parseConfigAppliedV3(d: unknown): z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV3>> } } {
-  const parsed = configAppliedV3.parse(d);
+// ConfigApplied v4: v3 whose BGPPeers may carry localASN. Written only when some peer has one, so a cluster that does
+// not use it stays readable by v3 readers during an upgrade; a v3 reader skips a v4 configuration (unknown version)
+// instead of silently dropping localASN and opening sessions with the wrong ASN.
+export const configAppliedV4 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV4 }) });
+
+type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV4>> } };
+
+/** A v3 or v4 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
+export function parseConfigAppliedV3(d: unknown): ConfigAppliedData {
+  return withoutEmptyBgp(configAppliedV3.parse(d));
+}
+
+export function parseConfigAppliedV4(d: unknown): ConfigAppliedData {
+  return withoutEmptyBgp(configAppliedV4.parse(d));
+}
+
+function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV4>): ConfigAppliedData {
   const { bgp, ...config } = parsed.config;
   return { ...parsed, config: bgp === undefined ? config : { ...config, bgp } };
+}
+
+/** The version a configuration is written with: 4 only when it needs it (a BGPPeer with localASN). */
+export function configAppliedVersion(config: { bgp?: { peers: readonly { localASN?: number }[] } }): 3 | 4 {
+  return config.bgp?.peers.some((p) => p.localASN !== undefined) ? 4 : 3;
 }

@@ -98,6 +98,8 @@ export const INVALID_CASES: InvalidCase[] = [
   c("peer: connect time not whole seconds", peer({ connectTime: "1500ms" }), "spec.connectTime", "whole number of seconds"),
   c("peer: password and passwordSecret", peer({ password: "a", passwordSecret: { name: "s" } }), "spec.passwordSecret", "mutually exclusive"),
   c("peer: eBGP multihop on iBGP", peer({ peerASN: 64512, ebgpMultiHop: true }), "spec.ebgpMultiHop", "iBGP peer"),
+  c("peer: localASN 0", peer({ localASN: 0 }), "spec.localASN", "greater than or equal to 1"),
+  c("peer: eBGP multihop where localASN makes it iBGP", peer({ localASN: 64513, ebgpMultiHop: true }), "spec.ebgpMultiHop", "iBGP peer"),
   c("peer: eBGP multihop with dynamic internal", bare({ dynamicASN: "internal", peerAddress: "192.0.2.1", ebgpMultiHop: true }), "spec.ebgpMultiHop", "iBGP peer"),
   c("peer: disableMP and dualStackAddressFamily", peer({ disableMP: true, dualStackAddressFamily: true }), "spec.dualStackAddressFamily", "mutually exclusive"),
   c("peer: graceful restart changed", peer({ enableGracefulRestart: false }, "graceful"), "spec.enableGracefulRestart", "cannot be changed after creation", {

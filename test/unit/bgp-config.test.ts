@@ -2,6 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ConfigError, parseManifests } from "../../src/config/parseManifests.js";
 import { parseGoDuration } from "../../src/config/duration.js";
 import { decodeEvent, encodeEvent } from "../../src/events/codec.js";
+import { sessionFor } from "../../src/agents/speaker/bgpSession.js";
+import { desiredRoutes } from "../../src/protocols/bgp/adjRibOut.js";
+import { localOpen } from "../../src/protocols/bgp/localOpen.js";
+import { initialPeer, stepPeer, type PeerConfig, type PeerInput } from "../../src/protocols/bgp/peer.js";
+import type { SessionAction } from "../../src/protocols/bgp/sessionTypes.js";
+import type { UpdateMessage } from "../../src/protocols/bgp/update.js";
 
 // BGPPeer, BGPAdvertisement, Community and Secret in the file source: MetalLB's fields, defaults and rules,
 // and errors naming the object and field.
@@ -135,5 +141,87 @@ spec: { communities: [no-export, "64512:100", big, "large:4:5:6"], localPref: 15
     ["90s", 90_000], ["1m30s", 90_000], ["500ms", 500], ["1.5h", 5_400_000], ["0", 0], ["", null], ["5", null], ["3x", null], ["1s2", null],
   ])("reads the Go duration %j as %j ms", (text, ms) => {
     expect(parseGoDuration(text)).toBe(ms);
+  });
+});
+
+// localASN (a vipmesh extension): the ASN used toward one peer instead of myASN, like FRR's
+// `neighbor ... local-as L no-prepend replace-as`. From the manifest to the OPEN and the AS_PATH of what is sent.
+describe("BGPPeer localASN", () => {
+  const peerDoc = (spec: string): string => doc(`kind: BGPPeer\nmetadata: { name: p }\nspec: ${spec}\n`);
+  const sessionOf = (spec: string) => {
+    const peer = parseManifests(peerDoc(spec)).bgp?.peers[0];
+    if (!peer) throw new Error("no peer");
+    return sessionFor(peer, { routerId: "198.18.0.10", restartTimeS: 120 }).peer;
+  };
+  const firstAnnouncement = (config: PeerConfig, peerAsn: number): UpdateMessage | undefined => {
+    let p = initialPeer(config, desiredRoutes([["198.18.8.1/32", {}]]));
+    const actions: SessionAction[] = [];
+    const open: PeerInput = { type: "message", message: { type: "open", asn: peerAsn, holdTime: 90, bgpId: "198.18.0.1", capabilities: [{ kind: "fourOctetAs", asn: peerAsn }] } };
+    const inputs: PeerInput[] = [{ type: "start" }, { type: "tcpConnected", localAddress: "198.18.0.10" }, open, { type: "message", message: { type: "keepalive" } }];
+    for (const [i, input] of inputs.entries()) {
+      const r = stepPeer(p, input, i);
+      p = r.state;
+      actions.push(...r.actions);
+    }
+    const sent = actions.flatMap((a) => (a.type === "send" ? [a.message] : []));
+    expect(sent[0]).toMatchObject({ type: "open" });
+    return sent.find((m): m is UpdateMessage => m.type === "update" && m.nlri.length > 0);
+  };
+
+  it("is read when set and absent when not (configurations without it keep their shape and hash)", () => {
+    expect(parseManifests(peerDoc(`{ myASN: 64512, localASN: 4200000001, peerASN: 64600, peerAddress: "198.18.2.1" }`)).bgp?.peers[0]?.localASN).toBe(4200000001);
+    expect(parseManifests(peerDoc(`{ myASN: 64512, peerASN: 64600, peerAddress: "198.18.2.1" }`)).bgp?.peers[0]).not.toHaveProperty("localASN");
+  });
+
+  it.each([
+    ["0", `{ myASN: 1, localASN: 0, peerASN: 2, peerAddress: "198.18.2.1" }`, /spec.localASN/],
+    ["above 32 bits", `{ myASN: 1, localASN: 4294967296, peerASN: 2, peerAddress: "198.18.2.1" }`, /spec.localASN/],
+    ["ebgpMultiHop toward a peer whose ASN is localASN (iBGP)", `{ myASN: 1, localASN: 2, peerASN: 2, ebgpMultiHop: true, peerAddress: "198.18.2.1" }`, /spec.ebgpMultiHop: cannot be set for an iBGP peer/],
+  ])("rejects localASN %s", (_name, spec, want) => {
+    expect(problems(peerDoc(spec)).join("\n")).toMatch(want);
+  });
+
+  it("ebgpMultiHop is fine toward a peer of myASN when localASN makes the session eBGP", () => {
+    expect(problems(peerDoc(`{ myASN: 1, localASN: 3, peerASN: 1, ebgpMultiHop: true, peerAddress: "198.18.2.1" }`))).toEqual([]);
+  });
+
+  it("the session presents localASN in the OPEN (AS_TRANS plus the 4-octet capability) and in the AS_PATH, never myASN", () => {
+    const config = sessionOf(`{ myASN: 64512, localASN: 4200000001, peerASN: 64600, peerAddress: "198.18.2.1" }`);
+    expect(config.session.localAsn).toBe(4200000001);
+    const open = localOpen(config.session);
+    expect(open.asn).toBe(23456);
+    expect(open.capabilities).toContainEqual({ kind: "fourOctetAs", asn: 4200000001 });
+    expect(firstAnnouncement(config, 64600)?.attributes.asPath).toEqual([{ type: "sequence", asns: [4200000001] }]);
+  });
+
+  it("iBGP or eBGP is decided against localASN: a peer in localASN is internal (empty AS_PATH, LOCAL_PREF)", () => {
+    const config = sessionOf(`{ myASN: 64512, localASN: 64700, peerASN: 64700, peerAddress: "198.18.2.1" }`);
+    const update = firstAnnouncement(config, 64700);
+    expect(update?.attributes).toMatchObject({ asPath: [], localPref: 100 });
+  });
+
+  it("without localASN the session uses myASN", () => {
+    expect(sessionOf(`{ myASN: 64512, peerASN: 64600, peerAddress: "198.18.2.1" }`).session.localAsn).toBe(64512);
+  });
+
+  it("travels through ConfigApplied: the speaker acts on the configuration as the log has it", () => {
+    const config = parseManifests(peerDoc(`{ myASN: 64512, localASN: 4200000001, peerASN: 64600, peerAddress: "198.18.2.1" }`));
+    const bytes = encodeEvent({ type: "ConfigApplied", data: { source: "file", hash: "h", config } });
+    const decoded = decodeEvent(bytes, { stream: "EVENTS", seq: 1, time: 1, subject: "vipmesh.config.file" });
+    expect(decoded.ok && decoded.event.type === "ConfigApplied" ? decoded.event.data.config.bgp?.peers[0]?.localASN : null).toBe(4200000001);
+  });
+
+  it("is written as ConfigApplied v4 only when a peer has it; v3 otherwise, and a v3 reader never sees localASN", () => {
+    const version = (spec: string): unknown => {
+      const config = parseManifests(peerDoc(spec));
+      return (JSON.parse(new TextDecoder().decode(encodeEvent({ type: "ConfigApplied", data: { source: "file", hash: "h", config } }))) as { v: unknown }).v;
+    };
+    expect(version(`{ myASN: 64512, localASN: 65001, peerASN: 64600, peerAddress: "198.18.2.1" }`)).toBe(4);
+    expect(version(`{ myASN: 64512, peerASN: 64600, peerAddress: "198.18.2.1" }`)).toBe(3);
+    // A v3 payload carrying localASN (never written) does not smuggle it in: v3 has no such field.
+    const config = parseManifests(peerDoc(`{ myASN: 64512, localASN: 65001, peerASN: 64600, peerAddress: "198.18.2.1" }`));
+    const v3 = new TextEncoder().encode(JSON.stringify({ type: "ConfigApplied", v: 3, data: { source: "file", hash: "h", config } }));
+    const decoded = decodeEvent(v3, { stream: "EVENTS", seq: 1, time: 1, subject: "vipmesh.config.file" });
+    expect(decoded.ok && decoded.event.type === "ConfigApplied" ? decoded.event.data.config.bgp?.peers[0] : null).not.toHaveProperty("localASN");
   });
 });

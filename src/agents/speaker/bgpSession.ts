@@ -2,6 +2,7 @@ import type { BgpPeerConfig } from "../../config/types.js";
 import { familyOfText } from "../../net/ip.js";
 import type { PeerConfig } from "../../protocols/bgp/peer.js";
 import { DEFAULT_CONNECT_TIMEOUT_MS, deriveTimers } from "../../protocols/bgp/timers.js";
+import { FRESH_START, type RestartDecision } from "./bgpRestart.js";
 
 // A BGPPeer as one BGP session of this node: the pure core's PeerConfig and the socket options the adapter needs.
 
@@ -24,12 +25,14 @@ export type BgpSessionDefaults = {
   routerId: string;
   /** Graceful restart time offered with enableGracefulRestart, seconds (MetalLB/FRR default 120). */
   restartTimeS: number;
-  /** Set on the first sessions after this process restarted in place (R bit). */
-  restarting: boolean;
 };
 
-/** Throws TimerConfigError for timers the configuration parser would have rejected. */
-export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults): BgpSessionPlan {
+/**
+ * The session of BGPPeer `p`. `restart` gives the graceful-restart R and F bits of its first OPENs (the first
+ * session to each peer after a restart in place); a fresh start by default. Throws TimerConfigError for timers the
+ * configuration parser would have rejected.
+ */
+export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults, restart: RestartDecision = FRESH_START): BgpSessionPlan {
   const v4 = familyOfText(p.peerAddress) === 4;
   const timers = deriveTimers({
     ...(p.holdTimeMs === null ? {} : { holdTimeMs: p.holdTimeMs }),
@@ -38,14 +41,15 @@ export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults): BgpSessionP
   });
   const peer: PeerConfig = {
     session: {
-      localAsn: p.myASN,
+      // localASN is the ASN toward this peer (OPEN, AS_PATH, iBGP or eBGP); myASN otherwise.
+      localAsn: p.localASN ?? p.myASN,
       ...(p.peerASN === null ? {} : { peerAsn: p.peerASN }),
       ...(p.dynamicASN === null ? {} : { dynamicAsn: p.dynamicASN }),
       routerId: p.routerID ?? d.routerId,
       timers,
       connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS,
       families: { ipv4: v4 || p.dualStackAddressFamily, ipv6: !v4 || p.dualStackAddressFamily },
-      ...(p.enableGracefulRestart ? { gracefulRestart: { restartTime: d.restartTimeS, restarting: d.restarting, forwarding: true } } : {}),
+      ...(p.enableGracefulRestart ? { gracefulRestart: gracefulRestart(d.restartTimeS, restart) } : {}),
       stableAfterMs: 30_000,
     },
   };
@@ -53,4 +57,8 @@ export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults): BgpSessionP
     peerAddress: p.peerAddress, peerPort: p.peerPort, sourceAddress: p.sourceAddress, password: p.password, ttl: p.ebgpMultiHop ? 255 : null, vrf: p.vrf,
   };
   return { peer, socket };
+}
+
+function gracefulRestart(restartTime: number, r: RestartDecision): NonNullable<PeerConfig["session"]["gracefulRestart"]> {
+  return { restartTime, restarting: r.restarting, ...(r.restarting ? { restartingForMs: r.remainingMs } : {}), forwarding: r.forwarding };
 }

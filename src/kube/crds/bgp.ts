@@ -24,9 +24,14 @@ const TIMER_RULES: Rule[] = [
     fieldPath: ".keepaliveTime",
   },
 ];
-const ibgpMultiHop = (dynamicASN: boolean): Rule => ({
-  rule: `!(has(self.ebgpMultiHop) && self.ebgpMultiHop) || !((has(self.peerASN) && self.peerASN == self.myASN)${dynamicASN ? " || (has(self.dynamicASN) && self.dynamicASN == 'internal')" : ""})`,
-  message: "ebgpMultiHop cannot be set for an iBGP peer (peerASN equal to myASN, or dynamicASN internal)",
+// v1beta2 also has dynamicASN and localASN (the ASN used on the session when set, so iBGP is peerASN == localASN).
+const ibgpMultiHop = (v1beta2: boolean): Rule => ({
+  rule: v1beta2
+    ? "!(has(self.ebgpMultiHop) && self.ebgpMultiHop) || !((has(self.peerASN) && self.peerASN == (has(self.localASN) ? self.localASN : self.myASN)) || (has(self.dynamicASN) && self.dynamicASN == 'internal'))"
+    : "!(has(self.ebgpMultiHop) && self.ebgpMultiHop) || !((has(self.peerASN) && self.peerASN == self.myASN))",
+  message: v1beta2
+    ? "ebgpMultiHop cannot be set for an iBGP peer (peerASN equal to localASN, or myASN without it, or dynamicASN internal)"
+    : "ebgpMultiHop cannot be set for an iBGP peer (peerASN equal to myASN, or dynamicASN internal)",
   fieldPath: ".ebgpMultiHop",
 });
 
@@ -48,6 +53,10 @@ const v1beta2Spec = obj(
   "BGPPeerSpec: one BGP session, set up from every selected node.",
   {
     ...common,
+    localASN: int(
+      "AS number used toward this peer instead of myASN: in the OPEN, in the AS_PATH of routes sent over eBGP (myASN is not added), and to decide iBGP or eBGP (like FRR's local-as ... no-prepend replace-as). A vipmesh extension.",
+      { format: "int64", minimum: 1, maximum: 4294967295 },
+    ),
     peerASN: asn("AS number expected from the remote end; exclusive with dynamicASN."),
     dynamicASN: str("Take the remote AS number from the peer: internal (must equal myASN) or external (must differ); exclusive with peerASN.", { enum: ["internal", "external"] }),
     peerAddress: ip("Address to dial; exclusive with interface."),
