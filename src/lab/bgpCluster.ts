@@ -4,6 +4,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAR_ROUTER_V4, LabBgpRouter } from "./bgpRouter.js";
+import { vrfLink, type VrfLink, type VrfLinkOptions } from "./bgpVrfLink.js";
 import { createLab, type Lab } from "./lab.js";
 import { vipmeshArgv } from "./paths.js";
 import { nodeRole, roleIp, roleIp6 } from "./topology.js";
@@ -32,6 +33,11 @@ export type BgpClusterOptions = {
   gracefulRestartNodes?: string[];
   /** Also peer (eBGP, ebgpMultiHop) with a router two hops away, AS 64600 at 198.18.2.2. */
   farRouter?: boolean;
+  /**
+   * Direct links from single nodes to the router, their node end in a VRF or not (src/lab/bgpVrfLink.ts); the router
+   * peers with the node's address on each (iBGP unless the link says `asn`). Their BGPPeers come with `extraManifests`.
+   */
+  vrfLinks?: VrfLinkOptions[];
 };
 
 export const FAR_ASN = 64600;
@@ -86,6 +92,7 @@ export class BgpCluster {
   private constructor(
     readonly lab: Lab,
     readonly router: LabBgpRouter,
+    readonly vrfLinks: VrfLink[],
     readonly natsUrl: string,
     readonly configPath: string,
     private readonly opts: BgpClusterOptions,
@@ -99,14 +106,16 @@ export class BgpCluster {
       { address: roleIp6(role), asn: BGP_LAB_ASN, ...(password === undefined ? {} : { password }) },
     ]);
     const far = { asn: FAR_ASN, neighbors: Array.from({ length: opts.nodes }, (_, i) => ({ address: roleIp(nodeRole(i + 1)), asn: BGP_LAB_ASN })) };
-    const router = new LabBgpRouter(lab, { asn: BGP_LAB_ASN, neighbors, holdTimeS: opts.holdTimeS ?? 9, ...(opts.farRouter ? { far } : {}) });
+    const vrfLinks = (opts.vrfLinks ?? []).map(vrfLink);
+    neighbors.push(...vrfLinks.map((l) => ({ address: l.nodeAddress, asn: l.asn ?? BGP_LAB_ASN })));
+    const router = new LabBgpRouter(lab, { asn: BGP_LAB_ASN, neighbors, holdTimeS: opts.holdTimeS ?? 9, ...(opts.farRouter ? { far } : {}), vrfLinks });
     try {
       const natsUrl = await lab.startNats(); // checked from the client namespace, before the client moves behind the router
       await lab.startBackends();
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       await router.start();
       const configPath = join(lab.runDir, "vipmesh.yaml");
-      const cluster = new BgpCluster(lab, router, natsUrl, configPath, opts);
+      const cluster = new BgpCluster(lab, router, vrfLinks, natsUrl, configPath, opts);
       cluster.writeConfig({});
       for (let i = 1; i <= (opts.allocators ?? 1); i++) {
         lab.spawn("nats", vipmeshArgv("allocator", "--nats", natsUrl, "--id", `allocator${i}`), { name: `allocator${i}` });
@@ -121,7 +130,7 @@ export class BgpCluster {
   }
 
   /** Rewrites the configuration file; speakers poll it (--config-poll 200) and publish the change. */
-  writeConfig(over: Partial<Pick<BgpClusterOptions, "vips" | "advertisement" | "password">>): void {
+  writeConfig(over: Partial<Pick<BgpClusterOptions, "vips" | "advertisement" | "password" | "extraManifests">>): void {
     writeFileSync(this.configPath, bgpManifests({ ...this.opts, ...over }));
   }
 

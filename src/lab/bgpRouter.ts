@@ -2,6 +2,7 @@
 // switch as 198.18.0.1 / 2001:db8:0:1::1, peering with every node; behind it, the client moves to its own subnet
 // 198.18.1.0/24 (2001:db8:0:2::/64) so every client request is routed by FRR's RIB. The namespace carries the lab's
 // run prefix, so Lab.destroy and the stale-run sweep remove it (and the daemons in it) like any other.
+import { createVrfLink, type VrfLink } from "./bgpVrfLink.js";
 import { FrrDaemons } from "./frrDaemons.js";
 import type { Lab } from "./lab.js";
 import { deleteNamespace } from "./naming.js";
@@ -21,7 +22,8 @@ export const FAR_ROUTER_V4 = "198.18.2.2";
 export type RouterNeighbor = { address: string; asn: number; password?: string };
 /** A second router two hops from the nodes (behind this one, on 198.18.2.0/24) for ebgpMultiHop sessions (GTSM). */
 export type FarRouterOptions = { asn: number; neighbors: RouterNeighbor[] };
-export type BgpRouterOptions = { asn: number; neighbors: RouterNeighbor[]; holdTimeS: number; far?: FarRouterOptions };
+/** `vrfLinks`: point-to-point links to single nodes, their node end in a VRF or not (bgpVrfLink.ts); list their neighbors too. */
+export type BgpRouterOptions = { asn: number; neighbors: RouterNeighbor[]; holdTimeS: number; far?: FarRouterOptions; vrfLinks?: VrfLink[] };
 
 export class LabBgpRouter {
   readonly ns: string;
@@ -63,6 +65,7 @@ export class LabBgpRouter {
       await run(["ip", "-n", lab.ns(nodeRole(k)), "route", "add", CLIENT_NET_V4, "via", ROUTER_V4]);
       await run(["ip", "-n", lab.ns(nodeRole(k)), "-6", "route", "add", CLIENT_NET_V6, "via", ROUTER_V6]);
     }
+    for (const link of this.opts.vrfLinks ?? []) await createVrfLink(lab, ns, link);
     await this.frr.start(this.config());
     if (this.opts.far && this.farFrr) await this.startFar(this.opts.far, this.farFrr);
   }

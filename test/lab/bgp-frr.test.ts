@@ -100,10 +100,11 @@ describe("BGP speaker against FRR bgpd", () => {
     ]));
     await eventually("VIP3 at FRR, VIP2 gone", () => (route("ipv4", VIP3) !== undefined && route("ipv4", VIP2) === undefined ? true : undefined));
     await eventually("VIP1 re-attributed", () => (route("ipv4", VIP1)?.community?.string === "65000:200" ? true : undefined));
-    // FRR's session uptime counts from the same establishment: no reset happened.
+    // FRR's session uptime counts from the same establishment: no reset happened. FRR derives the epoch from its uptime
+    // in whole seconds, so the same establishment may read one second apart.
     const after = peerSummary();
     expect(after?.state).toBe("Established");
-    expect(after?.peerUptimeEstablishedEpoch).toBe(before?.peerUptimeEstablishedEpoch);
+    expect(Math.abs((after?.peerUptimeEstablishedEpoch ?? 0) - (before?.peerUptimeEstablishedEpoch ?? -9))).toBeLessThanOrEqual(1);
     expect([after?.connectionsEstablished, after?.connectionsDropped]).toEqual([before?.connectionsEstablished, before?.connectionsDropped]);
     expect(events.filter((e) => e.type === "down")).toEqual([]);
   });
