@@ -16,35 +16,33 @@ function skippedNames(objects: readonly unknown[], skip: ReadonlySet<number>): O
   return [...skip].sort((a, b) => a - b).flatMap((i) => objectName(objects[i]) ?? []);
 }
 
-function keepNamed<T extends { name: string }>(into: T[], from: readonly T[], name: string): void {
-  const entry = from.find((e) => e.name === name);
+/** The configuration's list of entries for an object kind, where entries are known by name alone. */
+export const NAMED_ENTRIES: Record<string, (c: ClusterConfig) => { name: string }[] | undefined> = {
+  IPAddressPool: (c) => c.pools,
+  L2Advertisement: (c) => c.l2Advertisements,
+  Node: (c) => c.nodes,
+  Namespace: (c) => c.namespaces,
+  BGPPeer: (c) => c.bgp?.peers,
+  BGPAdvertisement: (c) => c.bgp?.advertisements,
+};
+
+function keepNamed<T extends { name: string }>(into: T[], from: readonly T[] | undefined, name: string): void {
+  const entry = from?.find((e) => e.name === name);
   if (entry && !into.some((e) => e.name === name)) into.push(entry);
 }
 
 export function keepEntries(config: ClusterConfig, keep: ClusterConfig, objects: readonly unknown[], skip: ReadonlySet<number>): void {
   for (const o of skippedNames(objects, skip)) {
-    switch (o.kind) {
-      case "IPAddressPool":
-        keepNamed(config.pools, keep.pools, o.name);
-        break;
-      case "L2Advertisement":
-        keepNamed(config.l2Advertisements, keep.l2Advertisements, o.name);
-        break;
-      case "Node":
-        keepNamed(config.nodes, keep.nodes, o.name);
-        break;
-      case "Namespace":
-        keepNamed(config.namespaces, keep.namespaces, o.name);
-        break;
-      case "Service": {
-        const ns = o.namespace ?? "default";
-        const entry = keep.services.find((s) => s.namespace === ns && s.name === o.name);
-        if (entry && !config.services.some((s) => s.namespace === ns && s.name === o.name)) config.services.push({ ...entry });
-        break;
-      }
-      default:
-        break;
+    if (o.kind === "Service") {
+      const ns = o.namespace ?? "default";
+      const entry = keep.services.find((s) => s.namespace === ns && s.name === o.name);
+      if (entry && !config.services.some((s) => s.namespace === ns && s.name === o.name)) config.services.push({ ...entry });
+      continue;
     }
+    if (o.kind === "BGPPeer" || o.kind === "BGPAdvertisement") continue; // keepBgpEntries, once BGP is resolved
+    const list = NAMED_ENTRIES[o.kind];
+    const into = list?.(config);
+    if (list && into) keepNamed(into, list(keep), o.name);
   }
 }
 

@@ -1,5 +1,5 @@
 import { buildConfig } from "./parseManifests.js";
-import { objectName, type ObjectName } from "./keptEntries.js";
+import { NAMED_ENTRIES, objectName, type ObjectName } from "./keptEntries.js";
 import type { ClusterConfig } from "./types.js";
 
 // A configuration with its bad parts left out (pure). An object with a problem of its own is left out; a problem
@@ -28,25 +28,9 @@ const refersTo = (ref: ObjectName, o: ObjectName): boolean => ref.kind === o.kin
 
 /** The entry a configuration has for an object, as JSON; undefined for kinds that have none (Community, Secret...). */
 function entryOf(config: ClusterConfig, o: ObjectName): string | undefined {
-  const named = <T extends { name: string }>(list: readonly T[] | undefined): string => JSON.stringify(list?.find((e) => e.name === o.name) ?? null);
-  switch (o.kind) {
-    case "IPAddressPool":
-      return named(config.pools);
-    case "L2Advertisement":
-      return named(config.l2Advertisements);
-    case "Node":
-      return named(config.nodes);
-    case "Namespace":
-      return named(config.namespaces);
-    case "BGPPeer":
-      return named(config.bgp?.peers);
-    case "BGPAdvertisement":
-      return named(config.bgp?.advertisements);
-    case "Service":
-      return JSON.stringify(config.services.find((s) => s.namespace === (o.namespace ?? "default") && s.name === o.name) ?? null);
-    default:
-      return undefined;
-  }
+  if (o.kind === "Service") return JSON.stringify(config.services.find((s) => s.namespace === (o.namespace ?? "default") && s.name === o.name) ?? null);
+  const list = NAMED_ENTRIES[o.kind];
+  return list ? JSON.stringify(list(config)?.find((e) => e.name === o.name) ?? null) : undefined;
 }
 
 export function acceptValidParts(objects: readonly unknown[], where: (index: number, kind: string) => string, lastGood: ClusterConfig | null): PartialConfig | null {

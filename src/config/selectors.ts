@@ -27,6 +27,6 @@ export function selectorMatches(selector: LabelSelector, labels: Record<string, 
 }
 
 /** MetalLB's rule for selector lists: an empty list selects everything, otherwise any selector may match. */
-export function anySelectorMatches(selectors: LabelSelector[], labels: Record<string, string>): boolean {
+export function anySelectorMatches(selectors: readonly LabelSelector[], labels: Record<string, string>): boolean {
   return selectors.length === 0 || selectors.some((s) => selectorMatches(s, labels));
 }

@@ -1,4 +1,5 @@
 import { parseIp, type ParsedIp } from "../net/ip.js";
+import { advertisesPool } from "../config/advertisesPool.js";
 import { anySelectorMatches } from "../config/selectors.js";
 import type { ClusterConfig, L2AdvertisementConfig, PoolConfig, ServiceConfig } from "../config/types.js";
 import { configIndex, poolContaining } from "./ipam/configIndex.js";
@@ -51,7 +52,3 @@ function selectsAnyService(ad: L2AdvertisementConfig, services: readonly Service
   return ad.serviceSelectors.length === 0 || services.some((s) => anySelectorMatches(ad.serviceSelectors, s.labels));
 }
 
-function advertisesPool(ad: L2AdvertisementConfig, pool: PoolConfig): boolean {
-  if (ad.ipAddressPools.length === 0 && ad.ipAddressPoolSelectors.length === 0) return true;
-  return ad.ipAddressPools.includes(pool.name) || (ad.ipAddressPoolSelectors.length > 0 && anySelectorMatches(ad.ipAddressPoolSelectors, pool.labels));
-}

@@ -1,7 +1,8 @@
 import { anySelectorMatches } from "../../config/selectors.js";
-import type { BgpAdvertisementConfig, PoolConfig, ServiceConfig } from "../../config/types.js";
+import type { BgpAdvertisementConfig } from "../../config/types.js";
 import { aggregatePrefix } from "../../projections/bgp/aggregate.js";
-import { bgpPlanFor, type BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import { bgpPlanFor, hasLocalEndpoint, type BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import { advertisesPool } from "../../config/advertisesPool.js";
 import type { LogState } from "../../projections/logState.js";
 import type { MembershipState } from "../../projections/membership.js";
 import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
@@ -40,6 +41,7 @@ export function wantedBgpStatuses(log: LogState, members: MembershipState, node:
 /** The peers the plan sends this VIP to, in name order. */
 function peersOf(entry: VipEntry, ads: readonly BgpAdvertisementConfig[], plan: BgpPlan, node: string): string[] {
   const pool = entry.pool;
+  // The rules bgpPlanFor applies per VIP, which a route's presence alone cannot tell when prefixes are aggregated.
   if (!pool || !hasLocalEndpoint(entry.services, node)) return [];
   const peers = new Set<string>();
   for (const ad of ads) {
@@ -50,17 +52,6 @@ function peersOf(entry: VipEntry, ads: readonly BgpAdvertisementConfig[], plan: 
     }
   }
   return [...peers].sort();
-}
-
-/** The rules bgpPlanFor applies per VIP, which a route's presence alone cannot tell when prefixes are aggregated. */
-function hasLocalEndpoint(services: readonly ServiceConfig[], node: string): boolean {
-  const local = services.filter((s) => s.externalTrafficPolicy === "Local");
-  return local.length === 0 || local.some((s) => s.readyEndpointNodes.includes(node));
-}
-
-export function advertisesPool(ad: BgpAdvertisementConfig, pool: PoolConfig): boolean {
-  if (ad.ipAddressPools.length === 0 && ad.ipAddressPoolSelectors.length === 0) return true;
-  return ad.ipAddressPools.includes(pool.name) || (ad.ipAddressPoolSelectors.length > 0 && anySelectorMatches(ad.ipAddressPoolSelectors, pool.labels));
 }
 
 export function bgpStatusBody(w: BgpStatusWanted): Record<string, unknown> {

@@ -5,7 +5,7 @@ import { ipRecord } from "../../projections/ipam/state.js";
 import type { LogState } from "../../projections/logState.js";
 import type { MembershipState } from "../../projections/membership.js";
 import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
-import { advertisesPool } from "./bgpWanted.js";
+import { advertisesPool } from "../../config/advertisesPool.js";
 import { noInterfaceInSubnet } from "./interfaceReason.js";
 
 // What the API server should show, derived from the projection alone (pure): each managed Service's ingress IPs,

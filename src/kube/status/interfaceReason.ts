@@ -7,7 +7,7 @@ import { qualify } from "../../projections/eligibility.js";
 import type { LogState } from "../../projections/logState.js";
 import type { MemberRecord, MembershipState } from "../../projections/membership.js";
 import type { VipEntry } from "../../projections/vipCatalog.js";
-import { advertisesPool } from "./bgpWanted.js";
+import { advertisesPool } from "../../config/advertisesPool.js";
 import { runningMembers } from "./nodeStatus.js";
 
 // "No eligible node has an interface in the subnet" (pure): a VIP announced in layer 2 only, with running nodes that

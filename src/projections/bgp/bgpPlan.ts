@@ -1,5 +1,6 @@
+import { advertisesPool } from "../../config/advertisesPool.js";
 import { anySelectorMatches } from "../../config/selectors.js";
-import { EXCLUDE_FROM_LB_LABEL, type BgpAdvertisementConfig, type BgpPeerConfig, type ClusterConfig, type PoolConfig } from "../../config/types.js";
+import { EXCLUDE_FROM_LB_LABEL, type BgpAdvertisementConfig, type BgpPeerConfig, type ClusterConfig, type ServiceConfig } from "../../config/types.js";
 import { familyOfText } from "../../net/ip.js";
 import type { RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
 import { ownerHasLeft, type LogState } from "../logState.js";
@@ -28,7 +29,7 @@ export function bgpPlanFor(node: string, log: LogState, members: MembershipState
   if (!mayAdvertise(node, log, members, config)) return plan;
   const ads = [...bgp.advertisements].sort(byName).filter((ad) => anySelectorMatches(ad.nodeSelectors, labels));
   for (const entry of vipCatalog(log)) {
-    if (!entry.pool || !hasLocalEndpoint(entry, node)) continue;
+    if (!entry.pool || !hasLocalEndpoint(entry.services, node)) continue;
     for (const ad of ads) {
       if (!advertisesPool(ad, entry.pool) || !entry.services.some((s) => anySelectorMatches(ad.serviceSelectors, s.labels))) continue;
       const prefix = aggregatePrefix(entry.ip, entry.ip.family === 4 ? ad.aggregationLength : ad.aggregationLengthV6);
@@ -54,14 +55,9 @@ export function mayAdvertise(node: string, log: LogState, members: MembershipSta
 }
 
 /** externalTrafficPolicy Local: only nodes with a ready endpoint of one of the Services holding the VIP. */
-function hasLocalEndpoint(entry: VipEntry, node: string): boolean {
-  const local = entry.services.filter((s) => s.externalTrafficPolicy === "Local");
+export function hasLocalEndpoint(services: readonly ServiceConfig[], node: string): boolean {
+  const local = services.filter((s) => s.externalTrafficPolicy === "Local");
   return local.length === 0 || local.some((s) => s.readyEndpointNodes.includes(node));
-}
-
-function advertisesPool(ad: BgpAdvertisementConfig, pool: PoolConfig): boolean {
-  if (ad.ipAddressPools.length === 0 && ad.ipAddressPoolSelectors.length === 0) return true;
-  return ad.ipAddressPools.includes(pool.name) || (ad.ipAddressPoolSelectors.length > 0 && anySelectorMatches(ad.ipAddressPoolSelectors, pool.labels));
 }
 
 const byName = (a: { name: string }, b: { name: string }): number => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
