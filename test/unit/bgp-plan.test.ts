@@ -3,8 +3,9 @@ import type { BgpAdvertisementConfig, BgpPeerConfig, ClusterConfig } from "../..
 import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
 import { bgpPlanFor, type BgpPlan } from "../../src/projections/bgp/bgpPlan.js";
 import { parseIp } from "../../src/net/ip.js";
-import { pool, service } from "../support/ipamFixtures.js";
-import { SimCluster } from "../support/simCluster.js";
+import { ad, bgpConfig, peer, twoNodeSim, type BgpConfigOverrides } from "../support/bgpFixtures.js";
+import { service } from "../support/ipamFixtures.js";
+import type { SimCluster } from "../support/simCluster.js";
 import { speakerBgpPlan } from "../../src/agents/speaker/bgpView.js";
 import { SpeakerView } from "../../src/agents/speaker/view.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
@@ -12,45 +13,8 @@ import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 // What a node advertises to each BGP peer, derived from the log: every eligible node advertises every VIP its
 // advertisements select (no owner), Local services only from nodes with a ready endpoint, leaving nodes nothing.
 
-function peer(name: string, over: Partial<BgpPeerConfig> = {}): BgpPeerConfig {
-  return {
-    name, myASN: 64512, peerASN: 64500, dynamicASN: null, peerAddress: "198.18.2.1", sourceAddress: null, peerPort: 179, routerID: null,
-    holdTimeMs: null, keepaliveTimeMs: null, connectTimeMs: null, password: null, ebgpMultiHop: false, nodeSelectors: [],
-    enableGracefulRestart: false, dualStackAddressFamily: false, vrf: null, ...over,
-  };
-}
-
-function ad(name: string, over: Partial<BgpAdvertisementConfig> = {}): BgpAdvertisementConfig {
-  return {
-    name, aggregationLength: 32, aggregationLengthV6: 128, localPref: null, communities: [], largeCommunities: [], peers: [],
-    nodeSelectors: [], ipAddressPools: [], ipAddressPoolSelectors: [], serviceSelectors: [], ...over,
-  };
-}
-
-function config(over: Partial<ClusterConfig> & { peers?: BgpPeerConfig[]; ads?: BgpAdvertisementConfig[] } = {}): ClusterConfig {
-  const { peers = [peer("router")], ads = [ad("all")], ...rest } = over;
-  return {
-    pools: [pool("web", ["198.18.8.0/24"], { labels: { tier: "web" } }), pool("v6", ["2001:db8:8::/120"])],
-    l2Advertisements: [],
-    services: [service("a", { requestedIps: ["198.18.8.1"] }), service("b", { requestedIps: ["198.18.8.2"], labels: { app: "b" } })],
-    nodes: [
-      { name: "node1", labels: { rack: "r1" }, ready: true, networkUnavailable: false },
-      { name: "node2", labels: { rack: "r2" }, ready: true, networkUnavailable: false },
-    ],
-    namespaces: [],
-    bgp: { peers, advertisements: ads },
-    ...rest,
-  };
-}
-
-function sim(c: ClusterConfig): SimCluster {
-  const s = new SimCluster();
-  s.addNode("node1");
-  s.addNode("node2");
-  s.applyConfig(c);
-  s.run(1_000);
-  return s;
-}
+const config = (over: BgpConfigOverrides = {}): ClusterConfig => bgpConfig(over);
+const sim = twoNodeSim;
 
 const routes = (plan: BgpPlan, peerName = "router"): Record<string, unknown> => Object.fromEntries(plan.get(peerName)?.routes ?? []);
 const planOf = (s: SimCluster, node: string): BgpPlan => bgpPlanFor(node, s.view.log, s.view.members);

@@ -5,51 +5,15 @@ import { statusObjectName } from "../../src/kube/status/nodeStatus.js";
 import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
 import { bgpPlanFor } from "../../src/projections/bgp/bgpPlan.js";
 import { parseIp } from "../../src/net/ip.js";
-import { pool, service } from "../support/ipamFixtures.js";
-import { SimCluster } from "../support/simCluster.js";
+import { ad, bgpConfig, peer, twoNodeSim, type BgpConfigOverrides } from "../support/bgpFixtures.js";
+import { service } from "../support/ipamFixtures.js";
+import type { SimCluster } from "../support/simCluster.js";
 
 // Which ServiceBGPStatus objects a node should have: one per Service it advertises over BGP, naming the BGPPeers the
 // plan sends its VIP to (by configuration, whatever the session state), read from the plan the announcer sends.
 
-function peer(name: string, over: Partial<BgpPeerConfig> = {}): BgpPeerConfig {
-  return {
-    name, myASN: 64512, peerASN: 64500, dynamicASN: null, peerAddress: "198.18.2.1", sourceAddress: null, peerPort: 179, routerID: null,
-    holdTimeMs: null, keepaliveTimeMs: null, connectTimeMs: null, password: null, ebgpMultiHop: false, nodeSelectors: [],
-    enableGracefulRestart: false, dualStackAddressFamily: false, vrf: null, ...over,
-  };
-}
-
-function ad(name: string, over: Partial<BgpAdvertisementConfig> = {}): BgpAdvertisementConfig {
-  return {
-    name, aggregationLength: 32, aggregationLengthV6: 128, localPref: null, communities: [], largeCommunities: [], peers: [],
-    nodeSelectors: [], ipAddressPools: [], ipAddressPoolSelectors: [], serviceSelectors: [], ...over,
-  };
-}
-
-function config(over: Partial<ClusterConfig> & { peers?: BgpPeerConfig[]; ads?: BgpAdvertisementConfig[] } = {}): ClusterConfig {
-  const { peers = [peer("router-b"), peer("router-a", { peerAddress: "198.18.2.2" })], ads = [ad("all")], ...rest } = over;
-  return {
-    pools: [pool("web", ["198.18.8.0/24"]), pool("v6", ["2001:db8:8::/120"])],
-    l2Advertisements: [],
-    services: [service("a", { requestedIps: ["198.18.8.1"] }), service("b", { requestedIps: ["198.18.8.2"], labels: { app: "b" } })],
-    nodes: [
-      { name: "node1", labels: { rack: "r1" }, ready: true, networkUnavailable: false },
-      { name: "node2", labels: { rack: "r2" }, ready: true, networkUnavailable: false },
-    ],
-    namespaces: [],
-    bgp: { peers, advertisements: ads },
-    ...rest,
-  };
-}
-
-function sim(c: ClusterConfig): SimCluster {
-  const s = new SimCluster();
-  s.addNode("node1");
-  s.addNode("node2");
-  s.applyConfig(c);
-  s.run(1_000);
-  return s;
-}
+const config = (over: BgpConfigOverrides = {}): ClusterConfig => bgpConfig(over, [peer("router-b"), peer("router-a", { peerAddress: "198.18.2.2" })]);
+const sim = twoNodeSim;
 
 const peersBy = (s: SimCluster, node: string): Record<string, string[]> =>
   Object.fromEntries([...wantedBgpStatuses(s.view.log, s.view.members, node).values()].map((w) => [`${w.serviceNamespace}/${w.serviceName}`, w.peers]));
