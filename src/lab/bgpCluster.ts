@@ -38,6 +38,8 @@ export type BgpClusterOptions = {
    * peers with the node's address on each (iBGP unless the link says `asn`). Their BGPPeers come with `extraManifests`.
    */
   vrfLinks?: VrfLinkOptions[];
+  /** false: no configuration file, speakers start without --config (give them --kubeconfig in speakerArgs). */
+  fileConfig?: boolean;
 };
 
 export const FAR_ASN = 64600;
@@ -116,7 +118,7 @@ export class BgpCluster {
       await router.start();
       const configPath = join(lab.runDir, "vipmesh.yaml");
       const cluster = new BgpCluster(lab, router, vrfLinks, natsUrl, configPath, opts);
-      cluster.writeConfig({});
+      if (opts.fileConfig !== false) cluster.writeConfig({});
       for (let i = 1; i <= (opts.allocators ?? 1); i++) {
         lab.spawn("nats", vipmeshArgv("allocator", "--nats", natsUrl, "--id", `allocator${i}`), { name: `allocator${i}` });
       }
@@ -131,12 +133,14 @@ export class BgpCluster {
 
   /** Rewrites the configuration file; speakers poll it (--config-poll 200) and publish the change. */
   writeConfig(over: Partial<Pick<BgpClusterOptions, "vips" | "advertisement" | "password" | "extraManifests">>): void {
+    if (this.opts.fileConfig === false) throw new Error("lab: this BGP cluster has no configuration file (fileConfig: false)");
     writeFileSync(this.configPath, bgpManifests({ ...this.opts, ...over }));
   }
 
   startSpeaker(k: number, extra: string[] = []): ProcHandle {
     const node = nodeRole(k);
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, "--config-poll", "200", ...(this.opts.speakerArgs ?? []), ...extra);
+    const config = this.opts.fileConfig === false ? [] : ["--config", this.configPath, "--config-poll", "200"];
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...config, ...(this.opts.speakerArgs ?? []), ...extra);
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;

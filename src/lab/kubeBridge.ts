@@ -43,13 +43,22 @@ export async function bridgeKubeApi(lab: Lab, role: LabRole, labHost: string, ap
     name: `kube-bridge-${Date.now()}`,
     onLine: (line) => line === "listening" && ready(),
   });
-  await Promise.race([listening, new Promise((_, reject) => setTimeout(() => reject(new Error("kube bridge did not start")), 10_000))]);
-  return {
-    url: `https://${labHost}:${port}`,
-    close: async () => {
-      proc.kill("SIGTERM");
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+  const close = async (): Promise<void> => {
+    proc.kill("SIGTERM");
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
   };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const timeout = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), 10_000)));
+    const outcome = await Promise.race([listening.then(() => "listening" as const), proc.exited, timeout]);
+    if (outcome === "timeout") throw new Error("kube bridge did not start");
+    if (outcome !== "listening") throw new Error(`kube bridge exited (code ${outcome.code}, signal ${outcome.signal}) before listening on ${labHost}:${port}`);
+  } catch (err) {
+    await close(); // the Unix socket server would otherwise keep the test process alive
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { url: `https://${labHost}:${port}`, close };
 }

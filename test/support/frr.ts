@@ -208,3 +208,31 @@ export async function eventually<T>(what: string, probe: () => T | undefined, ti
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+// Reading FRR's state as JSON, for the standalone FrrRouter above (synchronous vtysh) and the lab's router
+// (src/lab/bgpRouter.ts, asynchronous) alike.
+
+/** Anything that runs a vtysh command and parses its JSON output. */
+export type Vtysh = { vtysh<T>(command: string): T | Promise<T> };
+
+export type FrrBgpPath = { community?: { string: string }; largeCommunity?: { string: string }; locPrf?: number; nexthops?: Array<{ ip: string }> };
+export type FrrPeerSummary = { state: string; peerUptimeMsec?: number; peerUptimeEstablishedEpoch?: number; connectionsEstablished?: number; connectionsDropped?: number };
+
+/** Active next hops of the selected BGP route for `prefix` in FRR's RIB (zebra), sorted; empty when there is none. */
+export async function frrRibNextHops(r: Vtysh, prefix: string): Promise<string[]> {
+  type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
+  const cmd = prefix.includes(":") ? `show ipv6 route ${prefix} json` : `show ip route ${prefix} json`;
+  const entries = (await r.vtysh<Record<string, RouteEntry[]>>(cmd))[prefix] ?? [];
+  const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
+  return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
+}
+
+/** Every path bgpd holds for `prefix` (one per advertising neighbor). */
+export async function frrBgpPaths(r: Vtysh, prefix: string): Promise<FrrBgpPath[]> {
+  return (await r.vtysh<{ paths?: FrrBgpPath[] }>(`show bgp ${prefix.includes(":") ? "ipv6" : "ipv4"} unicast ${prefix} json`)).paths ?? [];
+}
+
+/** `show bgp summary json`: the IPv4 unicast neighbors by address. */
+export async function frrIpv4Peers(r: Vtysh): Promise<Record<string, FrrPeerSummary>> {
+  return (await r.vtysh<{ ipv4Unicast?: { peers?: Record<string, FrrPeerSummary> } }>("show bgp summary json")).ipv4Unicast?.peers ?? {};
+}
