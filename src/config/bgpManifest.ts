@@ -24,6 +24,10 @@ export function toBgpConfig(m: BgpManifests, problems: string[]): BgpConfig {
     const where = `BGPAdvertisement/${a.metadata.name}: spec.communities`;
     return { name: a.metadata.name, ...a.spec, localPref: a.spec.localPref ?? null, ...resolveCommunities(a.spec.communities, aliases, where, problems) };
   });
+  const peerNames = new Set(m.peers.map((p) => p.metadata.name));
+  for (const a of m.advertisements) {
+    for (const [i, name] of a.spec.peers.entries()) if (!peerNames.has(name)) problems.push(`BGPAdvertisement/${a.metadata.name}: spec.peers[${i}]: no BGPPeer "${name}"`);
+  }
   for (const [kind, names] of [["BGPPeer", peers.map((p) => p.name)], ["BGPAdvertisement", advertisements.map((a) => a.name)]] as const) {
     for (const [i, n] of names.entries()) if (names.indexOf(n) !== i) problems.push(`${kind}/${n}: metadata.name: defined more than once`);
   }

@@ -62,6 +62,10 @@ data: { password: ${Buffer.from("s3cret").toString("base64")} }
 metadata: { name: names }
 spec: { communities: [{ name: no-export, value: "65535:65281" }, { name: big, value: "large:1:2:3" }] }
 `,
+        `kind: BGPPeer
+metadata: { name: router }
+spec: { myASN: 64512, peerASN: 64500, peerAddress: 198.18.2.1 }
+`,
         `kind: BGPAdvertisement
 metadata: { name: ads }
 spec: { communities: [no-export, "64512:100", big, "large:4:5:6"], localPref: 150, peers: [router] }

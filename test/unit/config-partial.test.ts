@@ -113,6 +113,14 @@ describe("a configuration with bad parts", () => {
     expect(bad.ignored).toEqual([`BFDProfile/${NS}/slow`]);
   });
 
+  it("reports an advertisement naming a missing peer and keeps its last good form", () => {
+    const base = [pool("a", ["198.18.0.0/28"]), peer("p"), { ...bgpAd([]), spec: { peers: ["p"] } }];
+    const good = accept(base).config;
+    const r = accept([pool("a", ["198.18.0.0/28"]), peer("p"), { ...bgpAd([]), spec: { peers: ["p", "q"] } }], good);
+    expect(r.problems).toEqual([`BGPAdvertisement/ad: spec.peers[1]: no BGPPeer "q"`]);
+    expect(r.config.bgp?.advertisements[0]?.peers).toEqual(["p"]);
+  });
+
   it("names the objects a problem refers to, subject first", () => {
     expect(problemReferences("IPAddressPool/b: spec.addresses[0]: 198.18.0.0/27 overlaps 198.18.0.0/28 of IPAddressPool/a")).toEqual([
       { kind: "IPAddressPool", namespace: null, name: "b" },
