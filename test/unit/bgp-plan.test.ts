@@ -124,4 +124,21 @@ describe("speakerBgpPlan (what the speaker acts on)", () => {
     s.run(500); // heartbeats of every node: this node's record changes (beat), the plan is recomputed but equal
     expect([...(speakerBgpPlan(s.view, "node1", false)?.get("router")?.routes.keys() ?? [])]).toEqual([...(plan?.get("router")?.routes.keys() ?? [])]);
   });
+
+  it("a speaker its own view calls dead (its beats came late, the others' first) keeps its routes; leaving or fenced it withdraws", () => {
+    const s = sim(config());
+    const plan = speakerBgpPlan(s.view, "node1", false);
+    s.kill("node1"); // the process pauses: its beats stop reaching the log, node2's go on
+    s.run(1_000); // 500 ms of log time (the sim divides each step between the nodes)
+    expect(s.view.members.nodes["node1"]?.status).toBe("dead");
+    expect(planOf(s, "node1").get("router")?.routes.size).toBe(0); // the projection (and status) still say so
+    expect(speakerBgpPlan(s.view, "node1", false)).toBe(plan); // but the running speaker withdraws nothing
+    s.resume("node1"); // its next beat is read back
+    s.run(100);
+    expect(s.view.members.nodes["node1"]?.status).toBe("alive");
+    expect(speakerBgpPlan(s.view, "node1", false)).toBe(plan);
+    expect(speakerBgpPlan(s.view, "node1", true)?.get("router")?.routes.size).toBe(0);
+    s.leave("node1");
+    expect(speakerBgpPlan(s.view, "node1", false)?.get("router")?.routes.size).toBe(0);
+  });
 });

@@ -1,9 +1,17 @@
 import { bgpPlanFor, type BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import type { MembershipState } from "../../projections/membership.js";
 import type { SpeakerView } from "./view.js";
 
 // The BGP plan the speaker acts on: nothing before both logs have caught up (null: leave the sessions alone), and
-// every route withdrawn while fenced. Recomputed only when the log or this node's membership record changed, so a
-// heartbeat batch of other nodes costs nothing.
+// every route withdrawn while fenced. Recomputed only when the log, the fence or this node's readiness or incarnation
+// changed, so a heartbeat batch costs nothing.
+//
+// The log's liveness verdict on this node itself is not acted on. A running speaker whose heartbeats reached the log
+// more than deadAfterMs apart (a GC pause, a busy CPU, its own start-up) reads the others' beats of that gap before
+// its own next beat comes back, so its view calls it dead for the few milliseconds in between: withdrawing there
+// flaps every route it has (withdrawn, re-advertised at once). Nothing in BGP mode waits for a dead node to withdraw
+// (there is no owner; routers drop a dead speaker's routes with its session), and a speaker cut off from the log is
+// fenced, which still withdraws everything.
 
 type Cache = { log: object; self: unknown; fenced: boolean; plan: BgpPlan };
 const caches = new WeakMap<SpeakerView, Cache>();
@@ -13,14 +21,22 @@ export function speakerBgpPlan(view: SpeakerView, node: string, fenced: boolean)
   const self = view.members.nodes[node];
   const hit = caches.get(view);
   if (hit && hit.log === view.log && hit.fenced === fenced && sameSelf(hit.self, self)) return hit.plan;
-  const plan = bgpPlanFor(node, view.log, view.members);
+  const plan = bgpPlanFor(node, view.log, selfNotDead(view.members, node));
   if (fenced) for (const p of plan.values()) p.routes.clear();
-  caches.set(view, { log: view.log, self: self && { status: self.status, ready: self.ready, incarnation: self.incarnation }, fenced, plan });
+  caches.set(view, { log: view.log, self: self && { ready: self.ready, incarnation: self.incarnation }, fenced, plan });
   return plan;
 }
 
+/** The membership with this node's own record counted as silent (suspect) instead of dead. */
+function selfNotDead(members: MembershipState, node: string): MembershipState {
+  const self = members.nodes[node];
+  if (self?.status !== "dead") return members;
+  return { ...members, nodes: { ...members.nodes, [node]: { ...self, status: "suspect" } } };
+}
+
+/** The parts of this node's record the plan depends on (its status no longer does). */
 function sameSelf(cached: unknown, now: SpeakerView["members"]["nodes"][string] | undefined): boolean {
   if (cached === undefined || now === undefined) return cached === now;
-  const c = cached as { status: string; ready: boolean; incarnation: number };
-  return c.status === now.status && c.ready === now.ready && c.incarnation === now.incarnation;
+  const c = cached as { ready: boolean; incarnation: number };
+  return c.ready === now.ready && c.incarnation === now.incarnation;
 }
