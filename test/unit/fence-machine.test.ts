@@ -103,4 +103,19 @@ describe("probe codec", () => {
       }),
     );
   });
+
+  it("does not fence for a silence that was this process's own stall: the silence starts over", () => {
+    const t = 1_000;
+    // Ticks every 20 ms with the log flowing, then the process stalls for 500 ms (no tick, no log, no answer).
+    const inputs: FenceInput[] = [];
+    for (let at = 0; at < t; at += 20) inputs.push({ kind: "log", now: at, caughtUp: true }, tick(at + 10));
+    inputs.push(tick(t + 500), tick(t + 520), tick(t + 500 + S.logSilentAfterMs - 1));
+    const after = run(inputs);
+    expect(after.state.fenced).toBe(false);
+    expect(after.actions).toEqual([]);
+    // Still silent a full window after the stall: now it asks, and fences when nobody answers.
+    const silent = t + 500 + S.logSilentAfterMs;
+    const later = run([...inputs, tick(silent), tick(silent + 20), tick(silent + S.probeTimeoutMs)]);
+    expect(later.actions.map((a) => a.kind)).toEqual(["probe", "fence"]);
+  });
 });

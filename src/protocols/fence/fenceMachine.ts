@@ -13,6 +13,11 @@ export type FenceSettings = {
   peerFreshMs: number;
   /** A peer that has not heard this node's heartbeats for this long will soon declare it dead. */
   askerSilentMs: number;
+  /**
+   * Ticks this far apart mean this process was stalled (CPU starvation, GC, start-up): the log silence it measured
+   * is its own, its messages are waiting in the socket, so the silence starts over instead of fencing.
+   */
+  localStallMs: number;
 };
 
 export const DEFAULT_FENCE_SETTINGS: FenceSettings = {
@@ -21,12 +26,15 @@ export const DEFAULT_FENCE_SETTINGS: FenceSettings = {
   probeTimeoutMs: 60,
   peerFreshMs: 100,
   askerSilentMs: 80,
+  localStallMs: 100,
 };
 
 export type FenceState = {
   fenced: boolean;
   reason: string | null;
   lastLogAt: number;
+  /** When the last tick came; null before the first. */
+  lastTickAt: number | null;
   round: { nonce: number; sentAt: number; peers: number; answers: number; outageConfirmed: boolean } | null;
   nextNonce: number;
 };
@@ -41,7 +49,7 @@ export type FenceAction =
   | { kind: "fence"; reason: string }
   | { kind: "unfence"; reason: string };
 
-export const initialFence = (now: number): FenceState => ({ fenced: false, reason: null, lastLogAt: now, round: null, nextNonce: 1 });
+export const initialFence = (now: number): FenceState => ({ fenced: false, reason: null, lastLogAt: now, lastTickAt: null, round: null, nextNonce: 1 });
 
 type Step = { state: FenceState; actions: FenceAction[] };
 
@@ -61,7 +69,10 @@ export function stepFence(state: FenceState, input: FenceInput, s: FenceSettings
   }
 }
 
-function onTick(state: FenceState, input: Extract<FenceInput, { kind: "tick" }>, s: FenceSettings): Step {
+function onTick(previous: FenceState, input: Extract<FenceInput, { kind: "tick" }>, s: FenceSettings): Step {
+  const stalled = previous.lastTickAt !== null && input.now - previous.lastTickAt >= s.localStallMs;
+  const state = { ...previous, lastTickAt: input.now };
+  if (stalled && !state.fenced) return { state: { ...state, lastLogAt: Math.max(state.lastLogAt, input.now), round: null }, actions: [] };
   if (state.fenced || input.peers === 0 || input.now - state.lastLogAt < s.logSilentAfterMs) return { state, actions: [] };
   const round = state.round;
   if (round && input.now - round.sentAt >= s.probeTimeoutMs && round.answers === 0) {
