@@ -62,7 +62,7 @@ async function configurationState(): Promise<{ result?: string; lastError?: stri
 async function loggedPeers(): Promise<{ name: string; password: string | null }[]> {
   const nc = await connect({ servers: nats.url });
   try {
-    return (await loggedKubeConfig(await jetstreamManager(nc)))?.bgp?.peers ?? [];
+    return (await loggedKubeConfig(await jetstreamManager(nc))).config?.bgp?.peers ?? [];
   } finally {
     await nc.close();
   }

@@ -20,31 +20,38 @@ export type PublishOutcome =
   | { kind: "conflict" }
   | { kind: "failed"; error: string };
 
-type Last = { seq: number; hash: string | null; config: ClusterConfig | null };
+/** The last Kubernetes configuration on the log: its subject sequence (0: none), hash and configuration. */
+export type LoggedConfig = { seq: number; hash: string | null; config: ClusterConfig | null };
 
-async function lastOnSubject(jsm: JetStreamManager, subject: string): Promise<Last> {
+const NONE: LoggedConfig = { seq: 0, hash: null, config: null };
+// Decoding a large configuration costs; the same message is read on every check, so the last one is kept (per
+// connection: sequences of different servers are unrelated).
+const decodedCache = new WeakMap<JetStreamManager, LoggedConfig>();
+
+/** Reads the last Kubernetes configuration on the log (the last good one). */
+export async function loggedKubeConfig(jsm: JetStreamManager): Promise<LoggedConfig> {
   try {
-    const msg = await jsm.streams.getMessage(STREAMS.events, { last_by_subj: subject });
-    if (!msg) return { seq: 0, hash: null, config: null };
+    const msg = await jsm.streams.getMessage(STREAMS.events, { last_by_subj: subjects.config(KUBE_SOURCE) });
+    if (!msg) return NONE;
+    const cached = decodedCache.get(jsm);
+    if (cached && msg.seq === cached.seq) return cached;
     const decoded = decodeEvent(msg.data, { stream: STREAMS.events, seq: msg.seq, time: msg.timestamp ? Date.parse(msg.timestamp) : 0, subject: msg.subject });
     const event = decoded.ok && decoded.event.type === "ConfigApplied" ? decoded.event : null;
-    return { seq: msg.seq, hash: event?.data.hash ?? null, config: event?.data.config ?? null };
+    const logged = { seq: msg.seq, hash: event?.data.hash ?? null, config: event?.data.config ?? null };
+    decodedCache.set(jsm, logged);
+    return logged;
   } catch (err) {
-    if (/no message found/i.test((err as Error).message)) return { seq: 0, hash: null, config: null };
+    if (/no message found/i.test((err as Error).message)) return NONE;
     throw err;
   }
 }
 
-/** The Kubernetes configuration on the log (the last good one), or null when there is none. */
-export async function loggedKubeConfig(jsm: JetStreamManager): Promise<ClusterConfig | null> {
-  return (await lastOnSubject(jsm, subjects.config(KUBE_SOURCE))).config;
-}
-
-export async function publishIfNewer(js: JetStreamClient, jsm: JetStreamManager, built: BuiltConfig): Promise<PublishOutcome> {
+/** `known`: the last configuration if the caller has just read it (saves a round trip). */
+export async function publishIfNewer(js: JetStreamClient, jsm: JetStreamManager, built: BuiltConfig, known?: LoggedConfig): Promise<PublishOutcome> {
   const subject = subjects.config(KUBE_SOURCE);
-  let last: Last;
+  let last: LoggedConfig;
   try {
-    last = await lastOnSubject(jsm, subject);
+    last = known ?? (await loggedKubeConfig(jsm));
   } catch (err) {
     return { kind: "failed", error: (err as Error).message };
   }

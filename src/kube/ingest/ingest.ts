@@ -73,9 +73,10 @@ class IngestLoop {
   private async check(): Promise<void> {
     const { log } = this.opts;
     if (!this.source.synced) return;
+    const last = await loggedKubeConfig(this.jsm);
     let built;
     try {
-      built = this.source.build(await loggedKubeConfig(this.jsm));
+      built = this.source.build(last.config);
     } catch (err) {
       if (err instanceof NotSyncedError) return;
       if (!(err instanceof ConfigError)) throw err;
@@ -84,7 +85,7 @@ class IngestLoop {
     }
     this.report(built.problems, built.ignored);
     this.announceDeprecations();
-    const outcome = await publishIfNewer(this.js, this.jsm, built);
+    const outcome = await publishIfNewer(this.js, this.jsm, built, last);
     if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, ignored: built.ignored }, "published configuration from Kubernetes");
     else if (outcome.kind === "conflict") this.again = true;
     else if (outcome.kind === "failed") log.warn({ err: outcome.error }, "configuration not published; retrying");
