@@ -67,7 +67,7 @@ export function speakerCommand(): Command {
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
       // that left; src/kube/status/stale.ts).
       const statusStop = new AbortController();
-      const statusOpts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", membership, log: log.child({ agent: "node-status" }) } : null;
+      const statusOpts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ agent: "node-status" }) } : null;
       const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), log, statusStop.signal) : null;
       await runSpeaker(
         {

@@ -83,7 +83,7 @@ beforeAll(async () => {
   // The writers act as the speaker's service account: deploy/rbac must suffice.
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
   const log = pino({ level: "silent" });
-  writers = ["node1", "node2"].map((node) => runNodeStatusWriter({ kc, natsServers: [nats.url], namespace: "metallb-system", node, membership: DEFAULT_MEMBERSHIP_SETTINGS, log, retryMs: 500 }, stop.signal));
+  writers = ["node1", "node2"].map((node) => runNodeStatusWriter({ kc, natsServers: [nats.url], namespace: "metallb-system", node, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log, retryMs: 500 }, stop.signal));
 }, 120_000);
 
 afterAll(async () => {

@@ -95,7 +95,7 @@ async function statusObjects(): Promise<Record<string, string>> {
 function startWriter(name: string): void {
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
   const stop = new AbortController();
-  const opts = { kc, natsServers: [nats.url], namespace: "metallb-system", node: name, membership: DEFAULT_MEMBERSHIP_SETTINGS, log: pino({ level: "silent" }), retryMs: 500 };
+  const opts = { kc, natsServers: [nats.url], namespace: "metallb-system", node: name, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log: pino({ level: "silent" }), retryMs: 500 };
   writers.set(name, { stop, done: runNodeStatusWriter(opts, stop.signal) });
 }
 

@@ -2,6 +2,8 @@ import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jet
 import type { Logger } from "pino";
 import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import { followStream } from "../../adapters/nats/follow.js";
+import { SnapshotStore } from "../../adapters/nats/snapshots.js";
+import { resolveStart } from "../../agents/speaker/startPoint.js";
 import { SpeakerView } from "../../agents/speaker/view.js";
 import { STREAMS } from "../../events/types.js";
 import type { MembershipSettings } from "../../projections/settings.js";
@@ -18,7 +20,17 @@ import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusO
 // configuration, HEARTBEATS for its own interfaces and liveness) and writes only at the head of EVENTS, so a speaker
 // cut off from the log never writes an old view back. Each speaker writes only its own objects (label per node).
 
-export type NodeStatusOptions = { kc: KubeCredentials; natsServers: string[]; namespace: string; node: string; membership: MembershipSettings; log: Logger; retryMs?: number };
+export type NodeStatusOptions = {
+  kc: KubeCredentials;
+  natsServers: string[];
+  namespace: string;
+  node: string;
+  membership: MembershipSettings;
+  /** The snapshot bucket's replica count (the speaker's --replicas): the writer starts from the newest snapshot. */
+  replicas: number;
+  log: Logger;
+  retryMs?: number;
+};
 
 type Part = { kind: StatusKind; objects: Informer; wanted: (view: SpeakerView, node: string) => Map<string, WantedObject> };
 
@@ -31,8 +43,9 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await streamsExist(jsm, signal);
-  // Replays EVENTS from the start (no snapshot: the bucket's replica count is the speaker's to choose).
-  const view = new SpeakerView(opts.membership, () => undefined);
+  // Starts from the newest snapshot the speakers save, so a long log is not replayed from its first message.
+  const start = await resolveStart(jsm, await SnapshotStore.open(nc, opts.replicas), log);
+  const view = new SpeakerView(opts.membership, () => undefined, start.state);
   let busy = false;
   let again = false;
   const schedule = (): void => {
@@ -88,7 +101,7 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   };
   const stopFollow = new AbortController();
   const events = await followStream({
-    js, jsm, stream: STREAMS.events, start: { seq: 1 }, maxBatch: 1_000, signal: stopFollow.signal,
+    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
     onBatch: (batch, caughtUp) => {
       view.applyLog(batch, caughtUp);
       schedule();
