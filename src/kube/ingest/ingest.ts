@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
 import { ConfigError } from "../../config/parseManifests.js";
+import { Rerunner } from "../../agents/rerunner.js";
 import { recordEvent } from "../events.js";
 import { ConfigurationStateWriter, type ConfigurationStateRef } from "./configurationState.js";
 import { deprecationMessage, legacyAnnotations } from "./deprecations.js";
@@ -32,8 +33,10 @@ export type IngestOptions = {
 const RELIST_AT_MOST_EVERY_MS = 5_000;
 
 class IngestLoop {
-  private running = false;
-  private again = false;
+  private readonly runner = new Rerunner(
+    () => this.check(),
+    (err) => this.opts.log.error({ err: err.message }, "configuration check failed; retrying"),
+  );
   private lastProblem = "";
   private lastRelist = 0;
   private readonly deprecated = new Set<string>();
@@ -50,24 +53,7 @@ class IngestLoop {
   }
 
   schedule(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    setImmediate(() =>
-      void this.check()
-        .catch((err: unknown) => this.opts.log.error({ err: (err as Error).message }, "configuration check failed; retrying"))
-        .finally(() => this.done()),
-    );
-  }
-
-  private done(): void {
-    this.running = false;
-    if (this.again) {
-      this.again = false;
-      this.schedule();
-    }
+    this.runner.schedule();
   }
 
   private async check(): Promise<void> {
@@ -87,7 +73,7 @@ class IngestLoop {
     this.announceDeprecations();
     const outcome = await publishIfNewer(this.js, this.jsm, built, last);
     if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, ignored: built.ignored }, "published configuration from Kubernetes");
-    else if (outcome.kind === "conflict") this.again = true;
+    else if (outcome.kind === "conflict") this.runner.rerun();
     else if (outcome.kind === "failed") log.warn({ err: outcome.error }, "configuration not published; retrying");
     else if (outcome.kind === "stale") this.catchUp(outcome.lagging);
   }

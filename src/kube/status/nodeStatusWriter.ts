@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
+import { Rerunner } from "../../agents/rerunner.js";
 import { resolveStart } from "../../agents/speaker/startPoint.js";
 import { SpeakerView } from "../../agents/speaker/view.js";
 import { STREAMS } from "../../events/types.js";
@@ -46,24 +47,8 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   // Starts from the newest snapshot the speakers save, so a long log is not replayed from its first message.
   const start = await resolveStart(jsm, await SnapshotStore.open(nc, opts.replicas), log);
   const view = new SpeakerView(opts.membership, () => undefined, start.state);
-  let busy = false;
-  let again = false;
-  const schedule = (): void => {
-    if (busy) {
-      again = true;
-      return;
-    }
-    busy = true;
-    void reconcile()
-      .catch((err: unknown) => log.warn({ err: (err as Error).message }, "ServiceL2Status/ServiceBGPStatus not written; retrying"))
-      .finally(() => {
-        busy = false;
-        if (again) {
-          again = false;
-          schedule();
-        }
-      });
-  };
+  // The informers call schedule; `runner` exists before any of them runs.
+  const schedule = (): void => runner.schedule();
   const selector = `?labelSelector=${encodeURIComponent(`${NODE_LABEL}=${node}`)}`;
   const informer = (k: StatusKind): Informer =>
     new Informer({ kind: k.kind, apiVersion: "metallb.io/v1beta1", path: `${statusCollection(k, opts.namespace)}${selector}` }, opts.kc, schedule, log);
@@ -84,11 +69,13 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
       for (const w of wanted.values()) {
         const o = part.objects.store.get(`${opts.namespace}/${w.id.name}`);
         if (!o) await createStatusObject(opts.kc, part.kind, opts.namespace, w);
-        else if (statusDiffers(o, w.status) && !(await patchStatusObject(opts.kc, part.kind, o, w.status))) again = true;
+        else if (statusDiffers(o, w.status) && !(await patchStatusObject(opts.kc, part.kind, o, w.status))) runner.rerun();
       }
       for (const o of part.objects.store.values()) if (!wanted.has(o.metadata.name)) await deleteStatusObject(opts.kc, part.kind, o);
     }
   };
+
+  const runner = new Rerunner(reconcile, (err) => log.warn({ err: err.message }, "ServiceL2Status/ServiceBGPStatus not written; retrying"));
 
   // Heartbeats of other nodes change nothing here: only this node's own record (interfaces, liveness) is looked at.
   let self = "";

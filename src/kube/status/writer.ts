@@ -17,6 +17,7 @@ import { Informer, type KubeObject } from "../informer.js";
 import { isLoadBalancer } from "../ingest/kubeSource.js";
 import { wantedStatus, type ServiceStatusWanted, type StatusWanted } from "./desired.js";
 import { annotationPatch, statusPatch } from "./servicePatches.js";
+import { Rerunner } from "../../agents/rerunner.js";
 import { StatusCleanup } from "./cleanup.js";
 import type { KubeCredentials } from "../credentials.js";
 
@@ -66,8 +67,10 @@ const MERGE = "application/merge-patch+json";
 const servicePath = (svc: KubeObject, sub = ""): string => `/api/v1/namespaces/${svc.metadata.namespace ?? "default"}/services/${svc.metadata.name}${sub}`;
 
 class Reconciler {
-  private running = false;
-  private again = false;
+  private readonly runner = new Rerunner(
+    () => this.reconcile(),
+    (err) => this.opts.log.warn({ err: err.message }, "status not written; retrying"),
+  );
   writes = 0;
   conflicts = 0;
 
@@ -82,22 +85,7 @@ class Reconciler {
   ) {}
 
   schedule(): void {
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    setImmediate(() =>
-      void this.reconcile()
-        .catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "status not written; retrying"))
-        .finally(() => {
-          this.running = false;
-          if (this.again) {
-            this.again = false;
-            this.schedule();
-          }
-        }),
-    );
+    this.runner.schedule();
   }
 
   /** At the head of the log, and the log has nothing newer than the view: a lagging writer never writes an older state. */
@@ -128,7 +116,7 @@ class Reconciler {
     } catch (err) {
       if (!isConflict(err)) throw err;
       this.conflicts++;
-      this.again = true; // the informer brings the newer object; look again
+      this.runner.rerun(); // the informer brings the newer object; look again
     }
   }
 
