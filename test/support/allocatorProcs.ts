@@ -10,6 +10,11 @@ export function startAllocator(nats: string, id: string, extra: string[] = []): 
   const cli = vipmeshCliPath();
   if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run build first`);
   const child = spawn(process.execPath, [cli, "allocator", "--nats", nats, "--id", id, "--replan", "200", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+  return trackProc(id, child);
+}
+
+/** Collects a child's JSON log lines (stdout) and stderr chunks as they come. */
+export function trackProc(id: string, child: ChildProcess): AllocatorProc {
   const lines: Record<string, unknown>[] = [];
   let buffer = "";
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {

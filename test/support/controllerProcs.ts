@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jetstream } from "@nats-io/jetstream";
@@ -8,33 +8,12 @@ import { encodeEvent } from "../../src/events/codec.js";
 import { subjects } from "../../src/events/subjects.js";
 import type { InterfaceFact } from "../../src/events/types.js";
 import { vipmeshCliPath } from "../../src/lab/paths.js";
-import type { AllocatorProc } from "./allocatorProcs.js";
+import { trackProc as track, type AllocatorProc } from "./allocatorProcs.js";
 
 // `vipmesh controller` replicas as child processes of the compiled CLI, with their JSON log lines.
 
 export function startController(nats: string, kubeconfig: string, id: string): AllocatorProc {
   return startControllerWith(nats, kubeconfig, id, []);
-}
-
-function track(id: string, child: ChildProcess): AllocatorProc {
-  const lines: Record<string, unknown>[] = [];
-  let buffer = "";
-  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-    buffer += chunk;
-    let i: number;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      const line = buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line) as Record<string, unknown>);
-      } catch {
-        lines.push({ msg: line });
-      }
-    }
-  });
-  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => lines.push({ msg: "stderr", text: chunk }));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  return { id, child, lines, exited };
 }
 
 /** More arguments after the defaults (e.g. `--dead-after`); the same as startController otherwise. */
