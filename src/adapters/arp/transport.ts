@@ -1,31 +1,14 @@
-// ARP on one interface: a packet socket that only ever sees ARP (kernel-side bind + filter), decoded with the codec.
-// Malformed frames are dropped and counted by DecodeError code; nothing malformed reaches the handler.
+// ARP on one interface: a packet socket that only ever sees ARP (kernel-side bind + filter), decoded with the codec
+// (packet/decodingTransport.ts: malformed frames dropped and counted by DecodeError code), plus gratuitous ARP.
 import { setTimeout as sleep } from "node:timers/promises";
 import { ETHERTYPE_ARP, decode, encode, gratuitousArp } from "../../protocols/arp/codec.js";
 import type { ArpFrame, GratuitousForm } from "../../protocols/arp/codec.js";
-import { DecodeError } from "../../protocols/codec/errors.js";
 import { ARPHRD_ETHER, openPacketSocket } from "../packet/afpacket.js";
 import type { PacketSocket, PacketSocketError } from "../packet/afpacket.js";
+import { DecodingTransport, type PacketLogger, type TransportCounters } from "../packet/decodingTransport.js";
 
-/** The pino-compatible subset the ARP adapters log through. */
-export interface ArpLogger {
-  debug(fields: object, msg: string): void;
-  info(fields: object, msg: string): void;
-  warn(fields: object, msg: string): void;
-}
-
-export interface ArpCounters {
-  /** Frames the socket delivered (well-formed or not). */
-  readonly received: number;
-  /** Dropped frames by DecodeError code. */
-  readonly malformed: Readonly<Record<string, number>>;
-  readonly sent: number;
-  readonly sendErrors: number;
-  /** Socket errors reported while receiving (e.g. ENETDOWN). */
-  readonly receiveErrors: number;
-  /** Frames the kernel dropped because the socket buffer was full. */
-  readonly kernelDrops: number;
-}
+export type ArpLogger = PacketLogger;
+export type ArpCounters = TransportCounters;
 
 export interface ArpTransportOptions {
   readonly ifname: string;
@@ -70,60 +53,18 @@ function openArpSocket(ifname: string): PacketSocket {
   return socket;
 }
 
-export class ArpTransport {
-  readonly ifname: string;
-  readonly mac: string;
-  readonly ifindex: number;
-  private readonly socket: PacketSocket;
-  private readonly log: ArpLogger | undefined;
-  private closed = false;
-  private readonly c = { received: 0, sent: 0, sendErrors: 0, receiveErrors: 0, kernelDrops: 0 };
-  private readonly malformed: Record<string, number> = {};
-
+export class ArpTransport extends DecodingTransport<ArpFrame> {
   constructor(opts: ArpTransportOptions) {
-    this.socket = (opts.openSocket ?? openArpSocket)(opts.ifname);
-    this.ifname = opts.ifname;
-    this.mac = this.socket.mac;
-    this.ifindex = this.socket.ifindex;
-    this.log = opts.log;
-    try {
-      this.socket.start(
-        (bytes) => this.receive(bytes, opts.onFrame, opts.fastPath),
-        (err) => this.receiveError(err, opts.onError),
-      );
-    } catch (err) {
-      this.socket.close();
-      throw err;
-    }
-  }
-
-  /** A snapshot of the counters. */
-  get counters(): ArpCounters {
-    if (!this.closed) this.c.kernelDrops += this.socket.stats().drops;
-    return { ...this.c, malformed: { ...this.malformed } };
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** Sends one frame now. Failures are counted in sendErrors and rethrown (PacketSocketError). */
-  send(frame: ArpFrame): void {
-    this.sendBytes(encode(frame));
-  }
-
-  /** Sends an already encoded frame. */
-  sendBytes(bytes: Uint8Array): void {
-    if (this.closed) {
-      throw new ArpTransportError("ERR_ARP_TRANSPORT_CLOSED", `ARP transport on ${this.ifname} is closed`);
-    }
-    try {
-      this.socket.send(bytes);
-      this.c.sent++;
-    } catch (err) {
-      this.c.sendErrors++;
-      throw err;
-    }
+    super({
+      protocol: "ARP",
+      socket: (opts.openSocket ?? openArpSocket)(opts.ifname),
+      codec: { decode, encode },
+      onFrame: opts.onFrame,
+      ...(opts.onError ? { onError: opts.onError } : {}),
+      ...(opts.log ? { log: opts.log } : {}),
+      ...(opts.fastPath ? { fastPath: opts.fastPath } : {}),
+      closedError: (message) => new ArpTransportError("ERR_ARP_TRANSPORT_CLOSED", message),
+    });
   }
 
   /**
@@ -142,35 +83,6 @@ export class ArpTransport {
       }
     }
     return sent;
-  }
-
-  /** Idempotent: stops receiving and closes the socket. */
-  close(): void {
-    if (this.closed) return;
-    this.c.kernelDrops += this.socket.stats().drops;
-    this.closed = true;
-    this.socket.close();
-  }
-
-  private receive(bytes: Uint8Array, onFrame: (frame: ArpFrame) => void, fastPath: ArpTransportOptions["fastPath"]): void {
-    this.c.received++;
-    if (fastPath?.(bytes) === true) return;
-    let frame: ArpFrame;
-    try {
-      frame = decode(bytes).value;
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      this.malformed[err.code] = (this.malformed[err.code] ?? 0) + 1;
-      this.log?.debug({ ifname: this.ifname, code: err.code, offset: err.offset }, "dropped malformed ARP frame");
-      return;
-    }
-    onFrame(frame);
-  }
-
-  private receiveError(err: PacketSocketError, onError: ((err: PacketSocketError) => void) | undefined): void {
-    this.c.receiveErrors++;
-    this.log?.warn({ ifname: this.ifname, code: err.code, err: err.message }, "ARP socket receive error");
-    onError?.(err);
   }
 }
 

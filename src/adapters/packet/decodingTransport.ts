@@ -1,5 +1,5 @@
 // A packet socket paired with a codec: frames in are decoded (malformed ones dropped and counted by DecodeError
-// code, so nothing malformed reaches the handler), frames out are encoded. Protocol transports (NDP) build on it.
+// code, so nothing malformed reaches the handler), frames out are encoded. Protocol transports (ARP, NDP) build on it.
 import { DecodeError } from "../../protocols/codec/errors.js";
 import type { PacketSocket, PacketSocketError } from "./afpacket.js";
 
@@ -41,6 +41,13 @@ export interface DecodingTransportOptions<F> {
   readonly onFrame: (frame: F) => void;
   readonly onError?: (err: PacketSocketError) => void;
   readonly log?: PacketLogger;
+  /**
+   * Tried on the raw bytes before decoding: true when it fully handled the frame, false to pass it on to decoding
+   * and `onFrame`. Keeps the common case of a request flood off the object path.
+   */
+  readonly fastPath?: (bytes: Uint8Array) => boolean;
+  /** The error a send on a closed transport throws; default TransportClosedError. */
+  readonly closedError?: (message: string) => Error;
 }
 
 export class DecodingTransport<F> {
@@ -51,6 +58,7 @@ export class DecodingTransport<F> {
   private readonly codec: FrameCodec<F>;
   private readonly protocol: string;
   private readonly log: PacketLogger | undefined;
+  private readonly closedError: (message: string) => Error;
   private closed = false;
   private readonly c = { received: 0, sent: 0, sendErrors: 0, receiveErrors: 0, kernelDrops: 0 };
   private readonly malformed: Record<string, number> = {};
@@ -64,9 +72,10 @@ export class DecodingTransport<F> {
     this.mac = opts.socket.mac;
     this.ifindex = opts.socket.ifindex;
     this.log = opts.log;
+    this.closedError = opts.closedError ?? ((message) => new TransportClosedError(message));
     try {
       this.socket.start(
-        (bytes) => this.receive(bytes, opts.onFrame),
+        (bytes) => this.receive(bytes, opts.onFrame, opts.fastPath),
         (err) => this.receiveError(err, opts.onError),
       );
     } catch (err) {
@@ -87,9 +96,14 @@ export class DecodingTransport<F> {
 
   /** Sends one frame now. Failures are counted in sendErrors and rethrown (PacketSocketError, EncodeError). */
   send(frame: F): void {
-    if (this.closed) throw new TransportClosedError(`${this.protocol} transport on ${this.ifname} is closed`);
+    this.sendBytes(this.codec.encode(frame));
+  }
+
+  /** Sends an already encoded frame. */
+  sendBytes(bytes: Uint8Array): void {
+    if (this.closed) throw this.closedError(`${this.protocol} transport on ${this.ifname} is closed`);
     try {
-      this.socket.send(this.codec.encode(frame));
+      this.socket.send(bytes);
       this.c.sent++;
     } catch (err) {
       this.c.sendErrors++;
@@ -105,8 +119,9 @@ export class DecodingTransport<F> {
     this.socket.close();
   }
 
-  private receive(bytes: Uint8Array, onFrame: (frame: F) => void): void {
+  private receive(bytes: Uint8Array, onFrame: (frame: F) => void, fastPath: ((bytes: Uint8Array) => boolean) | undefined): void {
     this.c.received++;
+    if (fastPath?.(bytes) === true) return;
     let frame: F;
     try {
       frame = this.codec.decode(bytes).value;
