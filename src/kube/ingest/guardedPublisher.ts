@@ -1,8 +1,7 @@
 import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { publishEvent } from "../../adapters/nats/publish.js";
 import type { ClusterConfig } from "../../config/types.js";
-import { decodeEvent } from "../../events/codec.js";
-import { STREAMS } from "../../events/types.js";
+import { lastEventOn } from "../../adapters/nats/lastEvent.js";
 import { subjects } from "../../events/subjects.js";
 import type { BuiltConfig } from "./kubeSource.js";
 import { decidePublish, decodeConfigHash, encodeConfigHash, laggingKinds } from "./revisions.js";
@@ -30,20 +29,15 @@ const decodedCache = new WeakMap<JetStreamManager, LoggedConfig>();
 
 /** Reads the last Kubernetes configuration on the log (the last good one). */
 export async function loggedKubeConfig(jsm: JetStreamManager): Promise<LoggedConfig> {
-  try {
-    const msg = await jsm.streams.getMessage(STREAMS.events, { last_by_subj: subjects.config(KUBE_SOURCE) });
-    if (!msg) return NONE;
-    const cached = decodedCache.get(jsm);
-    if (cached && msg.seq === cached.seq) return cached;
-    const decoded = decodeEvent(msg.data, { stream: STREAMS.events, seq: msg.seq, time: msg.timestamp ? Date.parse(msg.timestamp) : 0, subject: msg.subject });
-    const event = decoded.ok && decoded.event.type === "ConfigApplied" ? decoded.event : null;
-    const logged = { seq: msg.seq, hash: event?.data.hash ?? null, config: event?.data.config ?? null };
-    decodedCache.set(jsm, logged);
-    return logged;
-  } catch (err) {
-    if (/no message found/i.test((err as Error).message)) return NONE;
-    throw err;
-  }
+  const last = await lastEventOn(jsm, subjects.config(KUBE_SOURCE));
+  if (!last) return NONE;
+  const cached = decodedCache.get(jsm);
+  if (cached && last.seq === cached.seq) return cached;
+  const decoded = last.decode();
+  const event = decoded.ok && decoded.event.type === "ConfigApplied" ? decoded.event : null;
+  const logged = { seq: last.seq, hash: event?.data.hash ?? null, config: event?.data.config ?? null };
+  decodedCache.set(jsm, logged);
+  return logged;
 }
 
 /** `known`: the last configuration if the caller has just read it (saves a round trip). */
