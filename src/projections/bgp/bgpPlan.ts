@@ -1,11 +1,11 @@
 import { advertisesPool } from "../../config/advertisesPool.js";
 import { anySelectorMatches } from "../../config/selectors.js";
-import { EXCLUDE_FROM_LB_LABEL, type BgpAdvertisementConfig, type BgpPeerConfig, type ClusterConfig, type ServiceConfig } from "../../config/types.js";
+import { EXCLUDE_FROM_LB_LABEL, type BgpPeerConfig, type ClusterConfig, type ServiceConfig } from "../../config/types.js";
 import { familyOfText } from "../../net/ip.js";
 import type { RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
 import { ownerHasLeft, type LogState } from "../logState.js";
 import type { MembershipState } from "../membership.js";
-import { vipCatalog, type VipEntry } from "../vipCatalog.js";
+import { vipCatalog } from "../vipCatalog.js";
 import { aggregatePrefix } from "./aggregate.js";
 import { attributesOf, mergeAttributes } from "./routeMerge.js";
 
