@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BgpAdvertisementConfig, BgpPeerConfig, ClusterConfig } from "../../src/config/types.js";
+import type { ClusterConfig } from "../../src/config/types.js";
 import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
 import { bgpPlanFor, type BgpPlan } from "../../src/projections/bgp/bgpPlan.js";
 import { parseIp } from "../../src/net/ip.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BgpAdvertisementConfig, BgpPeerConfig, ClusterConfig } from "../../src/config/types.js";
+import type { ClusterConfig } from "../../src/config/types.js";
 import { bgpStatusBody, wantedBgpStatuses } from "../../src/kube/status/bgpWanted.js";
 import { statusObjectName } from "../../src/kube/status/nodeStatus.js";
 import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
