@@ -13,7 +13,7 @@ import { bgpAdvertisementSchema, bgpPeerSchema, communitySchema, secretSchema } 
 import { emptyBgpManifests, toBgpConfig, type BgpManifests } from "./bgpManifest.js";
 import { poolProblems, toPoolConfig } from "./poolManifest.js";
 import { bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
-import { keepBgpEntries, keepEntries } from "./keptEntries.js";
+import { keepBgpEntries, keepEntries, objectName } from "./keptEntries.js";
 import { toServiceConfig } from "./serviceManifest.js";
 import type { ClusterConfig, NodeConfig } from "./types.js";
 
@@ -38,13 +38,30 @@ type Parse = <S extends z.ZodType>(schema: S) => z.infer<S> | undefined;
 
 /** Reads a multi-document YAML of MetalLB and core objects. Throws ConfigError listing every problem by object and field. */
 export function parseManifests(text: string): ClusterConfig {
+  const { config, problems } = checkManifests(text);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+/**
+ * Every problem of a multi-document YAML and the configuration built from its good objects; never throws. This is
+ * what the file source and `vipmesh validate` run: a check of the file as a whole belongs here.
+ */
+export function checkManifests(text: string): ConfigBuild {
   const objects: unknown[] = [];
   const problems: string[] = [];
   for (const [index, doc] of parseAllDocuments(text).entries()) {
     if (doc.errors.length > 0) problems.push(`document ${index + 1}: YAML: ${doc.errors[0]?.message ?? "unreadable"}`);
     objects.push(doc.errors.length > 0 ? null : doc.toJS());
   }
-  return parseObjects(objects, (index, kind) => `document ${index + 1} (${kind || "no kind"})`, problems);
+  return buildConfig(objects, (index, kind) => objectLabel(objects[index], index, kind), problems);
+}
+
+/** How problems name an object: Kind/namespace/name as the ingest does, `document N` only without a usable name. */
+export function objectLabel(raw: unknown, index: number, kind: string): string {
+  const o = objectName(raw);
+  if (o && o.kind !== "" && o.name !== "") return `${o.kind}/${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  return `document ${index + 1} (${kind || "no kind"})`;
 }
 
 /** Object indexes to leave out, and the last good configuration whose entries stand in for them. */

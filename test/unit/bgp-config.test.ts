@@ -90,7 +90,7 @@ spec: { communities: [no-export, "64512:100", big, "large:4:5:6"], localPref: 15
     ["connectTime fraction", `{ myASN: 1, peerASN: 2, peerAddress: "198.18.2.1", connectTime: 1500ms }`, /BGPPeer\/p: spec.connectTime: must be a whole number/],
     ["missing Secret", `{ myASN: 1, peerASN: 2, peerAddress: "198.18.2.1", passwordSecret: { name: nope } }`, /BGPPeer\/p: spec.passwordSecret.name: no Secret "nope"/],
     ["password and Secret", `{ myASN: 1, peerASN: 2, peerAddress: "198.18.2.1", password: x, passwordSecret: { name: nope } }`, /mutually exclusive/],
-    ["schema", `{ myASN: 0, peerASN: 2, peerAddress: "198.18.2.1" }`, /document 2 \(BGPPeer\): spec.myASN/],
+    ["schema", `{ myASN: 0, peerASN: 2, peerAddress: "198.18.2.1" }`, /BGPPeer\/p: spec.myASN/],
   ])("rejects a BGPPeer with %s, naming object and field", (_name, spec, pattern) => {
     expect(problems(doc(`kind: BGPPeer\nmetadata: { name: p }\nspec: ${spec}\n`)).join("\n")).toMatch(pattern);
   });
@@ -99,7 +99,7 @@ spec: { communities: [no-export, "64512:100", big, "large:4:5:6"], localPref: 15
     ["an unknown alias", `{ communities: [nope] }`, /BGPAdvertisement\/a: spec.communities\[0\]: "nope" is neither/],
     ["a malformed community", `{ communities: ["1:2:3"] }`, /BGPAdvertisement\/a: spec.communities\[0\]: "1:2:3" is not a community/],
     ["a 16-bit overflow", `{ communities: ["70000:1"] }`, /spec.communities\[0\]/],
-    ["an aggregation length over 32", `{ aggregationLength: 33 }`, /document 2 \(BGPAdvertisement\): spec.aggregationLength/],
+    ["an aggregation length over 32", `{ aggregationLength: 33 }`, /BGPAdvertisement\/a: spec.aggregationLength/],
   ])("rejects a BGPAdvertisement with %s", (_name, spec, pattern) => {
     expect(problems(doc(`kind: BGPAdvertisement\nmetadata: { name: a }\nspec: ${spec}\n`)).join("\n")).toMatch(pattern);
   });

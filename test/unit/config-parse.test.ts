@@ -7,7 +7,7 @@ const pool = "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [19
 
 describe("file configuration is rejected with the object, field and reason", () => {
   it.each([
-    ["a pool without addresses", "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [] }\n", /document 1 \(IPAddressPool\): spec.addresses: /],
+    ["a pool without addresses", "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [] }\n", /IPAddressPool\/p: spec.addresses: /],
     ["a malformed CIDR", "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [198.18.0.0/33] }\n", /IPAddressPool\/p: spec.addresses\[0\]: .*prefix length/],
     ["a range across families", "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [\"198.18.0.1-2001:db8::1\"] }\n", /different families/],
     ["both loadBalancerIP and the annotation", `${pool}---\nkind: Service\nmetadata: { name: s, annotations: { metallb.io/loadBalancerIPs: 198.18.0.1 } }\nspec: { type: LoadBalancer, loadBalancerIP: 198.18.0.2 }\n`, /Service\/default\/s: spec.loadBalancerIP: cannot be combined/],
@@ -15,6 +15,8 @@ describe("file configuration is rejected with the object, field and reason", () 
     ["a bad traffic policy", `kind: Service\nmetadata: { name: s }\nspec: { type: LoadBalancer, externalTrafficPolicy: Nearest }\n`, /spec.externalTrafficPolicy/],
     ["an unknown kind", "kind: Gateway\nmetadata: { name: g }\n", /kind: unsupported kind "Gateway"/],
     ["broken YAML", "kind: [\n", /document 1: YAML/],
+    ["an invalid object, named by kind and name", "kind: BGPPeer\nmetadata: { name: peer1, namespace: metallb-system }\nspec: { myASN: 0, peerASN: 2, peerAddress: 198.18.2.1 }\n", /^invalid configuration:\n  BGPPeer\/metallb-system\/peer1: spec.myASN: /],
+    ["an object without a name, named by its document", `${pool}---\nkind: IPAddressPool\nspec: { addresses: [198.18.1.0/24] }\n`, /document 2 \(IPAddressPool\): metadata: /],
   ])("%s", (_name, yaml, message) => {
     expect(() => parseManifests(yaml)).toThrow(ConfigError);
     expect(() => parseManifests(yaml)).toThrow(message);

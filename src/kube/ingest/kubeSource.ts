@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { hashConfig } from "../../agents/speaker/configSource.js";
-import { buildConfig, ConfigError } from "../../config/parseManifests.js";
+import { buildConfig, ConfigError, objectLabel } from "../../config/parseManifests.js";
 import { acceptValidParts } from "../../config/partialConfig.js";
 import type { ClusterConfig } from "../../config/types.js";
 import { Informer, type KubeObject, type ResourceRef } from "../informer.js";
@@ -119,10 +119,7 @@ export class KubeSource {
     if (!this.synced) throw new NotSyncedError(`waiting for the first list of ${this.informers.filter((i) => !i.synced).map((i) => i.ref.kind).join(", ")}`);
     const revisions = this.revisions();
     const objects = this.objects();
-    const names = (index: number, kind: string): string => {
-      const m = objects[index]?.metadata;
-      return `${kind}/${m?.namespace ? `${m.namespace}/` : ""}${m?.name ?? "?"}`;
-    };
+    const names = (index: number, kind: string): string => objectLabel(objects[index], index, kind);
     const partial = acceptValidParts(objects, names, lastGood);
     if (!partial) throw new ConfigError(buildConfig(objects, names).problems);
     const { config, problems, ignored } = partial;
