@@ -1,4 +1,3 @@
-import { parseAllDocuments } from "yaml";
 import type { z } from "zod";
 import {
   endpointSliceSchema,
@@ -15,6 +14,7 @@ import { poolProblems, toPoolConfig } from "./poolManifest.js";
 import { bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
 import { keepBgpEntries, keepEntries, objectName } from "./keptEntries.js";
 import { toServiceConfig } from "./serviceManifest.js";
+import { readManifestDocuments } from "./manifestDocuments.js";
 import type { ClusterConfig, NodeConfig } from "./types.js";
 
 export class ConfigError extends Error {
@@ -47,14 +47,9 @@ export function parseManifests(text: string): ClusterConfig {
  * Every problem of a multi-document YAML and the configuration built from its good objects; never throws. This is
  * what the file source and `vipmesh validate` run: a check of the file as a whole belongs here.
  */
-export function checkManifests(text: string): ConfigBuild {
-  const objects: unknown[] = [];
-  const problems: string[] = [];
-  for (const [index, doc] of parseAllDocuments(text).entries()) {
-    if (doc.errors.length > 0) problems.push(`document ${index + 1}: YAML: ${doc.errors[0]?.message ?? "unreadable"}`);
-    objects.push(doc.errors.length > 0 ? null : doc.toJS());
-  }
-  return buildConfig(objects, (index, kind) => objectLabel(objects[index], index, kind), problems);
+export function checkManifests(text: string): ConfigBuild & { removesEverything: boolean } {
+  const { objects, problems, removesEverything } = readManifestDocuments(text);
+  return { ...buildConfig(objects, (index, kind) => objectLabel(objects[index], index, kind), problems), removesEverything };
 }
 
 /** How problems name an object: Kind/namespace/name as the ingest does, `document N` only without a usable name. */
