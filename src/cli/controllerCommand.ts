@@ -6,7 +6,7 @@ import { runAllocator } from "../agents/allocator/allocator.js";
 import { runStatusWriter } from "../kube/status/writer.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { intOption, listOption } from "./options.js";
-import { addMembershipOptions, membershipFromOptions } from "./speakerCommand.js";
+import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 
 /** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (deploy/manifests/controller.yaml). */
 export function controllerCommand(): Command {

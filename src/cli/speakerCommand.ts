@@ -4,39 +4,13 @@ import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
-import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings, type MembershipSettings } from "../projections/settings.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
 import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
+import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { intOption, listOption } from "./options.js";
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
-
-const d = DEFAULT_MEMBERSHIP_SETTINGS;
-
-/** The failure detector's settings: every agent that judges liveness (speakers, controllers) must use the same. */
-export function addMembershipOptions(cmd: Command): Command {
-  return cmd
-    .option("--heartbeat-interval <ms>", "heartbeat period", String(d.heartbeatIntervalMs))
-    .option("--suspect-after <ms>", "silence before a node is suspected", String(d.suspectAfterMs))
-    .option("--dead-after <ms>", "silence before a node is dead and its VIPs move", String(d.deadAfterMs))
-    .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
-    .option("--stall-gap <ms>", "a gap between log messages this long is a log outage, not silence", String(d.stallGapMs))
-    .option("--stall-grace <ms>", "after a log outage, live time during which nobody is declared dead", String(d.stallGraceMs))
-    .option("--join-beats <n>", "heartbeats a new or returning node needs before it may own VIPs", String(d.joinBeats));
-}
-
-export function membershipFromOptions(o: Record<string, string | undefined>): MembershipSettings {
-  return validateMembershipSettings({
-    heartbeatIntervalMs: intOption(o, "heartbeatInterval"),
-    suspectAfterMs: intOption(o, "suspectAfter"),
-    deadAfterMs: intOption(o, "deadAfter"),
-    maxStepMs: intOption(o, "maxStep"),
-    joinBeats: intOption(o, "joinBeats"),
-    stallGapMs: intOption(o, "stallGap"),
-    stallGraceMs: intOption(o, "stallGrace"),
-  });
-}
 
 export function speakerCommand(): Command {
   return addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker"))))

@@ -32,21 +32,44 @@ export const DEFAULT_MEMBERSHIP_SETTINGS: MembershipSettings = {
   stallGraceMs: 1_500,
 };
 
+/** What each setting is called where it was set: field names by default; the CLI passes its flag names. */
+export type SettingNames = Readonly<Record<keyof MembershipSettings, string>>;
+
+export const FIELD_NAMES: SettingNames = {
+  heartbeatIntervalMs: "heartbeatIntervalMs",
+  suspectAfterMs: "suspectAfterMs",
+  deadAfterMs: "deadAfterMs",
+  maxStepMs: "maxStepMs",
+  joinBeats: "joinBeats",
+  stallGapMs: "stallGapMs",
+  stallGraceMs: "stallGraceMs",
+};
+
 export class SettingsError extends Error {
   readonly code = "INVALID_SETTINGS";
+  constructor(
+    /** The setting the message starts with. */
+    readonly setting: keyof MembershipSettings,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
-export function validateMembershipSettings(s: MembershipSettings): MembershipSettings {
-  const positive = ["heartbeatIntervalMs", "suspectAfterMs", "deadAfterMs", "maxStepMs", "joinBeats", "stallGapMs", "stallGraceMs"] as const;
-  for (const key of positive) {
-    if (!Number.isFinite(s[key]) || s[key] <= 0) throw new SettingsError(`${key} must be a positive number, got ${s[key]}`);
+export function validateMembershipSettings(s: MembershipSettings, names: SettingNames = FIELD_NAMES): MembershipSettings {
+  const is = (key: keyof MembershipSettings): string => `${names[key]} (${s[key]})`;
+  const fail = (key: keyof MembershipSettings, rule: string): never => {
+    throw new SettingsError(key, `${is(key)} ${rule}`);
+  };
+  for (const key of Object.keys(FIELD_NAMES) as (keyof MembershipSettings)[]) {
+    if (!Number.isFinite(s[key]) || s[key] <= 0) fail(key, "must be a positive number");
   }
-  if (s.suspectAfterMs >= s.deadAfterMs) throw new SettingsError("suspectAfterMs must be below deadAfterMs");
-  if (s.heartbeatIntervalMs * 2 > s.deadAfterMs) throw new SettingsError("deadAfterMs must cover at least two heartbeat intervals");
-  if (s.maxStepMs < s.heartbeatIntervalMs) throw new SettingsError("maxStepMs must be at least one heartbeat interval");
+  if (s.suspectAfterMs >= s.deadAfterMs) fail("suspectAfterMs", `must be below ${is("deadAfterMs")}`);
+  if (s.heartbeatIntervalMs * 2 > s.deadAfterMs) fail("deadAfterMs", `must cover at least two heartbeat intervals: ${is("heartbeatIntervalMs")}`);
+  if (s.maxStepMs < s.heartbeatIntervalMs) fail("maxStepMs", `must be at least one heartbeat interval: ${is("heartbeatIntervalMs")}`);
   if (s.maxStepMs + s.heartbeatIntervalMs >= s.deadAfterMs) {
-    throw new SettingsError("maxStepMs + heartbeatIntervalMs must stay below deadAfterMs, or a log stall could kill nodes");
+    fail("maxStepMs", `plus ${is("heartbeatIntervalMs")} must stay below ${is("deadAfterMs")}, or a log stall could kill nodes`);
   }
-  if (s.stallGapMs <= s.maxStepMs) throw new SettingsError("stallGapMs must exceed maxStepMs");
+  if (s.stallGapMs <= s.maxStepMs) fail("stallGapMs", `must exceed ${is("maxStepMs")}`);
   return s;
 }
