@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { objectNameSchema } from "./kubeNames.js";
 
 // BFDProfile objects and the BGPPeers that name them. vipmesh's native speaker runs no BFD yet, but a profile is
 // part of the configuration users bring from MetalLB, so its fields are checked and a peer naming a profile that
@@ -8,7 +9,7 @@ const interval = z.number().int().min(10).max(60_000);
 
 export const bfdProfileSchema = z.object({
   kind: z.literal("BFDProfile"),
-  metadata: z.object({ name: z.string().min(1), namespace: z.string().min(1).optional() }),
+  metadata: z.object({ name: objectNameSchema, namespace: z.string().min(1).optional() }),
   spec: z
     .object({
       receiveInterval: interval.optional(),

@@ -55,6 +55,10 @@ function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems
       return null;
     }
   };
+  if (s.interface !== undefined && s.peerAddress !== undefined) problems.push(`${at("interface")}: peerAddress and interface are mutually exclusive`);
+  else if (s.interface !== undefined) problems.push(`${at("interface")}: unnumbered sessions (interface) are not supported by vipmesh; set peerAddress`);
+  else if (s.peerAddress === undefined) problems.push(`${at("peerAddress")}: one of peerAddress or interface must be specified`);
+  if (s.disableMP && s.dualStackAddressFamily) problems.push(`${at("dualStackAddressFamily")}: disableMP and dualStackAddressFamily are mutually exclusive`);
   const peerAddress = ip("peerAddress", s.peerAddress);
   const sourceAddress = ip("sourceAddress", s.sourceAddress);
   const routerID = ip("routerID", s.routerID);

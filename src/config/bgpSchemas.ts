@@ -1,11 +1,12 @@
 import { z } from "zod";
-import { labelSelectorSchema } from "./manifestSchemas.js";
+import { objectNameSchema, uniqueList } from "./kubeNames.js";
+import { poolNames, selectors } from "./manifestSchemas.js";
 
 // BGPPeer (metallb.io/v1beta2, v1beta1 reads the same), BGPAdvertisement, Community and Secret as the file source
 // reads them. Field names are the CRDs' (src/kube/crds/bgp.ts, pools.ts); cross-field rules live in bgpManifest.ts.
 
 const labels = z.record(z.string(), z.string()).default({});
-const metadata = z.object({ name: z.string().min(1), namespace: z.string().min(1).optional(), labels });
+const metadata = z.object({ name: objectNameSchema, namespace: z.string().min(1).optional(), labels });
 const asn = z.number().int().min(0).max(4_294_967_295);
 const duration = z.string().max(64);
 
@@ -18,7 +19,9 @@ export const bgpPeerSchema = z.object({
     localASN: asn.min(1).optional(),
     peerASN: asn.optional(),
     dynamicASN: z.enum(["internal", "external"]).optional(),
-    peerAddress: z.string().min(1),
+    peerAddress: z.string().min(1).optional(),
+    // Unnumbered sessions (MetalLB's interface) are not supported; bgpManifest.ts says so.
+    interface: z.string().max(15).optional(),
     sourceAddress: z.string().min(1).optional(),
     peerPort: z.number().int().min(1).max(16_384).default(179),
     routerID: z.string().min(1).optional(),
@@ -28,8 +31,9 @@ export const bgpPeerSchema = z.object({
     password: z.string().max(80).optional(),
     passwordSecret: z.object({ name: z.string().min(1), namespace: z.string().min(1).optional() }).optional(),
     ebgpMultiHop: z.boolean().default(false),
-    nodeSelectors: z.array(labelSelectorSchema).default([]),
+    nodeSelectors: selectors,
     enableGracefulRestart: z.boolean().default(false),
+    disableMP: z.boolean().default(false),
     dualStackAddressFamily: z.boolean().default(false),
     vrf: z.string().max(15).optional(),
   }),
@@ -43,12 +47,12 @@ export const bgpAdvertisementSchema = z.object({
       aggregationLength: z.number().int().min(1).max(32).default(32),
       aggregationLengthV6: z.number().int().min(1).max(128).default(128),
       localPref: z.number().int().min(0).max(4_294_967_295).optional(),
-      communities: z.array(z.string().min(1)).default([]),
-      peers: z.array(z.string().min(1)).default([]),
-      nodeSelectors: z.array(labelSelectorSchema).default([]),
-      ipAddressPools: z.array(z.string()).default([]),
-      ipAddressPoolSelectors: z.array(labelSelectorSchema).default([]),
-      serviceSelectors: z.array(labelSelectorSchema).default([]),
+      communities: uniqueList(z.string().min(1).max(64), 256).default([]),
+      peers: uniqueList(z.string().min(1).max(253), 1024).default([]),
+      nodeSelectors: selectors,
+      ipAddressPools: poolNames,
+      ipAddressPoolSelectors: selectors,
+      serviceSelectors: selectors,
     })
     .prefault({}),
 });

@@ -1,42 +1,51 @@
 import { z } from "zod";
+import { dnsLabelSchema, labelKeySchema, labelValueSchema, objectNameSchema, uniqueList } from "./kubeNames.js";
 import { IP_FAMILY_POLICIES, SERVICE_PROTOCOLS } from "./types.js";
 
-// The subset of MetalLB and core Kubernetes object shapes the file source reads. Unknown fields are ignored,
-// as the API server would keep them, so MetalLB example manifests load unchanged.
+// The subset of MetalLB and core Kubernetes object shapes the file source reads. Unknown fields are ignored, so
+// MetalLB example manifests load unchanged (`vipmesh validate` warns about them). What the CRDs check at `kubectl
+// apply` (names, label selectors, repeated entries, lengths) is checked here too: docs/validation.md.
 
 const labels = z.record(z.string(), z.string()).default({});
-const metadata = z.object({
-  name: z.string().min(1),
+export const metadata = z.object({
+  name: objectNameSchema,
   namespace: z.string().min(1).optional(),
   labels,
   annotations: labels,
 });
 
+const requirementSchema = z
+  .object({
+    key: labelKeySchema,
+    operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+    values: z.array(labelValueSchema).max(64).default([]),
+  })
+  .superRefine((r, ctx) => {
+    if ((r.operator === "In" || r.operator === "NotIn") !== r.values.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["values"], message: "values must be non-empty for In and NotIn, and empty for Exists and DoesNotExist" });
+    }
+  });
+
 export const labelSelectorSchema = z.object({
-  matchLabels: z.record(z.string(), z.string()).default({}),
-  matchExpressions: z
-    .array(
-      z.object({
-        key: z.string().min(1),
-        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
-        values: z.array(z.string()).default([]),
-      }),
-    )
-    .default([]),
+  matchLabels: z.record(labelKeySchema, labelValueSchema).default({}),
+  matchExpressions: z.array(requirementSchema).max(64).default([]),
 });
+
+export const selectors = z.array(labelSelectorSchema).max(64).default([]);
+export const poolNames = uniqueList(z.string().max(253), 1024).default([]);
 
 export const serviceAllocationSchema = z.object({
   priority: z.number().int().min(0).default(0),
-  namespaces: z.array(z.string().min(1)).default([]),
-  namespaceSelectors: z.array(labelSelectorSchema).default([]),
-  serviceSelectors: z.array(labelSelectorSchema).default([]),
+  namespaces: uniqueList(dnsLabelSchema, 1024).default([]),
+  namespaceSelectors: selectors,
+  serviceSelectors: selectors,
 });
 
 export const ipAddressPoolSchema = z.object({
   kind: z.literal("IPAddressPool"),
   metadata,
   spec: z.object({
-    addresses: z.array(z.string()).min(1),
+    addresses: uniqueList(z.string().max(100), 256, 1),
     autoAssign: z.boolean().default(true),
     avoidBuggyIPs: z.boolean().default(false),
     serviceAllocation: serviceAllocationSchema.optional(),
@@ -48,12 +57,12 @@ export const l2AdvertisementSchema = z.object({
   metadata,
   spec: z
     .object({
-      ipAddressPools: z.array(z.string()).default([]),
-      ipAddressPoolSelectors: z.array(labelSelectorSchema).default([]),
-      nodeSelectors: z.array(labelSelectorSchema).default([]),
-      serviceSelectors: z.array(labelSelectorSchema).default([]),
-      preferredNodeSelectors: z.array(z.object({ weight: z.number().int().min(1).max(100), preference: labelSelectorSchema })).default([]),
-      interfaces: z.array(z.string()).default([]),
+      ipAddressPools: poolNames,
+      ipAddressPoolSelectors: selectors,
+      nodeSelectors: selectors,
+      serviceSelectors: selectors,
+      preferredNodeSelectors: z.array(z.object({ weight: z.number().int().min(1).max(100), preference: labelSelectorSchema })).max(64).default([]),
+      interfaces: uniqueList(z.string().min(1).max(15), 256).default([]),
     })
     .default({ ipAddressPools: [], ipAddressPoolSelectors: [], nodeSelectors: [], serviceSelectors: [], preferredNodeSelectors: [], interfaces: [] }),
 });

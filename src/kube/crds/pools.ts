@@ -5,6 +5,13 @@ import { arr, bool, crd, DNS_LABEL_PATTERN, int, labelSelector, obj, type Rule, 
 const START = "self.split('-')[0].trim()";
 const END = "self.split('-')[1].trim()";
 const IS_RANGE = `(self.contains('-') && size(self.split('-')) == 2 && isIP(${START}) && isIP(${END}))`;
+// CEL cannot compare IPv6 addresses, but it can test prefixes. Start s is after end e when, for some p, e's
+// (p+1)-bit prefix holds s/p's network address (so e shares s's first p bits and e's bit p+1 is 0) but not s (so s's
+// bit p+1 is 1). Prefix lengths are string literals indexed by p and values are named by comprehensions over
+// one-element lists (CRD rules have no cel.bind), which keeps the estimated cost within the API server's budget.
+const PREFIXES = (from: number): string => `[${[...Array(128).keys()].map((p) => `'/${p + from}'`).join(",")}]`;
+const v6NotAfter = (a: string, b: string): string =>
+  `[${a}].all(s, [${b}].all(e, ![${[...Array(128).keys()].join(",")}].exists(p, [cidr(e + ${PREFIXES(1)}[p])].all(c, c.containsIP(cidr(s + ${PREFIXES(0)}[p]).masked().ip()) && !c.containsIP(s)))))`;
 const v4 = (e: string): string => [0, 1, 2, 3].map((i) => `int(${e}.split('.')[${i}]) * ${256 ** (3 - i)}`).join(" + ");
 
 export const ADDRESS_RULES: Rule[] = [
@@ -18,6 +25,10 @@ export const ADDRESS_RULES: Rule[] = [
     rule: `!${IS_RANGE} || ip(${START}).family() != 4 || ip(${END}).family() != 4 || ${v4(START)} <= ${v4(END)}`,
     message: "the start of a range must not be after its end",
   },
+  {
+    rule: `!${IS_RANGE} || ip(${START}).family() != 6 || ip(${END}).family() != 6 || ${v6NotAfter(START, END)}`,
+    message: "the start of a range must not be after its end",
+  },
 ];
 
 const poolSpec = obj(
@@ -26,7 +37,7 @@ const poolSpec = obj(
     addresses: arr(
       "The IP ranges the pool allocates from: CIDR prefixes or explicit start-end ranges. Every entry shares the pool's settings.",
       str("A CIDR (192.168.10.0/24) or a range (192.168.9.1-192.168.9.5).", { maxLength: 100 }, ADDRESS_RULES),
-      { minItems: 1, maxItems: 1024, "x-kubernetes-list-type": "set" },
+      { minItems: 1, maxItems: 256, "x-kubernetes-list-type": "set" },
     ),
     autoAssign: bool("Whether addresses are allocated from this pool automatically, without the Service asking for it.", { default: true }),
     avoidBuggyIPs: bool("Skip addresses ending in .0 and .255.", { default: false }),

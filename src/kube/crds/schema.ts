@@ -1,6 +1,8 @@
 // Small builders for CustomResourceDefinition OpenAPI schemas, so the metallb.io CRDs in deploy/crds are written once,
 // here, with their CEL rules next to the fields they check. `node dist/kube/crds/write.js` renders them.
 
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from "../../config/kubeNames.js";
+
 export type Schema = { [key: string]: unknown };
 export type Rule = { rule: string; message: string; fieldPath?: string; reason?: string };
 
@@ -38,12 +40,8 @@ export function stringSet(description: string, item: Schema = { type: "string" }
   return arr(description, item, { "x-kubernetes-list-type": "set", ...extra });
 }
 
-// Kubernetes names: a label key is an optional DNS-subdomain prefix and a name; a label value is at most 63 characters.
-const LABEL_NAME = "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?";
-const DNS_SUBDOMAIN = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
-export const LABEL_KEY_PATTERN = `^(${DNS_SUBDOMAIN}/)?${LABEL_NAME}$`;
-export const LABEL_VALUE_PATTERN = `^(${LABEL_NAME})?$`;
-export const DNS_LABEL_PATTERN = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+// Kubernetes names: one definition for the CRDs and the file source (src/config/kubeNames.ts).
+export { DNS_LABEL_PATTERN } from "../../config/kubeNames.js";
 
 const labelValue = (description: string): Schema => str(description, { maxLength: 63, pattern: LABEL_VALUE_PATTERN });
 
