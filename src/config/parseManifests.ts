@@ -13,6 +13,7 @@ import { emptyBgpManifests, toBgpConfig, type BgpManifests } from "./bgpManifest
 import { poolProblems, toPoolConfig } from "./poolManifest.js";
 import { bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
 import { keepBgpEntries, keepEntries, objectName } from "./keptEntries.js";
+import { configWarnings } from "./configWarnings.js";
 import { toServiceConfig } from "./serviceManifest.js";
 import { readManifestDocuments } from "./manifestDocuments.js";
 import type { ClusterConfig, NodeConfig } from "./types.js";
@@ -66,7 +67,7 @@ export type BuildOptions = { skip?: ReadonlySet<number>; keep?: ClusterConfig | 
  * The configuration and every problem. `objectProblems` holds the indexes of objects that were unreadable on their
  * own (schema, a Service's annotations); the rest of `problems` are about objects together (overlaps, references).
  */
-export type ConfigBuild = { config: ClusterConfig; problems: string[]; objectProblems: Set<number> };
+export type ConfigBuild = { config: ClusterConfig; problems: string[]; objectProblems: Set<number>; warnings: string[] };
 
 /**
  * Builds the configuration from objects shaped as the API server returns them, each with its `kind` (the
@@ -90,7 +91,7 @@ export function buildConfig(objects: readonly unknown[], where: (index: number, 
     const parse: Parse = (schema) => {
       const result = schema.safeParse(raw);
       if (result.success) return result.data;
-      for (const issue of result.error.issues) sink.problems.push(`${at}: ${issue.path.join(".") || "(object)"}: ${issue.message}`);
+      for (const issue of result.error.issues) sink.problems.push(`${at}: ${fieldPath(issue.path) || "(object)"}: ${issue.message}`);
       return undefined;
     };
     if (!readObject(kind, parse, sink)) sink.problems.push(`${at}: kind: unsupported kind "${kind}"`);
@@ -113,7 +114,12 @@ export function buildConfig(objects: readonly unknown[], where: (index: number, 
   for (const service of config.services) {
     service.readyEndpointNodes = [...(sink.endpointNodes.get(`${service.namespace}/${service.name}`) ?? [])].sort();
   }
-  return { config, problems, objectProblems };
+  return { config, problems, objectProblems, warnings: configWarnings(config, objects) };
+}
+
+/** A field as the API server writes it: spec.addresses[0].value. */
+function fieldPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === "number" ? `[${p}]` : `${i > 0 ? "." : ""}${String(p)}`)).join("");
 }
 
 /** As buildConfig, but all or nothing: throws ConfigError listing every problem. */
