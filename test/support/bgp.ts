@@ -98,7 +98,7 @@ export function attributesArb(fourOctetAs: boolean): fc.Arbitrary<PathAttributes
       localPref: u32,
       atomicAggregate: fc.constant(true as const),
       aggregator,
-      communities: fc.array(communityArb, { maxLength: 5 }),
+      communities: fc.array(communityArb, { minLength: 1, maxLength: 5 }),
       mpReach: fc.oneof(
         fc.record({ afi: fc.constant(1 as const), safi: fc.constant(1 as const), nextHop: ipv4Arb, nlri: fc.array(ipv4PrefixArb, { maxLength: 4 }) }),
         fc.record(
@@ -111,7 +111,7 @@ export function attributesArb(fourOctetAs: boolean): fc.Arbitrary<PathAttributes
       ),
       as4Path: fc.array(segmentArb(0xffffffff), { maxLength: 2 }),
       as4Aggregator: fc.record({ asn: u32, address: ipv4Arb }),
-      largeCommunities: fc.array(largeCommunityArb, { maxLength: 3 }),
+      largeCommunities: fc.array(largeCommunityArb, { minLength: 1, maxLength: 3 }),
       unknown: fc.array(unknownAttrArb, { minLength: 1, maxLength: 3 }).map(uniqueUnknown),
     },
     { requiredKeys: ["origin", "asPath"] },
@@ -129,7 +129,8 @@ const capabilityArb: fc.Arbitrary<Capability> = fc.oneof(
     restartTime: fc.integer({ min: 0, max: 4095 }),
     families: fc.array(fc.record({ afi: u16, safi: u8, forwarding: fc.boolean() }), { maxLength: 3 }),
   }),
-  fc.record({ kind: fc.constant("unknown" as const), code: u8.filter((c) => ![1, 2, 64, 65].includes(c)), value: fc.uint8Array({ maxLength: 10 }) }),
+  fc.record({ kind: fc.constant("extendedNextHop" as const), families: fc.array(fc.record({ afi: u16, safi: u16, nextHopAfi: u16 }), { maxLength: 3 }) }),
+  fc.record({ kind: fc.constant("unknown" as const), code: u8.filter((c) => ![1, 2, 5, 64, 65].includes(c)), value: fc.uint8Array({ maxLength: 10 }) }),
 );
 
 export function messageArb(fourOctetAs = true): fc.Arbitrary<BgpMessage> {

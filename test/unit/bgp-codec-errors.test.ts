@@ -51,50 +51,17 @@ const errors: readonly ErrorCase[] = [
   { name: "OPEN 4-octet AS capability of length 2", hex: open("02 04 41 02 fde9"), code: 2, subcode: 0 },
   { name: "OPEN route refresh capability with a value", hex: open("02 03 02 01 00"), code: 2, subcode: 0 },
   { name: "OPEN graceful restart capability of length 3", hex: open("02 05 40 03 0078 00"), code: 2, subcode: 0 },
-  // UPDATE (RFC 4271 6.3)
+  // UPDATE: the errors RFC 7606 still resets the session for (the rest are in bgp-update-errors.test.ts)
   { name: "withdrawn routes length overruns the message", hex: msg(2, "00ff 0000"), code: 3, subcode: 1 },
   { name: "path attribute length overruns the message", hex: msg(2, `0000 00ff ${ORIGIN}`), code: 3, subcode: 1 },
-  { name: "attribute length overruns the attribute section", hex: update(`${ORIGIN} ${AS_PATH} 40 03 09 c6120001`), code: 3, subcode: 5, data: "400309c6120001" },
-  { name: "attribute header cut after the flags", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} 40`), code: 3, subcode: 5, data: "40" },
-  { name: "extended attribute length cut in half", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} 50 08 00`), code: 3, subcode: 5, data: "500800" },
-  { name: "ORIGIN of length 2", hex: update(`${attr(0x40, 1, "0000")} ${AS_PATH} ${NEXT_HOP}`), code: 3, subcode: 5, data: "40010200 00" },
-  { name: "NEXT_HOP of length 5", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x40, 3, "c612000101")}`), code: 3, subcode: 5, data: "400305c612000101" },
-  { name: "MULTI_EXIT_DISC of length 2", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x80, 4, "0001")}`), code: 3, subcode: 5, data: "8004020001" },
-  { name: "LOCAL_PREF of length 3", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x40, 5, "000064")}`), code: 3, subcode: 5 },
-  { name: "ATOMIC_AGGREGATE with a value", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x40, 6, "00")}`), code: 3, subcode: 5 },
-  { name: "AGGREGATOR of 2-octet size on a 4-octet session", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0xc0, 7, "fde9 c6120001")}`), code: 3, subcode: 5 },
-  { name: "COMMUNITIES of length 5", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0xc0, 8, "fde8006400")}`), code: 3, subcode: 5, data: "c00805fde8006400" },
-  { name: "LARGE_COMMUNITIES of length 8", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0xc0, 32, "0000fde900000001")}`), code: 3, subcode: 5 },
-  { name: "ORIGIN value 3", hex: update(`${attr(0x40, 1, "03")} ${AS_PATH} ${NEXT_HOP}`), code: 3, subcode: 6, data: "40010103" },
-  { name: "ORIGIN flagged optional", hex: update(`${attr(0xc0, 1, "00")} ${AS_PATH} ${NEXT_HOP}`), code: 3, subcode: 4, data: "c0010100" },
-  { name: "AS_PATH flagged non-transitive", hex: update(`${ORIGIN} ${attr(0x00, 2, "0201 0000fde9")} ${NEXT_HOP}`), code: 3, subcode: 4 },
-  { name: "NEXT_HOP with the Partial bit", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x60, 3, "c6120001")}`), code: 3, subcode: 4 },
-  { name: "MULTI_EXIT_DISC flagged well-known", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x40, 4, "00000001")}`), code: 3, subcode: 4, data: "40040400000001" },
-  { name: "COMMUNITIES flagged non-transitive", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x80, 8, "fde80064")}`), code: 3, subcode: 4 },
-  { name: "MP_REACH_NLRI flagged transitive", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0xc0, 14, MP_V6("00"))}`, ""), code: 3, subcode: 4 },
   { name: "unrecognized well-known attribute 99", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x40, 99, "01")}`), code: 3, subcode: 2, data: "40630101" },
-  { name: "ORIGIN twice", hex: update(`${ORIGIN} ${ORIGIN} ${AS_PATH} ${NEXT_HOP}`), code: 3, subcode: 1 },
-  { name: "an unknown optional attribute twice", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0xc0, 99, "")} ${attr(0xc0, 99, "")}`), code: 3, subcode: 1 },
-  { name: "NLRI without ORIGIN", hex: update(`${AS_PATH} ${NEXT_HOP}`), code: 3, subcode: 3, data: "01" },
-  { name: "NLRI without AS_PATH", hex: update(`${ORIGIN} ${NEXT_HOP}`), code: 3, subcode: 3, data: "02" },
-  { name: "NLRI without NEXT_HOP", hex: update(`${ORIGIN} ${AS_PATH}`), code: 3, subcode: 3, data: "03" },
-  { name: "MP_REACH_NLRI without ORIGIN", hex: update(`${AS_PATH} ${attr(0x80, 14, MP_V6("00"))}`, ""), code: 3, subcode: 3, data: "01" },
-  { name: "NEXT_HOP 0.0.0.0", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x40, 3, "00000000")}`), code: 3, subcode: 8, data: "40030400000000" },
-  { name: "NEXT_HOP 127.0.0.1", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x40, 3, "7f000001")}`), code: 3, subcode: 8 },
-  { name: "NEXT_HOP multicast 224.0.0.5", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x40, 3, "e0000005")}`), code: 3, subcode: 8 },
-  { name: "MP_REACH_NLRI IPv6 next hop of length 8", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, MP_V6("00", "20010db800000000", "08"))}`, ""), code: 3, subcode: 9 },
-  { name: "MP_REACH_NLRI IPv4 next hop of length 16", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, "0001 01 10 20010db8000000000000000000000001 00")}`, ""), code: 3, subcode: 9 },
-  { name: "MP_REACH_NLRI cut inside the next hop", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, "0002 01 10 20010db8")}`, ""), code: 3, subcode: 9 },
+  { name: "MP_REACH_NLRI twice", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, MP_V6("00"))} ${attr(0x80, 14, MP_V6("00"))}`, ""), code: 3, subcode: 1 },
+  { name: "MP_UNREACH_NLRI twice", hex: update(`${attr(0x80, 15, "0002 01")} ${attr(0x80, 15, "0002 01")}`, ""), code: 3, subcode: 1 },
+  { name: "MP_REACH_NLRI overruns the attribute section", hex: update(`${ORIGIN} ${AS_PATH} 80 0e 30 0002 01 10`, ""), code: 3, subcode: 5, data: "800e30000201 10" },
   { name: "MP_UNREACH_NLRI cut inside the AFI", hex: update(attr(0x80, 15, "00"), ""), code: 3, subcode: 9 },
-  { name: "AS_PATH segment type 5", hex: update(`${ORIGIN} ${attr(0x40, 2, "05 01 0000fde9")} ${NEXT_HOP}`), code: 3, subcode: 11 },
-  { name: "AS_PATH segment of zero ASNs", hex: update(`${ORIGIN} ${attr(0x40, 2, "02 00")} ${NEXT_HOP}`), code: 3, subcode: 11 },
-  { name: "AS_PATH segment count overruns the attribute", hex: update(`${ORIGIN} ${attr(0x40, 2, "02 02 0000fde9")} ${NEXT_HOP}`), code: 3, subcode: 11 },
-  { name: "AS_PATH segment header cut in half", hex: update(`${ORIGIN} ${attr(0x40, 2, "02 01 0000fde9 02")} ${NEXT_HOP}`), code: 3, subcode: 11 },
   { name: "NLRI prefix length 33", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP}`, "21 c61200c800"), code: 3, subcode: 10 },
   { name: "NLRI prefix cut short", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP}`, "20 c612"), code: 3, subcode: 10 },
   { name: "withdrawn prefix length 40", hex: update("", "", "28 c61200c800"), code: 3, subcode: 10 },
-  { name: "MP_REACH_NLRI IPv6 prefix length 129", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, MP_V6(`81 ${"00".repeat(17)}`))}`, ""), code: 3, subcode: 10 },
-  { name: "MP_UNREACH_NLRI IPv6 prefix cut short", hex: update(attr(0x80, 15, "0002 01 40 20010db8"), ""), code: 3, subcode: 10 },
 ];
 
 describe("BGP decode error table", () => {
@@ -122,8 +89,8 @@ describe("BGP decode error table", () => {
   });
 
   it("reports the offset of the broken field", () => {
-    const bad = hex(update(`${ORIGIN} ${attr(0x40, 2, "05 01 0000fde9")} ${NEXT_HOP}`));
-    expect((catchError(() => decode(bad)) as DecodeError).offset).toBe(19 + 4 + 4 + 3);
+    const bad = hex(update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP}`, "21 c61200c800"));
+    expect((catchError(() => decode(bad)) as DecodeError).offset).toBe(19 + 4 + 4 + 9 + 7); // header, two lengths, ORIGIN, AS_PATH, NEXT_HOP: the NLRI prefix
     const badVersion = hex(msg(1, "03 fde9 005a c6120001 00"));
     expect((catchError(() => decode(badVersion)) as DecodeError).offset).toBe(19);
   });

@@ -19,6 +19,12 @@ function decodeOrBgpError(bytes: Uint8Array, offset: number, opts: MessageOption
   }
 }
 
+function withoutErrors(m: BgpMessage): BgpMessage {
+  if (m.type !== "update") return m;
+  const { errors: _errors, ...rest } = m;
+  return rest;
+}
+
 describe("BGP codec properties", () => {
   it.each([
     ["4-octet AS", FOUR],
@@ -60,7 +66,8 @@ describe("BGP codec properties", () => {
         const bytes = encode(m, FOUR);
         bytes[where % bytes.length] = value;
         const decoded = decodeOrBgpError(bytes, 0, FOUR);
-        if (decoded !== undefined) expect(decode(encode(decoded, FOUR), 0, FOUR).value).toEqual(decoded);
+        // RFC 7606 errors are not encoded: what was kept re-encodes to itself (a dropped attribute stays dropped).
+        if (decoded !== undefined) expect(withoutErrors(decode(encode(decoded, FOUR), 0, FOUR).value)).toEqual(withoutErrors(decoded));
       }),
       { numRuns: 3000 },
     );

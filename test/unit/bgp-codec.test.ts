@@ -209,7 +209,10 @@ const decodeOnly: ReadonlyArray<{ name: string; hex: string; message: BgpMessage
     name: "a malformed AS4_PATH is discarded (RFC 6793 6), not a session error",
     opts: TWO_OCTET,
     hex: `${M} 0033 02 0000 0017  40 01 01 00  40 02 04 02 01 5ba0  40 03 04 c6120001  c0 11 02 02 00  20 c61200c8`,
-    message: { type: "update", withdrawn: [], attributes: { origin: "igp", asPath: [{ type: "sequence", asns: [23456] }], nextHop: "198.18.0.1" }, nlri: ["198.18.0.200/32"] },
+    message: {
+      type: "update", withdrawn: [], attributes: { origin: "igp", asPath: [{ type: "sequence", asns: [23456] }], nextHop: "198.18.0.1" }, nlri: ["198.18.0.200/32"],
+      errors: [{ kind: "malformedAs4Path", handling: "attributeDiscard", offset: 41, detail: "AS_PATH segment with no ASNs (code BGP_UPDATE_MESSAGE_MALFORMED_AS_PATH at offset 44)" }],
+    },
   },
 ];
 

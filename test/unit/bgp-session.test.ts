@@ -54,6 +54,8 @@ function line(a: SessionAction): string {
     }
     case "routeRefreshRequested":
       return `refresh ${a.afi}/${a.safi}`;
+    case "updateError":
+      return `update error ${a.error.kind} (${a.error.handling})`;
   }
 }
 
@@ -416,7 +418,7 @@ suite("BGP session details", () => {
       families: { ipv4: true, ipv6: false }, routeRefresh: false,
       gracefulRestart: { restartTime: 90, restarting: false, notification: true, families: [{ afi: 1, safi: 1, forwarding: false }] },
     });
-    expect(messageOptions(r.state)).toEqual({ fourOctetAs: false });
+    expect(messageOptions(r.state)).toEqual({ fourOctetAs: false, external: true });
   });
 
   it("a peer without any Multiprotocol capability gets IPv4 unicast only", () => {

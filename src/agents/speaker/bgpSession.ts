@@ -51,6 +51,8 @@ export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults, restart: Res
       families: { ipv4: v4 || p.dualStackAddressFamily, ipv6: !v4 || p.dualStackAddressFamily },
       ...(p.enableGracefulRestart ? { gracefulRestart: gracefulRestart(d.restartTimeS, restart) } : {}),
       stableAfterMs: 30_000,
+      // An IPv6 session that carries IPv4 routes: the peer may have only an IPv6 next hop for them (RFC 8950).
+      ...(!v4 && p.dualStackAddressFamily ? { extendedNextHop: true } : {}),
     },
   };
   const socket: BgpSocketOptions = {

@@ -1,12 +1,8 @@
 // Path attributes (RFC 4271 4.3 and 5, RFC 1997, RFC 4760, RFC 6793, RFC 8092): the types and the encoder (the
-// decoder is attributeDecoder.ts). Each attribute is Flags (1), Type (1), Length (1, or 2 with the Extended Length
-// flag), Value. The encoder writes attributes in type order and sets Extended Length only when a value exceeds 255
-// octets (or an unknown attribute arrived with it); the decoder accepts either form.
-//
-// Decoder errors (RFC 4271 6.3), all with the erroneous attribute (flags, type, length, value) as data:
-// flags that contradict the type -> 3/4, a length the type does not allow or that overruns the attribute section
-// -> 3/5, an unrecognized well-known type -> 3/2, a bad ORIGIN value -> 3/6, a martian NEXT_HOP -> 3/8, a malformed
-// AS_PATH -> 3/11, a malformed MP attribute -> 3/9. Repeated types -> 3/1 (no data).
+// decoder, with its RFC 7606 error handling, is attributeDecoder.ts). Each attribute is Flags (1), Type (1), Length
+// (1, or 2 with the Extended Length flag), Value. The encoder writes attributes in type order and sets Extended Length
+// only when a value exceeds 255 octets (or an unknown attribute arrived with it); the decoder accepts either form.
+// It refuses an empty COMMUNITIES or LARGE_COMMUNITIES list: RFC 7606 7.8 / RFC 8092 6 call that attribute malformed.
 // Unknown optional attributes are kept as { flags, typeCode, value } (see passThrough for re-advertising them).
 import { ipv4ToBytes } from "../codec/addresses.js";
 import { EncodeError } from "../codec/errors.js";
@@ -49,6 +45,10 @@ export interface PathAttributes {
 export interface AttributeOptions {
   /** Both speakers sent the 4-octet AS capability: AS_PATH and AGGREGATOR carry 4-octet ASNs. */
   readonly fourOctetAs: boolean;
+  /** The session is eBGP: a malformed LOCAL_PREF is discarded instead of withdrawing the routes (RFC 7606 7.5). */
+  readonly external?: boolean;
+  /** We offered RFC 8950 extended next hop for IPv4 unicast: IPv4 routes may carry an IPv6 next hop. */
+  readonly extendedNextHop?: boolean;
 }
 
 const WELL_KNOWN = AttrFlag.transitive;
@@ -102,6 +102,7 @@ function encodedAttributes(a: PathAttributes, opts: AttributeOptions): Encoded[]
   if (a.atomicAggregate === true) add(AttrType.atomicAggregate, 0, () => undefined);
   if (a.aggregator !== undefined) add(AttrType.aggregator, width + 4, aggregatorWriter(a.aggregator, width, "aggregator"));
   if (a.communities !== undefined) {
+    if (a.communities.length === 0) throw new EncodeError("BGP_BAD_COMMUNITY", "communities", "an empty COMMUNITIES attribute is malformed (RFC 7606 7.8)");
     const values = a.communities.map((c) => communityToNumber(c, "communities"));
     add(AttrType.communities, 4 * values.length, (w) => values.forEach((v) => w.u32(v)));
   }
@@ -113,6 +114,7 @@ function encodedAttributes(a: PathAttributes, opts: AttributeOptions): Encoded[]
   if (as4Path !== undefined) add(AttrType.as4Path, asPathLength(as4Path, 4), (w) => writeAsPath(w, as4Path, 4, "as4Path"));
   if (a.as4Aggregator !== undefined) add(AttrType.as4Aggregator, 8, aggregatorWriter(a.as4Aggregator, 4, "as4Aggregator"));
   if (a.largeCommunities !== undefined) {
+    if (a.largeCommunities.length === 0) throw new EncodeError("BGP_BAD_COMMUNITY", "largeCommunities", "an empty LARGE_COMMUNITIES attribute is malformed (RFC 8092 6)");
     const values = a.largeCommunities.map((c) => largeCommunityToNumbers(c, "largeCommunities"));
     add(AttrType.largeCommunities, 12 * values.length, (w) => values.forEach(([g, l1, l2]) => w.u32(g).u32(l1).u32(l2)));
   }

@@ -1,5 +1,6 @@
 // OPEN capabilities (RFC 5492): Code (1), Length (1), Value. Known: Multiprotocol (RFC 4760), Route Refresh
-// (RFC 2918), Graceful Restart (RFC 4724, N bit RFC 8538), 4-octet AS (RFC 6793). Anything else is kept as
+// (RFC 2918), Extended Next Hop Encoding (RFC 8950: NLRI AFI (2), NLRI SAFI (2), Next Hop AFI (2) per entry),
+// Graceful Restart (RFC 4724, N bit RFC 8538), 4-octet AS (RFC 6793). Anything else is kept as
 // { kind: "unknown", code, value } so it survives a decode/encode round trip. A known capability with the wrong
 // length is a malformed optional parameter: NOTIFICATION 2/0 (RFC 4271 6.2).
 import { EncodeError } from "../codec/errors.js";
@@ -19,9 +20,15 @@ export interface GracefulRestartFamily extends AfiSafi {
   readonly forwarding: boolean;
 }
 
+export interface ExtendedNextHopFamily extends AfiSafi {
+  /** The AFI of the next hops these routes may carry (2: IPv6 next hops for IPv4 routes). */
+  readonly nextHopAfi: number;
+}
+
 export type Capability =
   | ({ readonly kind: "multiprotocol" } & AfiSafi)
   | { readonly kind: "routeRefresh" }
+  | { readonly kind: "extendedNextHop"; readonly families: readonly ExtendedNextHopFamily[] }
   | { readonly kind: "fourOctetAs"; readonly asn: number }
   | {
       readonly kind: "gracefulRestart";
@@ -48,6 +55,8 @@ export function capabilityValueLength(c: Capability): number {
       return 4;
     case "routeRefresh":
       return 0;
+    case "extendedNextHop":
+      return 6 * c.families.length;
     case "gracefulRestart":
       return 2 + 4 * c.families.length;
     case "unknown":
@@ -70,6 +79,15 @@ export function writeCapability(w: ByteWriter, c: Capability): void {
       return;
     case "routeRefresh":
       w.u8(CapabilityCode.routeRefresh).u8(0);
+      return;
+    case "extendedNextHop":
+      w.u8(CapabilityCode.extendedNextHop).u8(length);
+      for (const f of c.families) {
+        checkUint(f.afi, 0xffff, "afi");
+        checkUint(f.safi, 0xffff, "safi");
+        checkUint(f.nextHopAfi, 0xffff, "nextHopAfi");
+        w.u16(f.afi).u16(f.safi).u16(f.nextHopAfi);
+      }
       return;
     case "fourOctetAs":
       checkUint(c.asn, MAX_ASN, "asn");
@@ -122,6 +140,12 @@ function readCapabilityValue(code: number, v: ByteReader, at: number): Capabilit
     case CapabilityCode.routeRefresh:
       if (length !== 0) wrongLength("0");
       return { kind: "routeRefresh" };
+    case CapabilityCode.extendedNextHop: {
+      if (length % 6 !== 0) wrongLength("6n");
+      const families: ExtendedNextHopFamily[] = [];
+      while (v.remaining > 0) families.push({ afi: v.u16(), safi: v.u16(), nextHopAfi: v.u16() });
+      return { kind: "extendedNextHop", families };
+    }
     case CapabilityCode.fourOctetAs:
       if (length !== 4) wrongLength("4");
       return { kind: "fourOctetAs", asn: v.u32() };

@@ -35,6 +35,7 @@ export const MAX_ASN = 0xffffffff;
 export const CapabilityCode = {
   multiprotocol: 1,
   routeRefresh: 2,
+  extendedNextHop: 5,
   gracefulRestart: 64,
   fourOctetAs: 65,
 } as const;

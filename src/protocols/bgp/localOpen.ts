@@ -1,6 +1,7 @@
 // The OPEN a vipmesh session sends: its ASN (AS_TRANS in the 2-octet field when it needs 4 octets, RFC 6793), hold
-// time, BGP Identifier, and the capabilities: Multiprotocol per enabled family, Route Refresh, 4-octet AS, and
-// Graceful Restart when enabled (BGPPeer.enableGracefulRestart), with the R and F bits the session's state calls for.
+// time, BGP Identifier, and the capabilities: Multiprotocol per enabled family, Route Refresh, Extended Next Hop for
+// IPv4 unicast with IPv6 next hops when configured (RFC 8950), 4-octet AS, and Graceful Restart when enabled
+// (BGPPeer.enableGracefulRestart), with the R and F bits the session's state calls for.
 import type { Capability } from "./capabilities.js";
 import { AS_TRANS, Afi, Safi } from "./constants.js";
 import type { OpenMessage } from "./open.js";
@@ -36,7 +37,9 @@ export function localOpen(c: SessionConfig, flags?: RestartFlags): OpenMessage {
   const caps: Capability[] = [];
   if (c.families.ipv4) caps.push({ kind: "multiprotocol", afi: Afi.ipv4, safi: Safi.unicast });
   if (c.families.ipv6) caps.push({ kind: "multiprotocol", afi: Afi.ipv6, safi: Safi.unicast });
-  caps.push({ kind: "routeRefresh" }, { kind: "fourOctetAs", asn: c.localAsn });
+  caps.push({ kind: "routeRefresh" });
+  if (c.extendedNextHop === true && c.families.ipv4) caps.push({ kind: "extendedNextHop", families: [{ afi: Afi.ipv4, safi: Safi.unicast, nextHopAfi: Afi.ipv6 }] });
+  caps.push({ kind: "fourOctetAs", asn: c.localAsn });
   const gr = c.gracefulRestart;
   if (gr !== undefined) {
     const { restarting, forwarding } = flags ?? gr;

@@ -1,6 +1,8 @@
 // MP_REACH_NLRI and MP_UNREACH_NLRI (RFC 4760 3-4) for IPv4 and IPv6 unicast. MP_REACH: AFI (2), SAFI (1),
-// Next Hop Length (1), Next Hop, Reserved (1), NLRI. For IPv6 the next hop is a global address, optionally followed
-// by a link-local one (RFC 2545 3: length 16 or 32). MP_UNREACH: AFI (2), SAFI (1), Withdrawn Routes.
+// Next Hop Length (1), Next Hop, Reserved (1), NLRI. An IPv6 next hop is a global address, optionally followed by a
+// link-local one (RFC 2545 3: length 16 or 32); IPv6 routes always have one, IPv4 routes have an IPv4 next hop (4) or,
+// with RFC 8950 extended next hop, an IPv6 one (16 or 32). Whether that was negotiated is the decoder's caller's
+// business (attributeDecoder.ts). MP_UNREACH: AFI (2), SAFI (1), Withdrawn Routes.
 // Other AFI/SAFI pairs are not decoded here: the attribute is kept opaque (see attributes.ts).
 // Structural errors are 3/9 Optional Attribute Error; bad prefixes 3/10 Invalid Network Field.
 import { EncodeError } from "../codec/errors.js";
@@ -17,9 +19,9 @@ export type UnicastAfi = typeof Afi.ipv4 | typeof Afi.ipv6;
 export interface MpReach {
   readonly afi: UnicastAfi;
   readonly safi: typeof Safi.unicast;
-  /** IPv4 for AFI 1, global IPv6 for AFI 2. */
+  /** IPv4 (AFI 1) or global IPv6 (AFI 2, or AFI 1 with RFC 8950 extended next hop). */
   readonly nextHop: string;
-  /** AFI 2 only: the link-local next hop sent after the global one. */
+  /** With an IPv6 next hop only: the link-local next hop sent after the global one. */
   readonly linkLocalNextHop?: string;
   readonly nlri: readonly string[];
 }
@@ -36,8 +38,10 @@ export function isUnicastFamily(afi: number, safi: number): afi is UnicastAfi {
   return (afi === Afi.ipv4 || afi === Afi.ipv6) && safi === Safi.unicast;
 }
 
+const nextHopFamily = (m: MpReach): Family => (m.afi === Afi.ipv4 && !m.nextHop.includes(":") ? 4 : 6);
+
 function nextHopLength(m: MpReach): number {
-  return m.afi === Afi.ipv4 ? 4 : m.linkLocalNextHop === undefined ? 16 : 32;
+  return nextHopFamily(m) === 4 ? 4 : m.linkLocalNextHop === undefined ? 16 : 32;
 }
 
 export function mpReachLength(m: MpReach): number {
@@ -70,13 +74,13 @@ export function readAddress(r: ByteReader, family: Family): string {
 
 export function writeMpReach(w: ByteWriter, m: MpReach): void {
   if (!isUnicastFamily(m.afi, m.safi)) throw new EncodeError("BGP_BAD_FIELD", "mpReach", `AFI ${m.afi} SAFI ${m.safi} is not IPv4/IPv6 unicast`);
-  const family = familyOfAfi(m.afi);
-  if (family === 4 && m.linkLocalNextHop !== undefined) throw new EncodeError("BGP_BAD_NEXT_HOP", "mpReach.linkLocalNextHop", "only IPv6 has a link-local next hop");
+  const hopFamily = nextHopFamily(m);
+  if (hopFamily === 4 && m.linkLocalNextHop !== undefined) throw new EncodeError("BGP_BAD_NEXT_HOP", "mpReach.linkLocalNextHop", "only an IPv6 next hop has a link-local one");
   w.u16(m.afi).u8(m.safi).u8(nextHopLength(m));
-  writeAddress(w, m.nextHop, family, "mpReach.nextHop");
+  writeAddress(w, m.nextHop, hopFamily, "mpReach.nextHop");
   if (m.linkLocalNextHop !== undefined) writeAddress(w, m.linkLocalNextHop, 6, "mpReach.linkLocalNextHop");
   w.u8(0);
-  writePrefixes(w, m.nlri, family, "mpReach.nlri");
+  writePrefixes(w, m.nlri, familyOfAfi(m.afi), "mpReach.nlri");
 }
 
 export function writeMpUnreach(w: ByteWriter, m: MpUnreach): void {
@@ -98,9 +102,9 @@ export function readMpReach(r: ByteReader, data: () => Uint8Array): MpReach | un
     if (!isUnicastFamily(afi, safi)) return undefined;
     const family = familyOfAfi(afi);
     const nhLength = r.u8();
-    const valid = family === 4 ? nhLength === 4 : nhLength === 16 || nhLength === 32;
+    const valid = nhLength === 16 || nhLength === 32 || (family === 4 && nhLength === 4);
     if (!valid) optionalError(at, `MP_REACH_NLRI next hop length ${nhLength} for AFI ${afi}`, data());
-    const nextHop = readAddress(r, family);
+    const nextHop = readAddress(r, nhLength === 4 ? 4 : 6);
     const linkLocal = nhLength === 32 ? readAddress(r, 6) : undefined;
     r.skip(1); // Reserved
     const nlri = readPrefixes(r, family, "MP_REACH_NLRI");

@@ -12,6 +12,9 @@
 // the backoff while the session is administratively up. Routes received are counted, never stored.
 // Graceful restart (RFC 4724): a session configured as restarting sends the R bit on its OPENs until it first reaches
 // Established, within restartTime of its first start (restartFlags in localOpen.ts).
+// Malformed UPDATEs that RFC 7606 does not reset for arrive decoded with `errors`: counted per kind, reported once per
+// kind per session (an `updateError` action), routes counted as withdrawn (treat-as-withdraw) or ignored (AFI/SAFI
+// disable, for the rest of the session); the session stays up.
 import { Afi, Safi } from "./constants.js";
 import type { BgpMessage } from "./message.js";
 import { KEEPALIVE } from "./keepalive.js";
@@ -22,11 +25,12 @@ import { localOpen, restartFlags, restartingDeadline } from "./localOpen.js";
 import { validateOpen } from "./openValidation.js";
 import type { DownReason, SessionAction, SessionConfig, SessionInput, SessionState, SessionStep, TimerName } from "./sessionTypes.js";
 import { OPEN_HOLD_MS, backoffDelay, jittered, keepaliveInterval } from "./timers.js";
-import { routeCounts } from "./update.js";
+import { type UpdateMessage, routeCounts } from "./update.js";
+import { disabledFamilies } from "./updateErrors.js";
 
 const ZERO_COUNTERS = {
   messagesReceived: 0, updatesReceived: 0, prefixesAnnounced: 0, prefixesWithdrawn: 0,
-  updatesSent: 0, notificationsSent: 0, notificationsReceived: 0, establishedCount: 0,
+  updatesSent: 0, notificationsSent: 0, notificationsReceived: 0, establishedCount: 0, prefixesIgnored: 0, updateErrors: {},
 };
 
 export { localOpen } from "./localOpen.js";
@@ -100,6 +104,8 @@ class Step {
     delete this.s.negotiated;
     delete this.s.keepaliveMs;
     delete this.s.establishedAt;
+    delete this.s.disabledFamilies;
+    delete this.s.reportedErrors;
     this.s.state = next;
     this.s.lastDown = reason;
     this.scheduleReconnect();
@@ -303,10 +309,12 @@ function onEstablishedMessage(step: Step, m: Exclude<BgpMessage, { type: "notifi
       return;
     case "update": {
       step.restartHold();
-      const counts = routeCounts(m);
       s.counters.updatesReceived++;
+      noteUpdateErrors(step, m);
+      const counts = routeCounts(m, new Set(s.disabledFamilies ?? []));
       s.counters.prefixesAnnounced += counts.announced;
       s.counters.prefixesWithdrawn += counts.withdrawn;
+      s.counters.prefixesIgnored += counts.ignored;
       return;
     }
     case "routeRefresh": {
@@ -318,4 +326,23 @@ function onEstablishedMessage(step: Step, m: Exclude<BgpMessage, { type: "notifi
       return;
     }
   }
+}
+
+/** RFC 7606: count each error by kind, disable families for the session, report the first of each kind. */
+function noteUpdateErrors(step: Step, m: UpdateMessage): void {
+  const errors = m.errors ?? [];
+  if (errors.length === 0) return;
+  const s = step.s;
+  const counts = { ...s.counters.updateErrors };
+  const reported = [...(s.reportedErrors ?? [])];
+  for (const e of errors) {
+    counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+    if (reported.includes(e.kind)) continue;
+    reported.push(e.kind);
+    step.actions.push({ type: "updateError", error: e });
+  }
+  s.counters.updateErrors = counts;
+  s.reportedErrors = reported;
+  const disabled = new Set([...(s.disabledFamilies ?? []), ...disabledFamilies(errors)]);
+  if (disabled.size > 0) s.disabledFamilies = [...disabled].sort();
 }

@@ -4,6 +4,7 @@ import type { BgpDecodeError, NotificationFields } from "./notificationCodes.js"
 import type { DynamicAsn, Negotiated } from "./openValidation.js";
 import type { SessionTimers } from "./timers.js";
 import type { UpdateMessage } from "./update.js";
+import type { UpdateError, UpdateErrorKind } from "./updateErrors.js";
 
 export type SessionStateName = "idle" | "connect" | "active" | "openSent" | "openConfirm" | "established";
 export type TimerName = "connectRetry" | "hold" | "keepalive";
@@ -40,6 +41,11 @@ export interface SessionConfig {
   };
   /** A session that stayed Established this long resets the reconnect backoff when it drops. */
   readonly stableAfterMs: number;
+  /**
+   * Offer RFC 8950 extended next hop for IPv4 unicast (capability 5, next hop AFI IPv6) and accept IPv4 routes with an
+   * IPv6 next hop. Without it such routes disable IPv4 unicast for the session (RFC 7606 7.11), never reset it.
+   */
+  readonly extendedNextHop?: boolean;
 }
 
 export interface SessionCounters {
@@ -52,6 +58,10 @@ export interface SessionCounters {
   readonly notificationsSent: number;
   readonly notificationsReceived: number;
   readonly establishedCount: number;
+  /** Routes of an AFI/SAFI disabled after a malformed MP attribute (RFC 4760 7), ignored. */
+  readonly prefixesIgnored: number;
+  /** Malformed UPDATEs handled without a session reset (RFC 7606), per kind; every session of this peer. */
+  readonly updateErrors: Readonly<Partial<Record<UpdateErrorKind, number>>>;
 }
 
 export interface SessionState {
@@ -70,6 +80,10 @@ export interface SessionState {
   readonly lastDown?: DownReason;
   /** While restarting (config.gracefulRestart.restarting), the deadline after which the R bit is no longer sent. */
   readonly restartingUntil?: number;
+  /** This session's disabled "afi/safi" families (RFC 4760 7); cleared when it drops. */
+  readonly disabledFamilies?: readonly string[];
+  /** Kinds of UPDATE error already reported (an `updateError` action) on this session; cleared when it drops. */
+  readonly reportedErrors?: readonly UpdateErrorKind[];
   readonly counters: SessionCounters;
 }
 
@@ -110,16 +124,22 @@ export type SessionAction =
   | { readonly type: "established"; readonly negotiated: Negotiated }
   | { readonly type: "down"; readonly reason: DownReason; readonly wasEstablished: boolean }
   /** The peer asked for our routes of one family again (ROUTE-REFRESH). */
-  | { readonly type: "routeRefreshRequested"; readonly afi: number; readonly safi: number };
+  | { readonly type: "routeRefreshRequested"; readonly afi: number; readonly safi: number }
+  /** The first malformed UPDATE of this kind on this session, handled without a reset (for one log line). */
+  | { readonly type: "updateError"; readonly error: UpdateError };
 
 export interface SessionStep {
   readonly state: SessionState;
   readonly actions: readonly SessionAction[];
 }
 
-/** How to decode the peer's messages in this state (AS_PATH width once 4-octet AS is negotiated). */
+/** How to decode the peer's messages in this state (AS_PATH width once 4-octet AS is negotiated, eBGP, RFC 8950). */
 export function messageOptions(s: SessionState): MessageOptions {
-  return { fourOctetAs: s.negotiated?.fourOctetAs ?? true };
+  return {
+    fourOctetAs: s.negotiated?.fourOctetAs ?? true,
+    ...(s.negotiated?.ibgp === false ? { external: true } : {}),
+    ...(s.config.extendedNextHop === true && s.config.families.ipv4 ? { extendedNextHop: true } : {}),
+  };
 }
 
 /** The earliest running deadline: when the caller should feed a `tick` if nothing else happens. */

@@ -1,9 +1,11 @@
 // UPDATE (RFC 4271 4.3): Withdrawn Routes Length (2), Withdrawn Routes, Total Path Attribute Length (2), Path
 // Attributes, NLRI (the rest). IPv4 unicast travels in the classic fields; IPv6 in MP_REACH_NLRI/MP_UNREACH_NLRI.
 //
-// Decoder checks (RFC 4271 6.3): section lengths that overrun the message -> 3/1 Malformed Attribute List; bad
-// prefixes -> 3/10; attribute errors per attributes.ts; ORIGIN, AS_PATH (and NEXT_HOP when classic NLRI is present)
-// missing from an UPDATE that announces routes -> 3/3 Missing Well-known Attribute with the missing type as data.
+// Decoder checks (RFC 4271 6.3 as revised by RFC 7606): section lengths that overrun the message -> 3/1 Malformed
+// Attribute List, and prefixes in the Withdrawn Routes or NLRI field that do not parse -> 3/10, both session resets
+// (the routes cannot be located, RFC 7606 3(j), 5.3); attribute errors per attributeDecoder.ts; ORIGIN, AS_PATH (and
+// NEXT_HOP when classic NLRI is present) missing from an UPDATE that announces routes -> treat-as-withdraw
+// (RFC 7606 3(d)). Errors that do not reset the session are listed in `errors` (updateErrors.ts).
 // The encoder refuses to produce a message over 4096 octets (the packer in adjRibOut.ts splits before that).
 import { EncodeError } from "../codec/errors.js";
 import { ByteWriter } from "../codec/writer.js";
@@ -14,6 +16,7 @@ import { openMessage, writeHeader } from "./header.js";
 import type { UnicastAfi } from "./mpNlri.js";
 import { ErrorCode, UpdateSubcode, bgpFail } from "./notificationCodes.js";
 import { prefixesEncodingLength, readPrefixes, writePrefixes } from "./prefix.js";
+import { type UpdateError, familyKey, treatedAsWithdraw } from "./updateErrors.js";
 
 export interface UpdateMessage {
   readonly type: "update";
@@ -22,6 +25,8 @@ export interface UpdateMessage {
   readonly attributes: PathAttributes;
   /** IPv4 prefixes announced in the classic field. */
   readonly nlri: readonly string[];
+  /** Decoded only, never encoded: RFC 7606 errors handled without a session reset (absent when there were none). */
+  readonly errors?: readonly UpdateError[];
 }
 
 export const DEFAULT_UPDATE_OPTIONS: AttributeOptions = { fourOctetAs: true };
@@ -67,20 +72,23 @@ export function decode(bytes: Uint8Array, offset = 0, opts: AttributeOptions = D
   if (attrsLength > r.remaining) {
     bgpFail(ErrorCode.updateMessage, UpdateSubcode.malformedAttributeList, attrsAt, `path attribute length ${attrsLength} overruns the UPDATE`);
   }
-  const attributes = readAttributes(r.sub(attrsLength), opts);
+  const errors: UpdateError[] = [];
+  const { attributes, present } = readAttributes(r.sub(attrsLength), opts, errors);
   const nlri = readPrefixes(r, 4, "NLRI");
-  checkMandatory(attributes, nlri.length > 0, attrsAt);
-  return { value: { type: "update", withdrawn, attributes, nlri }, bytesRead: length };
+  checkMandatory(present, nlri.length > 0, attrsAt, errors);
+  const value: UpdateMessage = { type: "update", withdrawn, attributes, nlri, ...(errors.length > 0 ? { errors } : {}) };
+  return { value, bytesRead: length };
 }
 
-function checkMandatory(a: PathAttributes, classicNlri: boolean, at: number): void {
-  const mpReach = a.mpReach !== undefined || (a.unknown ?? []).some((u) => u.typeCode === AttrType.mpReachNlri);
-  if (!classicNlri && !mpReach) return;
-  const missing = (code: number, name: string): never =>
-    bgpFail(ErrorCode.updateMessage, UpdateSubcode.missingWellKnownAttribute, at, `UPDATE with routes lacks ${name}`, Uint8Array.of(code));
-  if (a.origin === undefined) missing(AttrType.origin, "ORIGIN");
-  if (a.asPath === undefined) missing(AttrType.asPath, "AS_PATH");
-  if (classicNlri && a.nextHop === undefined) missing(AttrType.nextHop, "NEXT_HOP");
+/** RFC 7606 3(d): a well-known mandatory attribute absent from an UPDATE that announces routes -> treat-as-withdraw. */
+function checkMandatory(present: ReadonlySet<number>, classicNlri: boolean, at: number, errors: UpdateError[]): void {
+  if (!classicNlri && !present.has(AttrType.mpReachNlri)) return;
+  const missing = [
+    ...(present.has(AttrType.origin) ? [] : ["ORIGIN"]),
+    ...(present.has(AttrType.asPath) ? [] : ["AS_PATH"]),
+    ...(classicNlri && !present.has(AttrType.nextHop) ? ["NEXT_HOP"] : []),
+  ];
+  if (missing.length > 0) errors.push({ kind: "missingWellKnown", handling: "treatAsWithdraw", detail: `UPDATE with routes lacks ${missing.join(", ")}`, offset: at });
 }
 
 /** End-of-RIB (RFC 4724 2): an empty UPDATE for IPv4 unicast; an UPDATE with only an empty MP_UNREACH otherwise. */
@@ -98,10 +106,33 @@ export function endOfRibAfi(m: UpdateMessage): UnicastAfi | undefined {
   return keys.length === 1 && u !== undefined && u.withdrawn.length === 0 ? u.afi : undefined;
 }
 
-/** Routes an UPDATE announces and withdraws, across the classic fields and the MP attributes (for counting). */
-export function routeCounts(m: UpdateMessage): { announced: number; withdrawn: number } {
-  return {
-    announced: m.nlri.length + (m.attributes.mpReach?.nlri.length ?? 0),
-    withdrawn: m.withdrawn.length + (m.attributes.mpUnreach?.withdrawn.length ?? 0),
+export interface RouteCounts {
+  readonly announced: number;
+  readonly withdrawn: number;
+  /** Routes of a disabled AFI/SAFI (RFC 4760 7): neither announced nor withdrawn. */
+  readonly ignored: number;
+}
+
+/**
+ * Routes an UPDATE announces and withdraws, across the classic fields and the MP attributes (for counting), given the
+ * "afi/safi" keys disabled for the session. Under treat-as-withdraw the announcements count as withdrawals.
+ */
+export function routeCounts(m: UpdateMessage, disabled: ReadonlySet<string> = new Set()): RouteCounts {
+  const off = (afi: number): boolean => disabled.has(familyKey(afi, Safi.unicast));
+  const reach = m.attributes.mpReach;
+  const unreach = m.attributes.mpUnreach;
+  let announced = 0;
+  let withdrawn = 0;
+  let ignored = 0;
+  const add = (afi: number, n: number, kind: "announced" | "withdrawn"): void => {
+    if (off(afi)) ignored += n;
+    else if (kind === "announced") announced += n;
+    else withdrawn += n;
   };
+  const announce = treatedAsWithdraw(m.errors) ? "withdrawn" : "announced";
+  add(Afi.ipv4, m.nlri.length, announce);
+  if (reach !== undefined) add(reach.afi, reach.nlri.length, announce);
+  add(Afi.ipv4, m.withdrawn.length, "withdrawn");
+  if (unreach !== undefined) add(unreach.afi, unreach.withdrawn.length, "withdrawn");
+  return { announced, withdrawn, ignored };
 }
