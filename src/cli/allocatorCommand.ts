@@ -6,9 +6,10 @@ import { runAllocator } from "../agents/allocator/allocator.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { addKubeOptions, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { intOption, listOption } from "./options.js";
+import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 
 export function allocatorCommand(): Command {
-  return addKubeOptions(new Command("allocator"))
+  return addReleaseGuardOption(addKubeOptions(new Command("allocator")))
     .description(
       "Allocate Service IPs from the pools (MetalLB's rules), each allocation a compare-and-set claim on the log. " +
         "Run any number of replicas; no leader, no lease. Every replica must use the same --lb-class.",
@@ -27,7 +28,7 @@ export function allocatorCommand(): Command {
       const stop = new AbortController();
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
       const kube = kubeFromOptions(o, log);
-      const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, log, stop.signal) : null;
+      const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal) : null;
       await runAllocator(
         {
           id: o["id"] ?? "allocator",
@@ -38,6 +39,7 @@ export function allocatorCommand(): Command {
           maxInFlight: Math.max(1, intOption(o, "maxInFlight")),
           replanMs: Math.max(50, intOption(o, "replan")),
           configPollMs: intOption(o, "configPoll"),
+          releaseGuard: releaseGuardFromOptions(o),
           snapshotEveryEvents: 1_000,
           log,
         },

@@ -6,11 +6,12 @@ import { runAllocator } from "../agents/allocator/allocator.js";
 import { runStatusWriter } from "../kube/status/writer.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { intOption, listOption } from "./options.js";
+import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 
 /** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (deploy/manifests/controller.yaml). */
 export function controllerCommand(): Command {
-  return addMembershipOptions(addKubeOptions(new Command("controller")))
+  return addReleaseGuardOption(addMembershipOptions(addKubeOptions(new Command("controller"))))
     .description("Kubernetes controller: publish the cluster's MetalLB configuration to the log, allocate Service IPs, write Service and pool status. Run any number of replicas.")
     .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
@@ -29,10 +30,10 @@ export function controllerCommand(): Command {
       const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike
       const state = { namespace: kube.namespace, name: "controller", component: "controller", node: null } as const;
       await Promise.all([
-        runIngestFor(kube, natsServers, streams, state, log, stop.signal),
+        runIngestFor(kube, natsServers, streams, state, releaseGuardFromOptions(o), log, stop.signal),
         keepRunning("status", () => runStatusWriter({ kc: kube.kc, natsServers, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
         runAllocator(
-          { id: o["id"] ?? "controller", natsServers, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, snapshotEveryEvents: 1_000, log },
+          { id: o["id"] ?? "controller", natsServers, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log },
           stop.signal,
         ),
       ]);

@@ -5,6 +5,7 @@ import { loadKubeCredentials, type KubeCredentials } from "../kube/credentials.j
 import type { ConfigurationStateRef } from "../kube/ingest/configurationState.js";
 import { runKubeIngest } from "../kube/ingest/ingest.js";
 import { DEFAULT_CONFIG_NAMESPACE } from "../kube/ingest/kubeSource.js";
+import type { ReleaseGuardSettings } from "../projections/ipam/releaseGuard.js";
 
 // The Kubernetes side of a command: --kubeconfig (else $KUBECONFIG, else in-cluster credentials) switches the
 // configuration source from the file to the API server.
@@ -24,8 +25,8 @@ export function kubeFromOptions(o: Record<string, string | undefined>, log: Logg
   return { kc, namespace: o["namespace"] ?? DEFAULT_CONFIG_NAMESPACE };
 }
 
-export function runIngestFor(kube: KubeContext, natsServers: string[], streams: StreamSettings, state: ConfigurationStateRef | null, log: Logger, signal: AbortSignal): Promise<void> {
-  const opts = { kc: kube.kc, natsServers, streams, namespace: kube.namespace, state, recheckMs: 2_000, log: log.child({ agent: "ingest" }) };
+export function runIngestFor(kube: KubeContext, natsServers: string[], streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal): Promise<void> {
+  const opts = { kc: kube.kc, natsServers, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ agent: "ingest" }) };
   return keepRunning("ingest", () => runKubeIngest(opts, signal), opts.log, signal);
 }
 

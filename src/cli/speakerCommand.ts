@@ -9,11 +9,12 @@ import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { intOption, listOption } from "./options.js";
+import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 
 export function speakerCommand(): Command {
-  return addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker"))))
+  return addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker")))))
     .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
     .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
     .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
@@ -36,7 +37,7 @@ export function speakerCommand(): Command {
       for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
       const kube = kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
-      const ingest = kube && o["ingest"] ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, log, stop.signal) : null;
+      const ingest = kube && o["ingest"] ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal) : null;
       // ServiceL2Status / ServiceBGPStatus of this node. It stops after the speaker has left, not at SIGTERM: while the
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
       // that left; src/kube/status/stale.ts).
@@ -55,6 +56,7 @@ export function speakerCommand(): Command {
           handoverTimeoutMs: intOption(o, "handoverTimeout"),
           snapshotEveryEvents: 1_000,
           configPollMs: intOption(o, "configPoll"),
+          releaseGuard: releaseGuardFromOptions(o),
           announcer: createL2Announcer(log, { refreshMs: intOption(o, "announceRefresh") }),
           bgp: bgpAnnouncerFromOptions(o, log),
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },

@@ -9,6 +9,7 @@ import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
 import { runSpeaker, type SpeakerOptions } from "../../src/agents/speaker/speaker.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 import { DEFAULT_FENCE_SETTINGS } from "../../src/protocols/fence/fenceMachine.js";
+import { DEFAULT_RELEASE_GUARD } from "../../src/projections/ipam/releaseGuard.js";
 import { encodeSnapshot } from "../../src/projections/snapshot.js";
 import { emptyLogState } from "../../src/projections/logState.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
@@ -60,6 +61,7 @@ function options(announcer: RecordingAnnouncer, log: SpeakerOptions["log"]): Spe
     handoverTimeoutMs: 500,
     snapshotEveryEvents: 1_000,
     configPollMs: 100,
+    releaseGuard: DEFAULT_RELEASE_GUARD,
     fence: DEFAULT_FENCE_SETTINGS,
     probePort: 0,
     onSigterm: "handover",

@@ -8,7 +8,8 @@ import { STREAMS } from "../../events/types.js";
 import { heldServices } from "../../projections/ipam/state.js";
 import type { ConfigSource } from "../speaker/configSource.js";
 import { resolveStart } from "../speaker/startPoint.js";
-import { ConfigPublisher } from "./configPublisher.js";
+import { ConfigPublisher } from "../config/configPublisher.js";
+import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { ClaimPublisher } from "./publisher.js";
 import { StatusReporter } from "./reporter.js";
 import { AllocatorView } from "./view.js";
@@ -26,11 +27,13 @@ export type AllocatorOptions = {
   /** How often the plan is recomputed even when the log is quiet (retries of claims that failed to publish). */
   replanMs: number;
   configPollMs: number;
+  /** The guard on configuration changes this allocator publishes from `configSource`. */
+  releaseGuard: ReleaseGuardSettings;
   snapshotEveryEvents: number;
   log: Logger;
 };
 
-type Parts = { view: AllocatorView; publisher: ClaimPublisher; snapshots: SnapshotStore; configs: ConfigPublisher | null };
+type Parts = { view: AllocatorView; publisher: ClaimPublisher; snapshots: SnapshotStore; configs: ConfigPublisher };
 
 /** Plans after each batch (at most once per turn of the event loop), only at the head of the log. */
 class PlanLoop {
@@ -74,7 +77,7 @@ class PlanLoop {
     if (!this.atHeadOnce) {
       this.atHeadOnce = true;
       this.opts.log.info({ seq: view.log.seq, allocations: [...heldServices(view.log.ipam)].length }, "caught up with the log; allocating");
-      void configs?.check(view.log.config?.hash ?? null);
+      void configs.check(configView(view));
     }
     const ctx = { allocator: this.opts.id, configHash: view.log.config?.hash ?? null, observedSeq: view.log.seq, lbClass: this.opts.lbClass };
     publisher.submit(p.actions, view.log.ipam, ctx);
@@ -89,6 +92,8 @@ class PlanLoop {
     void snapshots.save(view.log, true).catch((err: unknown) => this.opts.log.warn({ err }, "snapshot not saved"));
   }
 }
+
+const configView = (view: AllocatorView) => ({ ipam: view.log.ipam, hasConfig: view.log.config !== null });
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
@@ -116,7 +121,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
     view: new AllocatorView(start.state, { lbClass: opts.lbClass }, onInvalid),
     publisher: new ClaimPublisher(js, log, opts.maxInFlight),
     snapshots,
-    configs: opts.configSource ? new ConfigPublisher(js, opts.configSource, log) : null,
+    configs: new ConfigPublisher({ js, jsm, source: opts.configSource, guard: opts.releaseGuard, log }),
   };
   const loop = new PlanLoop(parts, opts);
   const abortFollow = new AbortController();
@@ -129,7 +134,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   });
   if (events.initiallyCaughtUp) parts.view.atHead = true;
   const replan = setInterval(() => loop.schedule(), opts.replanMs);
-  const configPoll = setInterval(() => void (loop.started && parts.configs?.check(parts.view.log.config?.hash ?? null)), opts.configPollMs);
+  const configPoll = setInterval(() => void (loop.started && parts.configs.check(configView(parts.view))), opts.configPollMs);
   log.info({ id: opts.id, lbClass: opts.lbClass, fromSeq: start.state.seq, from: start.from }, "allocator started");
   loop.schedule();
 

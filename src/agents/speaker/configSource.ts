@@ -1,25 +1,53 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { parseManifests } from "../../config/parseManifests.js";
+import { checkManifests, ConfigError } from "../../config/parseManifests.js";
 import type { ClusterConfig } from "../../config/types.js";
 
-/** Where configuration comes from. The file source reads MetalLB-shaped YAML; Kubernetes comes later behind the same shape. */
+/** A configuration as a source read it; `removesEverything`: the source explicitly asks to remove every object. */
+export type SourcedConfig = { config: ClusterConfig; hash: string; removesEverything: boolean };
+
+/** Where configuration comes from. The file source reads MetalLB-shaped YAML. */
 export interface ConfigSource {
+  /** The source's name on the log (its config subject). */
   readonly name: string;
-  /** The current configuration, or a ConfigError naming every bad field. */
-  read(): Promise<{ config: ClusterConfig; hash: string }>;
+  /** Where it reads from, for messages (a file's path). */
+  readonly where: string;
+  /** The current configuration; a ConfigFileError when it cannot be read, a ConfigError naming every bad field. */
+  read(): Promise<SourcedConfig>;
+}
+
+export class ConfigFileError extends Error {
+  constructor(
+    readonly code: "CONFIG_FILE_MISSING" | "CONFIG_FILE_UNREADABLE",
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 export function hashConfig(config: ClusterConfig): string {
   return createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 32);
 }
 
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new ConfigFileError("CONFIG_FILE_MISSING", path, `configuration file ${path} does not exist`);
+    throw new ConfigFileError("CONFIG_FILE_UNREADABLE", path, `configuration file ${path} cannot be read: ${code ?? (err as Error).message}`);
+  }
+}
+
 export function fileConfigSource(path: string): ConfigSource {
   return {
     name: "file",
+    where: path,
     async read() {
-      const config = parseManifests(await readFile(path, "utf8"));
-      return { config, hash: hashConfig(config) };
+      const { config, problems, removesEverything } = checkManifests(await readText(path));
+      if (problems.length > 0) throw new ConfigError(problems);
+      return { config, hash: hashConfig(config), removesEverything };
     },
   };
 }

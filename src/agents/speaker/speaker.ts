@@ -16,6 +16,8 @@ import { readPreviousStop } from "./bgpRestartLog.js";
 import { speakerBgpPlan } from "./bgpView.js";
 import { Claimer } from "./claims.js";
 import type { ConfigSource } from "./configSource.js";
+import { ConfigPublisher } from "../config/configPublisher.js";
+import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { startHeartbeats } from "./heartbeats.js";
 import { resolveStart } from "./startPoint.js";
 import { SpeakerView } from "./view.js";
@@ -36,6 +38,8 @@ export type SpeakerOptions = {
   snapshotEveryEvents: number;
   /** How often the configuration source is read again; a change is published, an invalid one reported once. */
   configPollMs: number;
+  /** The guard on configuration changes this speaker publishes from `configSource`. */
+  releaseGuard: ReleaseGuardSettings;
   announcer: L2Announcer;
   /** BGP sessions for the BGPPeers selecting this node; absent in L2-only deployments. */
   bgp?: BgpAnnouncer;
@@ -98,22 +102,8 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     }
   };
 
-  let lastConfigProblem = "";
-  const publishConfigIfChanged = async (): Promise<void> => {
-    if (!opts.configSource) return;
-    try {
-      const { config, hash } = await opts.configSource.read();
-      lastConfigProblem = "";
-      if (view.log.config?.hash === hash) return;
-      const source = opts.configSource.name;
-      const result = await publishEvent(js, subjects.config(source), { type: "ConfigApplied", data: { source, hash, config } }, { msgID: `config-${hash}` });
-      log.info({ hash, result }, "published configuration");
-    } catch (err) {
-      const problem = (err as Error).message;
-      if (problem !== lastConfigProblem) log.error({ err: problem }, "configuration rejected; the last good configuration keeps serving");
-      lastConfigProblem = problem;
-    }
-  };
+  const configs = new ConfigPublisher({ js, jsm, source: opts.configSource, guard: opts.releaseGuard, log });
+  const publishConfigIfChanged = (): Promise<void> => configs.check({ ipam: view.log.ipam, hasConfig: view.log.config !== null });
   const configPoll = setInterval(() => {
     if (configChecked) void publishConfigIfChanged();
   }, opts.configPollMs);

@@ -11,6 +11,9 @@ import { loggedKubeConfig, publishIfNewer } from "./guardedPublisher.js";
 import { problemReferences } from "../../config/partialConfig.js";
 import { isLoadBalancer, KubeSource, NotSyncedError } from "./kubeSource.js";
 import type { KubeCredentials } from "../credentials.js";
+import type { AllocatorView } from "../../agents/allocator/view.js";
+import { describeHeldChange, type GuardDecision, type ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
+import { followAllocations } from "./allocationsLog.js";
 
 // The ingest agent: Kubernetes objects -> ClusterConfig -> ConfigApplied on the log. Any number may run (speakers,
 // controllers): each publishes only a complete view that is newer in every kind than the logged one (see
@@ -27,6 +30,8 @@ export type IngestOptions = {
   state: ConfigurationStateRef | null;
   /** How often the view is checked against the log even without a Kubernetes change (lost races, outages). */
   recheckMs: number;
+  /** The guard on changes that would release many allocations (held and reported, not published). */
+  releaseGuard: ReleaseGuardSettings;
   log: Logger;
 };
 
@@ -42,9 +47,11 @@ class IngestLoop {
   private readonly deprecated = new Set<string>();
   private readonly warned = new Set<string>();
   private readonly state: ConfigurationStateWriter | null;
+  private readonly held = new Set<string>();
 
   constructor(
     readonly source: KubeSource,
+    private readonly allocations: AllocatorView,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     private readonly opts: IngestOptions,
@@ -58,7 +65,8 @@ class IngestLoop {
 
   private async check(): Promise<void> {
     const { log } = this.opts;
-    if (!this.source.synced) return;
+    // A change is judged against every allocation already made: wait for the head of the log.
+    if (!this.source.synced || !this.allocations.atHead) return;
     const last = await loggedKubeConfig(this.jsm);
     let built;
     try {
@@ -71,11 +79,20 @@ class IngestLoop {
     }
     this.report(built.problems, built.ignored);
     this.announceDeprecations();
-    const outcome = await publishIfNewer(this.js, this.jsm, built, last);
+    const guard = { ipam: this.allocations.log.ipam, settings: this.opts.releaseGuard };
+    const outcome = await publishIfNewer(this.js, this.jsm, built, last, guard);
+    if (outcome.kind !== "held") this.held.clear();
     if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, ignored: built.ignored }, "published configuration from Kubernetes");
+    else if (outcome.kind === "held") this.reportHeld(built.contentHash, outcome.decision);
     else if (outcome.kind === "conflict") this.runner.rerun();
     else if (outcome.kind === "failed") log.warn({ err: outcome.error }, "configuration not published; retrying");
     else if (outcome.kind === "stale") this.catchUp(outcome.lagging);
+  }
+
+  private reportHeld(contentHash: string, decision: Extract<GuardDecision, { kind: "hold" }>): void {
+    if (this.held.has(contentHash)) return;
+    this.held.add(contentHash);
+    this.opts.log.error({ ...describeHeldChange(decision) }, "Kubernetes configuration change held: it would release more allocations than --max-release-share allows; nothing released (run one controller with --max-release-share 100 to apply it)");
   }
 
   private catchUp(lagging: number[]): void {
@@ -138,14 +155,18 @@ export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): P
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, opts.streams);
   let loop: IngestLoop | null = null;
+  const stopFollow = new AbortController();
+  const allocations = await followAllocations(nc, js, jsm, opts.streams.replicas, opts.log, () => loop?.schedule(), stopFollow.signal);
   const source = new KubeSource(opts.kc, opts.namespace, () => loop?.schedule(), opts.log);
-  loop = new IngestLoop(source, js, jsm, opts);
+  loop = new IngestLoop(source, allocations.view, js, jsm, opts);
   const recheck = setInterval(() => loop.schedule(), opts.recheckMs);
   opts.log.info({ namespace: opts.namespace }, "watching Kubernetes for configuration");
   try {
     await source.run(signal);
   } finally {
     clearInterval(recheck);
+    stopFollow.abort();
     await nc.drain().catch(() => undefined);
+    await allocations.follower.done.catch(() => undefined);
   }
 }
