@@ -27,7 +27,13 @@ const requirementSchema = z
   });
 
 export const labelSelectorSchema = z.object({
-  matchLabels: z.record(labelKeySchema, labelValueSchema).default({}),
+  matchLabels: z
+    .record(z.string(), labelValueSchema)
+    .superRefine((labels, ctx) => {
+      const bad = Object.keys(labels).filter((k) => !labelKeySchema.safeParse(k).success);
+      if (bad.length > 0) ctx.addIssue({ code: "custom", message: `every key must be a valid label key (an optional DNS prefix and '/', then at most 63 of [A-Za-z0-9-_.]); not ${bad.map((k) => JSON.stringify(k)).join(", ")}` });
+    })
+    .default({}),
   matchExpressions: z.array(requirementSchema).max(64).default([]),
 });
 

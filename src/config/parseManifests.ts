@@ -53,10 +53,13 @@ export function checkManifests(text: string): ConfigBuild & { removesEverything:
   return { ...buildConfig(objects, (index, kind) => objectLabel(objects[index], index, kind), problems), removesEverything };
 }
 
-/** How problems name an object: Kind/namespace/name as the ingest does, `document N` only without a usable name. */
+/** Kinds whose objects live in many namespaces; the metallb.io objects live in one and are named by Kind/name. */
+const NAMESPACED = new Set(["Service", "EndpointSlice"]);
+
+/** How problems name an object, valid or not: Kind/name (Service/namespace/name); `document N` only without a name. */
 export function objectLabel(raw: unknown, index: number, kind: string): string {
   const o = objectName(raw);
-  if (o && o.kind !== "" && o.name !== "") return `${o.kind}/${o.namespace ? `${o.namespace}/` : ""}${o.name}`;
+  if (o && o.kind !== "" && o.name !== "") return `${o.kind}/${NAMESPACED.has(o.kind) ? `${o.namespace ?? "default"}/` : ""}${o.name}`;
   return `document ${index + 1} (${kind || "no kind"})`;
 }
 

@@ -15,7 +15,7 @@ describe("file configuration is rejected with the object, field and reason", () 
     ["a bad traffic policy", `kind: Service\nmetadata: { name: s }\nspec: { type: LoadBalancer, externalTrafficPolicy: Nearest }\n`, /spec.externalTrafficPolicy/],
     ["an unknown kind", "kind: Gateway\nmetadata: { name: g }\n", /kind: unsupported kind "Gateway"/],
     ["broken YAML", "kind: [\n", /document 1: YAML/],
-    ["an invalid object, named by kind and name", "kind: BGPPeer\nmetadata: { name: peer1, namespace: metallb-system }\nspec: { myASN: 0, peerASN: 2, peerAddress: 198.18.2.1 }\n", /^invalid configuration:\n  BGPPeer\/metallb-system\/peer1: spec.myASN: /],
+    ["an invalid object, named by kind and name", "kind: BGPPeer\nmetadata: { name: peer1, namespace: metallb-system }\nspec: { myASN: 0, peerASN: 2, peerAddress: 198.18.2.1 }\n", /^invalid configuration:\n  BGPPeer\/peer1: spec.myASN: /],
     ["an object without a name, named by its document", `${pool}---\nkind: IPAddressPool\nspec: { addresses: [198.18.1.0/24] }\n`, /document 2 \(IPAddressPool\): metadata: /],
   ])("%s", (_name, yaml, message) => {
     expect(() => parseManifests(yaml)).toThrow(ConfigError);

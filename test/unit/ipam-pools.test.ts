@@ -154,7 +154,7 @@ spec: { type: LoadBalancer, loadBalancerIP: 198.18.1.8 }`,
     ["overlapping blocks in one pool", "kind: IPAddressPool\nmetadata: { name: a }\nspec: { addresses: [198.18.0.0/24, 198.18.0.7/32] }", /198.18.0.7\/32 overlaps 198.18.0.0\/24 of IPAddressPool\/a/],
     ["a pool defined twice", doc(pools, pools), /IPAddressPool\/a: metadata.name: defined more than once/],
     ["SingleStack with two families", "kind: Service\nmetadata: { name: s }\nspec: { type: LoadBalancer, ipFamilyPolicy: SingleStack, ipFamilies: [IPv4, IPv6] }", /SingleStack cannot have two ipFamilies/],
-    ["a port out of range", "kind: Service\nmetadata: { name: s }\nspec: { type: LoadBalancer, ports: [{ port: 70000 }] }", /Service\/s: spec.ports\[0\].port: /],
+    ["a port out of range", "kind: Service\nmetadata: { name: s }\nspec: { type: LoadBalancer, ports: [{ port: 70000 }] }", /Service\/default\/s: spec.ports\[0\].port: /],
     ["a bad status IP", "kind: Service\nmetadata: { name: s }\nspec: { type: LoadBalancer }\nstatus: { loadBalancer: { ingress: [{ ip: 10.0.0.300 }] } }", /status.loadBalancer.ingress: invalid IP address/],
   ])("rejects %s", (_name, yaml, message) => {
     expect(() => parseManifests(yaml)).toThrow(ConfigError);
