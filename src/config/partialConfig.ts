@@ -14,6 +14,8 @@ export type PartialConfig = {
   problems: string[];
   /** "Kind/namespace/name" of each object left out. */
   ignored: string[];
+  /** Warnings about the objects as given (configWarnings.ts): nothing is left out for them. */
+  warnings: string[];
 };
 
 const KINDS = "IPAddressPool|L2Advertisement|BGPAdvertisement|BGPPeer|BFDProfile|Community|Secret|Service|EndpointSlice|Node|Namespace";
@@ -35,7 +37,7 @@ function entryOf(config: ClusterConfig, o: ObjectName): string | undefined {
 
 export function acceptValidParts(objects: readonly unknown[], where: (index: number, kind: string) => string, lastGood: ClusterConfig | null): PartialConfig | null {
   const first = buildConfig(objects, where);
-  if (first.problems.length === 0) return { config: first.config, problems: [], ignored: [] };
+  if (first.problems.length === 0) return { config: first.config, problems: [], ignored: [], warnings: first.warnings };
   const names = objects.map(objectName);
   const skip = new Set<number>();
   let build = first;
@@ -60,7 +62,7 @@ export function acceptValidParts(objects: readonly unknown[], where: (index: num
         const o = names[i];
         return o ? `${o.kind}/${o.namespace ? `${o.namespace}/` : ""}${o.name}` : `object ${i + 1}`;
       });
-      return { config: build.config, problems: first.problems, ignored };
+      return { config: build.config, problems: first.problems, ignored, warnings: first.warnings };
     }
   }
 }

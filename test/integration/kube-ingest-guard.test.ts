@@ -30,7 +30,7 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const built = (content: string, revisions: bigint[]): BuiltConfig => ({ config: clusterConfig(), contentHash: content, revisions, objects: [], problems: [], ignored: [] });
+const built = (content: string, revisions: bigint[]): BuiltConfig => ({ config: clusterConfig(), contentHash: content, revisions, objects: [], problems: [], ignored: [], warnings: [] });
 
 async function loggedRevisions(): Promise<bigint[] | undefined> {
   const msg = await jsm.streams.getMessage("EVENTS", { last_by_subj: "vipmesh.ev.config.kubernetes" });

@@ -55,6 +55,8 @@ export type BuiltConfig = {
   /** Problems of the objects as they are; the configuration leaves out the `ignored` objects. */
   problems: string[];
   ignored: string[];
+  /** What `vipmesh validate` warns about; nothing is left out for a warning. */
+  warnings: string[];
 };
 
 const KIND_ORDER = new Map(watchedResources("").map((r, i) => [r.kind, i]));
@@ -122,7 +124,7 @@ export class KubeSource {
     const names = (index: number, kind: string): string => objectLabel(objects[index], index, kind);
     const partial = acceptValidParts(objects, names, lastGood);
     if (!partial) throw new ConfigError(buildConfig(objects, names).problems);
-    const { config, problems, ignored } = partial;
-    return { config, contentHash: hashConfig(config), revisions, objects, problems, ignored };
+    const { config, problems, ignored, warnings } = partial;
+    return { config, contentHash: hashConfig(config), revisions, objects, problems, ignored, warnings };
   }
 }
