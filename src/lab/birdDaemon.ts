@@ -82,8 +82,10 @@ export class BirdDaemon implements RouterDaemon {
   }
 
   async paths(prefix: string): Promise<RouterPath[]> {
-    const text = await this.birdc("show", "route", prefix, "all");
-    return parseBirdRoutes(text, (p) => this.neighbors[Number(p.slice(1))]);
+    // birdc exits 1 with "Network not found" when the table has no route for the prefix.
+    const r = await run(inNs(this.ns, ["birdc", "-s", this.socket, "show", "route", prefix, "all"]), { allowFail: true });
+    if (r.code !== 0 && !r.stdout.includes("Network not found")) throw new Error(`birdc show route ${prefix}: ${r.stdout}${r.stderr}`);
+    return parseBirdRoutes(r.stdout, (p) => this.neighbors[Number(p.slice(1))]);
   }
 
   async lastShutdownMessage(neighbor: string): Promise<string | undefined> {

@@ -4,24 +4,30 @@ import type { BgpSessionPlan } from "../../src/agents/speaker/bgpSession.js";
 import type { BgpPeerConfig } from "../../src/config/types.js";
 import type { BgpPlan } from "../../src/projections/bgp/bgpPlan.js";
 import type { DesiredRoutes, RouteAttributes } from "../../src/protocols/bgp/adjRibOut.js";
+import type { NextHops } from "../../src/protocols/bgp/peer.js";
+import type { OtherFamilyNextHop } from "../../src/projections/bgp/nextHop.js";
 
 // The speaker's BGP effects: one session per planned peer, route changes on the live session, a new session only
 // when the session itself changes, and graceful shutdown (GRACEFUL_SHUTDOWN, wait, withdraw, Cease) on close.
 
-type Call = { peer: string; op: "open" | "start" | "setRoutes" | "stop" | "abandon"; routes?: string[]; at?: number };
+type Call = { peer: string; op: "open" | "start" | "setRoutes" | "stop" | "abandon"; routes?: string[]; at?: number; nextHops?: NextHops; cease?: { subcode?: number; message?: string } };
 
-function fakes(calls: Call[], established = true, gracefulRestart = false) {
-  return (name: string, _s: BgpSessionPlan, routes: DesiredRoutes): BgpSessionHandle => {
-    calls.push({ peer: name, op: "open", routes: [...routes.keys()] });
+/** Next hops only when some are set, so calls without them compare as before. */
+const hops = (n: NextHops | undefined): { nextHops?: NextHops } => (n === undefined || Object.keys(n).length === 0 ? {} : { nextHops: n });
+
+function fakes(calls: Call[], established = true, gracefulRestart = false, unsendable: string[] = []) {
+  return (name: string, s: BgpSessionPlan, routes: DesiredRoutes): BgpSessionHandle => {
+    calls.push({ peer: name, op: "open", routes: [...routes.keys()], ...hops(s.peer.nextHops) });
     const ribOut = { sent: new Map<string, string>() };
     return {
       start: () => void calls.push({ peer: name, op: "start" }),
-      setRoutes: (r) => void calls.push({ peer: name, op: "setRoutes", routes: [...r].map(([p, a]) => `${p}${a.communities ? ` ${a.communities.join(",")}` : ""}`), at: Date.now() }),
-      stop: async () => void calls.push({ peer: name, op: "stop", at: Date.now() }),
+      setRoutes: (r, n) => void calls.push({ peer: name, op: "setRoutes", routes: [...r].map(([p, a]) => `${p}${a.communities ? ` ${a.communities.join(",")}` : ""}`), at: Date.now(), ...hops(n) }),
+      stop: async (cease) => void calls.push({ peer: name, op: "stop", at: Date.now(), ...(cease === undefined ? {} : { cease }) }),
       abandon: async () => void calls.push({ peer: name, op: "abandon" }),
       state: {
         session: { state: established ? "established" : "active", counters: { establishedCount: 1, updatesSent: 0 }, negotiated: gracefulRestart ? { gracefulRestart: { restartTime: 120 } } : {} },
         ribOut,
+        unsendable,
       } as unknown as BgpSessionHandle["state"],
     };
   };
@@ -34,6 +40,9 @@ const peer = (name: string, over: Partial<BgpPeerConfig> = {}): BgpPeerConfig =>
 });
 
 const plan = (...entries: [BgpPeerConfig, [string, RouteAttributes][]][]): BgpPlan => new Map(entries.map(([p, r]) => [p.name, { peer: p, routes: new Map(r) }]));
+/** A dual-stack peer's plan with the other family's next hop (or its problem). */
+const dualPlan = (otherFamily: OtherFamilyNextHop, routes: [string, RouteAttributes][]): BgpPlan =>
+  new Map([["ds", { peer: peer("ds", { dualStackAddressFamily: true }), routes: new Map(routes), otherFamily }]]);
 const log = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const defaults = { routerId: "198.18.0.1", restartTimeS: 120 };
 
@@ -125,6 +134,60 @@ describe("BGP announcer", () => {
     expect(a.begin({ kind: "left", incarnation: 1, at: 5 }, { incarnation: 2, now: 10 }).restarting).toBe(false);
     a.update(plan([peer("r1", { enableGracefulRestart: true }), []]));
     expect(opened).toEqual([JSON.stringify({ restartTime: 120, restarting: false, forwarding: false })]);
+  });
+
+  it("close: the Cease carries the RFC 9003 shutdown communication, \"vipmesh: node draining\" unless a reason is given", async () => {
+    for (const [reason, message] of [[undefined, "vipmesh: node draining"], ["vipmesh: speaker restarting in place", "vipmesh: speaker restarting in place"]] as const) {
+      const calls: Call[] = [];
+      const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls) });
+      a.update(plan([peer("r1"), [["198.18.8.1/32", {}]]], [peer("r2"), []]));
+      await a.close(reason === undefined ? {} : { reason });
+      expect(calls.filter((c) => c.op === "stop").map((c) => [c.peer, c.cease])).toEqual([["r1", { subcode: 2, message }], ["r2", { subcode: 2, message }]]);
+    }
+  });
+
+  it("a replaced session ends with Administrative Reset and why; a removed BGPPeer with Peer De-configured", () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls) });
+    a.update(plan([peer("r1"), []], [peer("r2"), []]));
+    a.update(plan([peer("r1", { holdTimeMs: 9000 }), []]));
+    expect(calls.filter((c) => c.op === "stop").map((c) => [c.peer, c.cease])).toEqual([
+      ["r2", { subcode: 3 }],
+      ["r1", { subcode: 4, message: "vipmesh: BGPPeer r1 changed, reconnecting" }],
+    ]);
+  });
+
+  it("dualStackAddressFamily: the session opens with the other family's next hop, which then changes on the live session", () => {
+    const calls: Call[] = [];
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls) });
+    const routes: [string, RouteAttributes][] = [["198.18.8.1/32", {}], ["2001:db8:8::5/128", {}]];
+    a.update(dualPlan({ family: 6, address: "2001:db8::11", interface: "eth0" }, routes));
+    a.update(dualPlan({ family: 6, address: "2001:db8::11", interface: "eth0" }, routes)); // same: nothing
+    a.update(dualPlan({ family: 6, address: "2001:db8::12", interface: "eth0" }, routes));
+    expect(calls.map(({ at: _at, ...c }) => c)).toEqual([
+      { peer: "ds", op: "open", routes: ["198.18.8.1/32", "2001:db8:8::5/128"], nextHops: { ipv6: "2001:db8::11" } },
+      { peer: "ds", op: "start" },
+      { peer: "ds", op: "setRoutes", routes: ["198.18.8.1/32", "2001:db8:8::5/128"], nextHops: { ipv6: "2001:db8::12" } },
+    ]);
+  });
+
+  it("dualStackAddressFamily without an address of the other family: logged once with the reason, counted in stats", () => {
+    const warnings: Array<[object, string]> = [];
+    const infos: string[] = [];
+    const a = createBgpAnnouncer({
+      defaults, shutdownWaitMs: 0, log: { ...log, warn: (f, m) => void warnings.push([f, m]), info: (_f, m) => void infos.push(m) },
+      openSession: fakes([], true, false, ["2001:db8:8::5/128"]),
+    });
+    const problem = "node node1 has no global IPv6 address on an up interface to use as the IPv6 next hop";
+    const routes: [string, RouteAttributes][] = [["198.18.8.1/32", {}], ["2001:db8:8::5/128", {}]];
+    a.update(dualPlan({ family: 6, problem }, routes));
+    a.update(dualPlan({ family: 6, problem }, [...routes, ["2001:db8:8::6/128", {}]]));
+    expect(warnings).toEqual([[{ peer: "ds", reason: problem, routes: 1 }, "bgp: routes of the other address family not sent"]]);
+    expect(a.stats?.().peers["ds"]).toMatchObject({ unsendable: 1, unsendableReason: problem });
+    a.update(dualPlan({ family: 6, problem }, [["198.18.8.1/32", {}]])); // no IPv6 route left: nothing to report
+    a.update(dualPlan({ family: 6, address: "2001:db8::11", interface: "eth0" }, routes));
+    expect(warnings).toHaveLength(1);
+    expect(infos.filter((m) => m.includes("other address family"))).toEqual(["bgp: routes of the other address family can be sent again"]);
   });
 
   it("a peer the timer rules reject is reported and skipped", () => {

@@ -241,6 +241,24 @@ describe("BGP message helpers", () => {
     expect(shutdownMessage({ code: 4, subcode: 0, data: hex("02 6869") })).toBeUndefined();
   });
 
+  it.each([
+    ["Administrative Shutdown", 2, "vipmesh: node draining", `${M} 002c 03 06 02 16 ${Buffer.from("vipmesh: node draining").toString("hex")}`],
+    ["Administrative Reset", 4, "vipmesh: BGPPeer r1 changed, reconnecting", `${M} 003f 03 06 04 29 ${Buffer.from("vipmesh: BGPPeer r1 changed, reconnecting").toString("hex")}`],
+  ] as const)("RFC 9003 Cease/%s: golden bytes both ways, and the text read back", (_name, subcode, text, h) => {
+    const m = ceaseWithMessage(subcode, text);
+    expect(toHex(notification.encode(m))).toBe(h.replace(/\s+/g, ""));
+    const back = notification.decode(hex(h)).value;
+    expect(back).toEqual(m);
+    expect(shutdownMessage(back)).toBe(text);
+  });
+
+  it("RFC 9003 limits: 255 octets are kept whole, longer text is cut to 255, and only subcodes 2 and 4 carry a communication", () => {
+    expect(shutdownMessage(ceaseWithMessage(2, "a".repeat(255)))).toBe("a".repeat(255));
+    expect(ceaseWithMessage(4, "a".repeat(300)).data).toHaveLength(256);
+    expect(ceaseWithMessage(2, "").data).toEqual(hex("00"));
+    for (const subcode of [1, 3, 5, 6, 7, 8]) expect(ceaseWithMessage(subcode, "not for this subcode")).toEqual({ type: "notification", code: 6, subcode, data: new Uint8Array(0) });
+  });
+
   it("passes unknown optional transitive attributes on with the Partial bit, drops non-transitive ones", () => {
     expect(passThrough([
       { flags: 0xc0, typeCode: 99, value: hex("01") },

@@ -90,6 +90,20 @@ describe("BGP peer core", () => {
     expect(r.state.unsendable).toEqual(["2001:db8::200/128"]); // no IPv6 next hop on an IPv4 session
   });
 
+  it("next hops given with the routes on a live session: the IPv6 routes of an IPv4 session go out, and move when the next hop does", () => {
+    const p = run(initialPeer({ session }, DESIRED), [[0, { type: "start" }], [5, { type: "tcpConnected", localAddress: "198.18.0.10" }], [10, PEER_OPEN], [20, KA]]);
+    expect(p.state.unsendable).toEqual(["2001:db8::200/128"]);
+    const withHop = stepPeer(p.state, { type: "setRoutes", routes: DESIRED, nextHops: { ipv6: "2001:db8::10" } }, 100);
+    expect(sentUpdates(withHop.actions).map((u) => [u.attributes.mpReach?.nextHop, u.attributes.mpReach?.nlri])).toEqual([["2001:db8::10", ["2001:db8::200/128"]]]);
+    expect(withHop.state.unsendable).toEqual([]);
+    const moved = stepPeer(withHop.state, { type: "setRoutes", routes: DESIRED, nextHops: { ipv6: "2001:db8::11" } }, 200);
+    expect(sentUpdates(moved.actions).map((u) => u.attributes.mpReach?.nextHop)).toEqual(["2001:db8::11"]); // IPv4 routes unchanged: nothing for them
+    const kept = stepPeer(moved.state, { type: "setRoutes", routes: DESIRED }, 300); // no nextHops: the last ones stay
+    expect(kept.actions).toEqual([]);
+    const gone = stepPeer(kept.state, { type: "setRoutes", routes: DESIRED, nextHops: {} }, 400);
+    expect(sentUpdates(gone.actions)).toEqual([{ type: "update", withdrawn: [], attributes: { mpUnreach: { afi: 2, safi: 1, withdrawn: ["2001:db8::200/128"] } }, nlri: [] }]);
+  });
+
   it("forgets the Adj-RIB-Out when the session drops and sends the full table again after reconnecting", () => {
     const { state } = established();
     const down = stepPeer(state, { type: "tcpClosed" }, 100);

@@ -11,8 +11,9 @@ import type { DesiredRoutes } from "../../protocols/bgp/adjRibOut.js";
 import { BGP_PORT } from "../../protocols/bgp/constants.js";
 import { BgpFramer } from "../../protocols/bgp/framer.js";
 import { decode, encode } from "../../protocols/bgp/message.js";
+import { shutdownMessage } from "../../protocols/bgp/notification.js";
 import { BgpDecodeError, notificationName } from "../../protocols/bgp/notificationCodes.js";
-import { initialPeer, stepPeer, type PeerConfig, type PeerInput, type PeerState } from "../../protocols/bgp/peer.js";
+import { initialPeer, stepPeer, type NextHops, type PeerConfig, type PeerInput, type PeerState } from "../../protocols/bgp/peer.js";
 import { messageOptions, nextDeadline, type SessionAction } from "../../protocols/bgp/sessionTypes.js";
 
 /** The pino-compatible subset the BGP adapter logs through. */
@@ -68,8 +69,9 @@ export class BgpTcpPeer {
     this.dispatch({ type: "start" });
   }
 
-  setRoutes(routes: DesiredRoutes): void {
-    this.dispatch({ type: "setRoutes", routes });
+  /** New desired routes; `nextHops` (when given) replace the configured ones. */
+  setRoutes(routes: DesiredRoutes, nextHops?: NextHops): void {
+    this.dispatch({ type: "setRoutes", routes, ...(nextHops === undefined ? {} : { nextHops }) });
   }
 
   /** Cease (Administrative Shutdown unless told otherwise) and close; resolves once the socket is gone. */
@@ -138,8 +140,10 @@ export class BgpTcpPeer {
         return;
       case "down": {
         const r = a.reason;
-        const detail = r.kind === "notificationSent" || r.kind === "notificationReceived" ? notificationName(r.notification.code, r.notification.subcode) : r.kind;
-        this.opts.log?.warn({ peer: this.opts.peerAddress, reason: r.kind, detail, wasEstablished: a.wasEstablished }, "bgp: session down");
+        const notified = r.kind === "notificationSent" || r.kind === "notificationReceived" ? r.notification : undefined;
+        const detail = notified ? notificationName(notified.code, notified.subcode) : r.kind;
+        const message = notified && shutdownMessage(notified); // RFC 9003 shutdown communication, either way
+        this.opts.log?.warn({ peer: this.opts.peerAddress, reason: r.kind, detail, ...(message === undefined ? {} : { message }), wasEstablished: a.wasEstablished }, "bgp: session down");
         return;
       }
       case "setTimer":

@@ -3,9 +3,14 @@
 // (address, ASNs, timers, password...) replaces it. close() is RFC 8326 graceful shutdown: re-announce with the
 // GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease. begin() says whether this
 // process restarted in place (bgpRestart.ts): the sessions of the first update then carry the R and F bits.
+// A dual-stack session's next hop for the other family comes with the plan; routes it cannot carry are logged once
+// per reason and counted (stats).
 import { BgpTcpPeer, type BgpLogger } from "../../adapters/bgp/tcpPeer.js";
-import type { BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import type { BgpPeerPlan, BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import { prefixFamily } from "../../protocols/bgp/prefix.js";
 import { desiredRoutes, withGracefulShutdown, type DesiredRoutes, type RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
+import { CeaseSubcode } from "../../protocols/bgp/notificationCodes.js";
+import type { NextHops } from "../../protocols/bgp/peer.js";
 import { FRESH_START, restartDecision, type PreviousStop, type RestartDecision } from "./bgpRestart.js";
 import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
 
@@ -20,20 +25,22 @@ export interface BgpAnnouncer {
   /**
    * Graceful shutdown of every session; updates after it are ignored. With `restart` (restart in place), sessions
    * whose peer negotiated graceful restart are dropped without a NOTIFICATION instead, so the router keeps the
-   * routes while the next process starts; the others shut down gracefully.
+   * routes while the next process starts; the others shut down gracefully. The Cease carries `reason` as its RFC 9003
+   * shutdown communication (default SHUTDOWN_REASON).
    */
-  close(options?: { restart?: boolean }): Promise<void>;
+  close(options?: { restart?: boolean; reason?: string }): Promise<void>;
   stats?(): BgpAnnouncerStats;
 }
 
-export type BgpPeerStats = { state: string; established: number; updatesSent: number; prefixesSent: number };
+/** `unsendable`: desired routes the session cannot carry, with the reason (no next hop of their family, family not negotiated). */
+export type BgpPeerStats = { state: string; established: number; updatesSent: number; prefixesSent: number; unsendable: number; unsendableReason?: string };
 export type BgpAnnouncerStats = { peers: Record<string, BgpPeerStats> };
 
 /** What the announcer needs of a session; BgpTcpPeer by default, a fake in unit tests. */
 export interface BgpSessionHandle {
   start(): void;
-  setRoutes(routes: DesiredRoutes): void;
-  stop(): Promise<void>;
+  setRoutes(routes: DesiredRoutes, nextHops?: NextHops): void;
+  stop(options?: { subcode?: number; message?: string }): Promise<void>;
   abandon(): Promise<void>;
   readonly state: BgpTcpPeer["state"];
 }
@@ -46,9 +53,26 @@ export type BgpAnnouncerOptions = {
   openSession?: (name: string, session: BgpSessionPlan, routes: DesiredRoutes) => BgpSessionHandle;
 };
 
-type Live = { key: string; handle: BgpSessionHandle; routes: DesiredRoutes; routesKey: string };
+type Live = { key: string; handle: BgpSessionHandle; routes: DesiredRoutes; routesKey: string; nextHops: NextHops; nextHopProblem?: string };
 
 const routesKey = (routes: ReadonlyMap<string, RouteAttributes>): string => JSON.stringify([...routes]);
+
+/** The RFC 9003 shutdown communication of a speaker stopping (SIGTERM, SIGINT). */
+export const SHUTDOWN_REASON = "vipmesh: node draining";
+
+/** The other family's next hop a dual-stack plan carries, as the session's next hops. */
+function nextHopsOf(p: BgpPeerPlan): NextHops {
+  const o = p.otherFamily;
+  if (o === undefined || !("address" in o)) return {};
+  return o.family === 6 ? { ipv6: o.address } : { ipv4: o.address };
+}
+
+/** Why the plan's routes of the other family cannot go out, and how many there are. */
+function nextHopProblem(p: BgpPeerPlan): { problem: string; routes: number } | undefined {
+  const o = p.otherFamily;
+  if (o === undefined || !("problem" in o)) return undefined;
+  return { problem: o.problem, routes: [...p.routes.keys()].filter((prefix) => prefixFamily(prefix) === o.family).length };
+}
 
 export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   const live = new Map<string, Live>();
@@ -57,9 +81,21 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   let restart = FRESH_START; // for the sessions the next update opens; only the first update's
   const open = opts.openSession ?? ((name, s, routes) => openTcpSession(name, s, routes, opts.log));
 
-  const retire = (name: string, l: Live): Promise<void> => {
+  const retire = (name: string, l: Live, cease: { subcode: number; message?: string }): Promise<void> => {
     l.handle.setRoutes(new Map());
-    return l.handle.stop().catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+    return l.handle.stop(cease).catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+  };
+  // Once per reason while routes are held back, once more when a next hop is back.
+  const reportNextHop = (name: string, l: Live, planned: BgpPeerPlan): void => {
+    const held = nextHopProblem(planned);
+    if (held === undefined) {
+      if (l.nextHopProblem === undefined) return;
+      delete l.nextHopProblem;
+      opts.log.info({ peer: name }, "bgp: routes of the other address family can be sent again");
+    } else if (held.routes > 0 && held.problem !== l.nextHopProblem) {
+      l.nextHopProblem = held.problem;
+      opts.log.warn({ peer: name, reason: held.problem, routes: held.routes }, "bgp: routes of the other address family not sent");
+    }
   };
 
   return {
@@ -77,9 +113,10 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
       for (const [name, l] of live) {
         if (plan.has(name)) continue;
         live.delete(name);
-        void retire(name, l);
+        void retire(name, l, { subcode: CeaseSubcode.peerDeconfigured });
       }
-      for (const [name, { peer, routes }] of plan) {
+      for (const [name, planned] of plan) {
+        const { peer, routes } = planned;
         let session: BgpSessionPlan;
         try {
           session = sessionFor(peer, opts.defaults);
@@ -89,20 +126,28 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         }
         const key = JSON.stringify(session);
         const rkey = routesKey(routes);
+        const nextHops = nextHopsOf(planned);
         const current = live.get(name);
         if (current?.key === key) {
-          if (current.routesKey !== rkey) {
+          const hopsChanged = JSON.stringify(current.nextHops) !== JSON.stringify(nextHops);
+          if (current.routesKey !== rkey || hopsChanged) {
             current.routes = desiredRoutes(routes);
             current.routesKey = rkey;
-            current.handle.setRoutes(current.routes);
+            current.nextHops = nextHops;
+            current.handle.setRoutes(current.routes, nextHops);
           }
+          reportNextHop(name, current, planned);
           continue;
         }
-        if (current) void retire(name, current);
+        if (current) void retire(name, current, { subcode: CeaseSubcode.administrativeReset, message: `vipmesh: BGPPeer ${name} changed, reconnecting` });
         const valid = desiredRoutes(routes);
-        // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity.
-        const handle = open(name, flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags), valid);
-        live.set(name, { key, handle, routes: valid, routesKey: rkey });
+        // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity; the next
+        // hops change on the live session.
+        const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags);
+        const handle = open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid);
+        const l: Live = { key, handle, routes: valid, routesKey: rkey, nextHops };
+        live.set(name, l);
+        reportNextHop(name, l, planned);
         handle.start();
       }
     },
@@ -117,7 +162,8 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
       const announcing = sessions.filter(([, l]) => l.handle.state.session.state === "established" && l.routes.size > 0);
       for (const [, l] of announcing) l.handle.setRoutes(withGracefulShutdown(l.routes));
       if (announcing.length > 0) await new Promise((r) => setTimeout(r, opts.shutdownWaitMs));
-      await Promise.all(sessions.map(([name, l]) => retire(name, l)));
+      const message = options.reason ?? SHUTDOWN_REASON;
+      await Promise.all(sessions.map(([name, l]) => retire(name, l, { subcode: CeaseSubcode.administrativeShutdown, message })));
       live.clear();
     },
 
@@ -125,7 +171,12 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
       const peers: Record<string, BgpPeerStats> = {};
       for (const [name, l] of live) {
         const s = l.handle.state;
-        peers[name] = { state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size };
+        const unsendable = s.unsendable.length;
+        const reason = unsendable === 0 ? undefined : (l.nextHopProblem ?? "address family not negotiated with the peer");
+        peers[name] = {
+          state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size,
+          unsendable, ...(reason === undefined ? {} : { unsendableReason: reason }),
+        };
       }
       return { peers };
     },

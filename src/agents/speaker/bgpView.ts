@@ -3,8 +3,8 @@ import type { MembershipState } from "../../projections/membership.js";
 import type { SpeakerView } from "./view.js";
 
 // The BGP plan the speaker acts on: nothing before both logs have caught up (null: leave the sessions alone), and
-// every route withdrawn while fenced. Recomputed only when the log, the fence or this node's readiness or incarnation
-// changed, so a heartbeat batch costs nothing.
+// every route withdrawn while fenced. Recomputed only when the log, the fence or this node's readiness, incarnation
+// or interfaces (the next hops of dual-stack sessions) changed, so a heartbeat batch costs nothing.
 //
 // The log's liveness verdict on this node itself is not acted on. A running speaker whose heartbeats reached the log
 // more than deadAfterMs apart (a GC pause, a busy CPU, its own start-up) reads the others' beats of that gap before
@@ -23,7 +23,7 @@ export function speakerBgpPlan(view: SpeakerView, node: string, fenced: boolean)
   if (hit && hit.log === view.log && hit.fenced === fenced && sameSelf(hit.self, self)) return hit.plan;
   const plan = bgpPlanFor(node, view.log, selfNotDead(view.members, node));
   if (fenced) for (const p of plan.values()) p.routes.clear();
-  caches.set(view, { log: view.log, self: self && { ready: self.ready, incarnation: self.incarnation }, fenced, plan });
+  caches.set(view, { log: view.log, self: self && { ready: self.ready, incarnation: self.incarnation, interfaces: JSON.stringify(self.interfaces) }, fenced, plan });
   return plan;
 }
 
@@ -37,6 +37,6 @@ function selfNotDead(members: MembershipState, node: string): MembershipState {
 /** The parts of this node's record the plan depends on (its status no longer does). */
 function sameSelf(cached: unknown, now: SpeakerView["members"]["nodes"][string] | undefined): boolean {
   if (cached === undefined || now === undefined) return cached === now;
-  const c = cached as { ready: boolean; incarnation: number };
-  return c.ready === now.ready && c.incarnation === now.incarnation;
+  const c = cached as { ready: boolean; incarnation: number; interfaces: string };
+  return c.ready === now.ready && c.incarnation === now.incarnation && c.interfaces === JSON.stringify(now.interfaces);
 }

@@ -136,7 +136,9 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   leaving = true;
   clearInterval(configPoll);
-  await opts.bgp?.close({ restart: opts.onSigterm === "restart" }); // routers move traffic away (or keep it, restarting) first
+  // Routers move traffic away (or keep it, restarting) first; the Cease says why (RFC 9003).
+  const restarting = opts.onSigterm === "restart";
+  await opts.bgp?.close({ restart: restarting, reason: restarting ? "vipmesh: speaker restarting in place" : "vipmesh: node draining" });
   if (opts.onSigterm === "restart") {
     log.info({ node, graceMs: opts.restartGraceMs }, "restarting in place: VIPs stay with this node");
     const announced = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeRestarting", data: { node, incarnation, graceMs: opts.restartGraceMs } });

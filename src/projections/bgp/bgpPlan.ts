@@ -7,6 +7,7 @@ import { ownerHasLeft, type LogState } from "../logState.js";
 import type { MembershipState } from "../membership.js";
 import { vipCatalog } from "../vipCatalog.js";
 import { aggregatePrefix } from "./aggregate.js";
+import { otherFamilyNextHop, type OtherFamilyNextHop } from "./nextHop.js";
 import { attributesOf, mergeAttributes } from "./routeMerge.js";
 
 // What one node says over BGP, derived from the log and membership alone: the sessions it keeps (BGPPeers whose
@@ -14,7 +15,11 @@ import { attributesOf, mergeAttributes } from "./routeMerge.js";
 // advertises and the routers spread traffic (ECMP). A node that is leaving, dead in its own view, not ready or
 // excluded keeps its sessions but advertises nothing, so routers move traffic before it goes.
 
-export type BgpPeerPlan = { peer: BgpPeerConfig; routes: Map<string, RouteAttributes> };
+// A dual-stack session also carries the next hop for the other family, chosen from the node's interfaces as its
+// heartbeats report them (nextHop.ts), or the reason there is none (those routes are then not sent).
+
+/** `otherFamily`: only for peers with dualStackAddressFamily. */
+export type BgpPeerPlan = { peer: BgpPeerConfig; routes: Map<string, RouteAttributes>; otherFamily?: OtherFamilyNextHop };
 /** Peer name -> session and routes; peers are in name order. */
 export type BgpPlan = Map<string, BgpPeerPlan>;
 
@@ -25,7 +30,10 @@ export function bgpPlanFor(node: string, log: LogState, members: MembershipState
   if (!config || !bgp) return plan;
   const labels = config.nodes.find((n) => n.name === node)?.labels ?? {};
   const peers = [...bgp.peers].sort(byName).filter((p) => anySelectorMatches(p.nodeSelectors, labels));
-  for (const peer of peers) plan.set(peer.name, { peer, routes: new Map() });
+  const interfaces = members.nodes[node]?.interfaces ?? [];
+  for (const peer of peers) {
+    plan.set(peer.name, { peer, routes: new Map(), ...(peer.dualStackAddressFamily ? { otherFamily: otherFamilyNextHop(node, peer, interfaces) } : {}) });
+  }
   if (!mayAdvertise(node, log, members, config)) return plan;
   const ads = [...bgp.advertisements].sort(byName).filter((ad) => anySelectorMatches(ad.nodeSelectors, labels));
   for (const entry of vipCatalog(log)) {

@@ -51,8 +51,12 @@ export function decode(bytes: Uint8Array, offset = 0): { value: NotificationMess
 
 const MAX_SHUTDOWN_TEXT = 255;
 
-/** Cease/Administrative Shutdown carrying an RFC 9003 message; the text is cut at 255 UTF-8 octets (whole chars). */
+/**
+ * A Cease carrying an RFC 9003 shutdown communication; the text is cut at 255 UTF-8 octets (whole chars). RFC 9003
+ * defines it for Administrative Shutdown (2) and Administrative Reset (4) only: other subcodes are sent without data.
+ */
 export function ceaseWithMessage(subcode: number, text: string): NotificationMessage {
+  if (subcode !== CeaseSubcode.administrativeShutdown && subcode !== CeaseSubcode.administrativeReset) return notification(ErrorCode.cease, subcode);
   let encoded = new TextEncoder().encode(text);
   if (encoded.length > MAX_SHUTDOWN_TEXT) {
     let cut = MAX_SHUTDOWN_TEXT;

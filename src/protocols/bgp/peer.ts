@@ -18,12 +18,14 @@ import { initialSession, stepSession } from "./session.js";
 import type { SessionAction, SessionConfig, SessionInput, SessionState } from "./sessionTypes.js";
 import type { UpdateMessage } from "./update.js";
 
+/** Next hops to announce; by default the local address of the TCP connection, for its own family. */
+export type NextHops = { readonly ipv4?: string; readonly ipv6?: string; readonly ipv6LinkLocal?: string };
+
 export interface PeerConfig {
   readonly session: SessionConfig;
   /** Extra copies of our ASN on eBGP sessions. */
   readonly asPathPrepend?: number;
-  /** Next hops to announce; by default the local address of the TCP connection, for its own family. */
-  readonly nextHops?: { readonly ipv4?: string; readonly ipv6?: string; readonly ipv6LinkLocal?: string };
+  readonly nextHops?: NextHops;
 }
 
 export interface PeerState {
@@ -40,8 +42,11 @@ export interface PeerState {
 export type PeerInput =
   | Exclude<SessionInput, { type: "tcpConnected" } | { type: "sendUpdates" }>
   | { readonly type: "tcpConnected"; readonly localAddress?: string }
-  /** Replace the desired routes; on an Established session the difference goes out at once. */
-  | { readonly type: "setRoutes"; readonly routes: DesiredRoutes };
+  /**
+   * Replace the desired routes (and, when given, the next hops); on an Established session the difference goes out at
+   * once: a route whose next hop changed is re-announced.
+   */
+  | { readonly type: "setRoutes"; readonly routes: DesiredRoutes; readonly nextHops?: NextHops };
 
 export interface PeerStep {
   readonly state: PeerState;
@@ -74,11 +79,13 @@ export function peerContext(p: PeerState): PeerContext | undefined {
 
 export function stepPeer(p: PeerState, input: PeerInput, now: number, jitter = 0): PeerStep {
   let desired = p.desired;
+  let config = p.config;
   let localAddress = p.localAddress;
   let sessionInput: SessionInput;
   let replan = false;
   if (input.type === "setRoutes") {
     desired = input.routes;
+    if (input.nextHops !== undefined) config = { ...config, nextHops: input.nextHops };
     sessionInput = { type: "tick" };
     replan = true;
   } else if (input.type === "tcpConnected") {
@@ -100,7 +107,7 @@ export function stepPeer(p: PeerState, input: PeerInput, now: number, jitter = 0
     }
   }
   const { localAddress: _previous, ...rest } = p;
-  const base: PeerState = { ...rest, desired, ribOut, session: first.state, ...(localAddress === undefined ? {} : { localAddress }) };
+  const base: PeerState = { ...rest, config, desired, ribOut, session: first.state, ...(localAddress === undefined ? {} : { localAddress }) };
   const ctx = replan ? peerContext(base) : undefined;
   if (ctx === undefined) return { state: base, actions };
   const plan = planUpdates(ribOut, desired, ctx);

@@ -1,0 +1,75 @@
+// BGP interoperability with three router implementations (FRR, BIRD 2, GoBGP; src/lab/peerRouter.ts) on the node
+// segment, each peering with every node over IPv4 with dualStackAddressFamily (eBGP, AS 64700): the IPv6 VIP arrives
+// over the IPv4 session with the node's own IPv6 address as next hop (issue 10 item 4), and a speaker's SIGTERM
+// shuts the sessions down with an RFC 9003 shutdown communication every router reports (item 7).
+// Real nats-server, allocator and speakers (compiled CLI: npm run build).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { BGP_LAB_ASN, BgpCluster } from "../../src/lab/bgpCluster.js";
+import { labUnavailableReason } from "../../src/lab/lab.js";
+import { LabPeerRouter } from "../../src/lab/peerRouter.js";
+import { ROUTER_KINDS, type RouterKind } from "../../src/lab/routerDaemon.js";
+import { waitFor } from "../../src/lab/run.js";
+import { nodeRole, roleIp, roleIp6 } from "../../src/lab/topology.js";
+
+const VIP = "198.18.100.10";
+const VIP6 = "2001:db8:100::10";
+const PEER_ASN = 64700;
+const HOSTS: Record<RouterKind, number> = { frr: 3, bird: 4, gobgp: 5 };
+const NODES = [1, 2];
+const unavailable = labUnavailableReason();
+
+const dualStackPeers = (routers: LabPeerRouter[]): string =>
+  routers.map((r) => `---
+kind: BGPPeer
+metadata: { name: ${r.kind}, namespace: metallb-system }
+spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${PEER_ASN}, peerAddress: "${r.v4}", holdTime: 9s, dualStackAddressFamily: true }
+`).join("");
+
+describe.skipIf(unavailable !== undefined)("BGP interop: FRR, BIRD 2 and GoBGP peers with dualStackAddressFamily (2 nodes)", () => {
+  let c: BgpCluster;
+  const routers = new Map<RouterKind, LabPeerRouter>();
+
+  beforeAll(async () => {
+    c = await BgpCluster.start({ nodes: NODES.length, vips: [VIP, VIP6], log: pino({ level: "warn" }) });
+    for (const kind of ROUTER_KINDS) {
+      const neighbors = NODES.map((k) => ({ address: roleIp(nodeRole(k)), asn: BGP_LAB_ASN, families: ["ipv4", "ipv6"] as const }));
+      const r = new LabPeerRouter(c.lab, { kind, host: HOSTS[kind], asn: PEER_ASN, neighbors });
+      routers.set(kind, r);
+      await r.start();
+    }
+    c.writeConfig({ extraManifests: dualStackPeers([...routers.values()]) });
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const r of routers.values()) await r.stop();
+    await c?.destroy();
+  });
+
+  describe.each(ROUTER_KINDS)("%s", (kind) => {
+    it("gets the IPv6 VIP over the IPv4 session with each node's own IPv6 address as next hop, and the IPv4 VIP as before", async () => {
+      const r = routers.get(kind) as LabPeerRouter;
+      for (const k of NODES) await waitFor(`${kind}: node${k} Established`, async () => ((await r.established(roleIp(nodeRole(k)))) ? true : undefined), 30_000, 250);
+      const expected6 = NODES.map((k) => ({ from: roleIp(nodeRole(k)), nextHop: roleIp6(nodeRole(k)) }));
+      await waitFor(`${kind}: the IPv6 VIP from both nodes`, async () => ((await r.paths(`${VIP6}/128`)).length === NODES.length ? true : undefined), 20_000, 250);
+      expect(await r.paths(`${VIP6}/128`)).toEqual(expected6);
+      const expected4 = NODES.map((k) => ({ from: roleIp(nodeRole(k)), nextHop: roleIp(nodeRole(k)) }));
+      await waitFor(`${kind}: the IPv4 VIP from both nodes`, async () => ((await r.paths(`${VIP}/32`)).length === NODES.length ? true : undefined), 20_000, 250);
+      expect(await r.paths(`${VIP}/32`)).toEqual(expected4);
+    }, 60_000);
+  });
+
+  it("a speaker's SIGTERM ends every session with the RFC 9003 shutdown communication \"vipmesh: node draining\"", async () => {
+    const node2 = roleIp("node2");
+    for (const r of routers.values()) await waitFor(`${r.kind}: node2 Established`, async () => ((await r.established(node2)) ? true : undefined), 30_000, 250);
+    const speaker = c.speakers.get(2);
+    speaker?.kill("SIGTERM");
+    await speaker?.exited;
+    const received: Record<string, string | undefined> = {};
+    for (const r of routers.values()) {
+      await waitFor(`${r.kind}: node2's session down`, async () => (!(await r.established(node2)) ? true : undefined), 10_000, 100);
+      received[r.kind] = await r.lastShutdownMessage(node2);
+    }
+    expect(received).toEqual({ frr: "vipmesh: node draining", bird: "vipmesh: node draining", gobgp: "vipmesh: node draining" });
+  }, 60_000);
+});
