@@ -3,7 +3,8 @@
 // deadline) and performs its actions (connect, write, close). Time is the monotonic clock; jitter is Math.random.
 //
 // TCP MD5, TTL for ebgpMultiHop and binding to a VRF device go through the native addon (nativeSocket.ts) when
-// `socketOptions` asks for them. Not here yet: a listening (passive) side. Malformed input never throws out of the adapter: it becomes the NOTIFICATION the core sends.
+// `socketOptions` asks for them. Not here yet: a listening (passive) side. Malformed input never throws out of the
+// adapter: it becomes the NOTIFICATION the core sends, or (RFC 7606) a counted error logged once per kind per session.
 import { Socket } from "node:net";
 import { connectNative, type PendingConnect } from "./nativeSocket.js";
 import { performance } from "node:perf_hooks";
@@ -144,6 +145,15 @@ export class BgpTcpPeer {
         const detail = notified ? notificationName(notified.code, notified.subcode) : r.kind;
         const message = notified && shutdownMessage(notified); // RFC 9003 shutdown communication, either way
         this.opts.log?.warn({ peer: this.opts.peerAddress, reason: r.kind, detail, ...(message === undefined ? {} : { message }), wasEstablished: a.wasEstablished }, "bgp: session down");
+        return;
+      }
+      case "updateError": {
+        // Once per kind per session (the core reports only the first); the counts are in state.session.counters.
+        const e = a.error;
+        this.opts.log?.warn(
+          { peer: this.opts.peerAddress, kind: e.kind, handling: e.handling, detail: e.detail, ...(e.afi === undefined ? {} : { afi: e.afi, safi: e.safi }) },
+          "bgp: malformed UPDATE handled without a session reset (RFC 7606); further ones of this kind are only counted",
+        );
         return;
       }
       case "setTimer":
