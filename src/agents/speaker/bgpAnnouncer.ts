@@ -33,7 +33,12 @@ export interface BgpAnnouncer {
 }
 
 /** `unsendable`: desired routes the session cannot carry, with the reason (no next hop of their family, family not negotiated). */
-export type BgpPeerStats = { state: string; established: number; updatesSent: number; prefixesSent: number; unsendable: number; unsendableReason?: string };
+export type BgpPeerStats = {
+  state: string; established: number; updatesSent: number; prefixesSent: number; unsendable: number; unsendableReason?: string;
+  /** Malformed UPDATEs received and handled without a session reset (RFC 7606), per kind, and routes so ignored. */
+  updateErrors: Readonly<Partial<Record<string, number>>>;
+  prefixesIgnored: number;
+};
 export type BgpAnnouncerStats = { peers: Record<string, BgpPeerStats> };
 
 /** What the announcer needs of a session; BgpTcpPeer by default, a fake in unit tests. */
@@ -176,6 +181,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         peers[name] = {
           state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size,
           unsendable, ...(reason === undefined ? {} : { unsendableReason: reason }),
+          updateErrors: s.session.counters.updateErrors, prefixesIgnored: s.session.counters.prefixesIgnored,
         };
       }
       return { peers };
