@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
 import { Command, Option } from "commander";
-import { pino } from "pino";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { runAllocator } from "../agents/allocator/allocator.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { addKubeOptions, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
+import { createLogger, logLevelOption } from "./logger.js";
 import { intOption, listOption } from "./options.js";
+import { stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 
 export function allocatorCommand(): Command {
@@ -22,11 +23,10 @@ export function allocatorCommand(): Command {
     .option("--max-in-flight <n>", "claims published at once", "64")
     .option("--replan <ms>", "recompute the plan this often even when the log is quiet", "1000")
     .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
-    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .addOption(logLevelOption())
     .action(async (o: Record<string, string | undefined>) => {
-      const log = pino({ level: o["logLevel"] ?? "info", base: { agent: "allocator", id: o["id"] } });
-      const stop = new AbortController();
-      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      const log = createLogger(o["logLevel"], { agent: "allocator", id: o["id"] });
+      const stop = stopOnSignals(log, 10_000);
       const kube = kubeFromOptions(o, log);
       const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal) : null;
       await runAllocator(

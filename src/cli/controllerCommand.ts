@@ -1,11 +1,12 @@
 import { hostname } from "node:os";
 import { Command, Option } from "commander";
-import { pino } from "pino";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { runAllocator } from "../agents/allocator/allocator.js";
 import { runStatusWriter } from "../kube/status/writer.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
+import { createLogger, logLevelOption } from "./logger.js";
 import { intOption, listOption } from "./options.js";
+import { stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 
@@ -17,13 +18,12 @@ export function controllerCommand(): Command {
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
     .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
-    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .addOption(logLevelOption())
     .action(async (o: Record<string, string | undefined>) => {
-      const log = pino({ level: o["logLevel"] ?? "info", base: { agent: "controller", id: o["id"] } });
+      const log = createLogger(o["logLevel"], { agent: "controller", id: o["id"] });
       const kube = kubeFromOptions(o, log);
       if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
-      const stop = new AbortController();
-      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      const stop = stopOnSignals(log, 10_000);
       const natsServers = listOption(o["nats"]);
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const lbClass = o["lbClass"] ?? null;

@@ -1,22 +1,24 @@
 import { Command, Option } from "commander";
-import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../adapters/nats/connect.js";
+import { closeNats, connectNats, DEFAULT_PING_INTERVAL_MS } from "../adapters/nats/connect.js";
 import { readWholeStream } from "../agents/replay/readLog.js";
 import { decodeLogEntries } from "../events/entries.js";
 import { STREAMS } from "../events/types.js";
 import { LogReplayer } from "../projections/batch.js";
 import { ipamStatus, type IpamStatus } from "../projections/ipam/status.js";
 import { emptyLogState } from "../projections/logState.js";
-import { listOption } from "./options.js";
+import { stderrLogger } from "./logger.js";
+import { intOption, listOption } from "./options.js";
+import { DEFAULT_READ_TIMEOUT_S, readTimeoutOption } from "./replayCommand.js";
 
 /** Reads the EVENTS log and derives IPAM status: each Service's IPs or why it has none, pool usage, warnings. */
-export async function readIpamStatus(nats: string[], lbClass: string | null): Promise<IpamStatus> {
-  const nc = await connectNats({ servers: nats, name: "vipmesh-ipam-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+export async function readIpamStatus(nats: string[], lbClass: string | null, timeoutMs = DEFAULT_READ_TIMEOUT_S * 1000): Promise<IpamStatus> {
+  const nc = await connectNats({ servers: nats, name: "vipmesh-ipam-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, log: stderrLogger() });
   try {
     const replayer = new LogReplayer(emptyLogState());
-    await readWholeStream(nc, STREAMS.events, (batch) => replayer.apply(decodeLogEntries(batch, () => undefined)));
+    await readWholeStream(nc, STREAMS.events, (batch) => replayer.apply(decodeLogEntries(batch, () => undefined)), { stallMs: timeoutMs });
     return ipamStatus(replayer.result(), { lbClass });
   } finally {
-    await nc.close();
+    await closeNats(nc);
   }
 }
 
@@ -39,8 +41,9 @@ export function ipamStatusCommand(): Command {
     .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--lb-class <name>", "the allocators' --lb-class").env("VIPMESH_LB_CLASS"))
     .option("--json", "print JSON")
-    .action(async (o: { nats: string; lbClass?: string; json?: boolean }) => {
-      const status = await readIpamStatus(listOption(o.nats), o.lbClass ?? null);
+    .addOption(readTimeoutOption())
+    .action(async (o: { nats: string; lbClass?: string; json?: boolean; timeout: string }) => {
+      const status = await readIpamStatus(listOption(o.nats), o.lbClass ?? null, intOption({ timeout: o.timeout }, "timeout") * 1000);
       process.stdout.write(`${o.json ? JSON.stringify(status, null, 2) : formatIpamStatus(status)}\n`);
     });
 }

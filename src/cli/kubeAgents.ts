@@ -26,7 +26,7 @@ export function kubeFromOptions(o: Record<string, string | undefined>, log: Logg
 }
 
 export function runIngestFor(kube: KubeContext, natsServers: string[], streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal): Promise<void> {
-  const opts = { kc: kube.kc, natsServers, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ agent: "ingest" }) };
+  const opts = { kc: kube.kc, natsServers, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ part: "ingest" }) };
   return keepRunning("ingest", () => runKubeIngest(opts, signal), opts.log, signal);
 }
 
@@ -42,7 +42,7 @@ export async function keepRunning(name: string, run: () => Promise<void>, log: L
       return;
     } catch (err) {
       if (signal.aborted) return;
-      log.error({ err: (err as Error).message, agent: name }, "agent failed; restarting");
+      log.error({ err: (err as Error).message }, `${name} failed; restarting`);
       await new Promise((r) => setTimeout(r, backoff + Math.random() * backoff));
       backoff = Math.min(backoff * 2, 10_000);
     }

@@ -4,9 +4,9 @@ import { allocatorCommand } from "./allocatorCommand.js";
 import { controllerCommand } from "./controllerCommand.js";
 import { ipamStatusCommand } from "./ipamStatusCommand.js";
 import { labCommand } from "./labCommand.js";
-import { replayCommand } from "./replayCommand.js";
+import { replayCliCommand } from "./replayCommand.js";
 import { speakerCommand } from "./speakerCommand.js";
-import { listOption } from "./options.js";
+import { validateCommand } from "./validateCommand.js";
 import { VERSION } from "./version.js";
 
 const program = new Command("vipmesh")
@@ -17,7 +17,8 @@ const program = new Command("vipmesh")
       "  vipmesh lab                       build a lab of network namespaces, show a failover, tear it down (root)\n" +
       "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml\n" +
       "  vipmesh allocator --nats nats://host:4222      allocate Service IPs (any number of replicas)\n" +
-      "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log",
+      "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log\n" +
+      "  vipmesh validate -f pools.yaml            check a configuration: every error and warning, by object and field",
   )
   .version(VERSION)
   .showHelpAfterError();
@@ -26,15 +27,8 @@ program.addCommand(speakerCommand());
 program.addCommand(allocatorCommand());
 program.addCommand(controllerCommand());
 program.addCommand(ipamStatusCommand());
-program
-  .command("replay")
-  .description("Read the EVENTS log and print each VIP's ownership timeline with the reason and evidence for every change.")
-  .option("--nats <urls>", "NATS server URLs, comma-separated", process.env["VIPMESH_NATS"] ?? "nats://127.0.0.1:4222")
-  .option("--vip <address>", "only this VIP")
-  .option("--json", "one JSON object per event instead of text")
-  .action(async (o: { nats: string; vip?: string; json?: boolean }) => {
-    await replayCommand({ nats: listOption(o.nats), vip: o.vip ?? null, json: o.json === true }, (t) => process.stdout.write(`${t}\n`));
-  });
+program.addCommand(validateCommand());
+program.addCommand(replayCliCommand());
 program.addCommand(labCommand());
 
 try {
@@ -43,5 +37,6 @@ try {
   // Bad input is reported as what was wrong and where, not as a stack trace.
   const e = err as Error & { code?: string };
   process.stderr.write(`vipmesh: ${e.message}${e.code ? ` (${e.code})` : ""}\n`);
-  process.exitCode = 2;
+  // Exit now: a command that failed may leave sockets or a reconnecting client open that would keep it alive.
+  process.exit(2);
 }

@@ -1,5 +1,4 @@
 import { Command, Option } from "commander";
-import { pino } from "pino";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
@@ -8,7 +7,9 @@ import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
 import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
+import { createLogger, logLevelOption } from "./logger.js";
 import { intOption, listOption } from "./options.js";
+import { stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
@@ -29,12 +30,12 @@ export function speakerCommand(): Command {
     .addOption(new Option("--on-sigterm <mode>", "handover: leave, VIPs move first (drains, reboots); restart: upgrade in place, VIPs wait for the new process").choices(["handover", "restart"]).default("handover"))
     .option("--restart-grace <ms>", "with --on-sigterm restart: how long VIPs wait for the new process before moving", "10000")
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
-    .option("--log-level <level>", "trace, debug, info, warn or error", "info")
+    .addOption(logLevelOption())
     .action(async (o: Record<string, string | undefined>) => {
-      const log = pino({ level: o["logLevel"] ?? "info", base: { node: o["node"] } });
+      const log = createLogger(o["logLevel"], { node: o["node"] });
       const membership = membershipFromOptions(o);
-      const stop = new AbortController();
-      for (const sig of ["SIGTERM", "SIGINT"] as const) process.once(sig, () => stop.abort());
+      // The orderly stop: BGP shutdown wait, the handover, and a few seconds for NATS requests that cannot be answered.
+      const stop = stopOnSignals(log, intOption(o, "bgpShutdownWait") + intOption(o, "handoverTimeout") + 5_000);
       const kube = kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
       const ingest = kube && o["ingest"] ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal) : null;
@@ -42,8 +43,8 @@ export function speakerCommand(): Command {
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
       // that left; src/kube/status/stale.ts).
       const statusStop = new AbortController();
-      const statusOpts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ agent: "node-status" }) } : null;
-      const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), log, statusStop.signal) : null;
+      const statusOpts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }) } : null;
+      const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), statusOpts.log, statusStop.signal) : null;
       await runSpeaker(
         {
           node: o["node"] ?? "",

@@ -52,7 +52,7 @@ export async function startNatsServer(opts: { syncAlways?: boolean } = {}): Prom
   };
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise((r) => c.once("exit", r));
     c.kill(signal);
     await exited;

@@ -1,16 +1,68 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
+import { watchNatsStatus } from "./linkReports.js";
 
 export type NatsConnectOptions = {
   servers: string[];
   name: string;
   /** How often the client pings; two missed pongs mark the link dead. */
   pingIntervalMs: number;
+  /** Where an unreachable, lost or restored connection is reported; every agent passes one. */
+  log?: Logger;
+  /** Stops the attempts to connect (NatsConnectAborted). */
+  signal?: AbortSignal;
+  /** Give up after this long without a connection (NatsUnreachableError); without it, attempts go on until `signal`. */
+  giveUpAfterMs?: number;
 };
 
 export const DEFAULT_PING_INTERVAL_MS = 2_000;
+/** The longest wait between two attempts to connect (the first ones are shorter: 250 ms, doubling). */
+export const CONNECT_RETRY_MAX_MS = 2_000;
+/** While NATS stays unreachable, a report this often instead of one per attempt. */
+export const UNREACHABLE_REPORT_EVERY_MS = 10_000;
 
-/** Unlimited reconnects with jittered waits, and a ping that notices a dead link within seconds. */
-export function connectNats(opts: NatsConnectOptions): Promise<NatsConnection> {
+export class NatsConnectAborted extends Error {
+  readonly code = "NATS_CONNECT_ABORTED";
+}
+
+export class NatsUnreachableError extends Error {
+  readonly code = "NATS_UNREACHABLE";
+}
+
+/**
+ * Connects, retrying with capped jittered backoff until connected, `signal` aborts or `giveUpAfterMs` passes, and
+ * says so: the first failure, then every 10 s. Once connected, the client reconnects by itself without limit and
+ * the link's losses and returns are logged (linkReports.ts).
+ */
+export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnection> {
+  const started = Date.now();
+  let lastReport = 0;
+  for (let attempt = 1; ; attempt++) {
+    if (opts.signal?.aborted) throw new NatsConnectAborted(`stopped before connecting to NATS at ${opts.servers.join(", ")}`);
+    try {
+      const nc = await untilAborted(connectOnce(opts), opts.signal);
+      opts.log?.info({ server: nc.getServer(), attempts: attempt, afterMs: Date.now() - started }, "connected to NATS");
+      if (opts.log) watchNatsStatus(nc, opts.log);
+      return nc;
+    } catch (err) {
+      if (err instanceof NatsConnectAborted) throw err;
+      const reason = describeError(err);
+      const waited = Date.now() - started;
+      if (opts.giveUpAfterMs !== undefined && waited >= opts.giveUpAfterMs) {
+        throw new NatsUnreachableError(`cannot reach NATS at ${opts.servers.join(", ")}: ${reason}; gave up after ${Math.round(waited / 1000)} s`);
+      }
+      if (attempt === 1 || Date.now() - lastReport >= UNREACHABLE_REPORT_EVERY_MS) {
+        lastReport = Date.now();
+        const msg = `cannot reach NATS; retrying every ${CONNECT_RETRY_MAX_MS / 1000} s`;
+        opts.log?.warn({ servers: opts.servers, err: reason, attempts: attempt, sinceMs: waited }, msg);
+      }
+      await pause(Math.min(CONNECT_RETRY_MAX_MS, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 4), opts.signal);
+    }
+  }
+}
+
+/** One pass over the servers; after the first success the client reconnects by itself, without limit. */
+function connectOnce(opts: NatsConnectOptions): Promise<NatsConnection> {
   return connect({
     servers: opts.servers,
     name: opts.name,
@@ -19,7 +71,70 @@ export function connectNats(opts: NatsConnectOptions): Promise<NatsConnection> {
     reconnectJitter: 250,
     pingInterval: opts.pingIntervalMs,
     maxPingOut: 2,
-    waitOnFirstConnect: true,
+    waitOnFirstConnect: false,
     timeout: 5_000,
   });
+}
+
+/** The attempt's result, or NatsConnectAborted as soon as `signal` aborts (a connection made after that is closed). */
+function untilAborted(attempt: Promise<NatsConnection>, signal: AbortSignal | undefined): Promise<NatsConnection> {
+  if (!signal) return attempt;
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      reject(new NatsConnectAborted("stopped while connecting to NATS"));
+      void attempt.then((late) => late.close(), () => undefined);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    attempt.then(
+      (nc) => (signal.aborted ? undefined : resolve(nc)),
+      (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
+    ).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    }
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** The client's message with the socket's own reason ("connection refused (connect ECONNREFUSED 127.0.0.1:4222)"). */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause instanceof Error ? err.cause.message : null;
+  return cause && cause !== err.message ? `${err.message} (${cause})` : err.message;
+}
+
+/**
+ * Drains (finishes what is in flight) for at most `drainMs`, then closes: a drain cannot finish while NATS is away,
+ * and a connection left open keeps reconnecting, and the process alive, forever.
+ */
+export async function closeNats(nc: NatsConnection, drainMs = 2_000): Promise<void> {
+  if (nc.isClosed()) return;
+  await settledWithin(nc.drain(), drainMs);
+  await nc.close().catch(() => undefined);
+}
+
+/** connectNats for an agent: null when `opts.signal` stopped it before a connection was made (logged). */
+export async function connectUnlessStopped(opts: NatsConnectOptions & { log: Logger; signal: AbortSignal }): Promise<NatsConnection | null> {
+  try {
+    return await connectNats(opts);
+  } catch (err) {
+    if (!(err instanceof NatsConnectAborted)) throw err;
+    opts.log.info({ servers: opts.servers }, "stopped before connecting to NATS");
+    return null;
+  }
+}
+
+/** Waits for `work` at most `ms` (a NATS request during shutdown must not wait its full timeout for a server that is gone). */
+export async function settledWithin(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.then(() => undefined, () => undefined), new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }

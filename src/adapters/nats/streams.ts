@@ -1,6 +1,6 @@
-import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from "@nats-io/jetstream";
+import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig, type StreamInfo } from "@nats-io/jetstream";
 import { EVENTS_SUBJECTS, HEARTBEATS_SUBJECTS } from "../../events/subjects.js";
-import { STREAMS } from "../../events/types.js";
+import { STREAMS, type StreamName } from "../../events/types.js";
 
 export type StreamSettings = {
   replicas: number;
@@ -65,5 +65,25 @@ export async function ensureStreams(jsm: JetStreamManager, s: StreamSettings): P
         if (!(addErr instanceof JetStreamApiError) || !/already in use/i.test(addErr.message)) throw addErr;
       }
     }
+  }
+}
+
+export class StreamMissingError extends Error {
+  readonly code = "STREAM_MISSING";
+}
+
+/**
+ * A stream's info for a reader that must not create it (replay, ipam-status): a missing stream is explained, which
+ * one and what creates it, instead of the server's "stream not found (10059)".
+ */
+export async function existingStreamInfo(jsm: JetStreamManager, stream: StreamName): Promise<StreamInfo> {
+  try {
+    return await jsm.streams.info(stream);
+  } catch (err) {
+    if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.StreamNotFound) throw err;
+    throw new StreamMissingError(
+      `this NATS server has no ${stream} stream: vipmesh's streams are created when the first \`vipmesh speaker\`, ` +
+        "`vipmesh allocator` or `vipmesh controller` connects to it; is --nats the cluster's NATS?",
+    );
   }
 }

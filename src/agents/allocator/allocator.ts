@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
 import { followStream, type Follower } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
@@ -99,12 +99,9 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
 }
 
-/**
- * Runs one allocator replica until `signal` aborts. Any number may run: each replays EVENTS, plans the same
- * claims from the same log, and publishes them with compare-and-set, so exactly one of racing replicas wins.
- */
-async function openLog(opts: AllocatorOptions) {
-  const nc = await connectNats({ servers: opts.natsServers, name: `vipmesh-allocator-${opts.id}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+async function openLog(opts: AllocatorOptions, signal: AbortSignal) {
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: `vipmesh-allocator-${opts.id}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
+  if (!nc) return null;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, opts.streams);
@@ -112,9 +109,15 @@ async function openLog(opts: AllocatorOptions) {
   return { nc, js, jsm, snapshots, start: await resolveStart(jsm, snapshots, opts.log) };
 }
 
+/**
+ * Runs one allocator replica until `signal` aborts. Any number may run: each replays EVENTS, plans the same
+ * claims from the same log, and publishes them with compare-and-set, so exactly one of racing replicas wins.
+ */
 export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal): Promise<void> {
   const { log } = opts;
-  const { nc, js, jsm, snapshots, start } = await openLog(opts);
+  const opened = await openLog(opts, signal);
+  if (!opened) return;
+  const { nc, js, jsm, snapshots, start } = opened;
   const onInvalid = (i: { reason: string; detail: string; meta: { seq: number; subject: string } }): void =>
     log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message");
   const parts: Parts = {
@@ -135,7 +138,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   if (events.initiallyCaughtUp) parts.view.atHead = true;
   const replan = setInterval(() => loop.schedule(), opts.replanMs);
   const configPoll = setInterval(() => void (loop.started && parts.configs.check(configView(parts.view))), opts.configPollMs);
-  log.info({ id: opts.id, lbClass: opts.lbClass, fromSeq: start.state.seq, from: start.from }, "allocator started");
+  log.info({ lbClass: opts.lbClass, fromSeq: start.state.seq, from: start.from }, "allocator started");
   loop.schedule();
 
   await waitForAbort(signal);
@@ -143,9 +146,9 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   clearInterval(replan);
   clearInterval(configPoll);
   await parts.publisher.drain(2_000);
-  if (parts.view.atHead) await snapshots.save(parts.view.log, true).catch(() => false);
+  if (parts.view.atHead) await settledWithin(snapshots.save(parts.view.log, true), 1_000);
   abortFollow.abort();
-  await nc.drain().catch(() => undefined);
+  await closeNats(nc);
   await events.done.catch(() => undefined);
-  log.info({ id: opts.id, ...parts.publisher.stats, invalid: parts.view.invalid }, "allocator stopped");
+  log.info({ ...parts.publisher.stats, invalid: parts.view.invalid }, "allocator stopped");
 }

@@ -1,30 +1,78 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { followStream, type RawMessage } from "../../adapters/nats/follow.js";
+import { existingStreamInfo } from "../../adapters/nats/streams.js";
 import type { StreamName } from "../../events/types.js";
 
-/** Reads a stream from its first stored message up to the last one stored when the read began. */
-export async function readWholeStream(nc: NatsConnection, stream: StreamName, onBatch: (batch: RawMessage[]) => void, maxBatch = 5_000): Promise<number> {
+export type ReadOptions = {
+  maxBatch?: number;
+  /** Give up (LogReadStalled) when no message arrives for this long, for example because NATS went away. */
+  stallMs?: number;
+};
+
+export class LogReadStalled extends Error {
+  readonly code = "LOG_READ_STALLED";
+}
+
+/**
+ * Reads a stream from its first stored message up to the last one stored when the read began. It never creates
+ * the stream: a missing one is a StreamMissingError that says what creates it.
+ */
+export async function readWholeStream(nc: NatsConnection, stream: StreamName, onBatch: (batch: RawMessage[]) => void, opts: ReadOptions = {}): Promise<number> {
   const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(stream);
+  const info = await existingStreamInfo(jsm, stream);
   const last = info.state.last_seq;
   if (info.state.messages === 0) return 0;
   const stop = new AbortController();
+  const watchdog = new StallWatchdog(opts.stallMs, () => stop.abort());
   let read = 0;
-  const follower = await followStream({
-    js: jetstream(nc),
-    jsm,
-    stream,
-    start: { seq: info.state.first_seq },
-    maxBatch,
-    signal: stop.signal,
-    onBatch: (batch) => {
-      const upTo = batch.filter((m) => m.meta.seq <= last);
-      read += upTo.length;
-      if (upTo.length > 0) onBatch(upTo);
-      if ((batch[batch.length - 1]?.meta.seq ?? 0) >= last) stop.abort();
-    },
-  });
-  await follower.done;
+  try {
+    const follower = await followStream({
+      js: jetstream(nc),
+      jsm,
+      stream,
+      start: { seq: info.state.first_seq },
+      maxBatch: opts.maxBatch ?? 5_000,
+      signal: stop.signal,
+      onBatch: (batch) => {
+        watchdog.progress();
+        const upTo = batch.filter((m) => m.meta.seq <= last);
+        read += upTo.length;
+        if (upTo.length > 0) onBatch(upTo);
+        if ((batch[batch.length - 1]?.meta.seq ?? 0) >= last) stop.abort();
+      },
+    });
+    await follower.done;
+  } finally {
+    watchdog.stop();
+  }
+  if (watchdog.fired) {
+    throw new LogReadStalled(`reading ${stream}: nothing arrived for ${(opts.stallMs ?? 0) / 1000} s after ${read} of ${last} messages; gave up (is NATS reachable?)`);
+  }
   return read;
+}
+
+class StallWatchdog {
+  fired = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ms: number | undefined,
+    private readonly onStall: () => void,
+  ) {
+    this.progress();
+  }
+
+  progress(): void {
+    clearTimeout(this.timer);
+    if (this.ms === undefined) return;
+    this.timer = setTimeout(() => {
+      this.fired = true;
+      this.onStall();
+    }, this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
 }

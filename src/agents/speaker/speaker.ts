@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { publishEvent } from "../../adapters/nats/publish.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
@@ -60,7 +60,8 @@ export type SpeakerOptions = {
 export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Promise<void> {
   const { log, node } = opts;
   const incarnation = Date.now();
-  const nc = await connectNats({ servers: opts.natsServers, name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+  if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, opts.streams);
@@ -129,7 +130,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
   });
   const conflicts = startConflictReporter(js, node, opts.announcer, log);
-  log.info({ node, incarnation, fromSeq: start.state.seq }, "speaker started");
+  log.info({ incarnation, fromSeq: start.state.seq }, "speaker started");
   react();
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
@@ -140,11 +141,11 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   const restarting = opts.onSigterm === "restart";
   await opts.bgp?.close({ restart: restarting, reason: restarting ? "vipmesh: speaker restarting in place" : "vipmesh: node draining" });
   if (opts.onSigterm === "restart") {
-    log.info({ node, graceMs: opts.restartGraceMs }, "restarting in place: VIPs stay with this node");
+    log.info({ graceMs: opts.restartGraceMs }, "restarting in place: VIPs stay with this node");
     const announced = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeRestarting", data: { node, incarnation, graceMs: opts.restartGraceMs } });
     if (!announced.ok) log.warn({ err: announced.error }, "restart not published; others will notice by silence");
   } else {
-    log.info({ node }, "leaving: handing over");
+    log.info("leaving: handing over");
     const left = await publishEvent(js, subjects.nodeLifecycle(node), { type: "NodeLeft", data: { node, incarnation, reason: "shutdown" } });
     if (!left.ok) log.warn({ err: left.error }, "leave not published; others will notice by silence");
     await waitForHandover(view, node, opts, left.ok);
@@ -153,11 +154,11 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   conflicts.stop();
   await opts.announcer.close();
   await fencing.stop();
-  await snapshots.save(view.log, view.logCaughtUp).catch(() => false);
+  await settledWithin(snapshots.save(view.log, view.logCaughtUp), 1_000);
   abortFollow.abort();
-  await nc.drain().catch(() => undefined);
+  await closeNats(nc);
   await Promise.allSettled([events.done, beats.done]);
-  log.info({ node }, "speaker stopped");
+  log.info("speaker stopped");
 }
 
 /** Waits until every VIP this node answers that another node could take has been claimed away, or the timeout. */
@@ -171,5 +172,5 @@ async function waitForHandover(view: SpeakerView, node: string, opts: SpeakerOpt
     if (pending.length === 0) return;
     await new Promise((r) => setTimeout(r, 10));
   }
-  opts.log.warn({ node }, "handover timed out");
+  opts.log.warn({ timeoutMs: opts.handoverTimeoutMs }, "handover timed out");
 }

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
 import { ConfigError } from "../../config/parseManifests.js";
 import { Rerunner } from "../../agents/rerunner.js";
@@ -150,7 +150,8 @@ class IngestLoop {
 
 /** Runs the ingest agent until `signal` aborts. */
 export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): Promise<void> {
-  const nc = await connectNats({ servers: opts.natsServers, name: "vipmesh-ingest", pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: "vipmesh-ingest", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
+  if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, opts.streams);
@@ -166,7 +167,7 @@ export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): P
   } finally {
     clearInterval(recheck);
     stopFollow.abort();
-    await nc.drain().catch(() => undefined);
+    await closeNats(nc);
     await allocations.follower.done.catch(() => undefined);
   }
 }

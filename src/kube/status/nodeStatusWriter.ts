@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { Rerunner } from "../../agents/rerunner.js";
@@ -40,7 +40,8 @@ const asObjects = <W extends WantedObject["id"]>(m: Map<string, W>, body: (w: W)
 
 export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: AbortSignal): Promise<void> {
   const { node, log } = opts;
-  const nc = await connectNats({ servers: opts.natsServers, name: `vipmesh-nodestatus-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: `vipmesh-nodestatus-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+  if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await streamsExist(jsm, signal);
@@ -110,7 +111,7 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   } finally {
     clearInterval(retry);
     stopFollow.abort();
-    await nc.drain().catch(() => undefined);
+    await closeNats(nc);
     await Promise.allSettled([events.done, beats.done]);
   }
 }

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
@@ -161,7 +161,8 @@ class Reconciler {
 
 export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSignal): Promise<void> {
   const { log } = opts;
-  const nc = await connectNats({ servers: opts.natsServers, name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+  if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, opts.streams);
@@ -199,7 +200,7 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
   } finally {
     clearInterval(retry);
     stopFollow.abort();
-    await nc.drain().catch(() => undefined);
+    await closeNats(nc);
     await Promise.allSettled([follower.done, beats.done]);
     log.info({ writes: reconciler.writes, conflicts: reconciler.conflicts, deleted: cleanup.deleted }, "status writer stopped");
   }
