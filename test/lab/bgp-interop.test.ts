@@ -59,6 +59,30 @@ describe.skipIf(unavailable !== undefined)("BGP interop: FRR, BIRD 2 and GoBGP p
     }, 60_000);
   });
 
+  it("node1 without a global IPv6 address: its IPv6 path is withdrawn at every router and the speaker says why once per peer; back with the address", async () => {
+    const node1 = nodeRole(1);
+    const held = (): string[] => c.speakerLines.filter((l) => l.node === 1 && l.line.includes("routes of the other address family not sent")).map((l) => l.line);
+    await c.lab.exec(node1, ["ip", "-6", "addr", "del", `${roleIp6(node1)}/64`, "dev", "eth0"]);
+    try {
+      for (const r of routers.values()) {
+        await waitFor(`${r.kind}: node1's IPv6 path withdrawn`, async () => ((await r.paths(`${VIP6}/128`)).some((p) => p.from === roleIp(node1)) ? undefined : true), 20_000, 250);
+        expect(await r.paths(`${VIP6}/128`)).toEqual([{ from: roleIp("node2"), nextHop: roleIp6("node2") }]);
+        expect((await r.paths(`${VIP}/32`)).map((p) => p.from)).toEqual([roleIp(node1), roleIp("node2")]); // IPv4 untouched
+      }
+      await new Promise((r) => setTimeout(r, 1_000)); // heartbeats go on: still one line per peer
+      const lines = held();
+      expect(lines).toHaveLength(ROUTER_KINDS.length);
+      for (const line of lines) expect(line).toContain("node node1 has no global IPv6 address on an up interface");
+    } finally {
+      await c.lab.exec(node1, ["ip", "-6", "addr", "add", `${roleIp6(node1)}/64`, "dev", "eth0", "nodad"]);
+    }
+    const expected6 = NODES.map((k) => ({ from: roleIp(nodeRole(k)), nextHop: roleIp6(nodeRole(k)) }));
+    for (const r of routers.values()) {
+      await waitFor(`${r.kind}: node1's IPv6 path back`, async () => ((await r.paths(`${VIP6}/128`)).length === NODES.length ? true : undefined), 20_000, 250);
+      expect(await r.paths(`${VIP6}/128`)).toEqual(expected6);
+    }
+  }, 90_000);
+
   it("a speaker's SIGTERM ends every session with the RFC 9003 shutdown communication \"vipmesh: node draining\"", async () => {
     const node2 = roleIp("node2");
     for (const r of routers.values()) await waitFor(`${r.kind}: node2 Established`, async () => ((await r.established(node2)) ? true : undefined), 30_000, 250);
