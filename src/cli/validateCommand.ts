@@ -1,57 +1,64 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import { configProblems, formatConfigProblem, type ConfigProblem } from "../config/configProblems.js";
-import { checkManifests } from "../config/parseManifests.js";
+import { parseAllDocuments } from "yaml";
+import { configProblems, formatConfigProblem, toConfigProblem, type ConfigProblem } from "../config/configProblems.js";
+import { checkManifestFiles, objectLabel, type ManifestFile } from "../config/parseManifests.js";
+import { unknownFields } from "../kube/crds/unknownFields.js";
 
 // `vipmesh validate`: the checks the file source runs when a speaker or allocator reads --config (which are the
-// checks the Kubernetes ingest runs on the objects it reads), and the warnings, without NATS or a cluster.
+// checks the Kubernetes ingest runs on the objects it reads), and the warnings, without NATS or a cluster. On top of
+// those, fields the metallb.io CRDs do not define are warned about: the file source ignores them, kubectl refuses them.
 
-export type FileReport = { file: string; problems: ConfigProblem[] };
+export type ValidateReport = { files: string[]; valid: boolean; problems: ConfigProblem[] };
 export type ValidateOptions = { files: string[]; strict: boolean; json: boolean };
 
 const STDIN = "-";
+const displayName = (file: string): string => (file === STDIN ? "(stdin)" : file);
 
-async function readSource(file: string, stdin: () => Promise<string>): Promise<string> {
-  if (file === STDIN) return stdin();
-  return readFile(file, "utf8");
-}
-
-/** Each file is checked as one configuration, as `--config` reads it. An unreadable file is an error of its own. */
-export async function validateFiles(files: readonly string[], stdin: () => Promise<string>): Promise<FileReport[]> {
-  const reports: FileReport[] = [];
+async function readFiles(files: readonly string[], stdin: () => Promise<string>): Promise<{ read: ManifestFile[]; problems: ConfigProblem[] }> {
+  const read: ManifestFile[] = [];
+  const problems: ConfigProblem[] = [];
   for (const file of files) {
-    let text: string;
     try {
-      text = await readSource(file, stdin);
+      read.push({ name: files.length > 1 ? displayName(file) : "", text: file === STDIN ? await stdin() : await readFile(file, "utf8") });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const reason = e.code === "ENOENT" ? "the file does not exist" : `the file cannot be read (${e.code ?? e.message})`;
-      reports.push({ file, problems: [{ severity: "error", object: file, field: "", reason }] });
-      continue;
+      problems.push({ severity: "error", object: displayName(file), field: "", reason });
     }
-    reports.push({ file, problems: configProblems(checkManifests(text)) });
   }
-  return reports;
+  return { read, problems };
+}
+
+function unknownFieldWarnings(file: ManifestFile): ConfigProblem[] {
+  return parseAllDocuments(file.text).flatMap((doc, i) => {
+    if (doc.errors.length > 0) return [];
+    const raw: unknown = doc.toJS();
+    const kind = (raw as { kind?: unknown } | null)?.kind;
+    const at = objectLabel(raw, `${file.name ? `${file.name} ` : ""}document ${i + 1}`, typeof kind === "string" ? kind : "");
+    return unknownFields(raw).map((field) => toConfigProblem(`${at}: ${field}: unknown field; vipmesh ignores it and kubectl apply refuses it`, "warning"));
+  });
+}
+
+/** Every file together is one configuration: one file is what `--config` reads, several are what `kubectl apply -f` would put in one cluster. */
+export async function validateFiles(files: readonly string[], stdin: () => Promise<string>): Promise<ValidateReport> {
+  const { read, problems } = await readFiles(files, stdin);
+  if (read.length > 0) problems.push(...configProblems(checkManifestFiles(read)), ...read.flatMap(unknownFieldWarnings));
+  problems.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
+  return { files: [...files], valid: !problems.some((p) => p.severity === "error"), problems };
 }
 
 const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
 
-export function formatReports(reports: readonly FileReport[]): string {
-  const lines: string[] = [];
-  for (const { file, problems } of reports) {
-    const name = file === STDIN ? "(stdin)" : file;
-    for (const p of problems) lines.push(`${name}: ${formatConfigProblem(p)}`);
-    const errors = problems.filter((p) => p.severity === "error").length;
-    const summary = errors > 0 ? "invalid" : "valid";
-    lines.push(`${name}: ${summary} (${count(errors, "error")}, ${count(problems.length - errors, "warning")})`);
-  }
-  return lines.join("\n");
+export function formatReport(report: ValidateReport): string {
+  const errors = report.problems.filter((p) => p.severity === "error").length;
+  const summary = `${report.files.map(displayName).join(", ")}: ${report.valid ? "valid" : "invalid"} (${count(errors, "error")}, ${count(report.problems.length - errors, "warning")})`;
+  return [...report.problems.map(formatConfigProblem), summary].join("\n");
 }
 
 /** 1 on any error, or on any warning with --strict; else 0. */
-export function exitCodeOf(reports: readonly FileReport[], strict: boolean): number {
-  const all = reports.flatMap((r) => r.problems);
-  return all.some((p) => p.severity === "error" || strict) ? 1 : 0;
+export function exitCodeOf(report: ValidateReport, strict: boolean): number {
+  return !report.valid || (strict && report.problems.length > 0) ? 1 : 0;
 }
 
 async function readStdin(): Promise<string> {
@@ -61,21 +68,21 @@ async function readStdin(): Promise<string> {
 }
 
 export async function runValidate(o: ValidateOptions, out: (text: string) => void): Promise<number> {
-  const reports = await validateFiles(o.files, readStdin);
-  out(o.json ? JSON.stringify({ files: reports }, null, 2) : formatReports(reports));
-  return exitCodeOf(reports, o.strict);
+  const report = await validateFiles(o.files, readStdin);
+  out(o.json ? JSON.stringify(report, null, 2) : formatReport(report));
+  return exitCodeOf(report, o.strict);
 }
 
 export function validateCommand(): Command {
   return new Command("validate")
     .description(
-      "Check configuration files as speakers and allocators read --config (and as the Kubernetes ingest checks the objects it reads): " +
-        "print every error and warning with object, field and reason. Exit 1 on any error (or any warning with --strict), else 0. " +
-        "Each file is one configuration; check objects spread over several files together with `cat a.yaml b.yaml | vipmesh validate -f -`.",
+      "Check a configuration as speakers and allocators read --config (and as the Kubernetes ingest checks the objects it reads): " +
+        "print every error and warning with object, field and reason. Several files are checked together, as one configuration. " +
+        "Exit 1 on any error (or any warning with --strict), else 0.",
     )
     .requiredOption("-f, --filename <files...>", "YAML files of MetalLB and core objects; - reads standard input")
     .option("--strict", "warnings fail too")
-    .option("--json", "print {files: [{file, problems: [{severity, object, field, reason}]}]}")
+    .option("--json", "print {files, valid, problems: [{severity, object, field, reason}]}")
     .action(async (o: { filename: string[]; strict?: boolean; json?: boolean }) => {
       process.exitCode = await runValidate({ files: o.filename, strict: o.strict === true, json: o.json === true }, (t) => process.stdout.write(`${t}\n`));
     });

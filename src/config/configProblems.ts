@@ -7,9 +7,16 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export type ConfigProblem = { severity: Severity; object: string; field: string; reason: string };
 
+/** An object as problems name it: Kind/name, Service/namespace/name, or `[file ]document N[ (Kind)]`. */
+const OBJECT = /^(?:[A-Z][A-Za-z0-9]*\/\S+|(?:\S+ )?document \d+(?: \([^)]*\))?)$/;
+/** A field: spec.addresses[0], metadata.annotations.metallb.io/address-pool, YAML. */
+const FIELD = /^[A-Za-z(][\w.()[\]/-]*$/;
+
+/** Splits "object: field: reason"; what names no object (a file's own problem) is about "(file)". */
 export function toConfigProblem(text: string, severity: Severity): ConfigProblem {
   const [object = "", field = "", ...reason] = text.split(": ");
-  if (reason.length === 0) return { severity, object, field: "", reason: field };
+  if (!OBJECT.test(object)) return { severity, object: "(file)", field: "", reason: text };
+  if (reason.length === 0 || !FIELD.test(field)) return { severity, object, field: "", reason: text.slice(object.length + 2) };
   return { severity, object, field, reason: reason.join(": ") };
 }
 

@@ -49,18 +49,41 @@ export function parseManifests(text: string): ClusterConfig {
  * what the file source and `vipmesh validate` run: a check of the file as a whole belongs here.
  */
 export function checkManifests(text: string): ConfigBuild & { removesEverything: boolean } {
-  const { objects, problems, removesEverything } = readManifestDocuments(text);
-  return { ...buildConfig(objects, (index, kind) => objectLabel(objects[index], index, kind), problems), removesEverything };
+  return checkManifestFiles([{ name: "", text }]);
+}
+
+export type ManifestFile = { name: string; text: string };
+
+/**
+ * Several files as one configuration, as `kubectl apply -f a -f b` puts their objects in one cluster (`vipmesh
+ * validate` with several files). A problem of a file's own (YAML, no objects) names the file.
+ */
+export function checkManifestFiles(files: readonly ManifestFile[]): ConfigBuild & { removesEverything: boolean } {
+  const objects: unknown[] = [];
+  const documents: string[] = [];
+  const problems: string[] = [];
+  let removesEverything = files.length > 0;
+  for (const file of files) {
+    const read = readManifestDocuments(file.text);
+    const inFile = (p: string): string => (file.name === "" ? p : `${file.name}${p.startsWith("document ") ? " " : ": "}${p}`);
+    problems.push(...read.problems.map(inFile));
+    read.objects.forEach((o, i) => {
+      objects.push(o);
+      documents.push(inFile(`document ${i + 1}`));
+    });
+    removesEverything &&= read.removesEverything;
+  }
+  return { ...buildConfig(objects, (index, kind) => objectLabel(objects[index], documents[index] ?? `document ${index + 1}`, kind), problems), removesEverything };
 }
 
 /** Kinds whose objects live in many namespaces; the metallb.io objects live in one and are named by Kind/name. */
 const NAMESPACED = new Set(["Service", "EndpointSlice"]);
 
 /** How problems name an object, valid or not: Kind/name (Service/namespace/name); `document N` only without a name. */
-export function objectLabel(raw: unknown, index: number, kind: string): string {
+export function objectLabel(raw: unknown, document: string, kind: string): string {
   const o = objectName(raw);
   if (o && o.kind !== "" && o.name !== "") return `${o.kind}/${NAMESPACED.has(o.kind) ? `${o.namespace ?? "default"}/` : ""}${o.name}`;
-  return `document ${index + 1} (${kind || "no kind"})`;
+  return `${document} (${kind || "no kind"})`;
 }
 
 /** Object indexes to leave out, and the last good configuration whose entries stand in for them. */

@@ -37,16 +37,19 @@ function file(name: string, text: string): string {
 
 const VALID = "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [198.18.0.0/24] }\n---\nkind: L2Advertisement\nmetadata: { name: l2 }\n";
 
+type Report = { files: string[]; valid: boolean; problems: ConfigProblem[] };
+
 describe("vipmesh validate", () => {
   it.each(RULE_CASES.map((c, i): [string, RuleCase, number] => [c.rule, c, i]))("%s", async (_rule, c, i) => {
     const json = await vipmesh(["validate", "--json", "-f", "-"], c.yaml);
     expect(json.code, json.stderr).toBe(c.severity === "error" ? 1 : 0);
-    const problems = (JSON.parse(json.stdout) as { files: { problems: ConfigProblem[] }[] }).files[0]?.problems ?? [];
-    expect(problems).toContainEqual(expect.objectContaining({ severity: c.severity, object: c.object, field: c.field, reason: expect.stringContaining(c.reason) }));
+    const report = JSON.parse(json.stdout) as Report;
+    expect(report.valid).toBe(c.severity !== "error");
+    expect(report.problems).toContainEqual(expect.objectContaining({ severity: c.severity, object: c.object, field: c.field, reason: expect.stringContaining(c.reason) }));
 
     const text = await vipmesh(["validate", "-f", file(`case-${i}.yaml`, c.yaml)]);
     expect(text.stdout).toContain(`${c.severity}: ${c.object}: ${c.field}: `);
-    expect(text.stdout).toMatch(c.severity === "error" ? /: invalid \([1-9]/ : /: valid \(0 errors, [1-9]/);
+    expect(text.stdout).toMatch(c.severity === "error" ? /case-\d+\.yaml: invalid \([1-9]/ : /case-\d+\.yaml: valid \(0 errors, [1-9]/);
     if (c.severity === "warning") expect((await vipmesh(["validate", "--strict", "-f", "-"], c.yaml)).code).toBe(1);
   });
 
@@ -56,18 +59,36 @@ describe("vipmesh validate", () => {
     expect(r.stdout).toContain("valid.yaml: valid (0 errors, 0 warnings)");
   });
 
-  it("checks each file and fails for a file that does not exist", async () => {
+  it("checks several files together, as one configuration", async () => {
+    const pools = file("pools.yaml", "kind: IPAddressPool\nmetadata: { name: p }\nspec: { addresses: [198.18.0.0/24] }\n");
+    const ads = file("ads.yaml", "kind: L2Advertisement\nmetadata: { name: l2 }\nspec: { ipAddressPools: [p] }\n");
+    const together = await vipmesh(["validate", "--strict", "-f", pools, ads]);
+    expect(together.code, together.stdout).toBe(0);
+    expect(together.stdout).toContain("pools.yaml, ");
+    const alone = await vipmesh(["validate", "-f", ads]);
+    expect(alone.stdout).toContain('warning: L2Advertisement/l2: spec.ipAddressPools[0]: no IPAddressPool "p"');
+  });
+
+  it("fails for a file that does not exist, naming it", async () => {
     const missing = join(dir, "missing.yaml");
     const r = await vipmesh(["validate", "-f", file("ok.yaml", VALID), missing]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain("ok.yaml: valid");
-    expect(r.stdout).toContain(`${missing}: error: ${missing}: the file does not exist`);
+    expect(r.stdout).toContain(`error: ${missing}: the file does not exist`);
   });
 
-  it("reports unparsable YAML by document", async () => {
-    const r = await vipmesh(["validate", "-f", "-"], `${VALID}---\nkind: [\n`);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/\(stdin\): error: document 3: YAML: /);
+  it("reports an empty file and unparsable YAML as errors", async () => {
+    const empty = await vipmesh(["validate", "-f", "-"], "# only a comment\n");
+    expect(empty.code).toBe(1);
+    expect(empty.stdout).toContain("error: (file): the file holds no objects");
+    const broken = await vipmesh(["validate", "-f", "-"], `${VALID}---\nkind: [\n`);
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toMatch(/error: document 3: YAML: /);
+  });
+
+  it("warns about a field the CRD does not have (kubectl would refuse it, the file source ignores it)", async () => {
+    const r = await vipmesh(["validate", "-f", "-"], `${VALID.replace("metadata: { name: l2 }", "metadata: { name: l2 }\nspec: { interface: [eth0] }")}`);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("warning: L2Advertisement/l2: spec.interface: unknown field");
   });
 
   it("without -f it says what is missing", async () => {

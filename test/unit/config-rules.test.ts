@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configProblems } from "../../src/config/configProblems.js";
+import { configProblems, toConfigProblem } from "../../src/config/configProblems.js";
+import { unknownFields } from "../../src/kube/crds/unknownFields.js";
 import { checkManifests } from "../../src/config/parseManifests.js";
 import { RULE_CASES, type RuleCase } from "../support/configRuleCases.js";
 
@@ -22,5 +23,31 @@ describe("configuration rules: the shared checker", () => {
       const kept = c.yaml.split("---\n").filter((d) => !d.includes(`name: ${c.object.split("/").at(-1) ?? ""}\n`));
       expect(checkManifests(kept.join("---\n")).problems, c.rule).toEqual([]);
     }
+  });
+});
+
+describe("problems as data", () => {
+  it.each([
+    ["BGPPeer/peer1: spec.myASN: Too small: expected number to be >=1", { object: "BGPPeer/peer1", field: "spec.myASN", reason: "Too small: expected number to be >=1" }],
+    ["Service/default/web: metadata.annotations.metallb.io/address-pool: no IPAddressPool \"x\"", { object: "Service/default/web", field: "metadata.annotations.metallb.io/address-pool", reason: 'no IPAddressPool "x"' }],
+    ["L2Advertisement/l2: spec.interfaces[0]: Too big", { object: "L2Advertisement/l2", field: "spec.interfaces[0]", reason: "Too big" }],
+    ["a.yaml document 2 (BGPPeer): (object): Invalid input", { object: "a.yaml document 2 (BGPPeer)", field: "(object)", reason: "Invalid input" }],
+    ["document 3: YAML: bad indent: here", { object: "document 3", field: "YAML", reason: "bad indent: here" }],
+    ["the file holds no objects (empty); to remove every object on purpose, write one document: `kind: List`", { object: "(file)", field: "", reason: "the file holds no objects (empty); to remove every object on purpose, write one document: `kind: List`" }],
+  ])("%s", (text, expected) => {
+    expect(toConfigProblem(text, "error")).toEqual({ severity: "error", ...expected });
+  });
+});
+
+describe("fields the CRDs do not define", () => {
+  it.each([
+    ["a misspelled spec field", { apiVersion: "metallb.io/v1beta1", kind: "IPAddressPool", spec: { adresses: [] } }, ["spec.adresses"]],
+    ["a misspelled selector field", { kind: "L2Advertisement", spec: { nodeSelectors: [{ matchLabel: {} }] } }, ["spec.nodeSelectors[0].matchLabel"]],
+    ["a v1beta2 field on a v1beta1 BGPPeer", { apiVersion: "metallb.io/v1beta1", kind: "BGPPeer", spec: { dynamicASN: "external" } }, ["spec.dynamicASN"]],
+    ["the same field on v1beta2", { apiVersion: "metallb.io/v1beta2", kind: "BGPPeer", spec: { dynamicASN: "external" } }, []],
+    ["labels and annotations", { kind: "IPAddressPool", metadata: { name: "p", labels: { a: "b" } }, spec: { addresses: [] } }, []],
+    ["a core kind", { kind: "Service", spec: { anything: 1 } }, []],
+  ])("%s", (_name, raw, fields) => {
+    expect(unknownFields(raw)).toEqual(fields);
   });
 });

@@ -121,7 +121,7 @@ export class KubeSource {
     if (!this.synced) throw new NotSyncedError(`waiting for the first list of ${this.informers.filter((i) => !i.synced).map((i) => i.ref.kind).join(", ")}`);
     const revisions = this.revisions();
     const objects = this.objects();
-    const names = (index: number, kind: string): string => objectLabel(objects[index], index, kind);
+    const names = (index: number, kind: string): string => objectLabel(objects[index], `object ${index + 1}`, kind);
     const partial = acceptValidParts(objects, names, lastGood);
     if (!partial) throw new ConfigError(buildConfig(objects, names).problems);
     const { config, problems, ignored, warnings } = partial;
