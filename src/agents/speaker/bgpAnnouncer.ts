@@ -103,6 +103,38 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
     }
   };
 
+  /** One planned peer: its live session updated in place, or (new, or its BGPPeer changed) a session opened. */
+  const sync = (name: string, planned: BgpPeerPlan, flags: RestartDecision): void => {
+    const { peer, routes } = planned;
+    let session: BgpSessionPlan;
+    try {
+      session = sessionFor(peer, opts.defaults);
+    } catch (err) {
+      opts.log.error({ peer: name, err: (err as Error).message }, "bgp: peer not usable");
+      return;
+    }
+    const key = JSON.stringify(session);
+    const rkey = routesKey(routes);
+    const nextHops = nextHopsOf(planned);
+    const current = live.get(name);
+    if (current?.key === key) {
+      if (current.routesKey !== rkey || JSON.stringify(current.nextHops) !== JSON.stringify(nextHops)) {
+        Object.assign(current, { routes: desiredRoutes(routes), routesKey: rkey, nextHops });
+        current.handle.setRoutes(current.routes, nextHops);
+      }
+      return reportNextHop(name, current, planned);
+    }
+    if (current) void retire(name, current, { subcode: CeaseSubcode.administrativeReset, message: `vipmesh: BGPPeer ${name} changed, reconnecting` });
+    const valid = desiredRoutes(routes);
+    // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity; the next hops
+    // change on the live session.
+    const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags);
+    const l: Live = { key, handle: open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid), routes: valid, routesKey: rkey, nextHops };
+    live.set(name, l);
+    reportNextHop(name, l, planned);
+    l.handle.start();
+  };
+
   return {
     begin(previous, self) {
       restart = restartDecision(previous, self, opts.defaults.restartTimeS);
@@ -120,41 +152,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         live.delete(name);
         void retire(name, l, { subcode: CeaseSubcode.peerDeconfigured });
       }
-      for (const [name, planned] of plan) {
-        const { peer, routes } = planned;
-        let session: BgpSessionPlan;
-        try {
-          session = sessionFor(peer, opts.defaults);
-        } catch (err) {
-          opts.log.error({ peer: name, err: (err as Error).message }, "bgp: peer not usable");
-          continue;
-        }
-        const key = JSON.stringify(session);
-        const rkey = routesKey(routes);
-        const nextHops = nextHopsOf(planned);
-        const current = live.get(name);
-        if (current?.key === key) {
-          const hopsChanged = JSON.stringify(current.nextHops) !== JSON.stringify(nextHops);
-          if (current.routesKey !== rkey || hopsChanged) {
-            current.routes = desiredRoutes(routes);
-            current.routesKey = rkey;
-            current.nextHops = nextHops;
-            current.handle.setRoutes(current.routes, nextHops);
-          }
-          reportNextHop(name, current, planned);
-          continue;
-        }
-        if (current) void retire(name, current, { subcode: CeaseSubcode.administrativeReset, message: `vipmesh: BGPPeer ${name} changed, reconnecting` });
-        const valid = desiredRoutes(routes);
-        // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity; the next
-        // hops change on the live session.
-        const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags);
-        const handle = open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid);
-        const l: Live = { key, handle, routes: valid, routesKey: rkey, nextHops };
-        live.set(name, l);
-        reportNextHop(name, l, planned);
-        handle.start();
-      }
+      for (const [name, planned] of plan) sync(name, planned, flags);
     },
 
     async close(options = {}) {
