@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // A hostile BGP peer for the lab: a relay between a vipmesh BGP session and a real router that, on command, slips
 // extra messages (malformed UPDATEs) into the router's stream toward vipmesh, between two whole messages.
-//   node bgp-injector.mjs UPSTREAM_HOST UPSTREAM_PORT SOURCE_ADDRESS
-// Listens on 127.0.0.1 (an ephemeral port) for one connection from vipmesh and connects to UPSTREAM_HOST:UPSTREAM_PORT
-// from SOURCE_ADDRESS, so the router sees its configured neighbor. Commands on stdin, one per line:
+//   node bgp-injector.mjs UPSTREAM_HOST UPSTREAM_PORT SOURCE_ADDRESS [LISTEN_ADDRESS [LISTEN_PORT]]
+// Listens on LISTEN_ADDRESS:LISTEN_PORT (default 127.0.0.1, an ephemeral port) for one connection from vipmesh and
+// connects to UPSTREAM_HOST:UPSTREAM_PORT from SOURCE_ADDRESS, so the router sees its configured neighbor. Run it in
+// the namespace of the vipmesh side. Commands on stdin, one per line:
 //   inject HEX   send the message HEX (a whole BGP message) to vipmesh
 // Events on stdout, one JSON object per line:
 //   {"event":"listening","port":N}  {"event":"connected"}  {"event":"injected","count":N}
@@ -12,9 +13,9 @@
 import { createServer, connect } from "node:net";
 import { createInterface } from "node:readline";
 
-const [host, portText, source] = process.argv.slice(2);
+const [host, portText, source, listenAddress = "127.0.0.1", listenPort = "0"] = process.argv.slice(2);
 if (!host || !portText || !source) {
-  process.stderr.write("usage: bgp-injector.mjs UPSTREAM_HOST UPSTREAM_PORT SOURCE_ADDRESS\n");
+  process.stderr.write("usage: bgp-injector.mjs UPSTREAM_HOST UPSTREAM_PORT SOURCE_ADDRESS [LISTEN_ADDRESS [LISTEN_PORT]]\n");
   process.exit(2);
 }
 const say = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -65,7 +66,7 @@ const server = createServer((s) => {
   router.on("error", (e) => process.stderr.write(`router: ${e.message}\n`));
   speaker.on("error", (e) => process.stderr.write(`speaker: ${e.message}\n`));
 });
-server.listen(0, "127.0.0.1", () => say({ event: "listening", port: server.address().port }));
+server.listen(Number(listenPort), listenAddress, () => say({ event: "listening", port: server.address().port }));
 
 createInterface({ input: process.stdin }).on("line", (line) => {
   const [cmd, hex] = line.trim().split(/\s+/);
