@@ -45,20 +45,20 @@ const outcomes: readonly OutcomeCase[] = [
   { name: "attribute length overruns the attribute section", hex: update(`${ORIGIN} ${AS_PATH} 40 03 09 c6120001`), errors: [["attributeOverrun", TAW]], counts: [0, 1, 0] },
   { name: "attribute header cut after the flags", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} 40`), errors: [["attributeOverrun", TAW]], counts: [0, 1, 0] },
   { name: "extended attribute length cut in half", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} 50 08 00`), errors: [["attributeOverrun", TAW]], counts: [0, 1, 0] },
-  // RFC 7606 3(c): flags that contradict the type
+  // RFC 7606 3: flags that contradict the type
   { name: "ORIGIN flagged optional", hex: update(`${attr(0xc0, 1, "00")} ${AS_PATH} ${NEXT_HOP}`), errors: [["attributeFlags", TAW]], counts: [0, 1, 0] },
   { name: "AS_PATH flagged non-transitive", hex: update(`${ORIGIN} ${attr(0x00, 2, "0201 0000fde9")} ${NEXT_HOP}`), errors: [["attributeFlags", TAW]], counts: [0, 1, 0] },
   { name: "NEXT_HOP with the Partial bit", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x60, 3, "c6120001")}`), errors: [["attributeFlags", TAW]], counts: [0, 1, 0] },
   { name: "MULTI_EXIT_DISC flagged well-known", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x40, 4, "00000001")}`), errors: [["attributeFlags", TAW]], counts: [0, 1, 0] },
   { name: "COMMUNITIES flagged non-transitive", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x80, 8, "fde80064")}`), errors: [["attributeFlags", TAW]], counts: [0, 1, 0] },
   { name: "MP_REACH_NLRI flagged transitive: its routes are still found and withdrawn", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0xc0, 14, MP_V6("40 20010db800010000"))}`, ""), errors: [["attributeFlags", TAW]], counts: [0, 1, 0] },
-  // RFC 7606 3(d): a missing well-known attribute
+  // RFC 7606 3: a missing well-known attribute
   { name: "NLRI without ORIGIN", hex: update(`${AS_PATH} ${NEXT_HOP}`), errors: [["missingWellKnown", TAW]], counts: [0, 1, 0] },
   { name: "NLRI without AS_PATH", hex: update(`${ORIGIN} ${NEXT_HOP}`), errors: [["missingWellKnown", TAW]], counts: [0, 1, 0] },
   { name: "NLRI without NEXT_HOP", hex: update(`${ORIGIN} ${AS_PATH}`), errors: [["missingWellKnown", TAW]], counts: [0, 1, 0] },
   { name: "MP_REACH_NLRI without ORIGIN", hex: update(`${AS_PATH} ${attr(0x80, 14, MP_V6("40 20010db800010000"))}`, ""), errors: [["missingWellKnown", TAW]], counts: [0, 1, 0] },
   { name: "only withdrawals need no attribute at all", hex: update("", "", NLRI), errors: [], counts: [0, 1, 0] },
-  // RFC 7606 3(g): a repeated attribute keeps the first
+  // RFC 7606 3: a repeated attribute keeps the first
   { name: "ORIGIN twice", hex: update(`${ORIGIN} ${attr(0x40, 1, "02")} ${AS_PATH} ${NEXT_HOP}`), errors: [["repeatedAttribute", DISCARD]], counts: [1, 0, 0] },
   { name: "an unknown optional attribute twice", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0xc0, 99, "")} ${attr(0xc0, 99, "")}`), errors: [["repeatedAttribute", DISCARD]], counts: [1, 0, 0] },
   // RFC 7606 7: per attribute
@@ -91,7 +91,7 @@ const outcomes: readonly OutcomeCase[] = [
   { name: "IPv4 routes with an IPv6 next hop, extended next hop not offered", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, MP_V4_V6HOP)}`, ""), errors: [["ipv6NextHopWithoutExtendedNextHop", DISABLE]], counts: [0, 0, 1] },
   { name: "the same with classic IPv4 NLRI beside it: every IPv4 route is ignored", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x80, 14, MP_V4_V6HOP)}`), errors: [["ipv6NextHopWithoutExtendedNextHop", DISABLE]], counts: [0, 0, 2] },
   { name: "IPv4 routes with an IPv6 next hop, extended next hop offered", hex: update(`${ORIGIN} ${AS_PATH} ${attr(0x80, 14, MP_V4_V6HOP)}`, ""), errors: [], counts: [1, 0, 0], opts: { fourOctetAs: true, extendedNextHop: true } },
-  // RFC 7606 3(h): several errors, the strongest wins
+  // RFC 7606 3: several errors, the strongest wins
   { name: "a discard and a treat-as-withdraw: withdrawn", hex: update(`${ORIGIN} ${AS_PATH} ${NEXT_HOP} ${attr(0x40, 6, "00")} ${attr(0x80, 4, "01")}`), errors: [["malformedAtomicAggregate", DISCARD], ["malformedMed", TAW]], counts: [0, 1, 0] },
 ];
 

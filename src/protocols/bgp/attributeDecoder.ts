@@ -4,9 +4,9 @@
 // NOTIFICATION data (RFC 4271 6.3): an unrecognized well-known attribute (3/2), a repeated MP_REACH_NLRI or
 // MP_UNREACH_NLRI (3/1), an MP attribute too short to name its AFI/SAFI or overrunning the section (3/9, 3/5).
 // Everything else is recorded in `errors` with its handling (updateErrors.ts) and decoding goes on:
-//   flags contradicting the type, a missing well-known attribute      -> treat-as-withdraw (RFC 7606 3(c), 3(d))
+//   flags contradicting the type, a missing well-known attribute      -> treat-as-withdraw (RFC 7606 3)
 //   the attribute section overrun or cut inside a header              -> treat-as-withdraw, rest skipped (RFC 7606 4)
-//   a repeated attribute other than MP_*                              -> later copies discarded (RFC 7606 3(g))
+//   a repeated attribute other than MP_*                              -> later copies discarded (RFC 7606 3)
 //   per attribute, a bad length or value: VALUE_ERRORS below          (RFC 7606 7, RFC 6793 6, RFC 8092 6)
 //   an MP attribute of IPv4/IPv6 unicast that does not parse, or IPv4 routes with an IPv6 next hop when we did not
 //   offer RFC 8950 extended next hop                                  -> AFI/SAFI disable (RFC 4760 7, RFC 7606 7.11)

@@ -3,9 +3,9 @@
 //
 // Decoder checks (RFC 4271 6.3 as revised by RFC 7606): section lengths that overrun the message -> 3/1 Malformed
 // Attribute List, and prefixes in the Withdrawn Routes or NLRI field that do not parse -> 3/10, both session resets
-// (the routes cannot be located, RFC 7606 3(j), 5.3); attribute errors per attributeDecoder.ts; ORIGIN, AS_PATH (and
+// (the routes cannot be located, RFC 7606 3, 5.3); attribute errors per attributeDecoder.ts; ORIGIN, AS_PATH (and
 // NEXT_HOP when classic NLRI is present) missing from an UPDATE that announces routes -> treat-as-withdraw
-// (RFC 7606 3(d)). Errors that do not reset the session are listed in `errors` (updateErrors.ts).
+// (RFC 7606 3). Errors that do not reset the session are listed in `errors` (updateErrors.ts).
 // The encoder refuses to produce a message over 4096 octets (the packer in adjRibOut.ts splits before that).
 import { EncodeError } from "../codec/errors.js";
 import { ByteWriter } from "../codec/writer.js";
@@ -80,7 +80,7 @@ export function decode(bytes: Uint8Array, offset = 0, opts: AttributeOptions = D
   return { value, bytesRead: length };
 }
 
-/** RFC 7606 3(d): a well-known mandatory attribute absent from an UPDATE that announces routes -> treat-as-withdraw. */
+/** RFC 7606 3: a well-known mandatory attribute absent from an UPDATE that announces routes -> treat-as-withdraw. */
 function checkMandatory(present: ReadonlySet<number>, classicNlri: boolean, at: number, errors: UpdateError[]): void {
   if (!classicNlri && !present.has(AttrType.mpReachNlri)) return;
   const missing = [

@@ -4,7 +4,9 @@
 //   attributeDiscard  the attribute is dropped, the UPDATE is processed without it (RFC 7606 2)
 //   treatAsWithdraw   every route the UPDATE announces is taken as withdrawn (RFC 7606 2)
 //   afiSafiDisable    routes of that AFI/SAFI are ignored for the rest of the session (RFC 4760 7, RFC 7606 7.11)
-// Which error gets which is the table below (RFC 7606 3, 4, 5.3, 7; RFC 6793 6; RFC 8092 6; RFC 8950 3).
+// Which error gets which: attributeDecoder.ts and update.ts (RFC 7606 3, 4, 5.3, 7; RFC 6793 6; RFC 8092 6; RFC 8950).
+// With several errors in one UPDATE the strongest applies (RFC 7606 3): a disabled family's routes are ignored, any
+// treat-as-withdraw withdraws the rest, a discard changes nothing that is counted (routeCounts in update.ts).
 
 export type UpdateErrorHandling = "attributeDiscard" | "treatAsWithdraw" | "afiSafiDisable";
 
@@ -39,15 +41,6 @@ export interface UpdateError {
   /** afiSafiDisable: the address family to ignore for the rest of the session. */
   readonly afi?: number;
   readonly safi?: number;
-}
-
-const STRENGTH: Readonly<Record<UpdateErrorHandling, number>> = { attributeDiscard: 0, treatAsWithdraw: 1, afiSafiDisable: 2 };
-
-/** RFC 7606 3(h): with several errors, the strongest handling applies to the UPDATE. */
-export function strongestHandling(errors: readonly UpdateError[]): UpdateErrorHandling | undefined {
-  let best: UpdateErrorHandling | undefined;
-  for (const e of errors) if (best === undefined || STRENGTH[e.handling] > STRENGTH[best]) best = e.handling;
-  return best;
 }
 
 /** Whether the UPDATE's announcements are to be taken as withdrawals (any treat-as-withdraw error). */
