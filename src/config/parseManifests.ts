@@ -8,6 +8,7 @@ import {
   serviceSchema,
 } from "./manifestSchemas.js";
 import { aggregationProblems } from "./bgpAggregation.js";
+import { communityAliases } from "./bgpCommunities.js";
 import { bgpAdvertisementSchema, bgpPeerSchema, communitySchema, secretSchema } from "./bgpSchemas.js";
 import { emptyBgpManifests, toBgpConfig, type BgpManifests } from "./bgpManifest.js";
 import { poolProblems, toPoolConfig } from "./poolManifest.js";
@@ -135,6 +136,8 @@ export function buildConfig(objects: readonly unknown[], where: (index: number, 
       config.bgp = bgp;
       problems.push(...aggregationProblems(bgp.advertisements, config.pools));
     }
+  } else {
+    communityAliases(sink.bgp.communities, problems); // Community objects are checked without any BGP object too
   }
   problems.push(...bfdReferenceProblems(sink.bfdReferences, sink.bfdProfiles));
   for (const service of config.services) {

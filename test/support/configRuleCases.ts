@@ -63,6 +63,11 @@ export const RULE_CASES: RuleCase[] = [
   // IPAddressPool, across objects
   c("duplicate pool names", docs(base("12"), pool("dup", ["198.18.12.0/25"]), pool("dup", ["198.18.12.128/25"])), "error", "IPAddressPool/dup", "metadata.name", "defined more than once", "unique"),
   c("overlapping pools", docs(base("13"), pool("over-a", ["198.18.13.0/24"]), pool("over-b", ["198.18.13.128/25"])), "error", "IPAddressPool/over-b", "spec.addresses[0]", "overlaps 198.18.13.0/24 of IPAddressPool/over-a", "ingest"),
+  c(
+    "pool no advertisement selects",
+    docs(pool("lonely", ["198.18.30.0/24"]), pool("shown", ["198.18.31.0/24"]), l2("only-shown", { ipAddressPools: ["shown"] })),
+    "warning", "IPAddressPool/lonely", "metadata.name", "no L2Advertisement or BGPAdvertisement selects this pool", "ingest",
+  ),
   // L2Advertisement
   c("interface name too long", docs(base("14"), l2("long-if", { interfaces: ["averyveryverylongname0"] })), "error", "L2Advertisement/long-if", "spec.interfaces[0]", "<=15 characters", "apply", "Too long"),
   c("pool named twice", docs(base("15"), l2("twice-l2", { ipAddressPools: ["base-15", "base-15"] })), "error", "L2Advertisement/twice-l2", "spec.ipAddressPools[1]", "Duplicate value", "apply", "Duplicate value"),
@@ -70,6 +75,16 @@ export const RULE_CASES: RuleCase[] = [
   // BGPAdvertisement and Community
   c("community twice", docs(base("17"), peer("p17", {}), bgpAdv("comm", { communities: ["65535:65282", "65535:65282"] })), "error", "BGPAdvertisement/comm", "spec.communities[1]", "Duplicate value", "apply", "Duplicate value"),
   c("missing Community alias", docs(base("18"), peer("p18", {}), bgpAdv("alias", { communities: ["gold"] })), "error", "BGPAdvertisement/alias", "spec.communities[0]", '"gold" is neither a community nor a Community alias', "ingest"),
+  c(
+    "alias defined in two Community objects",
+    docs(base("32"), doc("metallb.io/v1beta1", "Community", "c-a", { spec: { communities: [{ name: "gold", value: "65000:1" }] } }), doc("metallb.io/v1beta1", "Community", "c-b", { spec: { communities: [{ name: "gold", value: "65000:2" }] } })),
+    "error", "Community/c-b", "spec.communities[0].name", 'alias "gold" defined more than once', "ingest",
+  ),
+  c(
+    "Community value not a community, without any BGP object",
+    docs(base("33"), doc("metallb.io/v1beta1", "Community", "c-bad", { spec: { communities: [{ name: "gold", value: "65000:70000" }] } })),
+    "error", "Community/c-bad", "spec.communities[0].value", "is not a community", "apply", "two 16-bit numbers",
+  ),
   c("BGPAdvertisement naming a missing peer", docs(base("19"), peer("p19", {}), bgpAdv("lost-peer", { peers: ["nobody"] })), "error", "BGPAdvertisement/lost-peer", "spec.peers[0]", 'no BGPPeer "nobody"', "ingest"),
   c("BGPAdvertisement naming a missing pool", docs(base("20"), peer("p20", {}), bgpAdv("lost-bgp", { ipAddressPools: ["nowhere"] })), "warning", "BGPAdvertisement/lost-bgp", "spec.ipAddressPools[0]", 'no IPAddressPool "nowhere"', "ingest"),
   c("aggregation shorter than the pool's prefix", docs(base("21"), peer("p21", {}), bgpAdv("agg", { aggregationLength: 16, ipAddressPools: ["base-21"] })), "error", "BGPAdvertisement/agg", "spec.aggregationLength", "16 is shorter than /24", "ingest"),
