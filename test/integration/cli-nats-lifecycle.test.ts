@@ -1,7 +1,11 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../src/adapters/nats/connect.js";
+import { DEFAULT_STREAM_SETTINGS, eventsStreamConfig } from "../../src/adapters/nats/streams.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { until } from "../support/allocatorProcs.js";
 import { jsonLines, repeatedTopLevelKeys, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
@@ -182,5 +186,22 @@ describe("messages", () => {
     const stderr = p.err.join("\n");
     expect(stderr).toContain("--suspect-after (150) must be below --dead-after (100)");
     expect(stderr).not.toContain("suspectAfterMs");
+  });
+
+  it("a configuration the stream refuses is reported at warn, never as published", async () => {
+    const server = await natsServer();
+    // A real refusal: EVENTS created beforehand with a message size limit (ensureStreams leaves that setting alone).
+    const nc = await connectNats({ servers: [server.url], name: "test", pingIntervalMs: 2_000 });
+    await (await jetstreamManager(nc)).streams.add({ ...eventsStreamConfig(DEFAULT_STREAM_SETTINGS), max_msg_size: 512 });
+    await nc.close();
+    const pools = Array.from({ length: 12 }, (_, i) => `kind: IPAddressPool\nmetadata: { name: pool-${i}, namespace: metallb-system }\nspec: { addresses: ["198.18.${40 + i}.0/28"] }`);
+    const file = join(mkdtempSync(join(tmpdir(), "vipmesh-cli-")), "config.yaml");
+    writeFileSync(file, pools.join("\n---\n"));
+    const p = speaker(server.url, "--config", file);
+    await until("a refused publish reported", () => jsonLines(p.out).some((l) => l["level"] === 40 && /not published/.test(String(l["msg"]))), 20_000);
+    const refused = jsonLines(p.out).find((l) => l["level"] === 40 && /not published/.test(String(l["msg"])));
+    expect(String(refused?.["err"])).toMatch(/maximum|size/i);
+    expect(logged(p, "published configuration")).toEqual([]);
+    await expectPromptExit(p);
   });
 });
