@@ -12,7 +12,7 @@ import { initialPeer, stepPeer, type PeerInput, type PeerState } from "../../src
 import { initialSession, localOpen, stepSession } from "../../src/protocols/bgp/session.js";
 import { messageOptions, type SessionAction, type SessionConfig, type SessionInput, type SessionState } from "../../src/protocols/bgp/sessionTypes.js";
 import { deriveTimers } from "../../src/protocols/bgp/timers.js";
-import { routeCounts, type UpdateMessage } from "../../src/protocols/bgp/update.js";
+import { endOfRibAfi, routeCounts, type UpdateMessage } from "../../src/protocols/bgp/update.js";
 import type { UpdateErrorHandling, UpdateErrorKind } from "../../src/protocols/bgp/updateErrors.js";
 import { attr, hex, msg, toHex, updateBody } from "../support/bgp.js";
 
@@ -116,6 +116,12 @@ describe("RFC 7606: malformed UPDATEs that do not reset the session", () => {
   it("a repeated attribute keeps the first value", () => {
     const m = decode(hex(update(`${ORIGIN} ${attr(0x40, 1, "02")} ${AS_PATH} ${NEXT_HOP}`))).value as UpdateMessage;
     expect(m.attributes.origin).toBe("igp");
+  });
+
+  it("an UPDATE whose only attribute was a broken MP_UNREACH_NLRI is not an End-of-RIB", () => {
+    const m = decode(hex(update(attr(0x80, 15, "0002 01 40 20010db8"), ""))).value as UpdateMessage;
+    expect(m.attributes).toEqual({});
+    expect(endOfRibAfi(m)).toBeUndefined();
   });
 
   it("a discarded attribute is gone, the others stay", () => {

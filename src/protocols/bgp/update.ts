@@ -99,7 +99,7 @@ export function endOfRib(afi: UnicastAfi): UpdateMessage {
 
 /** The AFI whose End-of-RIB this UPDATE is, or undefined for any other UPDATE. */
 export function endOfRibAfi(m: UpdateMessage): UnicastAfi | undefined {
-  if (m.withdrawn.length > 0 || m.nlri.length > 0) return undefined;
+  if (m.withdrawn.length > 0 || m.nlri.length > 0 || m.errors !== undefined) return undefined; // a broken MP attribute is not one
   const keys = Object.keys(m.attributes);
   if (keys.length === 0) return Afi.ipv4;
   const u = m.attributes.mpUnreach;
