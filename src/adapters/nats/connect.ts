@@ -56,7 +56,8 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
         const msg = `cannot reach NATS; retrying every ${CONNECT_RETRY_MAX_MS / 1000} s`;
         opts.log?.warn({ servers: opts.servers, err: reason, attempts: attempt, sinceMs: waited }, msg);
       }
-      await pause(Math.min(CONNECT_RETRY_MAX_MS, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 4), opts.signal);
+      const backoff = Math.min(CONNECT_RETRY_MAX_MS, 250 * 2 ** (attempt - 1)) * (0.75 + Math.random() / 4);
+      await pause(Math.min(backoff, (opts.giveUpAfterMs ?? Infinity) - waited), opts.signal);
     }
   }
 }
