@@ -16,19 +16,21 @@ const VIP = "198.18.100.10";
 const VIP6 = "2001:db8:100::10";
 const PEER_ASN = 64700;
 const HOSTS: Record<RouterKind, number> = { frr: 3, bird: 4, gobgp: 5 };
+/** Routers peering over IPv6 sessions instead (the IPv4 VIP then needs the node's IPv4 next hop). */
+const HOSTS_V6_SESSION = { frr: 6, bird: 7 } as const;
 const NODES = [1, 2];
 const unavailable = labUnavailableReason();
 
-const dualStackPeers = (routers: LabPeerRouter[]): string =>
-  routers.map((r) => `---
+const dualStackPeer = (name: string, address: string): string => `---
 kind: BGPPeer
-metadata: { name: ${r.kind}, namespace: metallb-system }
-spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${PEER_ASN}, peerAddress: "${r.v4}", holdTime: 9s, dualStackAddressFamily: true }
-`).join("");
+metadata: { name: ${name}, namespace: metallb-system }
+spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${PEER_ASN}, peerAddress: "${address}", holdTime: 9s, dualStackAddressFamily: true }
+`;
 
 describe.skipIf(unavailable !== undefined)("BGP interop: FRR, BIRD 2 and GoBGP peers with dualStackAddressFamily (2 nodes)", () => {
   let c: BgpCluster;
   const routers = new Map<RouterKind, LabPeerRouter>();
+  const routersV6 = new Map<RouterKind, LabPeerRouter>();
 
   beforeAll(async () => {
     c = await BgpCluster.start({ nodes: NODES.length, vips: [VIP, VIP6], log: pino({ level: "warn" }) });
@@ -38,11 +40,18 @@ describe.skipIf(unavailable !== undefined)("BGP interop: FRR, BIRD 2 and GoBGP p
       routers.set(kind, r);
       await r.start();
     }
-    c.writeConfig({ extraManifests: dualStackPeers([...routers.values()]) });
+    for (const [kind, host] of Object.entries(HOSTS_V6_SESSION) as [RouterKind, number][]) {
+      const neighbors = NODES.map((k) => ({ address: roleIp6(nodeRole(k)), asn: BGP_LAB_ASN, families: ["ipv4", "ipv6"] as const }));
+      const r = new LabPeerRouter(c.lab, { kind, host, asn: PEER_ASN, neighbors });
+      routersV6.set(kind, r);
+      await r.start();
+    }
+    const peers = [...[...routers.values()].map((r) => dualStackPeer(r.kind, r.v4)), ...[...routersV6.values()].map((r) => dualStackPeer(`${r.kind}-v6`, r.v6))];
+    c.writeConfig({ extraManifests: peers.join("") });
   }, 120_000);
 
   afterAll(async () => {
-    for (const r of routers.values()) await r.stop();
+    for (const r of [...routers.values(), ...routersV6.values()]) await r.stop();
     await c?.destroy();
   });
 
@@ -56,6 +65,17 @@ describe.skipIf(unavailable !== undefined)("BGP interop: FRR, BIRD 2 and GoBGP p
       const expected4 = NODES.map((k) => ({ from: roleIp(nodeRole(k)), nextHop: roleIp(nodeRole(k)) }));
       await waitFor(`${kind}: the IPv4 VIP from both nodes`, async () => ((await r.paths(`${VIP}/32`)).length === NODES.length ? true : undefined), 20_000, 250);
       expect(await r.paths(`${VIP}/32`)).toEqual(expected4);
+    }, 60_000);
+  });
+
+  describe.each(Object.keys(HOSTS_V6_SESSION) as RouterKind[])("%s over IPv6 sessions", (kind) => {
+    it("gets the IPv4 VIP over the IPv6 session with each node's own IPv4 address as next hop, and the IPv6 VIP as before", async () => {
+      const r = routersV6.get(kind) as LabPeerRouter;
+      for (const k of NODES) await waitFor(`${kind}: node${k} Established`, async () => ((await r.established(roleIp6(nodeRole(k)))) ? true : undefined), 30_000, 250);
+      await waitFor(`${kind}: the IPv4 VIP from both nodes`, async () => ((await r.paths(`${VIP}/32`)).length === NODES.length ? true : undefined), 20_000, 250);
+      expect(await r.paths(`${VIP}/32`)).toEqual(NODES.map((k) => ({ from: roleIp6(nodeRole(k)), nextHop: roleIp(nodeRole(k)) })));
+      await waitFor(`${kind}: the IPv6 VIP from both nodes`, async () => ((await r.paths(`${VIP6}/128`)).length === NODES.length ? true : undefined), 20_000, 250);
+      expect(await r.paths(`${VIP6}/128`)).toEqual(NODES.map((k) => ({ from: roleIp6(nodeRole(k)), nextHop: roleIp6(nodeRole(k)) })));
     }, 60_000);
   });
 
