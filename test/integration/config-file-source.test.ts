@@ -97,7 +97,7 @@ describe("configuration transitions (issue 10, item 1)", () => {
       for (const text of steps) {
         writeFileSync(file, text);
         expected.push((await source.read()).hash);
-        const empty = { ipam: emptyLogState().ipam, hasConfig: true };
+        const empty = { ipam: emptyLogState().ipam, config: null };
         await Promise.all(publishers.map((p) => p.check(empty)));
         expect(await configHashes("file")).toEqual(expected);
         await sleep(1_500);

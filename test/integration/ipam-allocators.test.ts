@@ -204,7 +204,8 @@ metadata: { name: x-wants-taken, namespace: shop, annotations: { metallb.io/load
 spec: { type: LoadBalancer }
 `,
     );
-    const a = startAllocator(server.url, "file-0", ["--config", file, "--config-poll", "100"]);
+    // The file replaces the earlier tests' configuration and its hundreds of Services: a mass release, applied on purpose.
+    const a = startAllocator(server.url, "file-0", ["--config", file, "--config-poll", "100", "--max-release-share", "100"]);
     procs.push(a);
     await until("the file's Services allocated", async () => serviceIps(await readState().then((s) => s.ipam), "shop/web-http").length === 2, 20_000, 100);
     expect(has(a, "published configuration")).toBe(true);

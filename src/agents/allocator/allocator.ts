@@ -93,7 +93,7 @@ class PlanLoop {
   }
 }
 
-const configView = (view: AllocatorView) => ({ ipam: view.log.ipam, hasConfig: view.log.config !== null });
+const configView = (view: AllocatorView) => ({ ipam: view.log.ipam, config: view.log.config?.config ?? null });
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));

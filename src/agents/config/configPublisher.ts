@@ -4,6 +4,7 @@ import { loggedConfig, publishConfigAfter } from "../../adapters/nats/loggedConf
 import { ConfigError } from "../../config/parseManifests.js";
 import { describeHeldChange, guardConfigChange, type ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import type { IpamState } from "../../projections/ipam/state.js";
+import type { ClusterConfig } from "../../config/types.js";
 import type { ConfigSource, SourcedConfig } from "../speaker/configSource.js";
 import { Reminder } from "./reminder.js";
 
@@ -16,8 +17,11 @@ import { Reminder } from "./reminder.js";
 export const WAITING_REMINDER_MS = 60_000;
 const RACE_RETRIES = 3;
 
-/** What the publisher needs of the caller's projection: the allocations, and whether any configuration is in force. */
-export type ConfigView = { ipam: IpamState; hasConfig: boolean };
+/**
+ * What the publisher needs of the caller's projection: the allocations, and the configuration in force (from any
+ * source; null: none yet). A change is judged against what serves, not only against this source's last one.
+ */
+export type ConfigView = { ipam: IpamState; config: ClusterConfig | null };
 
 export type ConfigPublisherOptions = {
   js: JetStreamClient;
@@ -78,7 +82,7 @@ export class ConfigPublisher {
       return false;
     }
     if (last.hash === read.hash) return false;
-    const decision = guardConfigChange(view.ipam, last.config, read.config, this.opts.guard, read.removesEverything);
+    const decision = guardConfigChange(view.ipam, view.config, read.config, this.opts.guard, read.removesEverything);
     if (decision.kind === "hold") {
       if (!this.held.has(read.hash)) log.error({ file: source.where, hash: read.hash, ...describeHeldChange(decision) }, "configuration change held: it would release more allocations than --max-release-share allows; nothing released (fix the file, or run one agent with --max-release-share 100 to apply it)");
       this.held.add(read.hash);
@@ -94,15 +98,15 @@ export class ConfigPublisher {
   private reportUnreadable(err: Error, view: ConfigView): void {
     const problem = err instanceof ConfigError ? err.problems.join("; ") : err.message;
     // Once per problem while a good configuration serves; again every minute while the process has none at all.
-    if (!(view.hasConfig ? this.rejected : this.waiting).due(problem, this.now())) return;
+    if (!(view.config ? this.rejected : this.waiting).due(problem, this.now())) return;
     const what = err instanceof ConfigError ? "configuration rejected" : err.message;
-    const outcome = view.hasConfig ? "the last good configuration keeps serving" : "no configuration has been published yet: waiting for a valid one (nothing is served)";
-    const fields = { file: this.opts.source?.where, ...(err instanceof ConfigError ? { problems: err.problems } : { code: (err as { code?: unknown }).code }) };
+    const outcome = view.config ? "the last good configuration keeps serving" : "no configuration has been published yet: waiting for a valid one (nothing is served)";
+    const fields = { file: this.opts.source?.where, err: err.message, ...(err instanceof ConfigError ? { problems: err.problems } : { code: (err as { code?: unknown }).code }) };
     this.opts.log.error(fields, `${what}; ${outcome}`);
   }
 
   private reportNoSource(view: ConfigView): void {
-    if (view.hasConfig) return this.waiting.clear();
+    if (view.config) return this.waiting.clear();
     if (this.waiting.due("no configuration", this.now())) {
       this.opts.log.warn({}, "waiting for a configuration: none is on the log yet (this process has no --config; another agent with --config, or the Kubernetes ingest, publishes it)");
     }

@@ -104,7 +104,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   };
 
   const configs = new ConfigPublisher({ js, jsm, source: opts.configSource, guard: opts.releaseGuard, log });
-  const publishConfigIfChanged = (): Promise<void> => configs.check({ ipam: view.log.ipam, hasConfig: view.log.config !== null });
+  const publishConfigIfChanged = (): Promise<void> => configs.check({ ipam: view.log.ipam, config: view.log.config?.config ?? null });
   const configPoll = setInterval(() => {
     if (configChecked) void publishConfigIfChanged();
   }, opts.configPollMs);

@@ -2,6 +2,7 @@ import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import { loggedConfig, publishConfigAfter, type LoggedConfig } from "../../adapters/nats/loggedConfig.js";
 import { guardConfigChange, type GuardDecision, type ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import type { IpamState } from "../../projections/ipam/state.js";
+import type { ClusterConfig } from "../../config/types.js";
 import type { BuiltConfig } from "./kubeSource.js";
 import { decidePublish, decodeConfigHash, encodeConfigHash, laggingKinds } from "./revisions.js";
 
@@ -25,8 +26,8 @@ export function loggedKubeConfig(jsm: JetStreamManager): Promise<LoggedConfig> {
   return loggedConfig(jsm, KUBE_SOURCE);
 }
 
-/** The allocations a change is judged against, and the guard's settings. */
-export type PublishGuard = { ipam: IpamState; settings: ReleaseGuardSettings };
+/** The allocations and the configuration in force (any source) a change is judged against, and the guard's settings. */
+export type PublishGuard = { ipam: IpamState; current: ClusterConfig | null; settings: ReleaseGuardSettings };
 
 /**
  * `known`: the last configuration if the caller has just read it (saves a round trip). `guard`: a change that would
@@ -42,7 +43,7 @@ export async function publishIfNewer(js: JetStreamClient, jsm: JetStreamManager,
   const decision = decidePublish(built.contentHash, built.revisions, last.hash);
   if (decision === "unchanged") return { kind: "unchanged" };
   if (decision === "stale") return { kind: "stale", lagging: laggingKinds(built.revisions, decodeConfigHash(last.hash ?? "")?.revisions ?? []) };
-  const guarded = guard ? guardConfigChange(guard.ipam, last.config, built.config, guard.settings, false) : null;
+  const guarded = guard ? guardConfigChange(guard.ipam, guard.current, built.config, guard.settings, false) : null;
   if (guarded?.kind === "hold") return { kind: "held", decision: guarded };
   const hash = encodeConfigHash(built.contentHash, built.revisions);
   const result = await publishConfigAfter(js, KUBE_SOURCE, hash, built.config, last.seq);

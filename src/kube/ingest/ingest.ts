@@ -79,7 +79,7 @@ class IngestLoop {
     }
     this.report(built.problems, built.ignored);
     this.announceDeprecations();
-    const guard = { ipam: this.allocations.log.ipam, settings: this.opts.releaseGuard };
+    const guard = { ipam: this.allocations.log.ipam, current: this.allocations.log.config?.config ?? null, settings: this.opts.releaseGuard };
     const outcome = await publishIfNewer(this.js, this.jsm, built, last, guard);
     if (outcome.kind !== "held") this.held.clear();
     if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, ignored: built.ignored }, "published configuration from Kubernetes");
