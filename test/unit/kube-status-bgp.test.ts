@@ -48,10 +48,17 @@ describe("ServiceBGPStatus wanted", () => {
     expect(peersBy(s, "node2")).toEqual({ "default/a": ["router-a", "router-b"], "default/b": ["router-a", "router-b"] });
   });
 
-  it("an IPv6 VIP only to peers of its family or dual-stack ones", () => {
+  it("an IPv6 VIP only to peers of its family, or dual-stack ones while the node has an IPv6 next hop for them", () => {
     const c = config({ peers: [peer("v4"), peer("dual", { dualStackAddressFamily: true }), peer("v6", { peerAddress: "2001:db8:2::1" })] });
     c.services = [service("six", { requestedIps: ["2001:db8:8::1"], ipFamilies: [6] })];
-    expect(peersBy(sim(c), "node1")).toEqual({ "default/six": ["dual", "v6"] });
+    const s = sim(c); // the simulated nodes have IPv4 addresses only: the dual-stack (IPv4) session cannot carry it
+    expect(peersBy(s, "node1")).toEqual({ "default/six": ["v6"] });
+    const self = s.view.members.nodes["node1"];
+    if (!self) throw new Error("node1 not in the view");
+    const interfaces = [{ ...self.interfaces[0]!, addresses: ["198.18.0.11/16", "2001:db8:2::11/64"] }];
+    const members = { ...s.view.members, nodes: { ...s.view.members.nodes, node1: { ...self, interfaces } } };
+    const wanted = wantedBgpStatuses(s.view.log, members, "node1");
+    expect([...wanted.values()].map((w) => w.peers)).toEqual([["dual", "v6"]]);
   });
 
   it("none from a node that may not advertise: excluded, not Ready, leaving", () => {

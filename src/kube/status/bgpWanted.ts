@@ -12,7 +12,8 @@ import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 // one BGPPeer, listing those peers by name. It reads the plan the speaker's BGP announcer sends (bgpPlanFor): a VIP
 // is listed for a peer only when the peer's routes carry the prefix an advertisement selecting the VIP makes of it,
 // so a node that may not advertise (not ready, excluded, leaving) has none, and a peer an advertisement does not
-// name or whose family does not match is not listed.
+// name or whose family does not match is not listed, nor a dual-stack peer the node has no next hop of the VIP's
+// family for (the announcer holds those routes back).
 //
 // Peers are listed by configuration, whatever the state of their session (as MetalLB does): the status says where
 // the node is configured to advertise the Service, not which routers have it right now; a session going up and down
@@ -47,8 +48,9 @@ function peersOf(entry: VipEntry, ads: readonly BgpAdvertisementConfig[], plan: 
   for (const ad of ads) {
     if (!advertisesPool(ad, pool) || !entry.services.some((s) => anySelectorMatches(ad.serviceSelectors, s.labels))) continue;
     const prefix = aggregatePrefix(entry.ip, entry.ip.family === 4 ? ad.aggregationLength : ad.aggregationLengthV6);
-    for (const [name, { routes }] of plan) {
-      if ((ad.peers.length === 0 || ad.peers.includes(name)) && routes.has(prefix)) peers.add(name);
+    for (const [name, { routes, otherFamily }] of plan) {
+      const heldBack = otherFamily !== undefined && "problem" in otherFamily && otherFamily.family === entry.ip.family;
+      if ((ad.peers.length === 0 || ad.peers.includes(name)) && routes.has(prefix) && !heldBack) peers.add(name);
     }
   }
   return [...peers].sort();
