@@ -30,19 +30,15 @@ export type ConfigPublisherOptions = {
   source: ConfigSource | null;
   guard: ReleaseGuardSettings;
   log: Logger;
-  now?: () => number;
 };
 
 export class ConfigPublisher {
   private readonly rejected = new Reminder(Number.POSITIVE_INFINITY);
   private readonly waiting = new Reminder(WAITING_REMINDER_MS);
   private readonly held = new Set<string>();
-  private readonly now: () => number;
   private running = false;
 
-  constructor(private readonly opts: ConfigPublisherOptions) {
-    this.now = opts.now ?? Date.now;
-  }
+  constructor(private readonly opts: ConfigPublisherOptions) {}
 
   /** Reads the source and publishes it if it changed; never throws. A check while one runs is skipped. */
   async check(view: ConfigView): Promise<void> {
@@ -98,7 +94,7 @@ export class ConfigPublisher {
   private reportUnreadable(err: Error, view: ConfigView): void {
     const problem = err instanceof ConfigError ? err.problems.join("; ") : err.message;
     // Once per problem while a good configuration serves; again every minute while the process has none at all.
-    if (!(view.config ? this.rejected : this.waiting).due(problem, this.now())) return;
+    if (!(view.config ? this.rejected : this.waiting).due(problem, Date.now())) return;
     const what = err instanceof ConfigError ? "configuration rejected" : err.message;
     const outcome = view.config ? "the last good configuration keeps serving" : "no configuration has been published yet: waiting for a valid one (nothing is served)";
     const fields = { file: this.opts.source?.where, err: err.message, ...(err instanceof ConfigError ? { problems: err.problems } : { code: (err as { code?: unknown }).code }) };
@@ -107,7 +103,7 @@ export class ConfigPublisher {
 
   private reportNoSource(view: ConfigView): void {
     if (view.config) return this.waiting.clear();
-    if (this.waiting.due("no configuration", this.now())) {
+    if (this.waiting.due("no configuration", Date.now())) {
       this.opts.log.warn({}, "waiting for a configuration: none is on the log yet (this process has no --config; another agent with --config, or the Kubernetes ingest, publishes it)");
     }
   }
