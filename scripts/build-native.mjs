@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles native/afpacket.c and native/bgpsock.c into build/native/<name>.node with plain gcc against the installed Node headers
+// Compiles native/afpacket.c, native/bgpsock.c and native/bfdsock.c into build/native/<name>.node with plain gcc against the installed Node headers
 // (no node-gyp: it would need to download headers). Skips the compile when the output is newer than its inputs;
 // `--force` rebuilds anyway. Usage: node scripts/build-native.mjs [--force]
 import { spawnSync } from "node:child_process";
@@ -8,7 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const ADDONS = ["afpacket", "bgpsock"];
+const ADDONS = ["afpacket", "bgpsock", "bfdsock"];
 
 function headerDir() {
   const besideNode = join(dirname(process.execPath), "..", "include", "node");

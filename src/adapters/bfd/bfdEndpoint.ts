@@ -1,0 +1,164 @@
+// BFD over UDP for one host: the receive sockets (3784 single hop, RFC 5881; 4784 multihop, RFC 5883), decoding,
+// demultiplexing to sessions, and the sessions themselves (bfdSession.ts). Each datagram's receive time is taken
+// here, first thing, and travels with the packet into the FSM. Malformed packets and packets of no session are
+// dropped and counted by reason. TTL: single-hop sockets accept only 255 and multihop ones the configured floor,
+// enforced in the kernel (udpSocket.ts), so those drops are not counted here. Echo packets (3785) are not received:
+// we advertise Required Min Echo RX 0 and send none (protocols/bfd/echo.ts).
+import type { RemoteInfo, Socket } from "node:dgram";
+import { performance } from "node:perf_hooks";
+import { familyOfText, canonicalIp } from "../../net/ip.js";
+import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN } from "../../protocols/bfd/constants.js";
+import { decode } from "../../protocols/bfd/controlPacket.js";
+import { demultiplex, type BfdSessionIndex } from "../../protocols/bfd/demux.js";
+import type { BfdSessionAction, BfdSessionState, BfdTimerConfig } from "../../protocols/bfd/sessionTypes.js";
+import { receiveTtlThreshold } from "../../protocols/bfd/timers.js";
+import { DecodeError } from "../../protocols/codec/errors.js";
+import { BfdSessionDriver, type BfdLogger } from "./bfdSession.js";
+import { openBfdSocket } from "./udpSocket.js";
+
+export interface BfdEndpointOptions {
+  /** The destination port of single-hop control packets (3784; tests may move it). */
+  readonly singleHopPort?: number;
+  readonly multihopPort?: number;
+  /** The TTL floor of the multihop socket (BFDProfile.minimumTtl; 254 when unset). One per endpoint. */
+  readonly multihopMinimumTtl?: number;
+  readonly log?: BfdLogger;
+  readonly now?: () => number;
+  readonly random?: () => number;
+  readonly onAction?: (peer: string, action: BfdSessionAction, state: BfdSessionState) => void;
+}
+
+export interface BfdPeerOptions {
+  readonly peerAddress: string;
+  /** The address our packets come from (the session's identity at the peer). */
+  readonly localAddress: string;
+  readonly multihop: boolean;
+  readonly timers: BfdTimerConfig;
+  /** Bind the session's sockets to this device (a VRF or an interface). */
+  readonly device?: string;
+  /** Where the peer listens (default: 3784 or 4784). */
+  readonly peerPort?: number;
+}
+
+export interface BfdEndpointCounters {
+  received: number;
+  malformed: Record<string, number>;
+  unmatched: Record<string, number>;
+}
+
+type Entry = { driver: BfdSessionDriver; peer: string; multihop: boolean };
+const SOURCE_PORT_ATTEMPTS = 64;
+
+export class BfdEndpoint {
+  readonly counters: BfdEndpointCounters = { received: 0, malformed: {}, unmatched: {} };
+  private readonly listeners = new Map<string, Promise<Socket>>();
+  private readonly byDiscriminator = new Map<number, Entry>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly index: BfdSessionIndex<Entry>;
+
+  constructor(private readonly o: BfdEndpointOptions = {}) {
+    this.now = o.now ?? (() => performance.now());
+    this.random = o.random ?? Math.random;
+    this.index = {
+      byDiscriminator: (d) => {
+        const e = this.byDiscriminator.get(d);
+        return e === undefined ? undefined : { session: e, peer: e.peer, multihop: e.multihop };
+      },
+      byPeer: (address, multihop) => [...this.byDiscriminator.values()].find((e) => e.peer === address && e.multihop === multihop),
+    };
+  }
+
+  /** Opens the session's sockets and starts it (Down, sending unless passive). */
+  async addPeer(p: BfdPeerOptions): Promise<BfdSessionDriver> {
+    const peer = canonicalIp(p.peerAddress);
+    if (this.index.byPeer(peer, p.multihop) !== undefined) throw new Error(`bfd: a ${p.multihop ? "multihop" : "single-hop"} session to ${peer} exists`);
+    const family = familyOfText(peer) === 6 ? 6 : 4;
+    await this.listen(family, p.multihop, p.device);
+    const socket = await this.openSourcePort(family, p.localAddress, p.device);
+    const discriminator = this.newDiscriminator();
+    const driver = new BfdSessionDriver({
+      peerAddress: peer,
+      peerPort: p.peerPort ?? (p.multihop ? (this.o.multihopPort ?? BFD_MULTIHOP_PORT) : (this.o.singleHopPort ?? BFD_SINGLE_HOP_PORT)),
+      localDiscriminator: discriminator,
+      timers: p.timers,
+      socket,
+      now: this.now,
+      random: this.random,
+      ...(this.o.log === undefined ? {} : { log: this.o.log }),
+      onAction: (a, s) => this.o.onAction?.(peer, a, s),
+    });
+    this.byDiscriminator.set(discriminator, { driver, peer, multihop: p.multihop });
+    driver.start();
+    return driver;
+  }
+
+  /** Closes a session without telling the peer (call `stop()` on it first for an orderly AdminDown). */
+  async removePeer(driver: BfdSessionDriver): Promise<void> {
+    this.byDiscriminator.delete(driver.state.config.localDiscriminator);
+    await driver.close();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.byDiscriminator.values()].map((e) => e.driver.close()));
+    this.byDiscriminator.clear();
+    const sockets = await Promise.allSettled(this.listeners.values());
+    this.listeners.clear();
+    await Promise.all(sockets.map((s) => (s.status === "fulfilled" ? new Promise<void>((r) => s.value.close(() => r())) : undefined)));
+  }
+
+  private listen(family: 4 | 6, multihop: boolean, device: string | undefined): Promise<Socket> {
+    const key = `${family}/${multihop ? "multihop" : "single"}/${device ?? ""}`;
+    let socket = this.listeners.get(key);
+    if (socket === undefined) {
+      const port = multihop ? (this.o.multihopPort ?? BFD_MULTIHOP_PORT) : (this.o.singleHopPort ?? BFD_SINGLE_HOP_PORT);
+      const minTtl = receiveTtlThreshold(multihop, this.o.multihopMinimumTtl);
+      socket = openBfdSocket({ family, address: null, port, ttl: 255, minTtl, ...(device === undefined ? {} : { device }) }).then((s) => {
+        s.on("message", (bytes, from) => this.onDatagram(bytes, from, multihop, this.now()));
+        s.on("error", (err) => this.o.log?.warn({ port, err: err.message }, "bfd: receive socket error"));
+        return s;
+      });
+      socket.catch(() => this.listeners.delete(key));
+      this.listeners.set(key, socket);
+    }
+    return socket;
+  }
+
+  private async openSourcePort(family: 4 | 6, address: string, device: string | undefined): Promise<Socket> {
+    const span = BFD_SOURCE_PORT_MAX - BFD_SOURCE_PORT_MIN + 1;
+    for (let attempt = 0; ; attempt++) {
+      const port = BFD_SOURCE_PORT_MIN + Math.floor(this.random() * span);
+      try {
+        return await openBfdSocket({ family, address, port, ttl: 255, minTtl: 255, ...(device === undefined ? {} : { device }) });
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EADDRINUSE" || attempt >= SOURCE_PORT_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  private newDiscriminator(): number {
+    for (;;) {
+      const d = 1 + Math.floor(this.random() * 0xfffffffe);
+      if (!this.byDiscriminator.has(d)) return d;
+    }
+  }
+
+  private onDatagram(bytes: Uint8Array, from: RemoteInfo, multihop: boolean, receivedAt: number): void {
+    this.counters.received++;
+    let packet;
+    try {
+      packet = decode(bytes).value;
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.counters.malformed[err.code] = (this.counters.malformed[err.code] ?? 0) + 1;
+      this.o.log?.debug({ from: from.address, err: err.message }, "bfd: malformed packet dropped");
+      return;
+    }
+    const found = demultiplex(packet, { address: canonicalIp(from.address), multihop }, this.index);
+    if ("drop" in found) {
+      this.counters.unmatched[found.drop] = (this.counters.unmatched[found.drop] ?? 0) + 1;
+      return;
+    }
+    found.session.driver.receive(packet, receivedAt);
+  }
+}

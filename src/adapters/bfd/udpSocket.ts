@@ -1,0 +1,54 @@
+// UDP sockets for BFD through the native addon (native/bfdsock.c, built to build/native/bfdsock.node): the addon
+// creates and binds the socket with a send TTL and an in-kernel receive TTL floor (Linux's IP_MINTTL does not apply
+// to UDP), and dgram wraps the fd, owning it from then on.
+import { createSocket, type Socket } from "node:dgram";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+export const BFDSOCK_ADDON_PATH = fileURLToPath(new URL("../../../build/native/bfdsock.node", import.meta.url));
+
+type Addon = {
+  open(family: number, local: string | null, port: number, ttl: number, minTtl: number, device: string | null): number;
+  close(fd: number): void;
+};
+
+let addon: Addon | undefined;
+function load(): Addon {
+  if (addon) return addon;
+  if (!existsSync(BFDSOCK_ADDON_PATH)) throw new Error(`BFD socket addon missing at ${BFDSOCK_ADDON_PATH}: run npm run build`);
+  addon = createRequire(import.meta.url)(BFDSOCK_ADDON_PATH) as Addon;
+  return addon;
+}
+
+export interface BfdSocketOptions {
+  readonly family: 4 | 6;
+  /** Local address to bind; null: any address of the family. */
+  readonly address: string | null;
+  readonly port: number;
+  /** TTL / hop limit of sent datagrams (0: the system default). */
+  readonly ttl: number;
+  /** Datagrams received with a lower TTL / hop limit are dropped in the kernel (0: none). */
+  readonly minTtl: number;
+  readonly device?: string;
+}
+
+/** A bound dgram socket with the options set. Errors carry the addon's code (EADDRINUSE, EPERM, ESOCKET). */
+export async function openBfdSocket(o: BfdSocketOptions): Promise<Socket> {
+  const a = load();
+  const fd = a.open(o.family, o.address, o.port, o.ttl, o.minTtl, o.device ?? null);
+  const socket = createSocket(o.family === 6 ? "udp6" : "udp4");
+  try {
+    await new Promise<void>((resolve, reject) => {
+      socket.once("error", reject);
+      socket.bind({ fd }, () => {
+        socket.off("error", reject);
+        resolve();
+      });
+    });
+  } catch (err) {
+    a.close(fd);
+    throw err;
+  }
+  return socket;
+}

@@ -1,0 +1,108 @@
+// The BFD UDP adapter on loopback with real sockets: the in-kernel TTL floor of the native socket (GTSM: a single-hop
+// socket takes only TTL / hop limit 255), and two endpoints bringing a session Up, detecting a silent peer (diag 1)
+// and an AdminDown (diag 3). The interop test against FRR's bfdd is test/lab/bfd-frr.test.ts.
+import { createSocket } from "node:dgram";
+import { afterEach, describe, expect, it } from "vitest";
+import { BfdEndpoint } from "../../src/adapters/bfd/bfdEndpoint.js";
+import type { BfdSessionDriver } from "../../src/adapters/bfd/bfdSession.js";
+import { openBfdSocket } from "../../src/adapters/bfd/udpSocket.js";
+import type { BfdTimerConfig } from "../../src/protocols/bfd/sessionTypes.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const TIMERS: BfdTimerConfig = { desiredMinTxUs: 50_000, requiredMinRxUs: 50_000, detectMult: 3, passive: false };
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(10);
+  }
+}
+
+async function sendWithTtl(family: 4 | 6, address: string, port: number, ttl: number): Promise<void> {
+  const tx = createSocket(family === 6 ? "udp6" : "udp4");
+  await new Promise<void>((r) => tx.bind(0, r));
+  tx.setTTL(ttl);
+  await new Promise<void>((r, j) => tx.send(`ttl${ttl}`, port, address, (err) => (err ? j(err) : r())));
+  tx.close();
+}
+
+describe("BFD socket TTL floor (native/bfdsock.c)", () => {
+  it.each([
+    [4, "127.0.0.1"],
+    [6, "::1"],
+  ] as const)("IPv%i: a socket with floor 255 receives only datagrams sent with 255", async (family, address) => {
+    const socket = await openBfdSocket({ family, address, port: 0, ttl: 255, minTtl: 255 });
+    const got: string[] = [];
+    socket.on("message", (m) => got.push(m.toString()));
+    const port = socket.address().port;
+    for (const ttl of [64, 254, 255]) await sendWithTtl(family, address, port, ttl);
+    await until("the TTL-255 datagram", () => (got.length > 0 ? true : undefined));
+    await sleep(100);
+    socket.close();
+    expect(got).toEqual(["ttl255"]);
+  });
+
+  it("a floor of 0 takes any TTL (the control for the case above)", async () => {
+    const socket = await openBfdSocket({ family: 4, address: "127.0.0.1", port: 0, ttl: 0, minTtl: 0 });
+    const got: string[] = [];
+    socket.on("message", (m) => got.push(m.toString()));
+    await sendWithTtl(4, "127.0.0.1", socket.address().port, 64);
+    await until("the datagram", () => (got.length > 0 ? true : undefined));
+    socket.close();
+    expect(got).toEqual(["ttl64"]);
+  });
+});
+
+describe("two BFD endpoints on loopback", () => {
+  const endpoints: BfdEndpoint[] = [];
+  afterEach(async () => {
+    await Promise.all(endpoints.splice(0).map((e) => e.close()));
+  });
+
+  async function pair(): Promise<{ a: BfdSessionDriver; b: BfdSessionDriver; endA: BfdEndpoint; endB: BfdEndpoint }> {
+    const endA = new BfdEndpoint({ singleHopPort: 23784 });
+    const endB = new BfdEndpoint({ singleHopPort: 33784 });
+    endpoints.push(endA, endB);
+    const a = await endA.addPeer({ peerAddress: "127.0.0.2", localAddress: "127.0.0.1", multihop: false, timers: TIMERS, peerPort: 33784 });
+    const b = await endB.addPeer({ peerAddress: "127.0.0.1", localAddress: "127.0.0.2", multihop: false, timers: TIMERS, peerPort: 23784 });
+    await until("both Up", () => (a.state.state === "up" && b.state.state === "up" ? true : undefined));
+    await until("the poll sequences done", () => (!a.state.polling && !b.state.polling ? true : undefined));
+    return { a, b, endA, endB };
+  }
+
+  it("come Up with the configured intervals, from source ports 49152-65535", async () => {
+    const { a, b, endA } = await pair();
+    expect(a.state.inEffect).toEqual({ desiredMinTxUs: 50_000, requiredMinRxUs: 50_000 });
+    expect(a.state.remote).toMatchObject({ discriminator: b.state.config.localDiscriminator, desiredMinTxUs: 50_000, minRxUs: 50_000, detectMult: 3 });
+    expect(endA.counters.malformed).toEqual({});
+    for (const s of [a, b]) expect(s.sourcePort).toBeGreaterThanOrEqual(49152);
+    await sleep(300);
+    expect(a.state.state).toBe("up");
+    expect(a.state.counters.packetsReceived).toBeGreaterThan(4);
+  });
+
+  it("a peer that goes silent is detected: Down with diag 1", async () => {
+    const { a, b, endB } = await pair();
+    await endB.removePeer(b);
+    await until("a Down", () => (a.state.state === "down" ? true : undefined));
+    expect(a.state.localDiag).toBe(1);
+  });
+
+  it("a peer that stops says AdminDown: Down with diag 3", async () => {
+    const { a, b } = await pair();
+    b.stop();
+    await until("a Down", () => (a.state.state === "down" ? true : undefined));
+    expect(a.state.localDiag).toBe(3);
+    expect(b.state.state).toBe("adminDown");
+  });
+
+  it("counts a malformed packet and drops it", async () => {
+    const { a, endA } = await pair();
+    await sendWithTtl(4, "127.0.0.1", 23784, 255); // "ttl255": version 3, not BFD
+    await until("the drop counted", () => (endA.counters.malformed["BFD_BAD_VERSION"] === 1 ? true : undefined));
+    expect(a.state.state).toBe("up");
+  });
+});
