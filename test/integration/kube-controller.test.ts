@@ -173,6 +173,15 @@ describe("vipmesh controller against kube-apiserver", () => {
     expect(ingress(await getService("web"))).toEqual(["198.18.0.205"]);
   });
 
+  it("logs what vipmesh validate warns about (an advertisement naming a missing pool) and still applies it", async () => {
+    await ok(["apply", "-f", "-"], "apiVersion: metallb.io/v1beta1\nkind: L2Advertisement\nmetadata: { name: lost, namespace: metallb-system }\nspec: { ipAddressPools: [nowhere] }\n");
+    const warned = (l: Record<string, unknown>): boolean =>
+      l["msg"] === "Kubernetes configuration applies with warnings" && JSON.stringify(l["warnings"]).includes('L2Advertisement/lost: spec.ipAddressPools[0]: no IPAddressPool \\"nowhere\\"');
+    await until("the warning logged", () => controllers.some((c) => c.lines.some(warned)));
+    expect((await configurationState())?.result).toBe("Valid");
+    await ok(["delete", "l2advertisement", "lost", "-n", "metallb-system"]);
+  });
+
   it("resolves a BGPPeer's passwordSecret and checks its BFDProfile; a peer naming a missing profile is left out", async () => {
     const peers = `
 apiVersion: v1

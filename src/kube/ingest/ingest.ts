@@ -43,6 +43,7 @@ class IngestLoop {
     (err) => this.opts.log.error({ err: err.message }, "configuration check failed; retrying"),
   );
   private lastProblem = "";
+  private lastWarnings = "";
   private lastRelist = 0;
   private readonly deprecated = new Set<string>();
   private readonly warned = new Set<string>();
@@ -78,6 +79,7 @@ class IngestLoop {
       return;
     }
     this.report(built.problems, built.ignored);
+    this.reportWarnings(built.warnings);
     this.announceDeprecations();
     const guard = { ipam: this.allocations.log.ipam, current: this.allocations.log.config?.config ?? null, settings: this.opts.releaseGuard };
     const outcome = await publishIfNewer(this.js, this.jsm, built, last, guard);
@@ -100,6 +102,13 @@ class IngestLoop {
     if (now - this.lastRelist < RELIST_AT_MOST_EVERY_MS) return;
     this.lastRelist = now;
     for (const i of lagging) this.source.informers[i]?.relist();
+  }
+
+  /** What `vipmesh validate` warns about (nothing is left out for it), logged when it changes. */
+  private reportWarnings(warnings: string[]): void {
+    const text = warnings.join("; ");
+    if (text !== this.lastWarnings && warnings.length > 0) this.opts.log.warn({ warnings }, "Kubernetes configuration applies with warnings");
+    this.lastWarnings = text;
   }
 
   /** ignored: the objects left out (their last good form serves); null: the whole configuration was refused. */
