@@ -27,6 +27,20 @@ export class FrrDaemons {
     await run(inNs(this.ns, [`${FRR}/bgpd`, "-d", "-f", join(this.dir, "bgpd.conf"), "-i", join(this.dir, "bgpd.pid"), ...common]));
   }
 
+  /** bfdd beside zebra (after start()); its control socket in this directory, so parallel routers never share one. */
+  async startBfdd(bfddConf: string): Promise<void> {
+    writeFileSync(join(this.dir, "bfdd.conf"), bfddConf);
+    const uid = Number(execFileSync("id", ["-u", "frr"], { encoding: "utf8" }).trim());
+    chownSync(join(this.dir, "bfdd.conf"), uid, Number(execFileSync("id", ["-g", "frr"], { encoding: "utf8" }).trim()));
+    const args = ["-d", "-f", join(this.dir, "bfdd.conf"), "-i", join(this.dir, "bfdd.pid"), "--bfdctl", join(this.dir, "bfdd.sock")];
+    await run(inNs(this.ns, [`${FRR}/bfdd`, ...args, "--vty_socket", this.dir, "-z", join(this.dir, "zserv.api")]));
+  }
+
+  /** Configuration commands, in order, in one vtysh session (`configure terminal` first). */
+  async configure(commands: readonly string[]): Promise<void> {
+    await run(inNs(this.ns, ["vtysh", "--vty_socket", this.dir, "-c", "configure terminal", ...commands.flatMap((c) => ["-c", c])]));
+  }
+
   async vtysh<T = Record<string, unknown>>(command: string): Promise<T> {
     const r = await run(inNs(this.ns, ["vtysh", "--vty_socket", this.dir, "-c", command]));
     return JSON.parse(r.stdout.trim() === "" ? "{}" : r.stdout) as T;

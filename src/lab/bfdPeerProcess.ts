@@ -1,0 +1,58 @@
+// A lab node's side of one BFD session, as a process (dist/lab/bfdPeerProcess.js) run inside the node's namespace:
+// the UDP adapter and the pure FSM, nothing else. It prints one JSON line per state change and per parameter change,
+// so a test can follow it. Signals: SIGSTOP/SIGCONT freeze and resume it (a node that stops sending), SIGUSR1 applies
+// the --then-* intervals to the live session (a Poll Sequence), SIGTERM goes AdminDown, waits, then exits.
+//   node bfdPeerProcess.js --peer 198.18.0.1 --local 198.18.0.11 [--multihop] --tx 300 --rx 300 --mult 3 [--passive]
+//        [--then-tx 100 --then-rx 100]
+import { parseArgs } from "node:util";
+import { BfdEndpoint } from "../adapters/bfd/bfdEndpoint.js";
+import type { BfdTimerConfig } from "../protocols/bfd/sessionTypes.js";
+
+const { values: v } = parseArgs({
+  options: {
+    peer: { type: "string" },
+    local: { type: "string" },
+    multihop: { type: "boolean", default: false },
+    tx: { type: "string", default: "300" },
+    rx: { type: "string", default: "300" },
+    mult: { type: "string", default: "3" },
+    passive: { type: "boolean", default: false },
+    "then-tx": { type: "string" },
+    "then-rx": { type: "string" },
+  },
+});
+
+const ms = (name: string, text: string | undefined): number => {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 10 || n > 60_000) throw new Error(`--${name}: ${text} is not 10..60000 ms`);
+  return n * 1000;
+};
+if (v.peer === undefined || v.local === undefined) throw new Error("--peer and --local are required");
+const timers: BfdTimerConfig = { desiredMinTxUs: ms("tx", v.tx), requiredMinRxUs: ms("rx", v.rx), detectMult: Number(v.mult), passive: v.passive };
+const print = (o: object): void => void process.stdout.write(`${JSON.stringify({ t: Date.now(), ...o })}\n`);
+
+const endpoint = new BfdEndpoint({
+  onAction: (peer, a) => {
+    if (a.type === "stateChanged") print({ event: "state", peer, from: a.from, to: a.to, diag: a.diag });
+  },
+});
+const session = await endpoint.addPeer({ peerAddress: v.peer, localAddress: v.local, multihop: v.multihop, timers });
+print({ event: "started", discriminator: session.state.config.localDiscriminator, sourcePort: session.sourcePort });
+
+process.on("SIGUSR1", () => {
+  const next = { ...timers, desiredMinTxUs: ms("then-tx", v["then-tx"] ?? v.tx), requiredMinRxUs: ms("then-rx", v["then-rx"] ?? v.rx) };
+  session.configure(next);
+  print({ event: "configured", desiredMinTxUs: next.desiredMinTxUs, requiredMinRxUs: next.requiredMinRxUs });
+});
+// Poll Sequence results, for the test: what is in effect once the peer has answered.
+let wasPolling = false;
+setInterval(() => {
+  const s = session.state;
+  if (wasPolling && !s.polling) print({ event: "pollDone", inEffect: s.inEffect, state: s.state });
+  wasPolling = s.polling;
+}, 20).unref();
+process.on("SIGTERM", () => {
+  session.stop();
+  setTimeout(() => void endpoint.close().then(() => process.exit(0)), 1500);
+});
+setInterval(() => undefined, 1 << 30); // keep running until a signal
