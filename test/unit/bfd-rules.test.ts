@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { BfdControlPacket } from "../../src/protocols/bfd/controlPacket.js";
 import { demultiplex, type BfdSessionIndex } from "../../src/protocols/bfd/demux.js";
 import { echoVerdict } from "../../src/protocols/bfd/echo.js";
+import { profileMinimumTtl, profileTimers } from "../../src/protocols/bfd/profile.js";
 import { advertisedDesiredMinTxUs, detectionTimeUs, jitteredIntervalMs, receiveTtlThreshold, transmitIntervalUs, ttlAccepted } from "../../src/protocols/bfd/timers.js";
 
 describe("BFD timer arithmetic (RFC 5880 6.8.2-6.8.4, 6.8.7)", () => {
@@ -90,5 +91,17 @@ describe("BFD echo function", () => {
     expect(echoVerdict({ echoMode: false }, false)).toEqual({ run: false, reason: "notRequested" });
     expect(echoVerdict({ echoMode: true }, true)).toMatchObject({ run: false, reason: "multihop" });
     expect(echoVerdict({ echoMode: true }, false)).toMatchObject({ run: false, reason: "notSupported" });
+  });
+});
+
+describe("BFDProfile to session parameters", () => {
+  it("uses MetalLB's defaults for unset fields", () => {
+    expect(profileTimers({})).toEqual({ desiredMinTxUs: 300_000, requiredMinRxUs: 300_000, detectMult: 3, passive: false });
+    expect(profileMinimumTtl({})).toBe(254);
+  });
+
+  it("takes every field that is set (milliseconds to microseconds)", () => {
+    expect(profileTimers({ receiveInterval: 50, transmitInterval: 100, detectMultiplier: 5, passiveMode: true })).toEqual({ desiredMinTxUs: 100_000, requiredMinRxUs: 50_000, detectMult: 5, passive: true });
+    expect(profileMinimumTtl({ minimumTtl: 200 })).toBe(200);
   });
 });
