@@ -15,6 +15,7 @@ import { poolProblems, toPoolConfig } from "./poolManifest.js";
 import { bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
 import { keepBgpEntries, keepEntries, objectName } from "./keptEntries.js";
 import { configWarnings } from "./configWarnings.js";
+import { duplicateObjectProblems } from "./duplicateObjects.js";
 import { toServiceConfig } from "./serviceManifest.js";
 import { readManifestDocuments } from "./manifestDocuments.js";
 import type { ClusterConfig, NodeConfig } from "./types.js";
@@ -127,6 +128,7 @@ export function buildConfig(objects: readonly unknown[], where: (index: number, 
   }
   const { config, problems } = sink;
   if (options.keep) keepEntries(config, options.keep, objects, options.skip ?? new Set());
+  problems.push(...duplicateObjectProblems(objects, options.skip ?? new Set(), (i) => where(i, objectName(objects[i])?.kind ?? "")));
   problems.push(...poolProblems(config.pools));
   const keepsBgp = options.keep?.bgp !== undefined && (options.skip?.size ?? 0) > 0;
   if (sink.bgp.peers.length + sink.bgp.advertisements.length > 0 || keepsBgp) {

@@ -62,8 +62,9 @@ describe("configuration rules: Kubernetes (kubectl apply and the ingest) agrees 
     const view = await ingestView();
     if (c.kube === "unique") {
       // The second object of the same name updates the first: Kubernetes holds one, and nothing is wrong with it.
-      const pools = await api.kubectl(["get", "ipaddresspools", "-n", NS, "-o", "jsonpath={.items[*].metadata.name}"]);
-      expect(pools.stdout.split(" ").filter((n) => n === c.object.split("/")[1])).toHaveLength(1);
+      const [kind = "", name] = c.object.split("/");
+      const held = await api.kubectl(["get", `${kind.toLowerCase()}s`, "-n", NS, "-o", "jsonpath={.items[*].metadata.name}"]);
+      expect(held.stdout.split(" ").filter((n) => n === name)).toHaveLength(1);
       expect(view.problems).toEqual([]);
       return;
     }

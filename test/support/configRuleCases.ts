@@ -69,6 +69,7 @@ export const RULE_CASES: RuleCase[] = [
     "warning", "IPAddressPool/lonely", "metadata.name", "no L2Advertisement or BGPAdvertisement selects this pool", "ingest",
   ),
   // L2Advertisement
+  c("L2Advertisement defined twice", docs(base("34"), l2("l2-dup", { interfaces: ["eth0"] }), l2("l2-dup", { interfaces: ["eth1"] })), "error", "L2Advertisement/l2-dup", "metadata.name", "defined more than once", "unique"),
   c("interface name too long", docs(base("14"), l2("long-if", { interfaces: ["averyveryverylongname0"] })), "error", "L2Advertisement/long-if", "spec.interfaces[0]", "<=15 characters", "apply", "Too long"),
   c("pool named twice", docs(base("15"), l2("twice-l2", { ipAddressPools: ["base-15", "base-15"] })), "error", "L2Advertisement/twice-l2", "spec.ipAddressPools[1]", "Duplicate value", "apply", "Duplicate value"),
   c("L2Advertisement naming a missing pool", docs(base("16"), l2("lost-l2", { ipAddressPools: ["nowhere"] })), "warning", "L2Advertisement/lost-l2", "spec.ipAddressPools[0]", 'no IPAddressPool "nowhere"', "ingest"),
