@@ -8,12 +8,18 @@ import { deleteNamespace } from "./naming.js";
 import { run } from "./run.js";
 
 export const BFD_ROUTER_V4 = "198.18.0.1";
+export const BFD_ROUTER_V6 = "2001:db8:0:1::1";
 
-export type BfdRouterPeer = { address: string; receiveMs: number; transmitMs: number; detectMultiplier: number; passive?: boolean };
+/** One FRR peer; its local address is the router's address of the peer's family. */
+export type BfdRouterPeer = { address: string; receiveMs: number; transmitMs: number; detectMultiplier: number; passive?: boolean; multihop?: boolean };
+
+const peerKey = (address: string, multihop: boolean): string =>
+  `peer ${address}${multihop ? " multihop" : ""} local-address ${address.includes(":") ? BFD_ROUTER_V6 : BFD_ROUTER_V4}`;
 
 /** FRR's `show bfd peers json` entry, the fields the tests read. */
 export type FrrBfdPeer = {
   peer: string;
+  multihop: boolean;
   status: string;
   diagnostic: string;
   "remote-diagnostic": string;
@@ -44,7 +50,7 @@ export class LabBfdRouter {
     await run(["ip", "-n", sw, "link", "set", "v-bfdr", "master", "br0"]);
     await run(["ip", "-n", sw, "link", "set", "v-bfdr", "up"]);
     await run(["ip", "-n", ns, "addr", "add", `${BFD_ROUTER_V4}/24`, "dev", "eth0"]);
-    await run(["ip", "-n", ns, "addr", "add", "2001:db8:0:1::1/64", "dev", "eth0", "nodad"]);
+    await run(["ip", "-n", ns, "addr", "add", `${BFD_ROUTER_V6}/64`, "dev", "eth0", "nodad"]);
     await run(["ip", "-n", ns, "link", "set", "eth0", "up"]);
     await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
     await this.frr.start("hostname vipmesh-lab-bfd\n");
@@ -53,7 +59,7 @@ export class LabBfdRouter {
 
   private peerLines(p: BfdRouterPeer): string[] {
     return [
-      ` peer ${p.address} local-address ${BFD_ROUTER_V4}`,
+      ` ${peerKey(p.address, p.multihop ?? false)}`,
       `  receive-interval ${p.receiveMs}`,
       `  transmit-interval ${p.transmitMs}`,
       `  detect-multiplier ${p.detectMultiplier}`,
@@ -62,15 +68,15 @@ export class LabBfdRouter {
     ];
   }
 
-  /** `show bfd peers json`, by peer address. */
+  /** `show bfd peers json`, by peer address and kind ("198.18.0.11" single hop, "198.18.0.11 multihop"). */
   async peersByAddress(): Promise<Map<string, FrrBfdPeer>> {
     const list = await this.frr.vtysh<FrrBfdPeer[] | Record<string, never>>("show bfd peers json");
-    return new Map((Array.isArray(list) ? list : []).map((p) => [p.peer, p]));
+    return new Map((Array.isArray(list) ? list : []).map((p) => [`${p.peer}${p.multihop ? " multihop" : ""}`, p]));
   }
 
-  /** Configuration commands under `bfd` / `peer <address> local-address ...`, e.g. `shutdown`, `receive-interval 100`. */
-  peerCommands(address: string, commands: readonly string[]): Promise<void> {
-    return this.frr.configure(["bfd", `peer ${address} local-address ${BFD_ROUTER_V4}`, ...commands]);
+  /** Configuration commands under `bfd` / `peer <address> ...`, e.g. `shutdown`, `receive-interval 100`. */
+  peerCommands(address: string, commands: readonly string[], multihop = false): Promise<void> {
+    return this.frr.configure(["bfd", peerKey(address, multihop), ...commands]);
   }
 
   /** Sends a signal to bfdd (SIGSTOP freezes it: the peer stops sending without saying so). */

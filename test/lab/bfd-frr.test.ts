@@ -2,10 +2,11 @@
 // process of its own (dist/lab/bfdPeerProcess.js; `npm run build` first), the lab's BFD router runs zebra + bfdd with
 // a single-hop peer for node1. The session comes up with the configured timers as FRR reports them; FRR declares it
 // down (detection time expired) when node1 stops sending; node1 sees FRR's AdminDown (diag 3) and a frozen bfdd
-// (diag 1); a change of node1's intervals is carried by a Poll Sequence without the session going down.
+// (diag 1); a change of node1's intervals is carried by a Poll Sequence without the session going down. Beside it, a
+// multihop session (RFC 5883, port 4784) and an IPv6 session where node1 is passive (FRR starts it) come Up too.
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LabBfdRouter, BFD_ROUTER_V4, type FrrBfdPeer } from "../../src/lab/bfdRouter.js";
+import { LabBfdRouter, BFD_ROUTER_V4, BFD_ROUTER_V6, type FrrBfdPeer } from "../../src/lab/bfdRouter.js";
 import { createLab, labUnavailableReason, type Lab } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import type { ProcHandle } from "../../src/lab/types.js";
@@ -14,28 +15,37 @@ const DRIVER = fileURLToPath(new URL("../../dist/lab/bfdPeerProcess.js", import.
 const unavailable = labUnavailableReason();
 
 type Line = { t: number; event: string; from?: string; to?: string; diag?: number; discriminator?: number; inEffect?: { desiredMinTxUs: number; requiredMinRxUs: number } };
+const TIMERS = ["--tx", "300", "--rx", "300", "--mult", "3"];
 
 describe.skipIf(unavailable !== undefined)("native BFD against FRR bfdd (single hop)", () => {
   let lab: Lab;
   let router: LabBfdRouter;
   let driver: ProcHandle;
   const lines: Line[] = [];
+  const multihopLines: Line[] = [];
+  const passiveV6Lines: Line[] = [];
   let node: string;
+  let node6: string;
 
-  const frrPeer = async (): Promise<FrrBfdPeer | undefined> => (await router.peersByAddress()).get(node);
-  const frrStatus = async (want: string): Promise<FrrBfdPeer | undefined> => {
-    const p = await frrPeer();
+  const frrPeer = async (key = node): Promise<FrrBfdPeer | undefined> => (await router.peersByAddress()).get(key);
+  const frrStatus = async (want: string, key = node): Promise<FrrBfdPeer | undefined> => {
+    const p = await frrPeer(key);
     return p?.status === want ? p : undefined;
   };
+  const spawnPeer = (name: string, args: readonly string[], into: Line[]): ProcHandle =>
+    lab.spawn("node1", [process.execPath, DRIVER, ...args, ...TIMERS], { name, onLine: (l) => into.push(JSON.parse(l) as Line) });
   const stateLine = (to: string, after: number): Line | undefined => lines.find((l) => l.event === "state" && l.to === to && l.t >= after);
 
   beforeAll(async () => {
     lab = await createLab({ nodes: 1 });
     node = lab.nodeIp(1);
-    router = new LabBfdRouter(lab, [{ address: node, receiveMs: 300, transmitMs: 300, detectMultiplier: 3 }]);
+    node6 = lab.nodeIp6(1);
+    const timers = { receiveMs: 300, transmitMs: 300, detectMultiplier: 3 };
+    router = new LabBfdRouter(lab, [{ address: node, ...timers }, { address: node, multihop: true, ...timers }, { address: node6, ...timers }]);
     await router.start();
-    const argv = [process.execPath, DRIVER, "--peer", BFD_ROUTER_V4, "--local", node, "--tx", "300", "--rx", "300", "--mult", "3", "--then-tx", "100", "--then-rx", "100"];
-    driver = lab.spawn("node1", argv, { name: "bfd-peer", onLine: (l) => lines.push(JSON.parse(l) as Line) });
+    driver = spawnPeer("bfd-peer", ["--peer", BFD_ROUTER_V4, "--local", node, "--then-tx", "100", "--then-rx", "100"], lines);
+    spawnPeer("bfd-multihop", ["--peer", BFD_ROUTER_V4, "--local", node, "--multihop"], multihopLines);
+    spawnPeer("bfd-passive-v6", ["--peer", BFD_ROUTER_V6, "--local", node6, "--passive"], passiveV6Lines);
   });
 
   afterAll(async () => {
@@ -98,5 +108,20 @@ describe.skipIf(unavailable !== undefined)("native BFD against FRR bfdd (single 
       await router.signalBfdd("SIGCONT");
     }
     await waitFor("node1: Up again", () => stateLine("up", at), 15_000);
+  });
+
+  it("a multihop session (UDP 4784) comes Up with the configured timers", async () => {
+    const up = await waitFor("FRR: multihop session up at 300 ms", async () => {
+      const p = await frrStatus("up", `${node} multihop`);
+      return p !== undefined && p["remote-transmit-interval"] === 300 ? p : undefined;
+    }, 20_000);
+    expect(up["remote-id"]).toBe(multihopLines.find((l) => l.event === "started")?.discriminator);
+    expect(multihopLines.some((l) => l.event === "state" && l.to === "up")).toBe(true);
+  });
+
+  it("IPv6, node1 passive: FRR starts the session and it comes Up", async () => {
+    const up = await waitFor("FRR: IPv6 session up", () => frrStatus("up", node6), 20_000);
+    expect(up["remote-id"]).toBe(passiveV6Lines.find((l) => l.event === "started")?.discriminator);
+    expect(passiveV6Lines.some((l) => l.event === "state" && l.to === "up")).toBe(true);
   });
 });
