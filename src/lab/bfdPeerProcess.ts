@@ -3,10 +3,11 @@
 // so a test can follow it. Signals: SIGSTOP/SIGCONT freeze and resume it (a node that stops sending), SIGUSR1 applies
 // the --then-* intervals to the live session (a Poll Sequence), SIGTERM goes AdminDown, waits, then exits.
 //   node bfdPeerProcess.js --peer 198.18.0.1 --local 198.18.0.11 [--multihop] --tx 300 --rx 300 --mult 3 [--passive]
-//        [--then-tx 100 --then-rx 100]
+//        [--echo] [--then-tx 100 --then-rx 100]
+// The options are a BFDProfile's fields (milliseconds), turned into session parameters as the speaker will.
 import { parseArgs } from "node:util";
 import { BfdEndpoint } from "../adapters/bfd/bfdEndpoint.js";
-import type { BfdTimerConfig } from "../protocols/bfd/sessionTypes.js";
+import { profileTimers } from "../protocols/bfd/profile.js";
 
 const { values: v } = parseArgs({
   options: {
@@ -17,6 +18,7 @@ const { values: v } = parseArgs({
     rx: { type: "string", default: "300" },
     mult: { type: "string", default: "3" },
     passive: { type: "boolean", default: false },
+    echo: { type: "boolean", default: false },
     "then-tx": { type: "string" },
     "then-rx": { type: "string" },
   },
@@ -25,10 +27,11 @@ const { values: v } = parseArgs({
 const ms = (name: string, text: string | undefined): number => {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 10 || n > 60_000) throw new Error(`--${name}: ${text} is not 10..60000 ms`);
-  return n * 1000;
+  return n;
 };
 if (v.peer === undefined || v.local === undefined) throw new Error("--peer and --local are required");
-const timers: BfdTimerConfig = { desiredMinTxUs: ms("tx", v.tx), requiredMinRxUs: ms("rx", v.rx), detectMult: Number(v.mult), passive: v.passive };
+const profile = { transmitInterval: ms("tx", v.tx), receiveInterval: ms("rx", v.rx), detectMultiplier: Number(v.mult), passiveMode: v.passive, echoMode: v.echo };
+const timers = profileTimers(profile);
 const print = (o: object): void => void process.stdout.write(`${JSON.stringify({ t: Date.now(), ...o })}\n`);
 
 const endpoint = new BfdEndpoint({
@@ -36,11 +39,11 @@ const endpoint = new BfdEndpoint({
     if (a.type === "stateChanged") print({ event: "state", peer, from: a.from, to: a.to, diag: a.diag });
   },
 });
-const session = await endpoint.addPeer({ peerAddress: v.peer, localAddress: v.local, multihop: v.multihop, timers });
-print({ event: "started", discriminator: session.state.config.localDiscriminator, sourcePort: session.sourcePort });
+const session = await endpoint.addPeer({ peerAddress: v.peer, localAddress: v.local, multihop: v.multihop, timers, echoMode: v.echo });
+print({ event: "started", discriminator: session.state.config.localDiscriminator, sourcePort: session.sourcePort, echo: session.echo });
 
 process.on("SIGUSR1", () => {
-  const next = { ...timers, desiredMinTxUs: ms("then-tx", v["then-tx"] ?? v.tx), requiredMinRxUs: ms("then-rx", v["then-rx"] ?? v.rx) };
+  const next = profileTimers({ ...profile, transmitInterval: ms("then-tx", v["then-tx"] ?? v.tx), receiveInterval: ms("then-rx", v["then-rx"] ?? v.rx) });
   session.configure(next);
   print({ event: "configured", desiredMinTxUs: next.desiredMinTxUs, requiredMinRxUs: next.requiredMinRxUs });
 });

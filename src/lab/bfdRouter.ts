@@ -31,6 +31,7 @@ export type FrrBfdPeer = {
   "remote-receive-interval": number;
   "remote-transmit-interval": number;
   "remote-detect-multiplier": number;
+  "remote-echo-receive-interval": number;
 };
 
 export class LabBfdRouter {

@@ -14,7 +14,10 @@ import type { ProcHandle } from "../../src/lab/types.js";
 const DRIVER = fileURLToPath(new URL("../../dist/lab/bfdPeerProcess.js", import.meta.url));
 const unavailable = labUnavailableReason();
 
-type Line = { t: number; event: string; from?: string; to?: string; diag?: number; discriminator?: number; inEffect?: { desiredMinTxUs: number; requiredMinRxUs: number } };
+type Line = {
+  t: number; event: string; from?: string; to?: string; diag?: number; discriminator?: number; echo?: { run: boolean; reason: string };
+  inEffect?: { desiredMinTxUs: number; requiredMinRxUs: number };
+};
 const TIMERS = ["--tx", "300", "--rx", "300", "--mult", "3"];
 
 describe.skipIf(unavailable !== undefined)("native BFD against FRR bfdd (single hop)", () => {
@@ -43,8 +46,8 @@ describe.skipIf(unavailable !== undefined)("native BFD against FRR bfdd (single 
     const timers = { receiveMs: 300, transmitMs: 300, detectMultiplier: 3 };
     router = new LabBfdRouter(lab, [{ address: node, ...timers }, { address: node, multihop: true, ...timers }, { address: node6, ...timers }]);
     await router.start();
-    driver = spawnPeer("bfd-peer", ["--peer", BFD_ROUTER_V4, "--local", node, "--then-tx", "100", "--then-rx", "100"], lines);
-    spawnPeer("bfd-multihop", ["--peer", BFD_ROUTER_V4, "--local", node, "--multihop"], multihopLines);
+    driver = spawnPeer("bfd-peer", ["--peer", BFD_ROUTER_V4, "--local", node, "--echo", "--then-tx", "100", "--then-rx", "100"], lines);
+    spawnPeer("bfd-multihop", ["--peer", BFD_ROUTER_V4, "--local", node, "--multihop", "--echo"], multihopLines);
     spawnPeer("bfd-passive-v6", ["--peer", BFD_ROUTER_V6, "--local", node6, "--passive"], passiveV6Lines);
   });
 
@@ -61,6 +64,12 @@ describe.skipIf(unavailable !== undefined)("native BFD against FRR bfdd (single 
     expect(up).toMatchObject({ "receive-interval": 300, "detect-multiplier": 3, "remote-receive-interval": 300, "remote-detect-multiplier": 3 });
     expect(up["remote-id"]).toBe(lines.find((l) => l.event === "started")?.discriminator);
     expect(stateLine("up", 0)).toBeDefined();
+  });
+
+  it("a profile with echo mode: no echo function, said so, and FRR is told we take no echo packets", async () => {
+    expect(lines.find((l) => l.event === "started")?.echo).toMatchObject({ run: false, reason: "notSupported" });
+    expect(multihopLines.find((l) => l.event === "started")?.echo).toMatchObject({ run: false, reason: "multihop" });
+    expect((await frrPeer())?.["remote-echo-receive-interval"]).toBe(0);
   });
 
   it("FRR declares the session down (detection time expired) when node1 stops sending, and it comes back", async () => {

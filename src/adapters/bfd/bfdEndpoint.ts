@@ -10,6 +10,7 @@ import { familyOfText, canonicalIp } from "../../net/ip.js";
 import { BFD_MULTIHOP_PORT, BFD_SINGLE_HOP_PORT, BFD_SOURCE_PORT_MAX, BFD_SOURCE_PORT_MIN } from "../../protocols/bfd/constants.js";
 import { decode } from "../../protocols/bfd/controlPacket.js";
 import { demultiplex, type BfdSessionIndex } from "../../protocols/bfd/demux.js";
+import { echoVerdict } from "../../protocols/bfd/echo.js";
 import type { BfdSessionAction, BfdSessionState, BfdTimerConfig } from "../../protocols/bfd/sessionTypes.js";
 import { receiveTtlThreshold } from "../../protocols/bfd/timers.js";
 import { DecodeError } from "../../protocols/codec/errors.js";
@@ -34,6 +35,8 @@ export interface BfdPeerOptions {
   readonly localAddress: string;
   readonly multihop: boolean;
   readonly timers: BfdTimerConfig;
+  /** BFDProfile.echoMode: the session records why it runs no echo function (protocols/bfd/echo.ts). */
+  readonly echoMode?: boolean;
   /** Bind the session's sockets to this device (a VRF or an interface). */
   readonly device?: string;
   /** Where the peer listens (default: 3784 or 4784). */
@@ -82,6 +85,7 @@ export class BfdEndpoint {
       peerPort: p.peerPort ?? (p.multihop ? (this.o.multihopPort ?? BFD_MULTIHOP_PORT) : (this.o.singleHopPort ?? BFD_SINGLE_HOP_PORT)),
       localDiscriminator: discriminator,
       timers: p.timers,
+      echo: echoVerdict({ echoMode: p.echoMode ?? false }, p.multihop),
       socket,
       now: this.now,
       random: this.random,

@@ -3,6 +3,7 @@
 // the endpoint demultiplexed (with the time they were read) and wakes it at its next deadline: one timer.
 import type { Socket } from "node:dgram";
 import { encode } from "../../protocols/bfd/controlPacket.js";
+import type { EchoVerdict } from "../../protocols/bfd/echo.js";
 import type { BfdControlPacket } from "../../protocols/bfd/controlPacket.js";
 import { initialBfdSession, stepBfd } from "../../protocols/bfd/session.js";
 import { nextBfdDeadline, type BfdSessionAction, type BfdSessionInput, type BfdSessionState, type BfdTimerConfig } from "../../protocols/bfd/sessionTypes.js";
@@ -19,6 +20,8 @@ export interface BfdSessionDriverOptions {
   readonly peerPort: number;
   readonly localDiscriminator: number;
   readonly timers: BfdTimerConfig;
+  /** Whether the echo function runs, and why not (for status). */
+  readonly echo: EchoVerdict;
   /** Bound to the session's source port, TTL 255. The session closes it. */
   readonly socket: Socket;
   readonly now: () => number;
@@ -40,6 +43,10 @@ export class BfdSessionDriver {
 
   get state(): BfdSessionState {
     return this.session;
+  }
+
+  get echo(): EchoVerdict {
+    return this.o.echo;
   }
 
   /** The UDP source port of all this session's packets. */
