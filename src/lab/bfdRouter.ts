@@ -1,5 +1,5 @@
 // A BFD peer for the lab: FRR's bfdd (with zebra) in the namespace `<prefix>bfdr`, on the switch as 198.18.0.1 /
-// 2001:db8:0:1::1, with single-hop peers for the given nodes. The namespace carries the run's prefix, so
+// 2001:db8:0:1::1, with single-hop or multihop peers for the given nodes (BIRD's BFD: birdBfdRouter.ts). The namespace carries the run's prefix, so
 // Lab.destroy and the stale-run sweep remove it (and bfdd in it). Not to be combined with LabBgpRouter in one lab
 // (same addresses).
 import { FrrDaemons } from "./frrDaemons.js";
@@ -34,6 +34,19 @@ export type FrrBfdPeer = {
   "remote-echo-receive-interval": number;
 };
 
+/** Creates `ns` on the lab's switch as 198.18.0.1 / 2001:db8:0:1::1 (eth0). */
+export async function attachBfdRouterNamespace(lab: Lab, ns: string): Promise<void> {
+  await run(["ip", "netns", "add", ns]);
+  const sw = lab.ns("sw");
+  await run(["ip", "-n", sw, "link", "add", "v-bfdr", "type", "veth", "peer", "name", "eth0", "netns", ns]);
+  await run(["ip", "-n", sw, "link", "set", "v-bfdr", "master", "br0"]);
+  await run(["ip", "-n", sw, "link", "set", "v-bfdr", "up"]);
+  await run(["ip", "-n", ns, "addr", "add", `${BFD_ROUTER_V4}/24`, "dev", "eth0"]);
+  await run(["ip", "-n", ns, "addr", "add", `${BFD_ROUTER_V6}/64`, "dev", "eth0", "nodad"]);
+  await run(["ip", "-n", ns, "link", "set", "eth0", "up"]);
+  await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
+}
+
 export class LabBfdRouter {
   readonly ns: string;
   private readonly frr: FrrDaemons;
@@ -44,16 +57,7 @@ export class LabBfdRouter {
   }
 
   async start(): Promise<void> {
-    const { lab, ns } = this;
-    await run(["ip", "netns", "add", ns]);
-    const sw = lab.ns("sw");
-    await run(["ip", "-n", sw, "link", "add", "v-bfdr", "type", "veth", "peer", "name", "eth0", "netns", ns]);
-    await run(["ip", "-n", sw, "link", "set", "v-bfdr", "master", "br0"]);
-    await run(["ip", "-n", sw, "link", "set", "v-bfdr", "up"]);
-    await run(["ip", "-n", ns, "addr", "add", `${BFD_ROUTER_V4}/24`, "dev", "eth0"]);
-    await run(["ip", "-n", ns, "addr", "add", `${BFD_ROUTER_V6}/64`, "dev", "eth0", "nodad"]);
-    await run(["ip", "-n", ns, "link", "set", "eth0", "up"]);
-    await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
+    await attachBfdRouterNamespace(this.lab, this.ns);
     await this.frr.start("hostname vipmesh-lab-bfd\n");
     await this.frr.startBfdd(["hostname vipmesh-lab-bfd", "bfd", ...this.peers.flatMap((p) => this.peerLines(p)), "!", ""].join("\n"));
   }
