@@ -134,12 +134,18 @@ describe("NATS going away", () => {
     expect(logged(p, "speaker stopped")).toHaveLength(1);
   });
 
-  it("an allocator whose NATS died mid-run exits after SIGTERM", async () => {
+  it("an allocator says when its NATS is lost and back, and exits after SIGTERM while it is gone", async () => {
     const server = await natsServer();
     const p = allocator(server.url);
+    const lost = "lost the connection to NATS; reconnecting (reported every 10 s until it is back)";
     await waitLogged(p, "allocator started");
     await server.kill();
-    await waitLogged(p, "lost the connection to NATS; reconnecting (reported every 10 s until it is back)");
+    await waitLogged(p, lost);
+    expect(logged(p, lost)[0]?.["level"]).toBe(40);
+    await server.restart();
+    await waitLogged(p, "reconnected to NATS");
+    await server.kill();
+    await until("the second loss reported", () => logged(p, lost).length === 2);
     await expectPromptExit(p);
     expect(logged(p, "allocator stopped")).toHaveLength(1);
     expectNoRepeatedKeys(p);
@@ -172,6 +178,18 @@ describe("messages", () => {
     const names = await (await jetstreamManager(nc)).streams.names().next();
     await nc.close();
     expect(names).toEqual([]);
+  });
+
+  it("no key appears twice in a speaker's or an allocator's JSON log lines", async () => {
+    const server = await natsServer();
+    const s = speaker(server.url);
+    const a = allocator(server.url);
+    await Promise.all([waitLogged(s, "speaker started"), waitLogged(a, "allocator started")]);
+    await Promise.all([expectPromptExit(s), expectPromptExit(a)]);
+    expect(logged(s, "speaker stopped")[0]?.["node"]).toBe("n1");
+    expect(logged(a, "allocator stopped")[0]?.["id"]).toBe("a1");
+    expectNoRepeatedKeys(s);
+    expectNoRepeatedKeys(a);
   });
 
   it("--log-level bogus lists the valid levels", async () => {
