@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BfdEndpoint } from "../../src/adapters/bfd/bfdEndpoint.js";
 import type { BfdSessionDriver } from "../../src/adapters/bfd/bfdSession.js";
 import { openBfdSocket } from "../../src/adapters/bfd/udpSocket.js";
+import { encode } from "../../src/protocols/bfd/controlPacket.js";
 import type { BfdTimerConfig } from "../../src/protocols/bfd/sessionTypes.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -21,11 +22,11 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5_
   }
 }
 
-async function sendWithTtl(family: 4 | 6, address: string, port: number, ttl: number): Promise<void> {
+async function sendWithTtl(family: 4 | 6, address: string, port: number, ttl: number, payload: Uint8Array | string = `ttl${ttl}`): Promise<void> {
   const tx = createSocket(family === 6 ? "udp6" : "udp4");
   await new Promise<void>((r) => tx.bind(0, r));
   tx.setTTL(ttl);
-  await new Promise<void>((r, j) => tx.send(`ttl${ttl}`, port, address, (err) => (err ? j(err) : r())));
+  await new Promise<void>((r, j) => tx.send(payload, port, address, (err) => (err ? j(err) : r())));
   tx.close();
 }
 
@@ -103,6 +104,15 @@ describe("two BFD endpoints on loopback", () => {
     const { a, endA } = await pair();
     await sendWithTtl(4, "127.0.0.1", 23784, 255); // "ttl255": version 3, not BFD
     await until("the drop counted", () => (endA.counters.malformed["BFD_BAD_VERSION"] === 1 ? true : undefined));
+    expect(a.state.state).toBe("up");
+  });
+
+  it("counts a packet for no session (unknown Your Discriminator, unknown source) and drops it", async () => {
+    const { a, endA } = await pair();
+    const stray = { diag: 0, state: "up" as const, poll: false, final: false, controlPlaneIndependent: false, demand: false, detectMult: 3, myDiscriminator: 5, yourDiscriminator: 12345, desiredMinTxUs: 1, requiredMinRxUs: 1, requiredMinEchoRxUs: 0 };
+    await sendWithTtl(4, "127.0.0.1", 23784, 255, encode(stray));
+    await sendWithTtl(4, "127.0.0.1", 23784, 255, encode({ ...stray, state: "down", yourDiscriminator: 0 }));
+    await until("both drops counted", () => (endA.counters.unmatched["unknownDiscriminator"] === 1 && endA.counters.unmatched["noSessionForPeer"] === 1 ? true : undefined));
     expect(a.state.state).toBe("up");
   });
 });
