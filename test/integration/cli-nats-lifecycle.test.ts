@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { DEFAULT_STREAM_SETTINGS, eventsStreamConfig } from "../../src/adapters/nats/streams.js";
+import { EVENTS_SUBJECTS } from "../../src/events/subjects.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { until } from "../support/allocatorProcs.js";
 import { jsonLines, repeatedTopLevelKeys, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
@@ -178,6 +179,17 @@ describe("messages", () => {
     const names = await (await jetstreamManager(nc)).streams.names().next();
     await nc.close();
     expect(names).toEqual([]);
+  });
+
+  it("a speaker that cannot create the EVENTS stream says which stream and why, and exits", async () => {
+    const server = await natsServer();
+    // Another stream already takes vipmesh's subjects: the server refuses EVENTS.
+    const nc = await connectNats({ servers: [server.url], name: "test", pingIntervalMs: 2_000 });
+    await (await jetstreamManager(nc)).streams.add({ name: "SQUATTER", subjects: [EVENTS_SUBJECTS] });
+    await nc.close();
+    const p = speaker(server.url);
+    expect((await p.exited).code).toBe(2);
+    expect(p.err.join("\n")).toMatch(/this NATS server has no EVENTS stream, and creating it failed: .*overlap/);
   });
 
   it("no key appears twice in a speaker's or an allocator's JSON log lines", async () => {

@@ -46,6 +46,10 @@ export function heartbeatsStreamConfig(s: StreamSettings): NamedStreamConfig {
   };
 }
 
+export class StreamMissingError extends Error {
+  readonly code = "STREAM_MISSING";
+}
+
 /** Creates both streams, or brings an existing one's updatable settings in line. Safe to call from every agent. */
 export async function ensureStreams(jsm: JetStreamManager, s: StreamSettings): Promise<void> {
   for (const config of [eventsStreamConfig(s), heartbeatsStreamConfig(s)]) {
@@ -62,14 +66,11 @@ export async function ensureStreams(jsm: JetStreamManager, s: StreamSettings): P
         await jsm.streams.add(config);
       } catch (addErr) {
         // Another agent created it between our info and add.
-        if (!(addErr instanceof JetStreamApiError) || !/already in use/i.test(addErr.message)) throw addErr;
+        if (addErr instanceof JetStreamApiError && /already in use/i.test(addErr.message)) continue;
+        throw new StreamMissingError(`this NATS server has no ${name} stream, and creating it failed: ${(addErr as Error).message}`);
       }
     }
   }
-}
-
-export class StreamMissingError extends Error {
-  readonly code = "STREAM_MISSING";
 }
 
 /**
