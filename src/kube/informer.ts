@@ -127,6 +127,7 @@ export class Informer {
   }
 
   private async watchOnce(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return; // aborted during the list: its listener would never fire for this watch
     const stop = new AbortController();
     const abort = (): void => stop.abort();
     signal.addEventListener("abort", abort, { once: true });

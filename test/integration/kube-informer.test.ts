@@ -79,4 +79,16 @@ describe("informer (list + watch) against kube-apiserver", () => {
     stop.abort();
     await running;
   });
+
+  it("stops when aborted while a list is finishing, instead of starting a watch that outlives the abort", async () => {
+    const stop = new AbortController();
+    const ref = { kind: "ConfigMap", apiVersion: "v1", path: "/api/v1/namespaces/default/configmaps" };
+    // The abort lands as the list completes (onChange runs at its end), before the watch would start.
+    const informer = new Informer(ref, credentialsFromKubeconfig(api.kubeconfig), () => stop.abort(), log);
+    const running = informer.run(stop.signal);
+    // The watch asks the server for 30 s; an informer that ends at all well before that has stopped on the abort.
+    const ended = await Promise.race([running.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000))]);
+    expect(informer.synced).toBe(true);
+    expect(ended).toBe(true);
+  });
 });
