@@ -6,7 +6,7 @@ import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { addKubeOptions, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
 import { intOption, listOption } from "./options.js";
-import { stopOnSignals } from "./stopSignals.js";
+import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 
 export function allocatorCommand(): Command {
@@ -46,5 +46,6 @@ export function allocatorCommand(): Command {
         stop.signal,
       );
       await ingest;
+      exitWhenStopped(log);
     });
 }

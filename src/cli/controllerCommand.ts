@@ -6,7 +6,7 @@ import { runStatusWriter } from "../kube/status/writer.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
 import { intOption, listOption } from "./options.js";
-import { stopOnSignals } from "./stopSignals.js";
+import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 
@@ -37,5 +37,6 @@ export function controllerCommand(): Command {
           stop.signal,
         ),
       ]);
+      exitWhenStopped(log);
     });
 }

@@ -9,7 +9,7 @@ import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./ku
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { createLogger, logLevelOption } from "./logger.js";
 import { intOption, listOption } from "./options.js";
-import { stopOnSignals } from "./stopSignals.js";
+import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
@@ -69,5 +69,6 @@ export function speakerCommand(): Command {
         stop.signal,
       ).finally(() => statusStop.abort());
       await Promise.all([ingest, nodeStatus]);
+      exitWhenStopped(log);
     });
 }

@@ -23,3 +23,14 @@ export function stopOnSignals(log: Logger, graceMs: number): { signal: AbortSign
   for (const sig of ["SIGTERM", "SIGINT"] as const) process.on(sig, () => onSignal(sig));
   return { signal: stop.signal };
 }
+
+/**
+ * Called when a command's agents have stopped: the process ends now even if something is still open (the NATS client
+ * leaks the socket of an attempt that timed out against a server that accepted but never answered), and says what.
+ */
+export function exitWhenStopped(log: Logger): void {
+  setTimeout(() => {
+    log.warn({ open: process.getActiveResourcesInfo() }, "stopped, but something is still open; exiting");
+    process.exit();
+  }, 1_000).unref();
+}

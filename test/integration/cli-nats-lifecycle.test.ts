@@ -46,13 +46,19 @@ const allocator = (nats: string): CliProc => cli("allocator", "--nats", nats, "-
 const logged = (p: CliProc, msg: string): Record<string, unknown>[] => jsonLines(p.out).filter((l) => l["msg"] === msg);
 const waitLogged = (p: CliProc, msg: string, ms = 20_000): Promise<void> => until(`"${msg}"`, () => logged(p, msg).length > 0, ms);
 
-/** Stops `p` with SIGTERM and expects a clean exit within the bound (SIGKILL after it, so a hang fails, not stalls). */
-async function expectPromptExit(p: CliProc, code = 0): Promise<void> {
+const LEFT_OPEN = "stopped, but something is still open; exiting";
+
+/**
+ * Stops `p` with SIGTERM and expects a clean exit within the bound (SIGKILL after it, so a hang fails, not stalls),
+ * with nothing left open that the command had to cut off, unless `leftOpen` says the case expects it.
+ */
+async function expectPromptExit(p: CliProc, leftOpen = false): Promise<void> {
   const hung = setTimeout(() => p.child.kill("SIGKILL"), EXIT_BOUND_MS);
   const exit = await stopCli(p);
   clearTimeout(hung);
   expect(exit.ms, `exited ${exit.ms} ms after SIGTERM`).toBeLessThan(EXIT_BOUND_MS);
-  expect(exit.code).toBe(code);
+  expect(exit.code).toBe(0);
+  expect(logged(p, LEFT_OPEN).length > 0).toBe(leftOpen);
 }
 
 function expectNoRepeatedKeys(p: CliProc): void {
@@ -97,6 +103,25 @@ describe("NATS unreachable", () => {
     await Promise.all([expectPromptExit(s), expectPromptExit(a)]);
     expect(logged(s, "stopped before connecting to NATS")).toHaveLength(1);
     expect(logged(a, "stopped before connecting to NATS")).toHaveLength(1);
+  });
+
+  it("a speaker whose NATS accepts but never answers reports the timeout and stops on SIGTERM", async () => {
+    // A hung server: the TCP connection is accepted, no INFO ever comes.
+    const held: import("node:net").Socket[] = [];
+    const hungServer = createServer((sock) => void held.push(sock));
+    await new Promise<void>((resolve) => hungServer.listen(0, "127.0.0.1", resolve));
+    const address = hungServer.address();
+    const url = `nats://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    try {
+      const p = speaker(url);
+      await waitLogged(p, "cannot reach NATS; retrying every 2 s");
+      expect(logged(p, "cannot reach NATS; retrying every 2 s")[0]?.["err"]).toBe("timeout");
+      // The NATS client leaves the timed-out attempt's socket open; the speaker says so and exits anyway.
+      await expectPromptExit(p, true);
+    } finally {
+      for (const sock of held) sock.destroy();
+      hungServer.close();
+    }
   });
 
   it("replay and ipam-status give up after --timeout with a non-zero exit naming the URL", async () => {

@@ -5,6 +5,7 @@ import { subjects } from "../../events/subjects.js";
 import { claimEvent, type ClaimContext } from "../../projections/ipam/claims.js";
 import type { IpAction } from "../../projections/ipam/plan.js";
 import { ipRecord, type IpamState } from "../../projections/ipam/state.js";
+import { settledWithin } from "../../adapters/nats/connect.js";
 
 export type PublisherStats = { published: number; won: number; lost: number; failed: number };
 
@@ -81,6 +82,6 @@ export class ClaimPublisher {
 
   /** Waits for claims already sent (at most `ms`), so a shutdown does not abandon an acknowledged write. */
   async drain(ms: number): Promise<void> {
-    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, ms))]);
+    await settledWithin(Promise.allSettled([...this.inFlight]), ms);
   }
 }
