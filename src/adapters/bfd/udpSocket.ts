@@ -2,24 +2,16 @@
 // creates and binds the socket with a send TTL and an in-kernel receive TTL floor (Linux's IP_MINTTL does not apply
 // to UDP), and dgram wraps the fd, owning it from then on.
 import { createSocket, type Socket } from "node:dgram";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { addonPath, loadAddon } from "../native/loadAddon.js";
 
-export const BFDSOCK_ADDON_PATH = fileURLToPath(new URL("../../../build/native/bfdsock.node", import.meta.url));
+const BFDSOCK_ADDON_PATH = addonPath("bfdsock");
 
 type Addon = {
   open(family: number, local: string | null, port: number, ttl: number, minTtl: number, device: string | null): number;
   close(fd: number): void;
 };
 
-let addon: Addon | undefined;
-function load(): Addon {
-  if (addon) return addon;
-  if (!existsSync(BFDSOCK_ADDON_PATH)) throw new Error(`BFD socket addon missing at ${BFDSOCK_ADDON_PATH}: run npm run build`);
-  addon = createRequire(import.meta.url)(BFDSOCK_ADDON_PATH) as Addon;
-  return addon;
-}
+const load = (): Addon => loadAddon<Addon>(BFDSOCK_ADDON_PATH);
 
 export interface BfdSocketOptions {
   readonly family: 4 | 6;

@@ -3,13 +3,11 @@
 // build/native/bgpsock.node) creates the socket, sets the options, binds and starts a non-blocking connect; this
 // module polls for the result (every 10 ms: connects are rare, and the FSM's connect timeout bounds the wait) and
 // wraps the connected fd in a net.Socket, which owns it from then on.
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import { Socket } from "node:net";
-import { fileURLToPath } from "node:url";
 import { familyOfText } from "../../net/ip.js";
+import { addonPath, loadAddon } from "../native/loadAddon.js";
 
-export const BGPSOCK_ADDON_PATH = fileURLToPath(new URL("../../../build/native/bgpsock.node", import.meta.url));
+const BGPSOCK_ADDON_PATH = addonPath("bgpsock");
 const POLL_MS = 10;
 
 type Addon = {
@@ -18,13 +16,7 @@ type Addon = {
   close(fd: number): void;
 };
 
-let addon: Addon | undefined;
-function load(): Addon {
-  if (addon) return addon;
-  if (!existsSync(BGPSOCK_ADDON_PATH)) throw new Error(`BGP socket addon missing at ${BGPSOCK_ADDON_PATH}: run npm run build`);
-  addon = createRequire(import.meta.url)(BGPSOCK_ADDON_PATH) as Addon;
-  return addon;
-}
+const load = (): Addon => loadAddon<Addon>(BGPSOCK_ADDON_PATH);
 
 export type NativeConnectOptions = {
   peerAddress: string;

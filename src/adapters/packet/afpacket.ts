@@ -1,11 +1,8 @@
 // Typed wrapper around the AF_PACKET addon (native/afpacket.c, built to build/native/afpacket.node by
-// `npm run build` or `node scripts/build-native.mjs`). The path resolves relative to this file, three levels up,
-// which is the repository root both from src/adapters/packet (vitest) and dist/adapters/packet (compiled).
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+// `npm run build` or `node scripts/build-native.mjs`).
+import { addonPath, loadAddon } from "../native/loadAddon.js";
 
-export const ADDON_PATH = fileURLToPath(new URL("../../../build/native/afpacket.node", import.meta.url));
+const ADDON_PATH = addonPath("afpacket");
 export const ETHERTYPE_ALL = 0x0003;
 export const ARPHRD_ETHER = 1;
 
@@ -53,25 +50,9 @@ export interface AfPacketAddon {
   interfaceInfo(ifname: string): InterfaceInfo;
 }
 
-export class AddonMissingError extends Error {
-  override readonly name = "AddonMissingError";
-  readonly code = "ERR_AFPACKET_ADDON_MISSING";
-
-  constructor(readonly path: string) {
-    super(`AF_PACKET addon not found at ${path}: run \`npm run build\` (or \`node scripts/build-native.mjs\`) first`);
-  }
-}
-
-const loaded = new Map<string, AfPacketAddon>();
-
 /** Loads (once per path) the compiled addon. Throws AddonMissingError when it has not been built. */
 export function loadAfPacket(path: string = ADDON_PATH): AfPacketAddon {
-  const cached = loaded.get(path);
-  if (cached !== undefined) return cached;
-  if (!existsSync(path)) throw new AddonMissingError(path);
-  const addon = createRequire(import.meta.url)(path) as AfPacketAddon;
-  loaded.set(path, addon);
-  return addon;
+  return loadAddon<AfPacketAddon>(path);
 }
 
 /** Index, MAC and link type of an interface in the caller's network namespace. */
