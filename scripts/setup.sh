@@ -10,7 +10,8 @@ set -euo pipefail
 
 NATS_VERSION="v2.15.2" # keep in step with NATS_SERVER_VERSION in src/lab/paths.ts
 NODE_MIN="20.19.0"
-APT_PACKAGES=(frr frr-pythontools bird2 gobgpd nats-server iproute2 nftables arping ndisc6 tcpdump openssl)
+APT_PACKAGES=(frr frr-pythontools bird2 gobgpd nats-server iproute2 nftables arping ndisc6 tcpdump openssl chromium)
+# chromium: headless, opens the replay's HTML timeline in its test (never downloaded by npm).
 # Needed to build native addons (raw-socket, native/) during npm ci / npm run build.
 BUILD_PACKAGES=(build-essential python3 ca-certificates)
 
