@@ -1,9 +1,10 @@
 import { z } from "zod";
 import { objectNameSchema } from "./kubeNames.js";
+import type { BfdProfileConfig, BgpConfig } from "./types.js";
 
-// BFDProfile objects and the BGPPeers that name them. vipmesh's native speaker runs no BFD yet, but a profile is
-// part of the configuration users bring from MetalLB, so its fields are checked and a peer naming a profile that
-// does not exist (or an echo-mode profile on a multi-hop peer, which FRR refuses) is a configuration problem.
+// BFDProfile objects and the BGPPeers that name them. A peer naming a profile that does not exist (or an echo-mode
+// profile on a multi-hop peer, which FRR refuses) is a configuration problem. The profiles some peer names travel
+// with the BGP configuration (`bgp.bfdProfiles`), so the speaker pairs a BFD session with that peer's BGP session.
 
 const interval = z.number().int().min(10).max(60_000);
 
@@ -43,4 +44,28 @@ export function bfdReferenceProblems(refs: readonly BfdReference[], profiles: Re
     else if (profile.spec.echoMode && r.multiHop) problems.push(`BGPPeer/${r.peer}: spec.bfdProfile: BFDProfile/${r.profile} has echoMode, which a multi-hop (ebgpMultiHop) session cannot use`);
   }
   return problems;
+}
+
+export function toBfdProfileConfig(m: BfdProfileManifest): BfdProfileConfig {
+  const { receiveInterval, transmitInterval, detectMultiplier, echoInterval, echoMode, passiveMode, minimumTtl } = m.spec;
+  const set = <K extends string>(key: K, v: number | undefined): { [k in K]?: number } => (v === undefined ? {} : ({ [key]: v } as { [k in K]: number }));
+  return {
+    name: m.metadata.name,
+    ...set("receiveInterval", receiveInterval), ...set("transmitInterval", transmitInterval), ...set("detectMultiplier", detectMultiplier),
+    ...set("echoInterval", echoInterval), echoMode, passiveMode, ...set("minimumTtl", minimumTtl),
+  };
+}
+
+/**
+ * Puts in `bgp.bfdProfiles` each profile a peer names, sorted by name; absent when no peer names one, so a
+ * configuration without BFD keeps its shape and hash. A profile left out for a problem serves in its last good form
+ * (`kept`), as every other object does.
+ */
+export function attachBfdProfiles(bgp: BgpConfig, profiles: ReadonlyMap<string, BfdProfileManifest>, kept: readonly BfdProfileConfig[] = []): void {
+  const names = [...new Set(bgp.peers.flatMap((p) => p.bfdProfile ?? []))].sort();
+  const attached = names.flatMap((name) => {
+    const m = profiles.get(name);
+    return m ? [toBfdProfileConfig(m)] : kept.filter((k) => k.name === name);
+  });
+  if (attached.length > 0) bgp.bfdProfiles = attached;
 }

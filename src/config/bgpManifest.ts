@@ -86,6 +86,7 @@ function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems
     peerASN, dynamicASN: s.dynamicASN ?? null, peerAddress, sourceAddress, peerPort: s.peerPort, routerID,
     holdTimeMs, keepaliveTimeMs, connectTimeMs, password, ebgpMultiHop: s.ebgpMultiHop, nodeSelectors: s.nodeSelectors,
     enableGracefulRestart: s.enableGracefulRestart, dualStackAddressFamily: s.dualStackAddressFamily, vrf: s.vrf ?? null,
+    ...(s.bfdProfile === undefined || s.bfdProfile === "" ? {} : { bfdProfile: s.bfdProfile }),
   };
 }
 

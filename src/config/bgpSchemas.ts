@@ -36,6 +36,7 @@ export const bgpPeerSchema = z.object({
     disableMP: z.boolean().default(false),
     dualStackAddressFamily: z.boolean().default(false),
     vrf: z.string().max(15).optional(),
+    bfdProfile: z.string().max(253).optional(), // "" means none, as in MetalLB
   }),
 });
 

@@ -24,6 +24,7 @@ export const NAMED_ENTRIES: Record<string, (c: ClusterConfig) => { name: string 
   Namespace: (c) => c.namespaces,
   BGPPeer: (c) => c.bgp?.peers,
   BGPAdvertisement: (c) => c.bgp?.advertisements,
+  BFDProfile: (c) => c.bgp?.bfdProfiles, // kept by attachBfdProfiles, once the peers are known
 };
 
 function keepNamed<T extends { name: string }>(into: T[], from: readonly T[] | undefined, name: string): void {

@@ -12,7 +12,7 @@ import { communityAliases } from "./bgpCommunities.js";
 import { bgpAdvertisementSchema, bgpPeerSchema, communitySchema, secretSchema } from "./bgpSchemas.js";
 import { emptyBgpManifests, toBgpConfig, type BgpManifests } from "./bgpManifest.js";
 import { poolProblems, toPoolConfig } from "./poolManifest.js";
-import { bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
+import { attachBfdProfiles, bfdProfileSchema, bfdReferenceProblems, noteBfdReference, type BfdProfileManifest, type BfdReference } from "./bfdProfiles.js";
 import { keepBgpEntries, keepEntries, objectName } from "./keptEntries.js";
 import { configWarnings } from "./configWarnings.js";
 import { duplicateObjectProblems } from "./duplicateObjects.js";
@@ -134,6 +134,7 @@ export function buildConfig(objects: readonly unknown[], where: (index: number, 
   if (sink.bgp.peers.length + sink.bgp.advertisements.length > 0 || keepsBgp) {
     const bgp = toBgpConfig(sink.bgp, problems);
     if (options.keep) keepBgpEntries(bgp, options.keep, objects, options.skip ?? new Set());
+    attachBfdProfiles(bgp, sink.bfdProfiles, options.keep?.bgp?.bfdProfiles);
     if (bgp.peers.length + bgp.advertisements.length > 0) {
       config.bgp = bgp;
       problems.push(...aggregationProblems(bgp.advertisements, config.pools));

@@ -128,6 +128,23 @@ export type BgpPeerConfig = {
   enableGracefulRestart: boolean;
   dualStackAddressFamily: boolean;
   vrf: string | null;
+  /** The BFDProfile of the BFD session paired with this BGP session; absent when none (hash unchanged without BFD). */
+  bfdProfile?: string;
+};
+
+/**
+ * A MetalLB BFDProfile as the speakers use it: the fields as the object sets them (milliseconds), absent when unset so
+ * protocols/bfd/profile.ts applies MetalLB's defaults and a backend can tell "unset" from "set to the default".
+ */
+export type BfdProfileConfig = {
+  name: string;
+  receiveInterval?: number;
+  transmitInterval?: number;
+  detectMultiplier?: number;
+  echoInterval?: number;
+  echoMode: boolean;
+  passiveMode: boolean;
+  minimumTtl?: number;
 };
 
 /** A MetalLB BGPAdvertisement with Community aliases resolved: `communities` are "a:b", `largeCommunities` "a:b:c". */
@@ -145,6 +162,7 @@ export type BgpAdvertisementConfig = {
   serviceSelectors: LabelSelector[];
 };
 
-export type BgpConfig = { peers: BgpPeerConfig[]; advertisements: BgpAdvertisementConfig[] };
+/** `bfdProfiles`: the profiles some peer names, by name; absent when no peer names one. */
+export type BgpConfig = { peers: BgpPeerConfig[]; advertisements: BgpAdvertisementConfig[]; bfdProfiles?: BfdProfileConfig[] };
 
 export const EMPTY_BGP_CONFIG: BgpConfig = { peers: [], advertisements: [] };

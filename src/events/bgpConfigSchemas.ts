@@ -38,6 +38,21 @@ export const bgpPeerV3 = z.object({
 // v4: a peer may carry localASN (a vipmesh extension: the ASN used toward that peer instead of myASN).
 export const bgpPeerV4 = bgpPeerV3.extend({ localASN: u32.min(1).optional() });
 
+// v5: a peer may name a BFDProfile, and the profiles peers name travel beside them.
+export const bgpPeerV5 = bgpPeerV4.extend({ bfdProfile: z.string().min(1).max(253).optional() });
+
+const bfdInterval = z.number().int().min(10).max(60_000).optional();
+export const bfdProfileV5 = z.object({
+  name: z.string().min(1),
+  receiveInterval: bfdInterval,
+  transmitInterval: bfdInterval,
+  detectMultiplier: z.number().int().min(2).max(255).optional(),
+  echoInterval: bfdInterval,
+  echoMode: z.boolean(),
+  passiveMode: z.boolean(),
+  minimumTtl: z.number().int().min(1).max(254).optional(),
+});
+
 export const bgpAdvertisementV3 = z.object({
   name: z.string().min(1),
   aggregationLength: z.number().int().min(1).max(32),
@@ -55,3 +70,7 @@ export const bgpAdvertisementV3 = z.object({
 /** Absent in configurations without BGP objects (so their hash and shape stay what v2 had). */
 export const bgpConfigV3 = z.object({ peers: z.array(bgpPeerV3), advertisements: z.array(bgpAdvertisementV3) }).optional();
 export const bgpConfigV4 = z.object({ peers: z.array(bgpPeerV4), advertisements: z.array(bgpAdvertisementV3) }).optional();
+export const bgpConfigV5 = z
+  .object({ peers: z.array(bgpPeerV5), advertisements: z.array(bgpAdvertisementV3), bfdProfiles: z.array(bfdProfileV5).optional() })
+  .refine((bgp) => bgp.peers.every((p) => p.bfdProfile === undefined || bgp.bfdProfiles?.some((b) => b.name === p.bfdProfile)), "every bfdProfile a peer names is in bfdProfiles")
+  .optional();

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4 } from "./configSchemas.js";
+import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5 } from "./configSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
@@ -24,6 +24,7 @@ const decoders: Record<string, Decoder> = {
   "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),
   "ConfigApplied@3": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV3(d) }),
   "ConfigApplied@4": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV4(d) }),
+  "ConfigApplied@5": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV5(d) }),
   "IpAllocated@1": (d) => ({ type: "IpAllocated", data: ipAllocatedV1.parse(d) }),
   "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { IP_FAMILY_POLICIES, SERVICE_PROTOCOLS } from "../config/types.js";
 import { parseAddressBlock } from "../net/cidr.js";
 import { canonicalIp } from "../net/ip.js";
-import { bgpConfigV3, bgpConfigV4 } from "./bgpConfigSchemas.js";
+import { bgpConfigV3, bgpConfigV4, bgpConfigV5 } from "./bgpConfigSchemas.js";
 import { labelMap, selector } from "./schemas.js";
 
 // ConfigApplied v2: Services carry requests (IPs, pool, sharing, families, ports) instead of fixed VIPs, pools carry
@@ -86,16 +86,21 @@ export const configAppliedV2 = z.object({
 });
 
 // ConfigApplied v3: v2 plus `bgp` (BGPPeers and BGPAdvertisements). A v2 payload is a v3 one without BGP.
-export const configAppliedV3 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV3, bgpConfigV4 }) });
+export const configAppliedV3 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV3 }) });
 
 // ConfigApplied v4: v3 whose BGPPeers may carry localASN. Written only when some peer has one, so a cluster that does
 // not use it stays readable by v3 readers during an upgrade; a v3 reader skips a v4 configuration (unknown version)
 // instead of silently dropping localASN and opening sessions with the wrong ASN.
 export const configAppliedV4 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV4 }) });
 
-type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV4>> } };
+// ConfigApplied v5: v4 whose BGPPeers may name a BFDProfile, with the named profiles in `bgp.bfdProfiles`. Written only
+// when some peer names one, for the same reason as v4: a v4 reader skips it rather than running BGP without the BFD
+// the operator asked for. Configurations without BFD are written as before, byte for byte.
+export const configAppliedV5 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV5 }) });
 
-/** A v3 or v4 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
+type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV5>> } };
+
+/** A v3, v4 or v5 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
 export function parseConfigAppliedV3(d: unknown): ConfigAppliedData {
   return withoutEmptyBgp(configAppliedV3.parse(d));
 }
@@ -104,12 +109,18 @@ export function parseConfigAppliedV4(d: unknown): ConfigAppliedData {
   return withoutEmptyBgp(configAppliedV4.parse(d));
 }
 
-function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV4>): ConfigAppliedData {
+export function parseConfigAppliedV5(d: unknown): ConfigAppliedData {
+  return withoutEmptyBgp(configAppliedV5.parse(d));
+}
+
+function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV5>): ConfigAppliedData {
   const { bgp, ...config } = parsed.config;
   return { ...parsed, config: bgp === undefined ? config : { ...config, bgp } };
 }
 
-/** The version a configuration is written with: 4 only when it needs it (a BGPPeer with localASN). */
-export function configAppliedVersion(config: { bgp?: { peers: readonly { localASN?: number }[] } }): 3 | 4 {
-  return config.bgp?.peers.some((p) => p.localASN !== undefined) ? 4 : 3;
+/** The version a configuration is written with: the oldest that holds it (5 with a BFDProfile, 4 with localASN). */
+export function configAppliedVersion(config: { bgp?: { peers: readonly { localASN?: number; bfdProfile?: string }[] } }): 3 | 4 | 5 {
+  const peers = config.bgp?.peers ?? [];
+  if (peers.some((p) => p.bfdProfile !== undefined)) return 5;
+  return peers.some((p) => p.localASN !== undefined) ? 4 : 3;
 }

@@ -108,7 +108,7 @@ export const CURRENT_VERSION = {
   NodeRestarting: 1,
   VipConflictObserved: 1,
   VipClaimed: 1,
-  ConfigApplied: 4, // written as 3 when no BGPPeer has localASN (configSchemas.ts)
+  ConfigApplied: 5, // written as 3 or 4 when no BGPPeer names a BFDProfile (configSchemas.ts)
   IpAllocated: 1,
   IpReleased: 1,
 } as const;
