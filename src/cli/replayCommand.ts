@@ -7,13 +7,21 @@ import { STREAMS } from "../events/types.js";
 import { buildTimeline, type TimelineRow } from "../projections/timeline.js";
 import { emptyLogState } from "../projections/logState.js";
 import { stderrLogger } from "./logger.js";
+import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { intOption, listOption } from "./options.js";
 import { formatTimeline } from "./replayFormat.js";
+import { writeTimelineHtml, type HtmlReplayOptions } from "./replayHtml.js";
+import type { NatsClientSecurity } from "../adapters/nats/security.js";
+import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 
 export type ReplayOptions = {
   nats: string[];
+  /** Credentials and TLS (--nats-user, --nats-ca, ...); anonymous without. */
+  security?: NatsClientSecurity;
   vip: string | null;
   json: boolean;
+  /** Write the HTML timeline to this file instead of printing the text one. */
+  html?: HtmlReplayOptions;
   /** Give up when NATS cannot be reached, or the log stops arriving, for this long. */
   timeoutMs?: number;
   /** Where "cannot reach NATS" is reported while retrying. */
@@ -25,8 +33,13 @@ export const DEFAULT_READ_TIMEOUT_S = 30;
 /** Reads the whole EVENTS log and prints each VIP's ownership timeline with the recorded reasons. */
 export async function replayCommand(opts: ReplayOptions, out: (text: string) => void): Promise<TimelineRow[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_READ_TIMEOUT_S * 1000;
-  const nc = await connectNats({ servers: opts.nats, name: "vipmesh-replay", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, ...(opts.log ? { log: opts.log } : {}) });
+  const nc = await connectNats({ servers: opts.nats, name: "vipmesh-replay", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, ...(opts.security ? { security: opts.security } : {}), ...(opts.log ? { log: opts.log } : {}) });
   try {
+    if (opts.html) {
+      const { path, view } = await writeTimelineHtml(nc, opts.html, timeoutMs);
+      out(`wrote the HTML timeline (${view.vips.length} VIP(s), ${view.failovers.length} failover(s)) to ${path}`);
+      return [];
+    }
     const rows: TimelineRow[] = [];
     let state = emptyLogState();
     let invalid = 0;
@@ -49,15 +62,17 @@ export function readTimeoutOption(): Option {
 }
 
 export function replayCliCommand(): Command {
-  return new Command("replay")
-    .description("Read the EVENTS log and print each VIP's ownership timeline with the reason and evidence for every change.")
-    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
+  const cmd = addNatsOptions(new Command("replay"))
+    .description("Read the EVENTS log and print each VIP's ownership timeline with the reason and evidence for every change; --html draws it.")
     .option("--vip <address>", "only this VIP")
     .option("--json", "one JSON object per event instead of text")
-    .addOption(readTimeoutOption())
-    .action(async (o: Record<string, string | boolean | undefined>) => {
-      const opts = { nats: listOption(String(o["nats"])), vip: typeof o["vip"] === "string" ? o["vip"] : null, json: o["json"] === true };
-      const timeoutMs = intOption({ timeout: String(o["timeout"]) }, "timeout") * 1000;
-      await replayCommand({ ...opts, timeoutMs, log: stderrLogger() }, (t) => process.stdout.write(`${t}\n`));
-    });
+    .option("--html <file>", "write one self-contained HTML page (timelines, membership, failovers) instead of text; membership uses the failure-detector flags")
+    .addOption(readTimeoutOption());
+  return addMembershipOptions(cmd).action(async (o: Record<string, string | boolean | undefined>) => {
+    const { natsServers, natsSecurity } = natsFromOptions(o);
+    const opts = { nats: natsServers, security: natsSecurity, vip: typeof o["vip"] === "string" ? o["vip"] : null, json: o["json"] === true };
+    const timeoutMs = intOption({ timeout: String(o["timeout"]) }, "timeout") * 1000;
+    const html = typeof o["html"] === "string" ? { file: o["html"], settings: membershipFromOptions(o as Record<string, string | undefined>) } : undefined;
+    await replayCommand({ ...opts, timeoutMs, log: stderrLogger(), ...(html ? { html } : {}) }, (t) => process.stdout.write(`${t}\n`));
+  });
 }

@@ -1,0 +1,29 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { readWholeStream } from "../agents/replay/readLog.js";
+import { decodeHeartbeatEntries, decodeLogEntries, type Decoded } from "../events/entries.js";
+import { STREAMS, type LogEvent, type NodeHeartbeatRecorded } from "../events/types.js";
+import type { MembershipSettings } from "../projections/settings.js";
+import { buildTimelineView, type TimelineView } from "../projections/timelineView.js";
+import { renderTimelinePage } from "../report/timelinePage.js";
+
+export type HtmlReplayOptions = {
+  /** Where the page is written (parent folders are created). */
+  file: string;
+  /** The cluster's failure-detector settings, to replay membership as the speakers saw it. */
+  settings: MembershipSettings;
+};
+
+/** Reads both streams (heartbeats as far back as HEARTBEATS still keeps them) and writes the HTML timeline. */
+export async function writeTimelineHtml(nc: NatsConnection, opts: HtmlReplayOptions, stallMs: number): Promise<{ path: string; view: TimelineView }> {
+  const events: Decoded<LogEvent>[] = [];
+  const heartbeats: Decoded<NodeHeartbeatRecorded>[] = [];
+  await readWholeStream(nc, STREAMS.events, (batch) => events.push(...decodeLogEntries(batch, () => undefined)), { stallMs });
+  await readWholeStream(nc, STREAMS.heartbeats, (batch) => heartbeats.push(...decodeHeartbeatEntries(batch, () => undefined)), { stallMs });
+  const view = buildTimelineView({ events, heartbeats, settings: opts.settings });
+  const path = resolve(opts.file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, renderTimelinePage(view));
+  return { path, view };
+}

@@ -1,0 +1,61 @@
+import { assertNever } from "../events/types.js";
+import type { TimelineRow } from "./timeline.js";
+
+// One mark per timeline row for the replay's pictures: a short title and the facts the log recorded for it (the
+// reason and evidence of a claim or allocation), as data; the page decides how to print times and durations.
+
+export type FactValue = { text: string } | { at: number } | { ms: number };
+export type Fact = { label: string; value: FactValue };
+
+export const MARK_KINDS = ["claim", "stale-claim", "allocation", "release", "refused", "conflict", "left", "restarting", "config", "invalid"] as const;
+export type MarkKind = (typeof MARK_KINDS)[number];
+
+export type Mark = { seq: number; time: number; kind: MarkKind; title: string; facts: Fact[] };
+
+const text = (label: string, value: string | number | null): Fact => ({ label, value: { text: value === null ? "(none)" : String(value) } });
+const at = (label: string, value: number | null): Fact => (value === null ? text(label, "never heard") : { label, value: { at: value } });
+const ms = (label: string, value: number | null): Fact => (value === null ? text(label, "unknown") : { label, value: { ms: value } });
+
+type OwnerChange = Extract<TimelineRow, { kind: "owner-changed" }>;
+
+function claimFacts(row: OwnerChange): Fact[] {
+  const e = row.evidence;
+  return [
+    text("reason", row.reason),
+    text("previous owner", row.from),
+    text("its status to the claimant", e.previousOwnerStatus),
+    at("previous owner last heard", e.previousOwnerLastHeardAt),
+    ms("silent for (live log time)", e.silentForMs),
+    text("claimant's heartbeat position", `#${e.heartbeatSeq}`),
+    at("claimant's heartbeat time", e.observedAt),
+    text("eligible nodes", e.eligibleNodes),
+  ];
+}
+
+export function markFor(row: TimelineRow): Mark {
+  const base = { seq: row.seq, time: row.time };
+  switch (row.kind) {
+    case "owner-changed":
+      return { ...base, kind: "claim", title: `${row.to} claimed ${row.vip} (term ${row.term}, ${row.reason})`, facts: claimFacts(row) };
+    case "claim-rejected":
+      return { ...base, kind: "stale-claim", title: `stale claim by ${row.by} for ${row.vip} ignored`, facts: [text("term", row.term), text("expected term", row.expectedTerm)] };
+    case "conflict-observed":
+      return { ...base, kind: "conflict", title: `another MAC answered for ${row.vip}`, facts: [text("seen by", row.node), text("other MAC", row.otherMac), text("interface", row.ifname), text("frames so far", row.count)] };
+    case "ip-allocated":
+      return { ...base, kind: "allocation", title: `${row.ip} allocated to ${row.service}`, facts: [text("reason", row.reason), text("pool", row.pool), text("allocator", row.allocator)] };
+    case "ip-released":
+      return { ...base, kind: "release", title: `${row.ip} released by ${row.service}`, facts: [text("reason", row.reason), text("detail", row.detail), text("allocator", row.allocator)] };
+    case "ip-rejected":
+      return { ...base, kind: "refused", title: `${row.claim} of ${row.ip} for ${row.service} refused`, facts: [text("why", row.why)] };
+    case "node-left":
+      return { ...base, kind: "left", title: `${row.node} left`, facts: [text("reason", row.reason), text("incarnation", row.incarnation)] };
+    case "node-restarting":
+      return { ...base, kind: "restarting", title: `${row.node} restarting in place`, facts: [text("incarnation", row.incarnation), ms("its VIPs wait", row.graceMs)] };
+    case "config-applied":
+      return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), text("LoadBalancer Services", row.services)] };
+    case "invalid":
+      return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject)] };
+    default:
+      return assertNever(row);
+  }
+}
