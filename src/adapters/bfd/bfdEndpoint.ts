@@ -31,8 +31,8 @@ export interface BfdEndpointOptions {
 
 export interface BfdPeerOptions {
   readonly peerAddress: string;
-  /** The address our packets come from (the session's identity at the peer). */
-  readonly localAddress: string;
+  /** The address our packets come from (the session's identity at the peer); unset: the one the kernel picks. */
+  readonly localAddress?: string;
   readonly multihop: boolean;
   readonly timers: BfdTimerConfig;
   /** BFDProfile.echoMode: the session records why it runs no echo function (protocols/bfd/echo.ts). */
@@ -78,7 +78,7 @@ export class BfdEndpoint {
     if (this.index.byPeer(peer, p.multihop) !== undefined) throw new Error(`bfd: a ${p.multihop ? "multihop" : "single-hop"} session to ${peer} exists`);
     const family = familyOfText(peer) === 6 ? 6 : 4;
     await this.listen(family, p.multihop, p.device);
-    const socket = await this.openSourcePort(family, p.localAddress, p.device);
+    const socket = await this.openSourcePort(family, p.localAddress ?? null, p.device);
     const discriminator = this.newDiscriminator();
     const driver = new BfdSessionDriver({
       peerAddress: peer,
@@ -128,7 +128,7 @@ export class BfdEndpoint {
     return socket;
   }
 
-  private async openSourcePort(family: 4 | 6, address: string, device: string | undefined): Promise<Socket> {
+  private async openSourcePort(family: 4 | 6, address: string | null, device: string | undefined): Promise<Socket> {
     const span = BFD_SOURCE_PORT_MAX - BFD_SOURCE_PORT_MIN + 1;
     for (let attempt = 0; ; attempt++) {
       const port = BFD_SOURCE_PORT_MIN + Math.floor(this.random() * span);

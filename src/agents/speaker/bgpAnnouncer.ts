@@ -4,13 +4,16 @@
 // GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease. begin() says whether this
 // process restarted in place (bgpRestart.ts): the sessions of the first update then carry the R and F bits.
 // A dual-stack session's next hop for the other family comes with the plan; routes it cannot carry are logged once
-// per reason and counted (stats).
+// per reason and counted (stats). A peer naming a BFDProfile gets a BFD session (bgpBfd.ts): its BGP session connects
+// once BFD is Up, and is taken down at once (Cease "BFD Down") when BFD goes Down.
+import type { BfdEndpointOptions } from "../../adapters/bfd/bfdEndpoint.js";
 import { BgpTcpPeer, type BgpLogger } from "../../adapters/bgp/tcpPeer.js";
 import type { BgpPeerPlan, BgpPlan } from "../../projections/bgp/bgpPlan.js";
 import { prefixFamily } from "../../protocols/bgp/prefix.js";
 import { desiredRoutes, withGracefulShutdown, type DesiredRoutes, type RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
 import { CeaseSubcode } from "../../protocols/bgp/notificationCodes.js";
 import type { NextHops } from "../../protocols/bgp/peer.js";
+import { BgpBfdSessions, type BgpPeerBfdStats } from "./bgpBfd.js";
 import { FRESH_START, restartDecision, type PreviousStop, type RestartDecision } from "./bgpRestart.js";
 import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
 
@@ -38,6 +41,8 @@ export type BgpPeerStats = {
   /** Malformed UPDATEs received and handled without a session reset (RFC 7606), per kind, and routes so ignored. */
   updateErrors: Readonly<Partial<Record<string, number>>>;
   prefixesIgnored: number;
+  /** The paired BFD session, for peers naming a BFDProfile. */
+  bfd?: BgpPeerBfdStats;
 };
 export type BgpAnnouncerStats = { peers: Record<string, BgpPeerStats> };
 
@@ -56,9 +61,15 @@ export type BgpAnnouncerOptions = {
   shutdownWaitMs: number;
   log: BgpLogger & { error(fields: object, msg: string): void };
   openSession?: (name: string, session: BgpSessionPlan, routes: DesiredRoutes) => BgpSessionHandle;
+  /** Options of the BFD endpoint (ports; tests move them), opened with the first peer naming a BFDProfile. */
+  bfd?: BfdEndpointOptions;
 };
 
-type Live = { key: string; handle: BgpSessionHandle; routes: DesiredRoutes; routesKey: string; nextHops: NextHops; nextHopProblem?: string };
+/** `started`: false while the session waits for its BFD session to come Up; `opened`: to open it again after BFD Down. */
+type Live = {
+  key: string; handle: BgpSessionHandle; started: boolean; opened: BgpSessionPlan;
+  routes: DesiredRoutes; routesKey: string; nextHops: NextHops; nextHopProblem?: string;
+};
 
 const routesKey = (routes: ReadonlyMap<string, RouteAttributes>): string => JSON.stringify([...routes]);
 
@@ -85,6 +96,27 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   let lastPlan: BgpPlan | undefined;
   let restart = FRESH_START; // for the sessions the next update opens; only the first update's
   const open = opts.openSession ?? ((name, s, routes) => openTcpSession(name, s, routes, opts.log));
+  const bfd = new BgpBfdSessions({
+    log: opts.log,
+    ...(opts.bfd === undefined ? {} : { endpoint: opts.bfd }),
+    hooks: {
+      startBgp(name) {
+        const l = live.get(name);
+        if (closing || !l || l.started) return;
+        l.started = true;
+        opts.log.info({ peer: name }, "bgp: BFD session up: connecting");
+        l.handle.start();
+      },
+      stopBgp(name) {
+        const l = live.get(name);
+        if (closing || !l || !l.started) return;
+        opts.log.warn({ peer: name }, "bgp: BFD session down: BGP session taken down, waiting for BFD up");
+        const down = l.handle;
+        Object.assign(l, { handle: open(name, { ...l.opened, peer: { ...l.opened.peer, nextHops: l.nextHops } }, l.routes), started: false });
+        down.stop({ subcode: CeaseSubcode.bfdDown, message: "vipmesh: BFD session down" }).catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+      },
+    },
+  });
 
   const retire = (name: string, l: Live, cease: { subcode: number; message?: string }): Promise<void> => {
     l.handle.setRoutes(new Map());
@@ -122,6 +154,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         Object.assign(current, { routes: desiredRoutes(routes), routesKey: rkey, nextHops });
         current.handle.setRoutes(current.routes, nextHops);
       }
+      bfd.sync(name, peer, planned.bfd, current.started);
       return reportNextHop(name, current, planned);
     }
     if (current) void retire(name, current, { subcode: CeaseSubcode.administrativeReset, message: `vipmesh: BGPPeer ${name} changed, reconnecting` });
@@ -129,10 +162,12 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
     // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity; the next hops
     // change on the live session.
     const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags);
-    const l: Live = { key, handle: open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid), routes: valid, routesKey: rkey, nextHops };
+    const waitForBfd = bfd.sync(name, peer, planned.bfd, false);
+    const l: Live = { key, handle: open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid), started: !waitForBfd, opened, routes: valid, routesKey: rkey, nextHops };
     live.set(name, l);
     reportNextHop(name, l, planned);
-    l.handle.start();
+    if (l.started) l.handle.start();
+    else opts.log.info({ peer: name, profile: planned.bfd?.name }, "bgp: waiting for the BFD session to come up");
   };
 
   return {
@@ -150,6 +185,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
       for (const [name, l] of live) {
         if (plan.has(name)) continue;
         live.delete(name);
+        bfd.remove(name);
         void retire(name, l, { subcode: CeaseSubcode.peerDeconfigured });
       }
       for (const [name, planned] of plan) sync(name, planned, flags);
@@ -168,6 +204,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
       const message = options.reason ?? SHUTDOWN_REASON;
       await Promise.all(sessions.map(([name, l]) => retire(name, l, { subcode: CeaseSubcode.administrativeShutdown, message })));
       live.clear();
+      await bfd.close();
     },
 
     stats() {
@@ -176,10 +213,12 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         const s = l.handle.state;
         const unsendable = s.unsendable.length;
         const reason = unsendable === 0 ? undefined : (l.nextHopProblem ?? "address family not negotiated with the peer");
+        const b = bfd.stats(name);
         peers[name] = {
           state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size,
           unsendable, ...(reason === undefined ? {} : { unsendableReason: reason }),
           updateErrors: s.session.counters.updateErrors, prefixesIgnored: s.session.counters.prefixesIgnored,
+          ...(b === undefined ? {} : { bfd: b }),
         };
       }
       return { peers };

@@ -1,6 +1,6 @@
 import { advertisesPool } from "../../config/advertisesPool.js";
 import { anySelectorMatches } from "../../config/selectors.js";
-import { EXCLUDE_FROM_LB_LABEL, type BgpPeerConfig, type ClusterConfig, type ServiceConfig } from "../../config/types.js";
+import { EXCLUDE_FROM_LB_LABEL, type BfdProfileConfig, type BgpPeerConfig, type ClusterConfig, type ServiceConfig } from "../../config/types.js";
 import { familyOfText } from "../../net/ip.js";
 import type { RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
 import { ownerHasLeft, type LogState } from "../logState.js";
@@ -18,8 +18,8 @@ import { attributesOf, mergeAttributes } from "./routeMerge.js";
 // A dual-stack session also carries the next hop for the other family, chosen from the node's interfaces as its
 // heartbeats report them (nextHop.ts), or the reason there is none (those routes are then not sent).
 
-/** `otherFamily`: only for peers with dualStackAddressFamily. */
-export type BgpPeerPlan = { peer: BgpPeerConfig; routes: Map<string, RouteAttributes>; otherFamily?: OtherFamilyNextHop };
+/** `otherFamily`: only for peers with dualStackAddressFamily; `bfd`: the BFDProfile the peer names, if any. */
+export type BgpPeerPlan = { peer: BgpPeerConfig; routes: Map<string, RouteAttributes>; otherFamily?: OtherFamilyNextHop; bfd?: BfdProfileConfig };
 /** Peer name -> session and routes; peers are in name order. */
 export type BgpPlan = Map<string, BgpPeerPlan>;
 
@@ -32,7 +32,12 @@ export function bgpPlanFor(node: string, log: LogState, members: MembershipState
   const peers = [...bgp.peers].sort(byName).filter((p) => anySelectorMatches(p.nodeSelectors, labels));
   const interfaces = members.nodes[node]?.interfaces ?? [];
   for (const peer of peers) {
-    plan.set(peer.name, { peer, routes: new Map(), ...(peer.dualStackAddressFamily ? { otherFamily: otherFamilyNextHop(node, peer, interfaces) } : {}) });
+    const bfd = peer.bfdProfile === undefined ? undefined : bgp.bfdProfiles?.find((b) => b.name === peer.bfdProfile);
+    plan.set(peer.name, {
+      peer, routes: new Map(),
+      ...(peer.dualStackAddressFamily ? { otherFamily: otherFamilyNextHop(node, peer, interfaces) } : {}),
+      ...(bfd === undefined ? {} : { bfd }),
+    });
   }
   if (!mayAdvertise(node, log, members, config)) return plan;
   const ads = [...bgp.advertisements].sort(byName).filter((ad) => anySelectorMatches(ad.nodeSelectors, labels));
