@@ -13,9 +13,10 @@ import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
+import { addProbeKeyOptions, probeKeysFromOptions } from "./probeKeyOptions.js";
 
 export function speakerCommand(): Command {
-  return addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker")))))
+  return addProbeKeyOptions(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker"))))))
     .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
     .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
     .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
@@ -34,6 +35,7 @@ export function speakerCommand(): Command {
     .action(async (o: Record<string, string | undefined>) => {
       const log = createLogger(o["logLevel"], { node: o["node"] });
       const membership = membershipFromOptions(o);
+      const probeKeys = probeKeysFromOptions(o, log);
       // The orderly stop: BGP shutdown wait, the handover, and a few seconds for NATS requests that cannot be answered.
       const stop = stopOnSignals(log, intOption(o, "bgpShutdownWait") + intOption(o, "handoverTimeout") + 5_000);
       const kube = kubeFromOptions(o, log);
@@ -62,12 +64,16 @@ export function speakerCommand(): Command {
           bgp: bgpAnnouncerFromOptions(o, log),
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
           probePort: intOption(o, "probePort"),
+          probeKeys: probeKeys.keys,
           onSigterm: o["onSigterm"] === "restart" ? "restart" : "handover",
           restartGraceMs: intOption(o, "restartGrace"),
           log,
         },
         stop.signal,
-      ).finally(() => statusStop.abort());
+      ).finally(() => {
+        statusStop.abort();
+        probeKeys.close();
+      });
       await Promise.all([ingest, nodeStatus]);
       exitWhenStopped(log);
     });

@@ -41,7 +41,7 @@ function cli(...args: string[]): CliProc {
   return p;
 }
 
-const speaker = (nats: string, ...extra: string[]): CliProc => cli("speaker", "--node", "n1", "--nats", nats, "--probe-port", "0", ...extra);
+const speaker = (nats: string, ...extra: string[]): CliProc => cli("speaker", "--node", "n1", "--nats", nats, "--probe-port", "0", "--insecure-probes", ...extra); // probes are not under test here
 const allocator = (nats: string): CliProc => cli("allocator", "--nats", nats, "--id", "a1");
 const logged = (p: CliProc, msg: string): Record<string, unknown>[] => jsonLines(p.out).filter((l) => l["msg"] === msg);
 const waitLogged = (p: CliProc, msg: string, ms = 20_000): Promise<void> => until(`"${msg}"`, () => logged(p, msg).length > 0, ms);

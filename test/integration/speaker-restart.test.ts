@@ -15,6 +15,9 @@ import { emptyLogState } from "../../src/projections/logState.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { memoryLogger } from "../support/memoryLog.js";
 import { RecordingAnnouncer } from "../support/recordingAnnouncer.js";
+import { parseProbeKeys } from "../../src/protocols/fence/probeKeys.js";
+
+const PROBE_KEYS = parseProbeKeys(`1 ${Buffer.alloc(32, 7).toString("base64")}`, "test key");
 
 // A speaker against a real nats-server, on loopback: claims from a file configuration, stores a snapshot on
 // shutdown and resumes from it; a snapshot the stream cannot back is discarded with a reason.
@@ -64,6 +67,7 @@ function options(announcer: RecordingAnnouncer, log: SpeakerOptions["log"]): Spe
     releaseGuard: DEFAULT_RELEASE_GUARD,
     fence: DEFAULT_FENCE_SETTINGS,
     probePort: 0,
+    probeKeys: () => PROBE_KEYS,
     onSigterm: "handover",
     restartGraceMs: 10_000,
     announcer,

@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import fc from "fast-check";
 import { DEFAULT_FENCE_SETTINGS as S, initialFence, stepFence, type FenceAction, type FenceInput, type FenceState } from "../../src/protocols/fence/fenceMachine.js";
-import { decodeProbe, encodeProbe, ProbeDecodeError } from "../../src/protocols/fence/probeCodec.js";
 
 function run(inputs: FenceInput[], start: FenceState = initialFence(0)): { state: FenceState; actions: FenceAction[] } {
   let state = start;
@@ -71,37 +69,6 @@ describe("fencing", () => {
     const back = run([{ kind: "log", now: 1_000, caughtUp: false }, { kind: "log", now: 1_010, caughtUp: true }], fenced);
     expect(back.state.fenced).toBe(false);
     expect(back.actions.map((a) => a.kind)).toEqual(["unfence"]);
-  });
-});
-
-describe("probe codec", () => {
-  it("round-trips both messages", () => {
-    const probe = { t: "probe" as const, from: "node1", nonce: 7 };
-    const ans = { t: "answer" as const, from: "node2", nonce: 7, logAgeMs: 12.5, askerSilentMs: 240 };
-    expect(decodeProbe(encodeProbe(probe))).toEqual(probe);
-    expect(decodeProbe(encodeProbe(ans))).toEqual(ans);
-  });
-
-  it.each([
-    ["not JSON", "{"],
-    ["wrong version", '{"v":2,"t":"probe","from":"a","nonce":1}'],
-    ["unknown type", '{"v":1,"t":"gossip","from":"a","nonce":1}'],
-    ["negative age", '{"v":1,"t":"answer","from":"a","nonce":1,"logAgeMs":-1,"askerSilentMs":0}'],
-  ])("rejects %s", (_n, text) => {
-    expect(() => decodeProbe(new TextEncoder().encode(text))).toThrow(ProbeDecodeError);
-  });
-
-  it("arbitrary bytes decode or throw ProbeDecodeError, nothing else", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 600 }), (bytes) => {
-        try {
-          decodeProbe(bytes);
-        } catch (err) {
-          return err instanceof ProbeDecodeError;
-        }
-        return true;
-      }),
-    );
   });
 
   it("does not fence for a silence that was this process's own stall: the silence starts over", () => {

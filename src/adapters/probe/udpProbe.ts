@@ -1,46 +1,95 @@
-import { createSocket, type Socket } from "node:dgram";
+import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { Logger } from "pino";
-import { decodeProbe, encodeProbe, ProbeDecodeError, type ProbeMessage } from "../../protocols/fence/probeCodec.js";
+import { encodeProbe, type ProbeAnswer, type ProbeMessage } from "../../protocols/fence/probeCodec.js";
+import { AskedProbes, ProbeDrop, ProbeReplayWindow, type ProbeDropReason } from "../../protocols/fence/probeGuard.js";
+import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
+import { authenticateProbe, sendingSigner } from "./probeAuth.js";
 
 export type ProbeEndpointOptions = {
   node: string;
+  /** This process's incarnation (its start time in ms): probes carry it, answers must echo it. */
+  incarnation: number;
   port: number;
+  /** The keys in force now (read on every datagram, so a reloaded key file applies at once). */
+  keys: () => ProbeKeyring;
   /** What this node tells a peer that asks: its own log age and how long it has not heard the asker. */
   answerFor: (asker: string) => { logAgeMs: number; askerSilentMs: number };
-  onAnswer: (answer: Extract<ProbeMessage, { t: "answer" }>) => void;
+  onAnswer: (answer: ProbeAnswer) => void;
   log: Logger;
 };
 
-export type ProbeCounters = { probesSent: number; probesAnswered: number; answersReceived: number; malformed: number; sendErrors: number };
+/** A peer to ask; `port` defaults to this endpoint's own (every speaker of a cluster uses one probe port). */
+export type ProbeTarget = { node: string; address: string; port?: number };
 
-export type ProbeEndpoint = { send: (nonce: number, targets: readonly string[]) => void; counters: ProbeCounters; close: () => Promise<void> };
+export type ProbeCounters = {
+  probesSent: number;
+  probesAnswered: number;
+  answersReceived: number;
+  sendErrors: number;
+  dropped: Record<ProbeDropReason, number>;
+};
 
-/** The UDP side of fencing: asks peers about the log and answers their questions. IPv4 for now. */
+export type ProbeEndpoint = {
+  send: (nonce: number, targets: readonly ProbeTarget[]) => void;
+  counters: ProbeCounters;
+  /** The port bound (the one asked for, or the kernel's choice for 0). */
+  port: number;
+  close: () => Promise<void>;
+};
+
+const WARN_EVERY_MS = 60_000;
+const U32_MAX = 0xffff_ffff;
+const wholeMs = (ms: number): number => Math.min(U32_MAX, Math.max(0, Math.round(ms)));
+
+/**
+ * The UDP side of fencing: asks peers about the log and answers their questions. Every datagram is signed; one that
+ * is malformed, signed with an unknown key or a wrong tag, replayed, not answering a probe of ours, or addressed to
+ * another node is dropped, counted by reason, and logged at warn once a minute per reason and sender address.
+ */
 export async function startProbeEndpoint(opts: ProbeEndpointOptions): Promise<ProbeEndpoint> {
-  const counters: ProbeCounters = { probesSent: 0, probesAnswered: 0, answersReceived: 0, malformed: 0, sendErrors: 0 };
+  const counters: ProbeCounters = { probesSent: 0, probesAnswered: 0, answersReceived: 0, sendErrors: 0, dropped: { malformed: 0, "unknown-key": 0, "bad-tag": 0, replay: 0, unsolicited: 0, misdirected: 0 } };
+  const seen = new ProbeReplayWindow();
+  const asked = new AskedProbes(opts.node, opts.incarnation);
+  const lastWarned = new Map<string, number>();
   const socket: Socket = createSocket({ type: "udp4", reuseAddr: true });
-  const send = (bytes: Uint8Array, port: number, address: string): void => {
+  // A node name the wire cannot carry fails here, at start, not on the first probe.
+  encodeProbe({ t: "probe", from: opts.node, to: opts.node, incarnation: opts.incarnation, nonce: 0 }, opts.keys().sendId, sendingSigner(opts.keys()));
+
+  const sendBytes = (bytes: Uint8Array, port: number, address: string): void => {
     socket.send(bytes, port, address, (err) => {
       if (err) counters.sendErrors++;
     });
   };
+  const sign = (m: ProbeMessage): Uint8Array => {
+    const keyring = opts.keys();
+    return encodeProbe(m, keyring.sendId, sendingSigner(keyring));
+  };
+  const drop = (reason: ProbeDropReason, from: RemoteInfo, detail: string): void => {
+    counters.dropped[reason]++;
+    const key = `${reason}/${from.address}`;
+    const now = Date.now();
+    if (now - (lastWarned.get(key) ?? -Infinity) < WARN_EVERY_MS) return;
+    if (lastWarned.size > 1_000) lastWarned.clear();
+    lastWarned.set(key, now);
+    opts.log.warn({ reason, from: `${from.address}:${from.port}`, detail, dropped: counters.dropped[reason] }, "fencing probe dropped");
+  };
+
   socket.on("message", (bytes, rinfo) => {
-    let message: ProbeMessage;
-    try {
-      message = decodeProbe(bytes);
-    } catch (err) {
-      if (!(err instanceof ProbeDecodeError)) throw err;
-      counters.malformed++;
-      opts.log.debug({ from: rinfo.address, err: err.message }, "malformed probe dropped");
-      return;
-    }
-    if (message.t === "probe") {
-      counters.probesAnswered++;
-      send(encodeProbe({ t: "answer", from: opts.node, nonce: message.nonce, ...opts.answerFor(message.from) }), rinfo.port, rinfo.address);
-    } else {
+    const result = authenticateProbe(bytes, opts.keys());
+    if (!result.ok) return drop(result.reason, rinfo, result.detail);
+    const m = result.message;
+    if (m.t === "answer") {
+      const refused = asked.check(m);
+      if (refused) return drop(refused, rinfo, `answer from ${m.from} to ${m.to}, incarnation ${m.incarnation}, nonce ${m.nonce}`);
       counters.answersReceived++;
-      opts.onAnswer(message);
+      return opts.onAnswer(m);
     }
+    if (m.to !== opts.node) return drop(ProbeDrop.misdirected, rinfo, `a probe from ${m.from} for ${m.to}`);
+    if (!seen.accept(m)) return drop(ProbeDrop.replay, rinfo, `probe from ${m.from}, incarnation ${m.incarnation}, nonce ${m.nonce} seen before`);
+    counters.probesAnswered++;
+    const facts = opts.answerFor(m.from);
+    const answer = { t: "answer", from: opts.node, to: m.from, incarnation: m.incarnation, nonce: m.nonce, logAgeMs: wholeMs(facts.logAgeMs), askerSilentMs: wholeMs(facts.askerSilentMs) } as const;
+    sendBytes(sign(answer), rinfo.port, rinfo.address);
   });
   socket.on("error", (err) => opts.log.warn({ err: err.message }, "probe socket error"));
   await new Promise<void>((resolve, reject) => {
@@ -52,11 +101,12 @@ export async function startProbeEndpoint(opts: ProbeEndpointOptions): Promise<Pr
   });
   return {
     counters,
+    port: socket.address().port,
     send(nonce, targets) {
-      const bytes = encodeProbe({ t: "probe", from: opts.node, nonce });
+      asked.sent(nonce, targets.map((t) => t.node));
       for (const target of targets) {
         counters.probesSent++;
-        send(bytes, opts.port, target);
+        sendBytes(sign({ t: "probe", from: opts.node, to: target.node, incarnation: opts.incarnation, nonce }), target.port ?? opts.port, target.address);
       }
     },
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),

@@ -1,11 +1,27 @@
 import type { Logger } from "pino";
-import { startProbeEndpoint, type ProbeEndpoint } from "../../adapters/probe/udpProbe.js";
+import { startProbeEndpoint, type ProbeEndpoint, type ProbeTarget } from "../../adapters/probe/udpProbe.js";
 import { initialFence, stepFence, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
+import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { rendezvousScore } from "../../projections/rendezvous.js";
 import type { SpeakerView } from "./view.js";
 
 const MAX_PEERS_PROBED = 3;
 const TICK_MS = 20;
+
+export type FencingOptions = {
+  node: string;
+  /** This process's incarnation: the probes carry it, so a restarted node's nonces never repeat an old one's. */
+  incarnation: number;
+  view: SpeakerView;
+  /** The EVENTS stream's last sequence as the server reports it now. */
+  eventsLastSeq: () => Promise<number>;
+  settings: FenceSettings;
+  port: number;
+  /** The probe keys in force (a watched key file, or the well-known key of --insecure-probes). */
+  keys: () => ProbeKeyring;
+  log: Logger;
+  onChange: () => void;
+};
 
 /** Drives the fencing machine from the speaker's log activity, a timer and UDP answers from peers. */
 export class Fencing {
@@ -17,15 +33,17 @@ export class Fencing {
   private catchUpTarget: number | null = null;
   private askingTarget = false;
 
-  constructor(
-    private readonly node: string,
-    private readonly view: SpeakerView,
-    private readonly eventsLastSeq: () => Promise<number>,
-    private readonly settings: FenceSettings,
-    private readonly port: number,
-    private readonly log: Logger,
-    private readonly onChange: () => void,
-  ) {}
+  private readonly node: string;
+  private readonly view: SpeakerView;
+  private readonly settings: FenceSettings;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: FencingOptions) {
+    this.node = opts.node;
+    this.view = opts.view;
+    this.settings = opts.settings;
+    this.log = opts.log;
+  }
 
   get fenced(): boolean {
     return this.state.fenced;
@@ -38,7 +56,9 @@ export class Fencing {
   async start(): Promise<void> {
     this.endpoint = await startProbeEndpoint({
       node: this.node,
-      port: this.port,
+      incarnation: this.opts.incarnation,
+      port: this.opts.port,
+      keys: this.opts.keys,
       log: this.log,
       answerFor: (asker) => this.answerFor(asker),
       onAnswer: (a) => this.step({ kind: "answer", now: performance.now(), nonce: a.nonce, from: a.from, peerLogAgeMs: a.logAgeMs, askerSilentMs: a.askerSilentMs }),
@@ -58,7 +78,7 @@ export class Fencing {
     }
     if (this.catchUpTarget === null && !this.askingTarget) {
       this.askingTarget = true;
-      this.eventsLastSeq()
+      this.opts.eventsLastSeq()
         .then((seq) => (this.catchUpTarget = seq))
         .catch(() => undefined)
         .finally(() => (this.askingTarget = false));
@@ -80,7 +100,7 @@ export class Fencing {
       if (action.kind === "probe") this.endpoint?.send(action.nonce, this.peers());
       else if (action.kind === "fence") this.log.warn({ reason: action.reason }, "fenced: stopped answering");
       else this.log.info({ reason: action.reason }, "unfenced");
-      if (action.kind !== "probe") this.onChange();
+      if (action.kind !== "probe") this.opts.onChange();
     }
   }
 
@@ -97,13 +117,13 @@ export class Fencing {
   }
 
   /** Up to three peers, a stable choice per node, reachable at an IPv4 address they reported in heartbeats. */
-  private peers(): string[] {
+  private peers(): ProbeTarget[] {
     return Object.values(this.view.members.nodes)
       .filter((m) => m.node !== this.node && m.status !== "dead")
       .sort((a, b) => rendezvousScore(this.node, b.node) - rendezvousScore(this.node, a.node))
       .flatMap((m) => {
         const address = m.interfaces.filter((i) => i.up).flatMap((i) => i.addresses).find((a) => !a.includes(":"));
-        return address ? [address.split("/")[0] ?? ""] : [];
+        return address ? [{ node: m.node, address: address.split("/")[0] ?? "" }] : [];
       })
       .slice(0, MAX_PEERS_PROBED);
   }

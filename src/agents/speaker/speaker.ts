@@ -25,6 +25,7 @@ import { cachedFor } from "./cachedFor.js";
 import { Fencing } from "./fencing.js";
 import { startConflictReporter } from "./conflictReporter.js";
 import type { FenceSettings } from "../../protocols/fence/fenceMachine.js";
+import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 
 export type SpeakerOptions = {
   node: string;
@@ -46,6 +47,8 @@ export type SpeakerOptions = {
   fence: FenceSettings;
   /** UDP port for the direct probes between speakers that tell a partition from a log outage. */
   probePort: number;
+  /** The keys the probes are signed and checked with, read on every probe (so a reloaded key file applies at once). */
+  probeKeys: () => ProbeKeyring;
   /**
    * What SIGTERM means: "handover" (leave: another node claims and announces before this one stops; for drains
    * and reboots) or "restart" (an upgrade in place: the VIPs wait `restartGraceMs` for the new process, so no traffic
@@ -110,7 +113,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   }, opts.configPollMs);
 
   const eventsLastSeq = async (): Promise<number> => (await jsm.streams.info(STREAMS.events)).state.last_seq;
-  const fencing = new Fencing(node, view, eventsLastSeq, opts.fence, opts.probePort, log, () => react());
+  const fencing = new Fencing({ node, incarnation, view, eventsLastSeq, settings: opts.fence, port: opts.probePort, keys: opts.probeKeys, log, onChange: () => react() });
   await fencing.start();
   const abortFollow = new AbortController();
   const events = await followStream({
