@@ -33,4 +33,7 @@ svg g:hover > .mark, svg g.owner:hover rect, svg g.member:hover rect { stroke: #
 table.list { border-collapse: collapse; font-size: 12px; }
 table.list th, table.list td { border-bottom: 1px solid #eee; padding: 2px 10px 2px 0; text-align: left; vertical-align: top; }
 summary { cursor: pointer; font-weight: 600; }
+svg.strip { display: block; margin-top: 6px; font-size: 12px; }
+svg .moment line { stroke: #333; stroke-dasharray: 3 2; }
+svg .moment text { fill: #333; font-size: 11px; }
 `;

@@ -40,7 +40,7 @@ export function renderTimelinePage(view: TimelineView): string {
     summary(view),
     legend(),
     `<section id="timeline">${renderTimelineSvg(view, colours)}</section>`,
-    failoversSection(view),
+    failoversSection(view, colours),
     configsSection(view),
     eventsSection(view),
     "</body></html>",

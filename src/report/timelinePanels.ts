@@ -1,6 +1,8 @@
 import type { Mark } from "../projections/timelineMarks.js";
 import type { FailoverView, TimelineView } from "../projections/timelineView.js";
+import type { NodeColours } from "./colours.js";
 import { escapeHtml as esc } from "./escapeHtml.js";
+import { renderFailoverStrip } from "./failoverStrip.js";
 import { formatAt, formatFact, formatMs, formatOffset } from "./timeFormat.js";
 
 // The page's text parts: one panel per failover (last heard, declared dead, claim, the gap a client could see),
@@ -21,7 +23,7 @@ function gap(f: FailoverView): string {
   return `up to ${esc(formatMs(f.gapMs))} <span class="muted">(last beat to claim)</span>`;
 }
 
-function failoverPanel(view: TimelineView, f: FailoverView): string {
+function failoverPanel(view: TimelineView, f: FailoverView, colours: NodeColours): string {
   const rows: [string, string][] = [
     ["owner last heard", f.lastHeardAt === null ? "never heard by the claimant" : when(view, f.lastHeardAt)],
     ["declared dead", declared(view, f)],
@@ -31,11 +33,11 @@ function failoverPanel(view: TimelineView, f: FailoverView): string {
     ["evidence", `silent for ${f.silentForMs === null ? "?" : esc(formatMs(f.silentForMs))} of live log time; claimant at heartbeat #${f.heartbeatSeq}; ${f.eligibleNodes} eligible node(s)`],
   ];
   const body = rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${v}</td></tr>`).join("");
-  return `<article class="failover" data-seq="${f.seq}" data-reason="${esc(f.reason)}"><h3>${esc(f.vip)}: ${esc(f.from)} → ${esc(f.to)} <span class="reason">${esc(f.reason)}</span> <span class="muted">EVENTS #${f.seq}</span></h3><table>${body}</table></article>`;
+  return `<article class="failover" data-seq="${f.seq}" data-reason="${esc(f.reason)}"><h3>${esc(f.vip)}: ${esc(f.from)} → ${esc(f.to)} <span class="reason">${esc(f.reason)}</span> <span class="muted">EVENTS #${f.seq}</span></h3><table>${body}</table>${renderFailoverStrip(view, f, colours)}</article>`;
 }
 
-export function failoversSection(view: TimelineView): string {
-  const panels = view.failovers.map((f) => failoverPanel(view, f)).join("");
+export function failoversSection(view: TimelineView, colours: NodeColours): string {
+  const panels = view.failovers.map((f) => failoverPanel(view, f, colours)).join("");
   return `<section id="failovers"><h2>Failovers (${view.failovers.length})</h2>${panels || '<p class="muted">No VIP changed owner in this log.</p>'}</section>`;
 }
 
