@@ -7,6 +7,7 @@ import type { IpamState } from "../../projections/ipam/state.js";
 import type { ClusterConfig } from "../../config/types.js";
 import type { ConfigSource, SourcedConfig } from "../speaker/configSource.js";
 import { Reminder } from "./reminder.js";
+import { servingNotice } from "../../config/servingNotice.js";
 
 // Publishes a configuration source (the --config file) when its content differs from the source's last
 // configuration on the log. Any number of agents (speakers, allocators) do this at once: each publication is a
@@ -96,7 +97,7 @@ export class ConfigPublisher {
     // Once per problem while a good configuration serves; again every minute while the process has none at all.
     if (!(view.config ? this.rejected : this.waiting).due(problem, Date.now())) return;
     const what = err instanceof ConfigError ? "configuration rejected" : err.message;
-    const outcome = view.config ? "the last good configuration keeps serving" : "no configuration has been published yet: waiting for a valid one (nothing is served)";
+    const outcome = servingNotice(view.config !== null);
     const fields = { file: this.opts.source?.where, err: err.message, ...(err instanceof ConfigError ? { problems: err.problems } : { code: (err as { code?: unknown }).code }) };
     this.opts.log.error(fields, `${what}; ${outcome}`);
   }

@@ -1,5 +1,6 @@
 import { isNotFound, kubeRequest, KubeApiError } from "../http.js";
 import type { KubeCredentials } from "../credentials.js";
+import { servingNotice } from "../../config/servingNotice.js";
 
 // The ConfigurationState a component reports its configuration's validity in (MetalLB's shape): Valid, or
 // Invalid with every problem naming object, field and reason. Written only when the result changes.
@@ -32,10 +33,11 @@ export class ConfigurationStateWriter {
 
   /**
    * problems: empty for a valid configuration; ignored: the objects left out for them (null: the whole
-   * configuration was refused). Errors propagate; the next report tries again.
+   * configuration was refused; `serving`: some configuration is on the log to keep serving). Errors propagate; the
+   * next report tries again.
    */
-  async report(problems: readonly string[], ignored: readonly string[] | null = null): Promise<void> {
-    const served = ignored === null ? "the last good configuration keeps serving" : `ignored, their last good form keeps serving: ${ignored.join(", ")}`;
+  async report(problems: readonly string[], ignored: readonly string[] | null = null, serving = true): Promise<void> {
+    const served = ignored === null ? servingNotice(serving) : `ignored, their last good form keeps serving: ${ignored.join(", ")}`;
     const status = problems.length === 0 ? { result: "Valid", lastError: "" } : { result: "Invalid", lastError: `${problems.join("\n")}\n(${served})`.slice(0, 32_768) };
     const key = JSON.stringify(status);
     if (key === this.written) return;

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
 import { ConfigError } from "../../config/parseManifests.js";
 import { Rerunner } from "../../agents/rerunner.js";
@@ -14,6 +15,7 @@ import type { KubeCredentials } from "../credentials.js";
 import type { AllocatorView } from "../../agents/allocator/view.js";
 import { describeHeldChange, type GuardDecision, type ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { followAllocations } from "./allocationsLog.js";
+import { servingNotice } from "../../config/servingNotice.js";
 
 // The ingest agent: Kubernetes objects -> ClusterConfig -> ConfigApplied on the log. Any number may run (speakers,
 // controllers): each publishes only a complete view that is newer in every kind than the logged one (see
@@ -23,6 +25,8 @@ import { followAllocations } from "./allocationsLog.js";
 export type IngestOptions = {
   kc: KubeCredentials;
   natsServers: string[];
+  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
+  natsSecurity?: NatsClientSecurity;
   streams: StreamSettings;
   /** Where the metallb.io objects live. */
   namespace: string;
@@ -75,10 +79,10 @@ class IngestLoop {
     } catch (err) {
       if (err instanceof NotSyncedError) return;
       if (!(err instanceof ConfigError)) throw err;
-      this.report(err.problems, null);
+      this.report(err.problems, null, this.allocations.log.config !== null);
       return;
     }
-    this.report(built.problems, built.ignored);
+    this.report(built.problems, built.ignored, true);
     this.reportWarnings(built.warnings);
     this.announceDeprecations();
     const guard = { ipam: this.allocations.log.ipam, current: this.allocations.log.config?.config ?? null, settings: this.opts.releaseGuard };
@@ -111,15 +115,18 @@ class IngestLoop {
     this.lastWarnings = text;
   }
 
-  /** ignored: the objects left out (their last good form serves); null: the whole configuration was refused. */
-  private report(problems: string[], ignored: string[] | null): void {
+  /**
+   * ignored: the objects left out (their last good form serves); null: the whole configuration was refused, and
+   * `serving` says whether any configuration is on the log to keep serving.
+   */
+  private report(problems: string[], ignored: string[] | null, serving: boolean): void {
     const text = `${problems.join("; ")}|${ignored?.join(",") ?? "*"}`;
     if (text !== this.lastProblem && problems.length > 0) {
       if (ignored) this.opts.log.error({ problems, ignored }, "Kubernetes objects ignored for problems; their last good form keeps serving");
-      else this.opts.log.error({ problems }, "Kubernetes configuration rejected; the last good configuration keeps serving");
+      else this.opts.log.error({ problems }, `Kubernetes configuration rejected; ${servingNotice(serving)}`);
     }
     this.lastProblem = text;
-    void this.state?.report(problems, ignored).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "ConfigurationState not written"));
+    void this.state?.report(problems, ignored, serving).catch((err: unknown) => this.opts.log.warn({ err: (err as Error).message }, "ConfigurationState not written"));
     void this.problemEvents(problems, ignored ?? []);
   }
 
@@ -159,7 +166,7 @@ class IngestLoop {
 
 /** Runs the ingest agent until `signal` aborts. */
 export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): Promise<void> {
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: "vipmesh-ingest", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: "vipmesh-ingest", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
   if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
