@@ -7,6 +7,7 @@ import { FAR_ROUTER_V4, LabBgpRouter } from "./bgpRouter.js";
 import { vrfLink, type VrfLink, type VrfLinkOptions } from "./bgpVrfLink.js";
 import { createLab, type Lab } from "./lab.js";
 import { vipmeshArgv } from "./paths.js";
+import { labProbeKeyArgs } from "./probeKey.js";
 import { nodeRole, roleIp, roleIp6 } from "./topology.js";
 import type { LabLogger, ProcHandle } from "./types.js";
 
@@ -140,7 +141,7 @@ export class BgpCluster {
   startSpeaker(k: number, extra: string[] = []): ProcHandle {
     const node = nodeRole(k);
     const config = this.opts.fileConfig === false ? [] : ["--config", this.configPath, "--config-poll", "200"];
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...config, ...(this.opts.speakerArgs ?? []), ...extra);
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...config, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []), ...extra);
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;

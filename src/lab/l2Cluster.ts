@@ -8,6 +8,7 @@ import { nodeRole, roleIp } from "./topology.js";
 import type { LabLogger, ProcHandle } from "./types.js";
 import { waitFor } from "./run.js";
 import { LabNatsCluster } from "./natsCluster.js";
+import { labProbeKeyArgs } from "./probeKey.js";
 
 export type L2ClusterOptions = {
   nodes: number;
@@ -78,7 +79,7 @@ export class L2Cluster {
   startSpeaker(k: number): ProcHandle {
     const node = nodeRole(k);
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...replicas, ...(this.opts.speakerArgs ?? []));
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...replicas, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []));
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
