@@ -4,6 +4,7 @@ import { parseAllDocuments } from "yaml";
 import { configProblems, formatConfigProblem, toConfigProblem, type ConfigProblem } from "../config/configProblems.js";
 import { checkManifestFiles, objectLabel, type ManifestFile } from "../config/parseManifests.js";
 import { unknownFields } from "../kube/crds/unknownFields.js";
+import { printable } from "./printable.js";
 
 // `vipmesh validate`: the checks the file source runs when a speaker or allocator reads --config (which are the
 // checks the Kubernetes ingest runs on the objects it reads), and the warnings, without NATS or a cluster. On top of
@@ -53,7 +54,7 @@ const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" :
 export function formatReport(report: ValidateReport): string {
   const errors = report.problems.filter((p) => p.severity === "error").length;
   const summary = `${report.files.map(displayName).join(", ")}: ${report.valid ? "valid" : "invalid"} (${count(errors, "error")}, ${count(report.problems.length - errors, "warning")})`;
-  return [...report.problems.map(formatConfigProblem), summary].join("\n");
+  return printable([...report.problems.map(formatConfigProblem), summary].join("\n"));
 }
 
 /** 1 on any error, or on any warning with --strict; else 0. */
