@@ -1,31 +1,37 @@
+import { resolve } from "node:path";
 import { Command } from "commander";
 import { pino } from "pino";
 import { L2Cluster } from "../lab/l2Cluster.js";
 import { labUnavailableReason } from "../lab/lab.js";
 import { nodeRole } from "../lab/topology.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
 import { replayCommand } from "./replayCommand.js";
 
 const VIP = "198.18.0.200";
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
-/** The demo: a three-node lab, a VIP answered by one node, a node crash, the measured failover and its replay. */
+/** The demo: a three-node lab, a VIP answered by one node, a node crash, the measured failover, its replay and its page. */
 export function labCommand(): Command {
   return new Command("lab")
-    .description("Build a lab of network namespaces (switch, NATS, client, 3 nodes), show a VIP failing over when its owner dies, replay the log, tear down. Needs root.")
+    .description("Build a lab of network namespaces (switch, NATS, client, 3 nodes), show a VIP failing over when its owner dies, replay the log, write its HTML timeline, tear down. Needs root.")
     .option("--nodes <n>", "number of nodes", "3")
     .option("--verbose", "print the lab's own log lines")
-    .action(async (o: { nodes: string; verbose?: boolean }) => {
+    .option("--html <file>", "where to write the HTML timeline of the failover", "vipmesh-lab-timeline.html")
+    .action(async (o: { nodes: string; verbose?: boolean; html: string }) => {
       const unavailable = labUnavailableReason();
       if (unavailable) throw new Error(unavailable);
       const log = pino({ level: o.verbose ? "info" : "warn" });
       say(`building a lab with ${o.nodes} nodes (namespaces, switch, NATS, client)...`);
       const cluster = await L2Cluster.start({ nodes: Number(o.nodes), vips: [VIP], log });
+      let page: string | null = null;
       try {
         await runDemo(cluster);
+        page = await writePage(cluster, o.html);
       } finally {
         await cluster.destroy();
         say("lab torn down.");
       }
+      say(`the failover, drawn: ${page} (open it in a browser; it needs no network)`);
     });
 }
 
@@ -48,4 +54,11 @@ async function runDemo(cluster: L2Cluster): Promise<void> {
   await prober.stop();
   say("\nreplay of the log (vipmesh replay):");
   await replayCommand({ nats: [await lab.natsHostUrl()], vip: null, json: false }, say);
+}
+
+/** The HTML timeline of the demo's log (vipmesh replay --html), written before the lab and its NATS are gone. */
+async function writePage(cluster: L2Cluster, file: string): Promise<string> {
+  const html = { file, settings: DEFAULT_MEMBERSHIP_SETTINGS };
+  await replayCommand({ nats: [await cluster.lab.natsHostUrl()], vip: null, json: false, html }, (line) => say(`\n${line}`));
+  return resolve(file);
 }

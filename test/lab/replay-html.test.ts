@@ -79,3 +79,15 @@ describe.skipIf(unavailable !== undefined)("the HTML timeline of a lab failover,
     expect(png.length).toBeGreaterThan(20_000);
   });
 });
+
+describe.skipIf(unavailable !== undefined)("the demo (vipmesh lab)", () => {
+  it("ends by writing the HTML timeline of its failover and saying where it is", async () => {
+    const page = "build/lab/demo-timeline.html";
+    const [node, ...args] = vipmeshArgv("lab", "--html", page);
+    const { stdout } = await promisify(execFile)(node ?? process.execPath, args, { timeout: 150_000 });
+    const lines = stdout.trim().split("\n");
+    expect(lines[lines.length - 2]).toBe("lab torn down.");
+    expect(lines[lines.length - 1]).toMatch(/^the failover, drawn: \/.*build\/lab\/demo-timeline\.html \(open it in a browser; it needs no network\)$/);
+    expect(await dumpDom(page)).toMatch(/<article class="failover"[^>]*data-reason="owner-dead"/);
+  }, 180_000);
+});
