@@ -14,9 +14,9 @@ export const LANE = 22;
 
 export const px = (n: number): string => n.toFixed(1);
 
-/** A label is drawn only where it fits in its bar (about 6.5 px a character at 11 px). */
+/** A label is drawn only where it fits in its bar (at most about 7.5 px a character at 11 px, bold). */
 function barLabel(text: string, left: number, width: number, y: number): string {
-  return width > text.length * 6.5 + 10 ? `<text class="bar-label" x="${px(left + 8)}" y="${y + 15}">${esc(text)}</text>` : "";
+  return width > text.length * 7.5 + 12 ? `<text class="bar-label" x="${px(left + 8)}" y="${y + 15}">${esc(text)}</text>` : "";
 }
 
 function bar(s: Scale, from: number, to: number): { left: number; width: number } | null {
