@@ -5,17 +5,17 @@ import { runAllocator } from "../agents/allocator/allocator.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { addKubeOptions, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
-import { intOption, listOption } from "./options.js";
+import { intOption } from "./options.js";
 import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
+import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 
 export function allocatorCommand(): Command {
-  return addReleaseGuardOption(addKubeOptions(new Command("allocator")))
+  return addReleaseGuardOption(addKubeOptions(addNatsOptions(new Command("allocator"))))
     .description(
       "Allocate Service IPs from the pools (MetalLB's rules), each allocation a compare-and-set claim on the log. " +
         "Run any number of replicas; no leader, no lease. Every replica must use the same --lb-class.",
     )
-    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
     .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
@@ -27,12 +27,13 @@ export function allocatorCommand(): Command {
     .action(async (o: Record<string, string | undefined>) => {
       const log = createLogger(o["logLevel"], { agent: "allocator", id: o["id"] });
       const stop = stopOnSignals(log, 10_000);
+      const nats = natsFromOptions(o);
       const kube = kubeFromOptions(o, log);
-      const ingest = kube ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal) : null;
+      const ingest = kube ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal) : null;
       await runAllocator(
         {
           id: o["id"] ?? "allocator",
-          natsServers: listOption(o["nats"]),
+          ...nats,
           configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           lbClass: o["lbClass"] ?? null,
           streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },

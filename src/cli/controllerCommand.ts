@@ -5,16 +5,16 @@ import { runAllocator } from "../agents/allocator/allocator.js";
 import { runStatusWriter } from "../kube/status/writer.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
-import { intOption, listOption } from "./options.js";
+import { intOption } from "./options.js";
 import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
+import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 
 /** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (deploy/manifests/controller.yaml). */
 export function controllerCommand(): Command {
-  return addReleaseGuardOption(addMembershipOptions(addKubeOptions(new Command("controller"))))
+  return addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller")))))
     .description("Kubernetes controller: publish the cluster's MetalLB configuration to the log, allocate Service IPs, write Service and pool status. Run any number of replicas.")
-    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
     .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
@@ -24,16 +24,16 @@ export function controllerCommand(): Command {
       const kube = kubeFromOptions(o, log);
       if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
       const stop = stopOnSignals(log, 10_000);
-      const natsServers = listOption(o["nats"]);
+      const nats = natsFromOptions(o);
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const lbClass = o["lbClass"] ?? null;
       const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike
       const state = { namespace: kube.namespace, name: "controller", component: "controller", node: null } as const;
       await Promise.all([
-        runIngestFor(kube, natsServers, streams, state, releaseGuardFromOptions(o), log, stop.signal),
-        keepRunning("status", () => runStatusWriter({ kc: kube.kc, natsServers, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
+        runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal),
+        keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
         runAllocator(
-          { id: o["id"] ?? "controller", natsServers, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log },
+          { id: o["id"] ?? "controller", ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log },
           stop.signal,
         ),
       ]);

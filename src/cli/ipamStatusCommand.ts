@@ -7,12 +7,14 @@ import { LogReplayer } from "../projections/batch.js";
 import { ipamStatus, type IpamStatus } from "../projections/ipam/status.js";
 import { emptyLogState } from "../projections/logState.js";
 import { stderrLogger } from "./logger.js";
-import { intOption, listOption } from "./options.js";
+import { intOption } from "./options.js";
 import { DEFAULT_READ_TIMEOUT_S, readTimeoutOption } from "./replayCommand.js";
+import type { NatsClientSecurity } from "../adapters/nats/security.js";
+import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 
 /** Reads the EVENTS log and derives IPAM status: each Service's IPs or why it has none, pool usage, warnings. */
-export async function readIpamStatus(nats: string[], lbClass: string | null, timeoutMs = DEFAULT_READ_TIMEOUT_S * 1000): Promise<IpamStatus> {
-  const nc = await connectNats({ servers: nats, name: "vipmesh-ipam-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, log: stderrLogger() });
+export async function readIpamStatus(nats: string[], lbClass: string | null, timeoutMs = DEFAULT_READ_TIMEOUT_S * 1000, security?: NatsClientSecurity): Promise<IpamStatus> {
+  const nc = await connectNats({ servers: nats, ...(security ? { security } : {}), name: "vipmesh-ipam-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, log: stderrLogger() });
   try {
     const replayer = new LogReplayer(emptyLogState());
     await readWholeStream(nc, STREAMS.events, (batch) => replayer.apply(decodeLogEntries(batch, () => undefined)), { stallMs: timeoutMs });
@@ -36,14 +38,14 @@ export function formatIpamStatus(status: IpamStatus): string {
 }
 
 export function ipamStatusCommand(): Command {
-  return new Command("ipam-status")
+  return addNatsOptions(new Command("ipam-status"))
     .description("Replay the log and show every Service's IPs (or why it has none), pool usage per family, and allocations a pool edit left uncovered.")
-    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--lb-class <name>", "the allocators' --lb-class").env("VIPMESH_LB_CLASS"))
     .option("--json", "print JSON")
     .addOption(readTimeoutOption())
     .action(async (o: { nats: string; lbClass?: string; json?: boolean; timeout: string }) => {
-      const status = await readIpamStatus(listOption(o.nats), o.lbClass ?? null, intOption({ timeout: o.timeout }, "timeout") * 1000);
+      const { natsServers, natsSecurity } = natsFromOptions(o);
+      const status = await readIpamStatus(natsServers, o.lbClass ?? null, intOption({ timeout: o.timeout }, "timeout") * 1000, natsSecurity);
       process.stdout.write(`${o.json ? JSON.stringify(status, null, 2) : formatIpamStatus(status)}\n`);
     });
 }

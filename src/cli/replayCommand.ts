@@ -8,7 +8,7 @@ import { buildTimeline, type TimelineRow } from "../projections/timeline.js";
 import { emptyLogState } from "../projections/logState.js";
 import { stderrLogger } from "./logger.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
-import { intOption, listOption } from "./options.js";
+import { intOption } from "./options.js";
 import { formatTimeline } from "./replayFormat.js";
 import { writeTimelineHtml, type HtmlReplayOptions } from "./replayHtml.js";
 import type { NatsClientSecurity } from "../adapters/nats/security.js";

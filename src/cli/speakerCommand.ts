@@ -14,12 +14,12 @@ import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOp
 import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 import { addProbeKeyOptions, probeKeysFromOptions } from "./probeKeyOptions.js";
+import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 
 export function speakerCommand(): Command {
-  return addProbeKeyOptions(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(new Command("speaker"))))))
+  return addProbeKeyOptions(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(addNatsOptions(new Command("speaker")))))))
     .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
     .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
-    .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
     .option("--exclude-interface <names>", "interfaces that must never answer, comma-separated", "")
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
@@ -38,19 +38,20 @@ export function speakerCommand(): Command {
       const probeKeys = probeKeysFromOptions(o, log);
       // The orderly stop: BGP shutdown wait, the handover, and a few seconds for NATS requests that cannot be answered.
       const stop = stopOnSignals(log, intOption(o, "bgpShutdownWait") + intOption(o, "handoverTimeout") + 5_000);
+      const nats = natsFromOptions(o);
       const kube = kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
-      const ingest = kube && o["ingest"] ? runIngestFor(kube, listOption(o["nats"]), { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal) : null;
+      const ingest = kube && o["ingest"] ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal) : null;
       // ServiceL2Status / ServiceBGPStatus of this node. It stops after the speaker has left, not at SIGTERM: while the
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
       // that left; src/kube/status/stale.ts).
       const statusStop = new AbortController();
-      const statusOpts = kube ? { kc: kube.kc, natsServers: listOption(o["nats"]), namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }) } : null;
+      const statusOpts = kube ? { kc: kube.kc, ...nats, namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }) } : null;
       const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), statusOpts.log, statusStop.signal) : null;
       await runSpeaker(
         {
           node: o["node"] ?? "",
-          natsServers: listOption(o["nats"]),
+          ...nats,
           configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           membership,
           streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },

@@ -1,11 +1,10 @@
 // Certificates and keys for a throw-away test API server, made with openssl in a temp dir: a CA, the serving
 // certificate (with the addresses clients dial as SANs), an admin client certificate in group system:masters, and
 // the service-account signing key pair. Nothing here is trusted outside that dir; it is deleted with the server.
-import { execFileSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
-import { isIP } from "node:net";
 import { join } from "node:path";
+import { altNames, makeCa, signCert } from "./opensslPki.js";
 
 export type KubePki = {
   caCert: string;
@@ -17,25 +16,12 @@ export type KubePki = {
   serviceAccountPub: string;
 };
 
-function openssl(dir: string, args: string[]): void {
-  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
-}
-
-const EC = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-
-function signed(dir: string, name: string, subject: string, extensions: string): void {
-  openssl(dir, ["req", ...EC, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject]);
-  writeFileSync(join(dir, `${name}.ext`), extensions);
-  openssl(dir, ["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-sha256", "-out", `${name}.crt`, "-extfile", `${name}.ext`]);
-}
-
 /** Writes the PKI into `dir`; `hosts` are the names and addresses the server is reached at (loopback is always in). */
 export function makeKubePki(dir: string, hosts: string[]): KubePki {
-  openssl(dir, ["req", "-x509", ...EC, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=vipmesh-test-ca"]);
-  const names = [...new Set(["127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", ...hosts])];
-  const san = names.map((h) => (isIP(h) ? `IP:${h}` : `DNS:${h}`)).join(",");
-  signed(dir, "server", "/CN=kube-apiserver", `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n`);
-  signed(dir, "admin", "/O=system:masters/CN=vipmesh-test-admin", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n");
+  makeCa(dir, "ca", "vipmesh-test-ca");
+  const san = altNames(["127.0.0.1", "localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local", ...hosts]);
+  signCert(dir, "server", "/CN=kube-apiserver", `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=digitalSignature\n`);
+  signCert(dir, "admin", "/O=system:masters/CN=vipmesh-test-admin", "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n");
   const sa = generateKeyPairSync("rsa", { modulusLength: 2048 });
   writeFileSync(join(dir, "sa.key"), sa.privateKey.export({ type: "pkcs8", format: "pem" }));
   writeFileSync(join(dir, "sa.pub"), sa.publicKey.export({ type: "spki", format: "pem" }));

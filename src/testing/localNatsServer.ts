@@ -3,11 +3,38 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { NO_SECURITY, type NatsClientSecurity } from "../adapters/nats/security.js";
 import { natsServerPath } from "../lab/paths.js";
+import { DEFAULT_NATS_USERS, makeNatsSecurityKit, type NatsSecurityKit } from "./natsSecurityKit.js";
 
-// A real nats-server with JetStream on a free loopback port, its store in a temp dir: for integration tests and benchmarks.
+// A real nats-server with JetStream on a free loopback port, its store in a temp dir: for integration tests and
+// benchmarks. TLS (clients verified) and password authentication are on unless a caller says why not.
 
-export type NatsServer = { url: string; port: number; storeDir: string; stop: () => Promise<void>; kill: () => Promise<void>; restart: () => Promise<void> };
+export type NatsServer = {
+  url: string;
+  port: number;
+  storeDir: string;
+  /** The per-run PKI and passwords; null when started with `insecure`. */
+  kit: NatsSecurityKit | null;
+  /** Connection options as `user` (default admin); no security when the server runs without it. */
+  client: (user?: string) => NatsClientSecurity;
+  /** The same as vipmesh flags. */
+  cliArgs: (user?: string) => string[];
+  /** Writes the configuration again (new passwords, certificates) and has the running server reload it (SIGHUP). */
+  reload: () => Promise<void>;
+  stop: () => Promise<void>;
+  kill: () => Promise<void>;
+  restart: () => Promise<void>;
+};
+
+export type NatsServerOptions = {
+  /** `syncAlways` fsyncs every write, as the lab and production run; benchmarks that only read may turn it off to fill a stream fast. */
+  syncAlways?: boolean;
+  /** Users besides admin, allocator, controller and reader (e.g. speaker-node1). */
+  users?: string[];
+  /** Runs without TLS and authentication; the reason is required, so every such server says why. */
+  insecure?: { reason: string };
+};
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,17 +64,21 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
-/** `syncAlways` fsyncs every write, as the lab and production run; benchmarks that only read may turn it off to fill a stream fast. */
-export async function startNatsServer(opts: { syncAlways?: boolean } = {}): Promise<NatsServer> {
+export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "vipmesh-nats-"));
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
   const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
-  writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n`);
+  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])] });
+  const writeConfig = (): void =>
+    writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig()}\n` : ""}`);
+  writeConfig();
   let child: ChildProcess | null = null;
+  let reloads = 0;
   const launch = async (): Promise<void> => {
-    child = spawn(natsServerPath(), ["-c", configFile], { stdio: "ignore" });
+    child = spawn(natsServerPath(), ["-c", configFile], { stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (reloads += chunk.split("Reloaded server configuration").length - 1));
     await waitForPort(port, 10_000);
   };
   const halt = async (signal: NodeJS.Signals): Promise<void> => {
@@ -62,6 +93,19 @@ export async function startNatsServer(opts: { syncAlways?: boolean } = {}): Prom
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    kit,
+    client: (user = "admin") => kit?.client(user) ?? NO_SECURITY,
+    cliArgs: (user = "admin") => kit?.cliArgs(user) ?? [],
+    reload: async () => {
+      writeConfig();
+      const before = reloads;
+      child?.kill("SIGHUP");
+      const deadline = Date.now() + 10_000;
+      while (reloads === before) {
+        if (Date.now() > deadline) throw new Error(`nats-server on port ${port} did not report a reload of ${configFile}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     restart: async () => {
       await halt("SIGTERM");
       await launch();

@@ -18,7 +18,7 @@ const conns: NatsConnection[] = [];
 
 beforeAll(async () => {
   server = await startNatsServer();
-  for (let i = 0; i < 20; i++) conns.push(await connectNats({ servers: [server.url], name: `claimant-${i}`, pingIntervalMs: 2_000 }));
+  for (let i = 0; i < 20; i++) conns.push(await connectNats({ servers: [server.url], security: server.client(), name: `claimant-${i}`, pingIntervalMs: 2_000 }));
   await ensureStreams(await jetstreamManager(conns[0] as NatsConnection), DEFAULT_STREAM_SETTINGS);
 });
 

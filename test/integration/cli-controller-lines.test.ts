@@ -21,8 +21,8 @@ afterAll(async () => {
   await Promise.all([api?.stop(), nats?.stop()]);
 });
 
-function controller(natsUrl: string): CliProc {
-  const p = runCli(["controller", "--nats", natsUrl, "--kubeconfig", api.kubeconfig, "--id", "c1"]);
+function controller(natsUrl: string, natsAuth: string[] = []): CliProc {
+  const p = runCli(["controller", "--nats", natsUrl, ...natsAuth, "--kubeconfig", api.kubeconfig, "--id", "c1"]);
   procs.push(p);
   return p;
 }
@@ -39,7 +39,7 @@ async function expectPromptExit(p: CliProc): Promise<void> {
 
 describe("vipmesh controller", () => {
   it("logs each part under one identity, no key twice in a line, and stops on SIGTERM", async () => {
-    const p = controller(nats.url);
+    const p = controller(nats.url, nats.cliArgs("controller"));
     await until("ingest, status writer and allocator started", () =>
       has(p, (l) => l["msg"] === "allocator started") && has(p, (l) => l["msg"] === "status writer started") && has(p, (l) => l["part"] === "ingest"), 30_000);
     await expectPromptExit(p);

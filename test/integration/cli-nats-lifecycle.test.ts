@@ -30,7 +30,7 @@ async function freeLoopbackUrl(): Promise<string> {
 }
 
 async function natsServer(): Promise<NatsServer> {
-  const s = await startNatsServer();
+  const s = await startNatsServer({ users: ["speaker-n1"] });
   servers.push(s);
   return s;
 }
@@ -41,8 +41,10 @@ function cli(...args: string[]): CliProc {
   return p;
 }
 
-const speaker = (nats: string, ...extra: string[]): CliProc => cli("speaker", "--node", "n1", "--nats", nats, "--probe-port", "0", "--insecure-probes", ...extra); // probes are not under test here
-const allocator = (nats: string): CliProc => cli("allocator", "--nats", nats, "--id", "a1");
+/** A running server's URL and credentials for `user`, or only a URL where nothing listens. */
+const natsArgs = (nats: string | NatsServer, user: string): string[] => (typeof nats === "string" ? ["--nats", nats] : ["--nats", nats.url, ...nats.cliArgs(user)]);
+const speaker = (nats: string | NatsServer, ...extra: string[]): CliProc => cli("speaker", "--node", "n1", ...natsArgs(nats, "speaker-n1"), "--probe-port", "0", "--insecure-probes", ...extra); // probes are not under test here
+const allocator = (nats: string | NatsServer): CliProc => cli("allocator", ...natsArgs(nats, "allocator"), "--id", "a1");
 const logged = (p: CliProc, msg: string): Record<string, unknown>[] => jsonLines(p.out).filter((l) => l["msg"] === msg);
 const waitLogged = (p: CliProc, msg: string, ms = 20_000): Promise<void> => until(`"${msg}"`, () => logged(p, msg).length > 0, ms);
 
@@ -76,7 +78,7 @@ describe("NATS unreachable", () => {
   it("speaker: says which URL it cannot reach and why, once and then every 10 s, says when it connects, and stops on SIGTERM", async () => {
     const server = await natsServer();
     await server.kill(); // the port stays free until restart() listens on it again
-    const p = speaker(server.url);
+    const p = speaker(server);
     await waitLogged(p, "cannot reach NATS; retrying every 2 s");
     const [first] = logged(p, "cannot reach NATS; retrying every 2 s");
     expect(first?.["level"]).toBe(40);
@@ -141,7 +143,7 @@ describe("NATS unreachable", () => {
 describe("NATS going away", () => {
   it("a speaker whose NATS died mid-run exits after SIGTERM (no reconnecting client left behind)", async () => {
     const server = await natsServer();
-    const p = speaker(server.url);
+    const p = speaker(server);
     await waitLogged(p, "speaker started");
     await server.kill();
     await waitLogged(p, "lost the connection to NATS; reconnecting (reported every 10 s until it is back)");
@@ -152,7 +154,7 @@ describe("NATS going away", () => {
 
   it("a speaker whose NATS dies as the handover begins still exits", async () => {
     const server = await natsServer();
-    const p = speaker(server.url, "--handover-timeout", "3000");
+    const p = speaker(server, "--handover-timeout", "3000");
     await waitLogged(p, "speaker started");
     const exit = expectPromptExit(p);
     await server.kill();
@@ -162,7 +164,7 @@ describe("NATS going away", () => {
 
   it("an allocator says when its NATS is lost and back, and exits after SIGTERM while it is gone", async () => {
     const server = await natsServer();
-    const p = allocator(server.url);
+    const p = allocator(server);
     const lost = "lost the connection to NATS; reconnecting (reported every 10 s until it is back)";
     await waitLogged(p, "allocator started");
     await server.kill();
@@ -179,7 +181,7 @@ describe("NATS going away", () => {
 
   it("a second SIGTERM exits at once, while the first one's orderly stop still waits for NATS", async () => {
     const server = await natsServer();
-    const p = speaker(server.url);
+    const p = speaker(server);
     await waitLogged(p, "speaker started");
     await server.kill();
     p.child.kill("SIGTERM");
@@ -194,13 +196,13 @@ describe("NATS going away", () => {
 describe("messages", () => {
   it("replay against a NATS without vipmesh's streams says which is missing and what creates it, and creates nothing", async () => {
     const server = await natsServer();
-    const p = cli("replay", "--nats", server.url, "--timeout", "5");
+    const p = cli("replay", ...natsArgs(server, "reader"), "--timeout", "5");
     expect((await p.exited).code).toBe(2);
     const stderr = p.err.join("\n");
     expect(stderr).toContain("this NATS server has no EVENTS stream");
     expect(stderr).toContain("`vipmesh speaker`, `vipmesh allocator` or `vipmesh controller`");
     expect(stderr).not.toContain("10059");
-    const nc = await connectNats({ servers: [server.url], name: "test", pingIntervalMs: 2_000 });
+    const nc = await connectNats({ servers: [server.url], security: server.client(), name: "test", pingIntervalMs: 2_000 });
     const names = await (await jetstreamManager(nc)).streams.names().next();
     await nc.close();
     expect(names).toEqual([]);
@@ -209,18 +211,18 @@ describe("messages", () => {
   it("a speaker that cannot create the EVENTS stream says which stream and why, and exits", async () => {
     const server = await natsServer();
     // Another stream already takes vipmesh's subjects: the server refuses EVENTS.
-    const nc = await connectNats({ servers: [server.url], name: "test", pingIntervalMs: 2_000 });
+    const nc = await connectNats({ servers: [server.url], security: server.client(), name: "test", pingIntervalMs: 2_000 });
     await (await jetstreamManager(nc)).streams.add({ name: "SQUATTER", subjects: [EVENTS_SUBJECTS] });
     await nc.close();
-    const p = speaker(server.url);
+    const p = speaker(server);
     expect((await p.exited).code).toBe(2);
     expect(p.err.join("\n")).toMatch(/this NATS server has no EVENTS stream, and creating it failed: .*overlap/);
   });
 
   it("no key appears twice in a speaker's or an allocator's JSON log lines", async () => {
     const server = await natsServer();
-    const s = speaker(server.url);
-    const a = allocator(server.url);
+    const s = speaker(server);
+    const a = allocator(server);
     await Promise.all([waitLogged(s, "speaker started"), waitLogged(a, "allocator started")]);
     await Promise.all([expectPromptExit(s), expectPromptExit(a)]);
     expect(logged(s, "speaker stopped")[0]?.["node"]).toBe("n1");
@@ -246,13 +248,13 @@ describe("messages", () => {
   it("a configuration the stream refuses is reported at warn, never as published", async () => {
     const server = await natsServer();
     // A real refusal: EVENTS created beforehand with a message size limit (ensureStreams leaves that setting alone).
-    const nc = await connectNats({ servers: [server.url], name: "test", pingIntervalMs: 2_000 });
+    const nc = await connectNats({ servers: [server.url], security: server.client(), name: "test", pingIntervalMs: 2_000 });
     await (await jetstreamManager(nc)).streams.add({ ...eventsStreamConfig(DEFAULT_STREAM_SETTINGS), max_msg_size: 512 });
     await nc.close();
     const pools = Array.from({ length: 12 }, (_, i) => `kind: IPAddressPool\nmetadata: { name: pool-${i}, namespace: metallb-system }\nspec: { addresses: ["198.18.${40 + i}.0/28"] }`);
     const file = join(mkdtempSync(join(tmpdir(), "vipmesh-cli-")), "config.yaml");
     writeFileSync(file, pools.join("\n---\n"));
-    const p = speaker(server.url, "--config", file);
+    const p = speaker(server, "--config", file);
     await until("a refused publish reported", () => jsonLines(p.out).some((l) => l["level"] === 40 && /not published/.test(String(l["msg"]))), 20_000);
     const refused = jsonLines(p.out).find((l) => l["level"] === 40 && /not published/.test(String(l["msg"])));
     expect(String(refused?.["err"])).toMatch(/maximum|size/i);

@@ -36,7 +36,7 @@ beforeAll(() => {
 
 beforeEach(async () => {
   server = await startNatsServer();
-  nc = await connectNats({ servers: [server.url], name: "config-file-test", pingIntervalMs: 2_000 });
+  nc = await connectNats({ servers: [server.url], security: server.client(), name: "config-file-test", pingIntervalMs: 2_000 });
   await ensureStreams(await jetstreamManager(nc), DEFAULT_STREAM_SETTINGS);
 });
 
@@ -76,7 +76,7 @@ const services = (s: LogState, ns: string): string[] => Object.keys(allocationsB
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function allocator(id: string, file: string | null, extra: string[] = []): AllocatorProc {
-  const p = startAllocator(server.url, id, [...(file ? ["--config", file] : []), "--config-poll", "100", ...extra]);
+  const p = startAllocator(server, id, [...(file ? ["--config", file] : []), "--config-poll", "100", ...extra]);
   procs.push(p);
   return p;
 }
@@ -85,7 +85,7 @@ describe("configuration transitions (issue 10, item 1)", () => {
   it("A -> B -> A -> B from four racing publishers: every step is on the log, once", async () => {
     const file = join(dir, "race.yaml");
     const source = fileConfigSource(file);
-    const conns = await Promise.all([0, 1, 2, 3].map((i) => connectNats({ servers: [server.url], name: `race-${i}`, pingIntervalMs: 2_000 })));
+    const conns = await Promise.all([0, 1, 2, 3].map((i) => connectNats({ servers: [server.url], security: server.client(), name: `race-${i}`, pingIntervalMs: 2_000 })));
     try {
       const publishers = await Promise.all(
         conns.map(async (c) => new ConfigPublisher({ js: jetstream(c), jsm: await jetstreamManager(c), source, guard: DEFAULT_RELEASE_GUARD, log: memoryLogger().log })),

@@ -32,7 +32,7 @@ let procs: AllocatorProc[] = [];
 let configs = 0;
 
 async function connectTo(s: NatsServer): Promise<void> {
-  nc = await connectNats({ servers: [s.url], name: "ipam-test", pingIntervalMs: 2_000 });
+  nc = await connectNats({ servers: [s.url], security: s.client(), name: "ipam-test", pingIntervalMs: 2_000 });
   js = jetstream(nc);
   jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, DEFAULT_STREAM_SETTINGS);
@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 async function startAll(n: number, tag: string): Promise<AllocatorProc[]> {
-  const started = Array.from({ length: n }, (_, i) => startAllocator(server.url, `${tag}${i}`));
+  const started = Array.from({ length: n }, (_, i) => startAllocator(server, `${tag}${i}`));
   procs.push(...started);
   await until(`${n} allocators at the head of the log`, () => started.every((p) => has(p, CAUGHT_UP)));
   return started;
@@ -205,11 +205,11 @@ spec: { type: LoadBalancer }
 `,
     );
     // The file replaces the earlier tests' configuration and its hundreds of Services: a mass release, applied on purpose.
-    const a = startAllocator(server.url, "file-0", ["--config", file, "--config-poll", "100", "--max-release-share", "100"]);
+    const a = startAllocator(server, "file-0", ["--config", file, "--config-poll", "100", "--max-release-share", "100"]);
     procs.push(a);
     await until("the file's Services allocated", async () => serviceIps(await readState().then((s) => s.ipam), "shop/web-http").length === 2, 20_000, 100);
     expect(has(a, "published configuration")).toBe(true);
-    const status = await readIpamStatus([server.url], null);
+    const status = await readIpamStatus([server.url], null, undefined, server.client());
     // Key order: web, web-http (sharing web's addresses), then x-wants-taken, whose requested IP web holds.
     expect(status.services.map((s) => [s.service, s.state, s.ips])).toEqual([
       ["shop/web", "allocated", ["198.18.30.0", "2001:db8:30::"]],

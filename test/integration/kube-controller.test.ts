@@ -12,6 +12,7 @@ import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeAp
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
 import { startController } from "../support/controllerProcs.js";
+import { connectionSecurityOptions } from "../../src/adapters/nats/security.js";
 
 // Two `vipmesh controller` processes (ingest + allocator + status writer) against a real kube-apiserver + etcd and a
 // real nats-server: Services get IPs in their status, move as their annotations say, release on deletion; the two
@@ -60,7 +61,7 @@ async function configurationState(): Promise<{ result?: string; lastError?: stri
 }
 
 async function loggedPeers(): Promise<{ name: string; password: string | null }[]> {
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ servers: nats.url, ...connectionSecurityOptions(nats.client()) });
   try {
     return (await loggedKubeConfig(await jetstreamManager(nc))).config?.bgp?.peers ?? [];
   } finally {
@@ -90,7 +91,7 @@ beforeAll(async () => {
   // The controllers act as the controller's service account: deploy/rbac (and its admission policy) must suffice.
   const kubeconfig = (controllerKubeconfig = join(api.dir, "controller.kubeconfig"));
   writeFileSync(kubeconfig, readFileSync(api.kubeconfig, "utf8").replace("  user:\n", "  user:\n    as: system:serviceaccount:metallb-system:vipmesh-controller\n"));
-  controllers = [startController(nats.url, kubeconfig, "c1"), startController(nats.url, kubeconfig, "c2")];
+  controllers = [startController(nats, kubeconfig, "c1"), startController(nats, kubeconfig, "c2")];
 }, 120_000);
 
 afterAll(async () => {
@@ -145,7 +146,7 @@ describe("vipmesh controller against kube-apiserver", () => {
 
   it("releases the IP of a deleted Service", async () => {
     await ok(["delete", "service", "legacy"]);
-    await until("release on the log", async () => !(await readIpamStatus([nats.url], null)).services.some((s) => s.service === "default/legacy"));
+    await until("release on the log", async () => !(await readIpamStatus([nats.url], null, undefined, nats.client())).services.some((s) => s.service === "default/legacy"));
     await ok(["apply", "-f", "-"], serviceYaml("reuse", { "metallb.io/loadBalancerIPs": "198.18.0.207" }));
     await waitForIps("reuse", ["198.18.0.207"]);
   });

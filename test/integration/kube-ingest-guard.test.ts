@@ -19,7 +19,7 @@ let jsm: JetStreamManager;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  nc = await connectNats({ servers: [server.url], name: "guard-test", pingIntervalMs: 2_000 });
+  nc = await connectNats({ servers: [server.url], security: server.client(), name: "guard-test", pingIntervalMs: 2_000 });
   js = jetstream(nc);
   jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, DEFAULT_STREAM_SETTINGS);

@@ -72,10 +72,10 @@ beforeAll(async () => {
     const r = await api.kubectl(["apply", "-f", join(repo, dir)]);
     expect(r.code, r.stderr).toBe(0);
   }
-  nc = await connectNats({ servers: [nats.url], name: "l2status-test", pingIntervalMs: 2_000 });
+  nc = await connectNats({ servers: [nats.url], security: nats.client(), name: "l2status-test", pingIntervalMs: 2_000 });
   configFile = join(mkdtempSync(join(tmpdir(), "l2status-")), "config.yaml");
   writeFileSync(configFile, config(""));
-  allocator = startAllocator(nats.url, "a", ["--config", configFile, "--config-poll", "200"]);
+  allocator = startAllocator(nats, "a", ["--config", configFile, "--config-poll", "200"]);
   speakers = new FakeSpeakers(nc);
   speakers.set("node1", [iface("eth0", ["10.0.0.11/24"]), iface("eth1", ["198.18.0.11/24"])]);
   speakers.set("node2", [iface("eth1", ["198.18.0.12/24"])]);
@@ -83,7 +83,7 @@ beforeAll(async () => {
   // The writers act as the speaker's service account: deploy/rbac must suffice.
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
   const log = pino({ level: "silent" });
-  writers = ["node1", "node2"].map((node) => runNodeStatusWriter({ kc, natsServers: [nats.url], namespace: "metallb-system", node, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log, retryMs: 500 }, stop.signal));
+  writers = ["node1", "node2"].map((node) => runNodeStatusWriter({ kc, natsServers: [nats.url], natsSecurity: nats.client(), namespace: "metallb-system", node, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log, retryMs: 500 }, stop.signal));
 }, 120_000);
 
 afterAll(async () => {

@@ -14,6 +14,7 @@ import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeAp
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { has, stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
 import { startController, startControllerWith } from "../support/controllerProcs.js";
+import { connectionSecurityOptions } from "../../src/adapters/nats/security.js";
 
 // The guard on configuration changes in the Kubernetes ingest (issue 10, item 2), against a real kube-apiserver +
 // etcd and a real nats-server, with `vipmesh controller` processes: deleting most Services at once is held and
@@ -49,12 +50,12 @@ async function allocated(): Promise<string[]> {
 
 beforeAll(async () => {
   [api, nats] = await Promise.all([startKubeApiServer(), startNatsServer()]);
-  nc = await connect({ servers: nats.url });
+  nc = await connect({ servers: nats.url, ...connectionSecurityOptions(nats.client()) });
   await ensureStreams(await jetstreamManager(nc), DEFAULT_STREAM_SETTINGS);
   await ok(["apply", "-f", join(repo, "deploy/manifests/00-namespace.yaml")]);
   await ok(["apply", "-f", join(repo, "deploy/rbac")]);
   await ok(["apply", "-f", "-"], POOL);
-  controllers = [startController(nats.url, api.kubeconfig, "g1"), startController(nats.url, api.kubeconfig, "g2")];
+  controllers = [startController(nats, api.kubeconfig, "g1"), startController(nats, api.kubeconfig, "g2")];
 }, 120_000);
 
 afterAll(async () => {
@@ -72,7 +73,7 @@ describe("the release guard of the Kubernetes ingest", () => {
     // controller that comes back after a mass deletion, a relist that returned too little).
     await Promise.all(controllers.map((c) => stopAllocator(c, "SIGTERM")));
     await ok(["delete", "service", "b", "c", "d"]);
-    controllers = [startController(nats.url, api.kubeconfig, "g3")];
+    controllers = [startController(nats, api.kubeconfig, "g3")];
     await until("the change held", () => controllers.some((c) => has(c, HELD)), 30_000, 100);
     const report = controllers.flatMap((c) => c.lines).find((l) => l["msg"] === HELD);
     expect(report).toMatchObject({ releases: 3, allocations: 4, maxSharePercent: 50, services: ["default/b", "default/c", "default/d"] });
@@ -80,7 +81,7 @@ describe("the release guard of the Kubernetes ingest", () => {
     expect(await allocated()).toEqual(NAMES.map((n) => `default/${n}`));
     expect((await loggedKubeConfig(await jetstreamManager(nc))).config?.services.map((s) => s.name).sort()).toEqual(NAMES);
 
-    controllers.push(startControllerWith(nats.url, api.kubeconfig, "forced", ["--max-release-share", "100"]));
+    controllers.push(startControllerWith(nats, api.kubeconfig, "forced", ["--max-release-share", "100"]));
     await until("3 Services released", async () => (await allocated()).length === 1, 30_000, 200);
     expect(await allocated()).toEqual(["default/a"]);
   });

@@ -95,7 +95,7 @@ async function statusObjects(): Promise<Record<string, string>> {
 function startWriter(name: string): void {
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
   const stop = new AbortController();
-  const opts = { kc, natsServers: [nats.url], namespace: "metallb-system", node: name, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log: pino({ level: "silent" }), retryMs: 500 };
+  const opts = { kc, natsServers: [nats.url], natsSecurity: nats.client(), namespace: "metallb-system", node: name, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log: pino({ level: "silent" }), retryMs: 500 };
   writers.set(name, { stop, done: runNodeStatusWriter(opts, stop.signal) });
 }
 
@@ -112,12 +112,12 @@ beforeAll(async () => {
   await ok(["apply", "-f", join(repo, "deploy/rbac")]);
   await ok(["apply", "-f", "-"], CONFIG);
   for (const n of ["node1", "node2"]) await ok(["create", "-f", "-"], node(n));
-  nc = await connectNats({ servers: [nats.url], name: "status-cleanup-test", pingIntervalMs: 2_000 });
+  nc = await connectNats({ servers: [nats.url], security: nats.client(), name: "status-cleanup-test", pingIntervalMs: 2_000 });
   speakers = new FakeSpeakers(nc);
   speakers.set("node1", [iface("eth1", ["198.18.0.11/24"])]);
   speakers.set("node2", [iface("eth1", ["198.18.0.12/24"])]);
   const kubeconfig = serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-controller");
-  controllers = [startController(nats.url, kubeconfig, "c1"), startController(nats.url, kubeconfig, "c2")];
+  controllers = [startController(nats, kubeconfig, "c1"), startController(nats, kubeconfig, "c2")];
   startWriter("node1");
   startWriter("node2");
 }, 120_000);

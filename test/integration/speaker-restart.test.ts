@@ -55,6 +55,7 @@ function options(announcer: RecordingAnnouncer, log: SpeakerOptions["log"]): Spe
   return {
     node: "loopnode",
     natsServers: [server.url],
+    natsSecurity: server.client(),
     configSource: fileConfigSource(configFile),
     membership: DEFAULT_MEMBERSHIP_SETTINGS,
     streams: DEFAULT_STREAM_SETTINGS,
@@ -125,7 +126,7 @@ describe("speaker restart against a real nats-server", () => {
   });
 
   it("discards a snapshot the stream cannot back, and rebuilds from the log", async () => {
-    const nc = await connectNats({ servers: [server.url], name: "forger", pingIntervalMs: 2_000 });
+    const nc = await connectNats({ servers: [server.url], security: server.client(), name: "forger", pingIntervalMs: 2_000 });
     const kv = await new Kvm(nc).open("vipmesh_snapshots");
     await kv.put("events-v1", encodeSnapshot({ ...emptyLogState(), seq: 1_000_000 }));
     await nc.close();

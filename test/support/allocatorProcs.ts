@@ -1,15 +1,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { vipmeshCliPath } from "../../src/lab/paths.js";
+import type { NatsServer } from "../../src/testing/localNatsServer.js";
 
 // Allocator replicas as real child processes of the compiled CLI (npm run build first), with their JSON log lines.
 
 export type AllocatorProc = { id: string; child: ChildProcess; lines: Record<string, unknown>[]; exited: Promise<number | null> };
 
-export function startAllocator(nats: string, id: string, extra: string[] = []): AllocatorProc {
+/** Connects as the server's `allocator` user (TLS and password from the server's per-run kit). */
+export function startAllocator(nats: Pick<NatsServer, "url" | "cliArgs">, id: string, extra: string[] = []): AllocatorProc {
   const cli = vipmeshCliPath();
   if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run build first`);
-  const child = spawn(process.execPath, [cli, "allocator", "--nats", nats, "--id", id, "--replan", "200", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cli, "allocator", "--nats", nats.url, ...nats.cliArgs("allocator"), "--id", id, "--replan", "200", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
   return trackProc(id, child);
 }
 

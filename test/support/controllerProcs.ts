@@ -8,19 +8,21 @@ import { encodeEvent } from "../../src/events/codec.js";
 import { subjects } from "../../src/events/subjects.js";
 import type { InterfaceFact } from "../../src/events/types.js";
 import { vipmeshCliPath } from "../../src/lab/paths.js";
+import type { NatsServer } from "../../src/testing/localNatsServer.js";
 import { trackProc as track, type AllocatorProc } from "./allocatorProcs.js";
 
 // `vipmesh controller` replicas as child processes of the compiled CLI, with their JSON log lines.
 
-export function startController(nats: string, kubeconfig: string, id: string): AllocatorProc {
+export function startController(nats: Pick<NatsServer, "url" | "cliArgs">, kubeconfig: string, id: string): AllocatorProc {
   return startControllerWith(nats, kubeconfig, id, []);
 }
 
 /** More arguments after the defaults (e.g. `--dead-after`); the same as startController otherwise. */
-export function startControllerWith(nats: string, kubeconfig: string, id: string, extra: string[]): AllocatorProc {
+/** Connects as the server's `controller` user. */
+export function startControllerWith(nats: Pick<NatsServer, "url" | "cliArgs">, kubeconfig: string, id: string, extra: string[]): AllocatorProc {
   const cli = vipmeshCliPath();
   if (!existsSync(cli)) throw new Error(`${cli} not found: run npm run build first`);
-  return track(id, spawn(process.execPath, [cli, "controller", "--nats", nats, "--kubeconfig", kubeconfig, "--id", id, ...extra], { stdio: ["ignore", "pipe", "pipe"] }));
+  return track(id, spawn(process.execPath, [cli, "controller", "--nats", nats.url, ...nats.cliArgs("controller"), "--kubeconfig", kubeconfig, "--id", id, ...extra], { stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** A kubeconfig beside the admin's that acts as a service account of metallb-system (impersonation). */

@@ -1,6 +1,9 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { watchNatsStatus } from "./linkReports.js";
+import { explainRefusal } from "./refusal.js";
+import { reconnectOnRotation } from "./rotation.js";
+import { connectionSecurityOptions, describeIdentity, NO_SECURITY, type NatsClientSecurity } from "./security.js";
 
 export type NatsConnectOptions = {
   servers: string[];
@@ -13,6 +16,10 @@ export type NatsConnectOptions = {
   signal?: AbortSignal;
   /** Give up after this long without a connection (NatsUnreachableError); without it, attempts go on until `signal`. */
   giveUpAfterMs?: number;
+  /** Credentials and TLS (read again on every connect); without it, anonymous and in plain text. */
+  security?: NatsClientSecurity;
+  /** How often the files of `security` are compared for a rotation (rotation.ts). */
+  rotationPollMs?: number;
 };
 
 export const DEFAULT_PING_INTERVAL_MS = 2_000;
@@ -29,6 +36,11 @@ export class NatsUnreachableError extends Error {
   readonly code = "NATS_UNREACHABLE";
 }
 
+/** The server refused the credentials, or TLS failed: waiting will not fix it, so a one-shot command stops at once. */
+export class NatsRefusedError extends Error {
+  readonly code = "NATS_REFUSED";
+}
+
 /**
  * Connects, retrying with capped jittered backoff until connected, `signal` aborts or `giveUpAfterMs` passes, and
  * says so: the first failure, then every 10 s. Once connected, the client reconnects by itself without limit and
@@ -41,13 +53,25 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
     if (opts.signal?.aborted) throw new NatsConnectAborted(`stopped before connecting to NATS at ${opts.servers.join(", ")}`);
     try {
       const nc = await untilAborted(connectOnce(opts), opts.signal);
-      opts.log?.info({ server: nc.getServer(), attempts: attempt, afterMs: Date.now() - started }, "connected to NATS");
+      const identity = describeIdentity(opts.security ?? NO_SECURITY);
+      opts.log?.info({ server: nc.getServer(), as: identity, attempts: attempt, afterMs: Date.now() - started }, "connected to NATS");
       if (opts.log) watchNatsStatus(nc, opts.log);
+      if (opts.security) reconnectOnRotation(nc, opts.security, opts.log, opts.rotationPollMs);
       return nc;
     } catch (err) {
       if (err instanceof NatsConnectAborted) throw err;
       const reason = describeError(err);
       const waited = Date.now() - started;
+      const refusal = await explainRefusal(err, opts.servers, opts.security ?? NO_SECURITY);
+      if (refusal !== null) {
+        if (opts.giveUpAfterMs !== undefined) throw new NatsRefusedError(refusal);
+        if (attempt === 1 || Date.now() - lastReport >= UNREACHABLE_REPORT_EVERY_MS) {
+          lastReport = Date.now();
+          opts.log?.error({ servers: opts.servers, err: refusal, attempts: attempt, sinceMs: waited }, `${refusal}; retrying every ${CONNECT_RETRY_MAX_MS / 1000} s (the files are read again each time)`);
+        }
+        await pause(CONNECT_RETRY_MAX_MS, opts.signal);
+        continue;
+      }
       if (opts.giveUpAfterMs !== undefined && waited >= opts.giveUpAfterMs) {
         throw new NatsUnreachableError(`cannot reach NATS at ${opts.servers.join(", ")}: ${reason}; gave up after ${Math.round(waited / 1000)} s`);
       }
@@ -65,6 +89,7 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
 /** One pass over the servers; after the first success the client reconnects by itself, without limit. */
 function connectOnce(opts: NatsConnectOptions): Promise<NatsConnection> {
   return connect({
+    ...connectionSecurityOptions(opts.security ?? NO_SECURITY),
     servers: opts.servers,
     name: opts.name,
     maxReconnectAttempts: -1,

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
+import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream, type Follower } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
@@ -18,6 +19,8 @@ export type AllocatorOptions = {
   /** Names this replica in the evidence of its claims. */
   id: string;
   natsServers: string[];
+  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
+  natsSecurity?: NatsClientSecurity;
   configSource: ConfigSource | null;
   /** The loadBalancerClass this allocator answers to; null: Services without a class (MetalLB's default). */
   lbClass: string | null;
@@ -100,7 +103,7 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
 }
 
 async function openLog(opts: AllocatorOptions, signal: AbortSignal) {
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: `vipmesh-allocator-${opts.id}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: `vipmesh-allocator-${opts.id}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
   if (!nc) return null;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);

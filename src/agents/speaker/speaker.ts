@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
+import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { publishEvent } from "../../adapters/nats/publish.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
@@ -30,6 +31,8 @@ import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 export type SpeakerOptions = {
   node: string;
   natsServers: string[];
+  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
+  natsSecurity?: NatsClientSecurity;
   configSource: ConfigSource | null;
   membership: MembershipSettings;
   streams: StreamSettings;
@@ -63,7 +66,7 @@ export type SpeakerOptions = {
 export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Promise<void> {
   const { log, node } = opts;
   const incarnation = Date.now();
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
   if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { Rerunner } from "../../agents/rerunner.js";
@@ -24,6 +25,8 @@ import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusO
 export type NodeStatusOptions = {
   kc: KubeCredentials;
   natsServers: string[];
+  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
+  natsSecurity?: NatsClientSecurity;
   namespace: string;
   node: string;
   membership: MembershipSettings;
@@ -40,7 +43,7 @@ const asObjects = <W extends WantedObject["id"]>(m: Map<string, W>, body: (w: W)
 
 export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: AbortSignal): Promise<void> {
   const { node, log } = opts;
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: `vipmesh-nodestatus-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: `vipmesh-nodestatus-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
   if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);

@@ -1,6 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
+import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
@@ -30,6 +31,8 @@ import type { KubeCredentials } from "../credentials.js";
 export type StatusWriterOptions = {
   kc: KubeCredentials;
   natsServers: string[];
+  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
+  natsSecurity?: NatsClientSecurity;
   streams: StreamSettings;
   namespace: string;
   lbClass: string | null;
@@ -161,7 +164,7 @@ class Reconciler {
 
 export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSignal): Promise<void> {
   const { log } = opts;
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
   if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);

@@ -1,0 +1,182 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { closeNats, connectNats, NatsRefusedError } from "../../src/adapters/nats/connect.js";
+import type { NatsClientSecurity } from "../../src/adapters/nats/security.js";
+import { replayCommand } from "../../src/cli/replayCommand.js";
+import { STREAMS } from "../../src/events/types.js";
+import { subjects } from "../../src/events/subjects.js";
+import { makeNatsSecurityKit, type NatsSecurityKit } from "../../src/testing/natsSecurityKit.js";
+import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
+import { startAllocator, stopAllocator, until } from "../support/allocatorProcs.js";
+import { jsonLines, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
+
+// TLS (clients verified) and password authentication on a real nats-server, as every test and lab server runs:
+// what is refused and what the refusal says, and rotation of the server's certificate and of a speaker's password
+// and client certificate while the speaker runs (the compiled CLI, npm run build first).
+
+let server: NatsServer;
+let kit: NatsSecurityKit;
+let otherKit: NatsSecurityKit;
+let dir: string;
+const procs: CliProc[] = [];
+
+beforeAll(async () => {
+  server = await startNatsServer({ users: ["speaker-loopnode"] });
+  kit = server.kit as NatsSecurityKit;
+  dir = mkdtempSync(join(tmpdir(), "vipmesh-nats-security-"));
+  otherKit = makeNatsSecurityKit(join(dir, "other"));
+});
+
+afterAll(async () => {
+  for (const p of procs) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill("SIGKILL");
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** One connection attempt's refusal message (these never wait out a timeout: a refusal ends the attempt). */
+async function refusal(security: NatsClientSecurity): Promise<string> {
+  const err = await connectNats({ servers: [server.url], security, name: "refused", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 }).then(
+    async (nc) => {
+      await closeNats(nc);
+      return new Error("connected");
+    },
+    (e: unknown) => e as Error,
+  );
+  expect(err).toBeInstanceOf(NatsRefusedError);
+  return err.message;
+}
+
+const admin = (): NatsClientSecurity => kit.client("admin");
+const withPassword = (user: string, file: string): NatsClientSecurity =>
+  ({ ...kit.client(user), auth: { kind: "password", user, password: { file: { path: file, source: "--nats-password-file" } } } });
+
+describe("NATS with TLS and authentication", () => {
+  it("accepts the kit's user over mutual TLS", async () => {
+    const nc = await connectNats({ servers: [server.url], security: admin(), name: "ok", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+    expect(nc.info?.tls_required).toBe(true);
+    await closeNats(nc);
+  });
+
+  it("refuses an anonymous client, saying the credentials were refused", async () => {
+    expect(await refusal({ ...admin(), auth: null })).toMatch(/refused the credentials of anonymous: .*authorization violation/i);
+  });
+
+  it("refuses a wrong password, naming the user", async () => {
+    const wrong = join(dir, "wrong.password");
+    writeFileSync(wrong, "not-the-password\n");
+    expect(await refusal(withPassword("admin", wrong))).toMatch(/refused the credentials of user "admin": .*authorization violation/i);
+  });
+
+  it("refuses a client certificate from another CA", async () => {
+    const tls = { ...admin().tls!, certFile: { path: otherKit.clientCertFile, source: "--nats-cert" }, keyFile: { path: join(otherKit.dir, "client.key"), source: "--nats-key" } };
+    expect(await refusal({ ...admin(), tls })).toMatch(/^TLS with NATS at nats:\/\/127\.0\.0\.1:\d+ failed: the server refused the client certificate .*other\/client\.crt: tlsv1 alert unknown ca \(SSL alert number 48\) \[ERR_SSL_TLSV1_ALERT_UNKNOWN_CA\]/);
+  });
+
+  it("refuses a server whose certificate another CA signed", async () => {
+    const tls = { ...admin().tls!, caFile: { path: otherKit.caFile, source: "--nats-ca" } };
+    expect(await refusal({ ...admin(), tls })).toMatch(/TLS with NATS .* failed: .*(self-signed|unable to verify|issuer)/i);
+  });
+
+  it("refuses a server whose certificate does not carry --nats-tls-server-name", async () => {
+    const tls = { ...admin().tls!, serverName: "nats.wrong.example" };
+    expect(await refusal({ ...admin(), tls })).toMatch(/TLS with NATS .* failed: .*nats\.wrong\.example.*ERR_TLS_CERT_ALTNAME_INVALID.*expected server name "nats\.wrong\.example"/);
+  });
+
+  it("CLI: a missing file is named with its flag and path before anything connects", async () => {
+    const p = runCli(["replay", "--nats", server.url, ...kit.cliArgs("reader").map((a) => (a.endsWith("ca.crt") ? join(dir, "missing-ca.crt") : a)), "--timeout", "5"]);
+    const exit = await stopCliWhenDone(p);
+    expect(exit).toBe(2);
+    expect(p.err.join("\n")).toContain(`--nats-ca: cannot read ${join(dir, "missing-ca.crt")}: no such file (NATS_SECURITY_FILE)`);
+  });
+
+  it("CLI: a wrong password ends a one-shot command at once with the refusal, not a timeout", async () => {
+    const wrong = join(dir, "reader-wrong.password");
+    writeFileSync(wrong, "nope\n");
+    const args = kit.cliArgs("reader").map((a) => (a.endsWith("reader.password") ? wrong : a));
+    const p = runCli(["replay", "--nats", server.url, ...args, "--timeout", "30"]);
+    const exit = await stopCliWhenDone(p);
+    expect(exit).toBe(2);
+    expect(p.err.join("\n")).toMatch(/refused the credentials of user "reader": .*Authorization Violation.*\(NATS_REFUSED\)/i);
+    expect(p.err.join("\n")).not.toMatch(/gave up after/);
+  });
+
+  it("CLI: --nats-user without a password file or $VIPMESH_NATS_PASSWORD is refused at start, saying where a password comes from", async () => {
+    const p = runCli(["replay", "--nats", server.url, "--nats-user", "reader", "--nats-ca", kit.caFile, "--timeout", "5"]);
+    expect(await stopCliWhenDone(p)).toBe(2);
+    expect(p.err.join("\n")).toContain("--nats-user reader: no password (give --nats-password-file or set $VIPMESH_NATS_PASSWORD)");
+  });
+});
+
+describe("rotation without restart", () => {
+  it("a speaker keeps its VIP and its heartbeats when the server's certificate, its password and its client certificate change on disk", async () => {
+    const config = join(dir, "config.yaml");
+    writeFileSync(config, CONFIG);
+    const oldPassword = join(dir, "old-speaker.password");
+    copyFileSync(join(kit.dir, "speaker-loopnode.password"), oldPassword);
+    const probeKeys = join(dir, "probe.keys");
+    writeFileSync(probeKeys, `1 ${Buffer.alloc(32, 7).toString("base64")}\n`);
+    const p = runCli(["speaker", "--node", "loopnode", "--nats", server.url, ...kit.cliArgs("speaker-loopnode"), "--config", config, "--probe-port", "0", "--probe-key-file", probeKeys]);
+    procs.push(p);
+    const allocator = startAllocator(server, "a1");
+    const lines = (msg: string): Record<string, unknown>[] => jsonLines(p.out).filter((l) => l["msg"] === msg);
+    await until("the speaker claims its VIP", async () => (await ownerChanges()).length > 0, 30_000);
+    const beatBefore = await lastHeartbeatSeq();
+
+    kit.reissueServerCert();
+    kit.reissueClientCert();
+    kit.rotatePassword("speaker-loopnode");
+    await server.reload();
+    await until("the speaker reconnects with the new files", () => lines("reconnected to NATS").length > 0 && lines("NATS credentials or certificates changed on disk; reconnecting with them").length > 0, 30_000);
+    await until("heartbeats continue after the rotation", async () => (await lastHeartbeatSeq()) > beatBefore + 20, 20_000);
+
+    // The old password is refused now, so the heartbeats above came over a connection made with the new one.
+    expect(await refusal(withPassword("speaker-loopnode", oldPassword))).toMatch(/refused the credentials of user "speaker-loopnode"/);
+    const changes = await ownerChanges();
+    expect(changes).toHaveLength(1);
+    expect(JSON.stringify(changes[0])).toContain("loopnode");
+    expect(lines("speaker started")).toHaveLength(1);
+    await Promise.all([stopCli(p), stopAllocator(allocator)]);
+  });
+});
+
+async function stopCliWhenDone(p: CliProc): Promise<number | null> {
+  const hung = setTimeout(() => p.child.kill("SIGKILL"), 20_000);
+  const exit = await p.exited;
+  clearTimeout(hung);
+  return exit.code;
+}
+
+async function ownerChanges(): Promise<unknown[]> {
+  const rows = await replayCommand({ nats: [server.url], security: kit.client("reader"), vip: null, json: true, timeoutMs: 10_000 }, () => undefined).catch(() => []);
+  return rows.filter((r) => r.kind === "owner-changed");
+}
+
+async function lastHeartbeatSeq(): Promise<number> {
+  const nc = await connectNats({ servers: [server.url], security: kit.client("reader"), name: "heartbeats", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const msg = await jsm.streams.getMessage(STREAMS.heartbeats, { last_by_subj: subjects.heartbeat("loopnode") });
+    return msg?.seq ?? 0;
+  } finally {
+    await closeNats(nc);
+  }
+}
+
+const CONFIG = `
+apiVersion: metallb.io/v1beta1
+kind: IPAddressPool
+metadata: { name: loopback, namespace: metallb-system }
+spec: { addresses: ["127.0.0.200-127.0.0.210"] }
+---
+apiVersion: metallb.io/v1beta1
+kind: L2Advertisement
+metadata: { name: l2, namespace: metallb-system }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: default, annotations: { metallb.io/loadBalancerIPs: 127.0.0.200 } }
+spec: { type: LoadBalancer }
+`;
