@@ -36,7 +36,7 @@ export async function replayCommand(opts: ReplayOptions, out: (text: string) => 
   const nc = await connectNats({ servers: opts.nats, name: "vipmesh-replay", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, ...(opts.security ? { security: opts.security } : {}), ...(opts.log ? { log: opts.log } : {}) });
   try {
     if (opts.html) {
-      const { path, view } = await writeTimelineHtml(nc, opts.html, timeoutMs);
+      const { path, view } = await writeTimelineHtml(nc, { vip: opts.vip, ...opts.html }, timeoutMs);
       out(`wrote the HTML timeline (${view.vips.length} VIP(s), ${view.failovers.length} failover(s)) to ${path}`);
       return [];
     }

@@ -5,7 +5,7 @@ import { readWholeStream } from "../agents/replay/readLog.js";
 import { decodeHeartbeatEntries, decodeLogEntries, type Decoded } from "../events/entries.js";
 import { STREAMS, type LogEvent, type NodeHeartbeatRecorded } from "../events/types.js";
 import type { MembershipSettings } from "../projections/settings.js";
-import { buildTimelineView, type TimelineView } from "../projections/timelineView.js";
+import { buildTimelineView, onlyVip, type TimelineView } from "../projections/timelineView.js";
 import { renderTimelinePage } from "../report/timelinePage.js";
 
 export type HtmlReplayOptions = {
@@ -13,6 +13,8 @@ export type HtmlReplayOptions = {
   file: string;
   /** The cluster's failure-detector settings, to replay membership as the speakers saw it. */
   settings: MembershipSettings;
+  /** Only this VIP's lane and failovers. */
+  vip?: string | null;
 };
 
 /** Reads both streams (heartbeats as far back as HEARTBEATS still keeps them) and writes the HTML timeline. */
@@ -21,7 +23,8 @@ export async function writeTimelineHtml(nc: NatsConnection, opts: HtmlReplayOpti
   const heartbeats: Decoded<NodeHeartbeatRecorded>[] = [];
   await readWholeStream(nc, STREAMS.events, (batch) => events.push(...decodeLogEntries(batch, () => undefined)), { stallMs });
   await readWholeStream(nc, STREAMS.heartbeats, (batch) => heartbeats.push(...decodeHeartbeatEntries(batch, () => undefined)), { stallMs });
-  const view = buildTimelineView({ events, heartbeats, settings: opts.settings });
+  const all = buildTimelineView({ events, heartbeats, settings: opts.settings });
+  const view = opts.vip ? onlyVip(all, opts.vip) : all;
   const path = resolve(opts.file);
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, renderTimelinePage(view));

@@ -79,6 +79,11 @@ export function buildTimelineView(input: TimelineInput): TimelineView {
   };
 }
 
+/** The page of one VIP: its lane and its failovers; membership, revisions and cluster events stay. */
+export function onlyVip(view: TimelineView, vip: string): TimelineView {
+  return { ...view, vips: view.vips.filter((v) => v.vip === vip), failovers: view.failovers.filter((f) => f.vip === vip) };
+}
+
 export function addressOf(row: TimelineRow): string | null {
   switch (row.kind) {
     case "owner-changed":

@@ -34,7 +34,7 @@ describe.skipIf(unavailable !== undefined)("the HTML timeline of a lab failover,
     [crashed, successor] = [nodeRole(owner), nodeRole(next)];
     await sleep(500);
     mkdirSync("build/lab", { recursive: true });
-    const [node, ...args] = vipmeshArgv("replay", "--nats", await cluster.lab.natsHostUrl(), "--html", PAGE);
+    const [node, ...args] = vipmeshArgv("replay", "--nats", await cluster.lab.natsHostUrl(), ...cluster.lab.natsArgs("reader"), "--html", PAGE);
     cliOutput = (await promisify(execFile)(node ?? process.execPath, args, { timeout: 60_000 })).stdout;
     dom = await dumpDom(PAGE);
     await screenshot(PAGE, PNG);
@@ -71,6 +71,12 @@ describe.skipIf(unavailable !== undefined)("the HTML timeline of a lab failover,
     expect(claimTip).toMatch(/silent for \(live log time\): \d+ ms/);
     expect(dom).toMatch(new RegExp(`<g class="member member-dead"><title>${crashed} dead`));
     expect(dom).not.toContain("Membership detail has aged out");
+  });
+
+  it("--vip draws only that VIP", async () => {
+    const [node, ...args] = vipmeshArgv("replay", "--nats", await cluster.lab.natsHostUrl(), "--html", "build/lab/replay-other-vip.html", "--vip", "198.18.0.201");
+    const { stdout } = await promisify(execFile)(node ?? process.execPath, args, { timeout: 60_000 });
+    expect(stdout).toMatch(/wrote the HTML timeline \(0 VIP\(s\), 0 failover\(s\)\)/);
   });
 
   it("keeps a screenshot of the page", () => {

@@ -4,7 +4,7 @@ import { decodeHeartbeatEntries, decodeLogEntries } from "../../src/events/entri
 import { encodeEvent } from "../../src/events/codec.js";
 import { subjects } from "../../src/events/subjects.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
-import { buildTimelineView } from "../../src/projections/timelineView.js";
+import { buildTimelineView, onlyVip } from "../../src/projections/timelineView.js";
 import { renderTimelinePage } from "../../src/report/timelinePage.js";
 import { escapeHtml } from "../../src/report/escapeHtml.js";
 import { labConfig, SimCluster } from "../support/simCluster.js";
@@ -102,6 +102,23 @@ describe("the replay's timeline view", () => {
 
 // Every element the page itself writes: anything else in it would have come from the log.
 const PAGE_TAGS = ["html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "ul", "li", "b", "span", "i", "section", "svg", "defs", "pattern", "rect", "text", "line", "g", "circle", "path", "article", "table", "tr", "th", "td", "details", "summary", "code", "br"];
+
+describe("the page of one VIP (--vip)", () => {
+  it("keeps that VIP's lane and failovers, and every node", () => {
+    const sim = new SimCluster();
+    for (const n of ["node1", "node2", "node3"]) sim.addNode(n);
+    sim.applyConfig(labConfig(4));
+    sim.run(800);
+    sim.kill("node1");
+    sim.run(800);
+    const view = viewOf(sim);
+    const moved = view.failovers[0]?.vip ?? "";
+    const stayed = view.vips.find((v) => !view.failovers.some((f) => f.vip === v.vip))?.vip ?? "";
+    expect(view.vips).toHaveLength(4);
+    expect(onlyVip(view, moved)).toMatchObject({ vips: [{ vip: moved }], failovers: [{ vip: moved }], nodes: view.nodes });
+    expect(onlyVip(view, stayed)).toMatchObject({ vips: [{ vip: stayed }], failovers: [] });
+  });
+});
 
 describe("text from the log is escaped", () => {
   const hostile = `n1"><script>document.title='pwned'</script><img src=x onerror=alert(1)>`;
