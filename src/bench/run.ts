@@ -14,6 +14,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "bgp-scale": (args) => import("./bgpScale.js").then((m) => m.bgpScaleBench(args)),
   "bgp-change": (args) => import("./bgpChange.js").then((m) => m.bgpChangeBench(args)),
   "create-to-reachable": (args) => import("./createToReachable.js").then((m) => m.createToReachableBench(args)),
+  "bfd-detect": (args) => import("./bfdDetect.js").then((m) => m.bfdDetectBench(args)),
 };
 
 const [name, ...args] = process.argv.slice(2);

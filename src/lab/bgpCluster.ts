@@ -3,7 +3,7 @@
 // segment, so only BGP (never ARP) can bring traffic to them. Shared by the BGP lab tests and benchmarks.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FAR_ROUTER_V4, LabBgpRouter } from "./bgpRouter.js";
+import { FAR_ROUTER_V4, LabBgpRouter, type RouterBfdProfile } from "./bgpRouter.js";
 import { vrfLink, type VrfLink, type VrfLinkOptions } from "./bgpVrfLink.js";
 import { createLab, type Lab } from "./lab.js";
 import { vipmeshArgv } from "./paths.js";
@@ -41,11 +41,16 @@ export type BgpClusterOptions = {
   vrfLinks?: VrfLinkOptions[];
   /** false: no configuration file, speakers start without --config (give them --kubeconfig in speakerArgs). */
   fileConfig?: boolean;
+  /**
+   * BFD: `profile` is the spec (flow style) of the BFDProfile "lab" that every router BGPPeer names; `router` the
+   * profile the router's bfdd pairs with each neighbor.
+   */
+  bfd?: { profile: string; router: RouterBfdProfile };
 };
 
 export const FAR_ASN = 64600;
 
-export function bgpManifests(o: Pick<BgpClusterOptions, "vips" | "advertisement" | "password" | "holdTimeS" | "farRouter" | "gracefulRestartNodes" | "extraManifests">): string {
+export function bgpManifests(o: Pick<BgpClusterOptions, "vips" | "advertisement" | "password" | "holdTimeS" | "farRouter" | "gracefulRestartNodes" | "extraManifests" | "bfd">): string {
   const services = o.vips.map(
     (vip, i) => `---
 kind: Service
@@ -56,7 +61,7 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Cluster, ${vip.includes(":") 
   const peer = (name: string, address: string, extra = ""): string => `---
 kind: BGPPeer
 metadata: { name: ${name}, namespace: metallb-system }
-spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BGP_LAB_ASN}, peerAddress: "${address}", holdTime: ${o.holdTimeS ?? 9}s${o.password === undefined ? "" : `, password: "${o.password}"`}${extra} }
+spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BGP_LAB_ASN}, peerAddress: "${address}", holdTime: ${o.holdTimeS ?? 9}s${o.password === undefined ? "" : `, password: "${o.password}"`}${o.bfd === undefined ? "" : ", bfdProfile: lab"}${extra} }
 `;
   // Nodes labelled vipmesh.lab/graceful-restart=true get the IPv4 router session with graceful restart instead.
   const gr = "{ matchLabels: { vipmesh.lab/graceful-restart: \"true\" } }";
@@ -85,7 +90,7 @@ spec: { communities: [{ name: lab-tag, value: "64512:300" }, { name: lab-large, 
 kind: BGPAdvertisement
 metadata: { name: bgp, namespace: metallb-system }
 spec: ${o.advertisement ?? "{ ipAddressPools: [bgp, bgp6] }"}
-${services.join("")}${o.extraManifests ?? ""}`;
+${services.join("")}${o.bfd === undefined ? "" : `---\nkind: BFDProfile\nmetadata: { name: lab, namespace: metallb-system }\nspec: ${o.bfd.profile}\n`}${o.extraManifests ?? ""}`;
 }
 
 export class BgpCluster {
@@ -111,7 +116,7 @@ export class BgpCluster {
     const far = { asn: FAR_ASN, neighbors: Array.from({ length: opts.nodes }, (_, i) => ({ address: roleIp(nodeRole(i + 1)), asn: BGP_LAB_ASN })) };
     const vrfLinks = (opts.vrfLinks ?? []).map(vrfLink);
     neighbors.push(...vrfLinks.map((l) => ({ address: l.nodeAddress, asn: l.asn ?? BGP_LAB_ASN })));
-    const router = new LabBgpRouter(lab, { asn: BGP_LAB_ASN, neighbors, holdTimeS: opts.holdTimeS ?? 9, ...(opts.farRouter ? { far } : {}), vrfLinks });
+    const router = new LabBgpRouter(lab, { asn: BGP_LAB_ASN, neighbors, holdTimeS: opts.holdTimeS ?? 9, ...(opts.farRouter ? { far } : {}), vrfLinks, ...(opts.bfd ? { bfd: opts.bfd.router } : {}) });
     try {
       const natsUrl = await lab.startNats(); // checked from the client namespace, before the client moves behind the router
       await lab.startBackends();
@@ -121,7 +126,7 @@ export class BgpCluster {
       const cluster = new BgpCluster(lab, router, vrfLinks, natsUrl, configPath, opts);
       if (opts.fileConfig !== false) cluster.writeConfig({});
       for (let i = 1; i <= (opts.allocators ?? 1); i++) {
-        lab.spawn("nats", vipmeshArgv("allocator", "--nats", natsUrl, "--id", `allocator${i}`), { name: `allocator${i}` });
+        lab.spawn("nats", vipmeshArgv("allocator", "--nats", natsUrl, ...lab.natsArgs("allocator"), "--id", `allocator${i}`), { name: `allocator${i}` });
       }
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);
       return cluster;
@@ -133,7 +138,7 @@ export class BgpCluster {
   }
 
   /** Rewrites the configuration file; speakers poll it (--config-poll 200) and publish the change. */
-  writeConfig(over: Partial<Pick<BgpClusterOptions, "vips" | "advertisement" | "password" | "extraManifests">>): void {
+  writeConfig(over: Partial<Pick<BgpClusterOptions, "vips" | "advertisement" | "password" | "extraManifests" | "bfd">>): void {
     if (this.opts.fileConfig === false) throw new Error("lab: this BGP cluster has no configuration file (fileConfig: false)");
     writeFileSync(this.configPath, bgpManifests({ ...this.opts, ...over }));
   }
@@ -141,7 +146,7 @@ export class BgpCluster {
   startSpeaker(k: number, extra: string[] = []): ProcHandle {
     const node = nodeRole(k);
     const config = this.opts.fileConfig === false ? [] : ["--config", this.configPath, "--config-poll", "200"];
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...config, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []), ...extra);
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []), ...extra);
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;

@@ -22,8 +22,12 @@ export const FAR_ROUTER_V4 = "198.18.2.2";
 export type RouterNeighbor = { address: string; asn: number; password?: string };
 /** A second router two hops from the nodes (behind this one, on 198.18.2.0/24) for ebgpMultiHop sessions (GTSM). */
 export type FarRouterOptions = { asn: number; neighbors: RouterNeighbor[] };
+/** A BFD profile the router's bfdd pairs with every neighbor's BGP session (`neighbor ... bfd profile lab`). */
+export type RouterBfdProfile = { receiveMs: number; transmitMs: number; detectMultiplier: number };
 /** `vrfLinks`: point-to-point links to single nodes, their node end in a VRF or not (bgpVrfLink.ts); list their neighbors too. */
-export type BgpRouterOptions = { asn: number; neighbors: RouterNeighbor[]; holdTimeS: number; far?: FarRouterOptions; vrfLinks?: VrfLink[] };
+export type BgpRouterOptions = { asn: number; neighbors: RouterNeighbor[]; holdTimeS: number; far?: FarRouterOptions; vrfLinks?: VrfLink[]; bfd?: RouterBfdProfile };
+
+export const ROUTER_BFD_PROFILE = "lab";
 
 export class LabBgpRouter {
   readonly ns: string;
@@ -67,6 +71,7 @@ export class LabBgpRouter {
     }
     for (const link of this.opts.vrfLinks ?? []) await createVrfLink(lab, ns, link);
     await this.frr.start(this.config());
+    if (this.opts.bfd) await this.frr.startBfdd(bfddConfig(this.opts.bfd));
     if (this.opts.far && this.farFrr) await this.startFar(this.opts.far, this.farFrr);
   }
 
@@ -114,6 +119,7 @@ export class LabBgpRouter {
         ` neighbor ${n.address} timers ${keepalive} ${holdTimeS}`,
         ` neighbor ${n.address} timers connect 1`,
         ...(n.password === undefined ? [] : [` neighbor ${n.address} password ${n.password}`]),
+        ...(this.opts.bfd === undefined ? [] : [` neighbor ${n.address} bfd profile ${ROUTER_BFD_PROFILE}`]),
       ]),
       " address-family ipv4 unicast",
       "  maximum-paths 16",
@@ -131,6 +137,17 @@ export class LabBgpRouter {
   /** A vtysh command's JSON output. */
   vtysh<T = Record<string, unknown>>(command: string): Promise<T> {
     return this.frr.vtysh<T>(command);
+  }
+
+  /** Configuration commands on the router (`configure terminal` first), e.g. under `bfd` / `profile lab`. */
+  configure(commands: readonly string[]): Promise<void> {
+    return this.frr.configure(commands);
+  }
+
+  /** Sends a signal to the router's bfdd (SIGSTOP: it stops sending without saying so). Only with `bfd`. */
+  async signalBfdd(signal: NodeJS.Signals): Promise<void> {
+    const r = await run(["cat", `${this.frr.dir}/bfdd.pid`]);
+    process.kill(Number(r.stdout.trim()), signal);
   }
 
   /** vtysh on the far router (only with `far`). */
@@ -158,4 +175,12 @@ export class LabBgpRouter {
   static nodeAddress(k: number): string {
     return roleIp(nodeRole(k));
   }
+}
+
+function bfddConfig(p: RouterBfdProfile): string {
+  return [
+    "hostname vipmesh-lab-router", "bfd", ` profile ${ROUTER_BFD_PROFILE}`,
+    `  receive-interval ${p.receiveMs}`, `  transmit-interval ${p.transmitMs}`, `  detect-multiplier ${p.detectMultiplier}`,
+    " !", "!", "",
+  ].join("\n");
 }

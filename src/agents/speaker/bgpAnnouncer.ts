@@ -4,8 +4,8 @@
 // GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease. begin() says whether this
 // process restarted in place (bgpRestart.ts): the sessions of the first update then carry the R and F bits.
 // A dual-stack session's next hop for the other family comes with the plan; routes it cannot carry are logged once
-// per reason and counted (stats). A peer naming a BFDProfile gets a BFD session (bgpBfd.ts): its BGP session connects
-// once BFD is Up, and is taken down at once (Cease "BFD Down") when BFD goes Down.
+// per reason and counted (stats). A peer naming a BFDProfile gets a BFD session (bgpBfd.ts): BFD Down takes its BGP
+// session down at once (Cease "BFD Down"), and the next one connects once BFD is Up again.
 import type { BfdEndpointOptions } from "../../adapters/bfd/bfdEndpoint.js";
 import { BgpTcpPeer, type BgpLogger } from "../../adapters/bgp/tcpPeer.js";
 import type { BgpPeerPlan, BgpPlan } from "../../projections/bgp/bgpPlan.js";
@@ -154,7 +154,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         Object.assign(current, { routes: desiredRoutes(routes), routesKey: rkey, nextHops });
         current.handle.setRoutes(current.routes, nextHops);
       }
-      bfd.sync(name, peer, planned.bfd, current.started);
+      bfd.sync(name, peer, planned.bfd);
       return reportNextHop(name, current, planned);
     }
     if (current) void retire(name, current, { subcode: CeaseSubcode.administrativeReset, message: `vipmesh: BGPPeer ${name} changed, reconnecting` });
@@ -162,7 +162,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
     // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity; the next hops
     // change on the live session.
     const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags);
-    const waitForBfd = bfd.sync(name, peer, planned.bfd, false);
+    const waitForBfd = bfd.sync(name, peer, planned.bfd);
     const l: Live = { key, handle: open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid), started: !waitForBfd, opened, routes: valid, routesKey: rkey, nextHops };
     live.set(name, l);
     reportNextHop(name, l, planned);

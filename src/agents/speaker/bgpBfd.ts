@@ -17,20 +17,25 @@ export interface BfdPairingHooks {
   stopBgp(peer: string): void;
 }
 
-/** What `stats()` shows of a peer's BFD session. */
+/**
+ * What `stats()` shows of a peer's BFD session. The first four fields are what any backend can report (FRR mode reads
+ * them from bfdd); the optional ones are the native session's.
+ */
 export type BgpPeerBfdStats = {
-  profile: string;
   /** Down, Init, Up, AdminDown; "error" when the session could not be opened (BGP then runs without BFD). */
   state: string;
-  multihop: boolean;
-  diag: number;
-  /** The intervals in effect (ms) and the remote's detect multiplier x its interval: the detection time. */
+  /** The intervals in effect (ms) and our detect multiplier. */
   transmitIntervalMs: number;
   receiveIntervalMs: number;
   detectMultiplier: number;
-  detectTimeMs: number | null;
-  upCount: number;
-  downCount: number;
+  profile?: string;
+  multihop?: boolean;
+  /** Why the session last went down (RFC 5880 diagnostic code). */
+  diag?: number;
+  /** The remote's detect multiplier x the agreed receive interval: how long a silent peer takes to be declared down. */
+  detectTimeMs?: number | null;
+  upCount?: number;
+  downCount?: number;
   /** echoMode asked for and not run: why ("notSupported", or "multihop"). */
   echo?: { reason: string; detail: string };
   error?: string;
@@ -56,9 +61,9 @@ export class BgpBfdSessions {
 
   /**
    * Pairs `peer` with `profile` (or unpairs it, `undefined`). Returns whether its BGP session must wait for BFD Up
-   * before it connects. `bgpRunning`: the BGP session is already up or connecting (it is then not held back).
+   * before it connects: only after BFD went Down (bgpPairing.ts says why a new pairing does not wait).
    */
-  sync(name: string, peer: BgpPeerConfig, profile: BfdProfileConfig | undefined, bgpRunning: boolean): boolean {
+  sync(name: string, peer: BgpPeerConfig, profile: BfdProfileConfig | undefined): boolean {
     const current = this.paired.get(name);
     const multihop = peer.ebgpMultiHop;
     if (current && (!profile || current.multihop !== multihop || current.address !== peer.peerAddress)) this.remove(name);
@@ -72,7 +77,7 @@ export class BgpBfdSessions {
       }
       return live.pairing.bgp === "waiting";
     }
-    const p: Paired = { profile, multihop, address: peer.peerAddress, pairing: initialPairing(bgpRunning ? "running" : "waiting") };
+    const p: Paired = { profile, multihop, address: peer.peerAddress, pairing: initialPairing("running") };
     this.paired.set(name, p);
     void this.open(name, p, peer);
     return p.pairing.bgp === "waiting";

@@ -1,10 +1,12 @@
 // How a BGP session follows the BFD session paired with it (RFC 5882; FRR's bgpd with `bfd
 // check-control-plane-failure` off). Pure: the BFD session's state changes in, what to do with the BGP session out.
 //
-// - A BGP session paired with BFD waits for BFD Up before it connects.
 // - BFD Up -> Down (detection time expired, or the peer said Down) takes the BGP session down at once with a Cease
-//   "BFD Down" (RFC 9384); it then waits for BFD Up again. The NOTIFICATION rarely arrives (the path is usually what
-//   failed) but says why when only BFD did.
+//   "BFD Down" (RFC 9384); the next BGP session waits for BFD Up. The NOTIFICATION rarely arrives (the path is
+//   usually what failed) but says why when only BFD did.
+// - A new pairing may start `waiting` (no BGP before BFD Up) or `running`. The speaker starts it running: FRR's bgpd
+//   (8.4) installs its BFD session for an iBGP neighbor only once the BGP connection exists, so waiting for BFD Up
+//   first would wait forever against it (seen in the lab: `peerBfdInfo` "multi hop", status "Unknown", no bfdd peer).
 // - The peer's AdminDown is not a failure (RFC 5882 3.2): the BGP session is left alone, and does not wait for BFD.
 // - A BGP session already running when BFD is added keeps running: only a BFD that was Up and went Down acts.
 import type { BfdState } from "./constants.js";
@@ -27,8 +29,8 @@ export interface BfdPairingStep {
   readonly actions: readonly BfdPairingAction[];
 }
 
-/** A pairing for a new BGP session (waits for BFD Up), or for one already running (`bgp: "running"`). */
-export function initialPairing(bgp: BgpGate = "waiting"): BfdPairingState {
+/** A pairing whose BGP session waits for the first BFD Up, or (`running`) acts only once BFD has been Up. */
+export function initialPairing(bgp: BgpGate): BfdPairingState {
   return { bfd: "down", remoteAdminDown: false, bgp };
 }
 
