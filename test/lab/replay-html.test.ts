@@ -74,7 +74,7 @@ describe.skipIf(unavailable !== undefined)("the HTML timeline of a lab failover,
   });
 
   it("--vip draws only that VIP", async () => {
-    const [node, ...args] = vipmeshArgv("replay", "--nats", await cluster.lab.natsHostUrl(), "--html", "build/lab/replay-other-vip.html", "--vip", "198.18.0.201");
+    const [node, ...args] = vipmeshArgv("replay", "--nats", await cluster.lab.natsHostUrl(), ...cluster.lab.natsArgs("reader"), "--html", "build/lab/replay-other-vip.html", "--vip", "198.18.0.201");
     const { stdout } = await promisify(execFile)(node ?? process.execPath, args, { timeout: 60_000 });
     expect(stdout).toMatch(/wrote the HTML timeline \(0 VIP\(s\), 0 failover\(s\)\)/);
   });
