@@ -51,7 +51,7 @@ export async function arpFloodBench(args: string[]): Promise<BenchResult> {
 }
 
 async function heartbeatJitter(cluster: L2Cluster, node: string, from: number, to: number): Promise<{ p99: number; max: number }> {
-  const nc = await connectNats({ servers: await cluster.hostNatsUrls(), name: "bench-jitter", pingIntervalMs: 5_000 });
+  const nc = await connectNats({ servers: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), name: "bench-jitter", pingIntervalMs: 5_000 });
   const times: number[] = [];
   await readWholeStream(nc, "HEARTBEATS", (batch) => {
     for (const m of batch) if (m.meta.subject === subjects.heartbeat(node) && m.meta.time >= from && m.meta.time <= to) times.push(m.meta.time);

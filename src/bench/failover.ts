@@ -62,7 +62,7 @@ function waitForOtherNode(prober: Prober, after: number, victim: string): Promis
 }
 
 async function falsePositives(cluster: L2Cluster, windows: Window[]): Promise<number> {
-  const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), vip: null, json: true }, () => undefined);
+  const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: true }, () => undefined);
   const unexplained = rows.filter(
     (r) => r.kind === "owner-changed" && r.reason !== "unowned" && !windows.some((w) => r.time >= w.from - 50 && r.time <= w.to && r.from === w.victim),
   );

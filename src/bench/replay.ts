@@ -35,7 +35,7 @@ export async function replayBench(args: string[]): Promise<BenchResult> {
   // Filling the stream is set-up, not the measurement: without a sync per write it takes seconds, not minutes.
   const server = await startNatsServer({ syncAlways: false });
   try {
-    const nc = await connectNats({ servers: [server.url], name: "bench-replay", pingIntervalMs: 10_000 });
+    const nc = await connectNats({ servers: [server.url], security: server.client(), name: "bench-replay", pingIntervalMs: 10_000 });
     await ensureStreams(await jetstreamManager(nc), DEFAULT_STREAM_SETTINGS);
     const js = jetstream(nc);
     const window = 2_000;

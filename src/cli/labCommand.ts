@@ -53,12 +53,12 @@ async function runDemo(cluster: L2Cluster): Promise<void> {
   say(`VIP ${VIP} is now answered by ${nodeRole(next)} (MAC ${lab.nodeMac(next)})`);
   await prober.stop();
   say("\nreplay of the log (vipmesh replay):");
-  await replayCommand({ nats: [await lab.natsHostUrl()], vip: null, json: false }, say);
+  await replayCommand({ nats: [await lab.natsHostUrl()], security: lab.natsClient(), vip: null, json: false }, say);
 }
 
 /** The HTML timeline of the demo's log (vipmesh replay --html), written before the lab and its NATS are gone. */
 async function writePage(cluster: L2Cluster, file: string): Promise<string> {
   const html = { file, settings: DEFAULT_MEMBERSHIP_SETTINGS };
-  await replayCommand({ nats: [await cluster.lab.natsHostUrl()], vip: null, json: false, html }, (line) => say(`\n${line}`));
+  await replayCommand({ nats: [await cluster.lab.natsHostUrl()], security: cluster.lab.natsClient(), vip: null, json: false, html }, (line) => say(`\n${line}`));
   return resolve(file);
 }

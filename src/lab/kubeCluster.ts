@@ -66,7 +66,7 @@ export async function startKubeLab<C extends KubeLabCluster>(
     cluster = await startCluster(kubeconfig);
     bridge = await bridgeKubeApi(cluster.lab, "nats", host, api.port);
     for (let i = 1; i <= (opts.controllers ?? 2); i++) {
-      const argv = vipmeshArgv("controller", "--nats", cluster.natsUrl, "--kubeconfig", kubeconfig, "--id", `controller${i}`);
+      const argv = vipmeshArgv("controller", "--nats", cluster.natsUrl, ...cluster.lab.natsArgs("controller"), "--kubeconfig", kubeconfig, "--id", `controller${i}`);
       controllers.push(cluster.lab.spawn("nats", argv, { name: `controller${i}`, onLine: (line) => controllerLines.push(line) }));
     }
     return { api, cluster, bridge, controllers, controllerLines, destroy };

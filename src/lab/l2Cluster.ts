@@ -79,7 +79,7 @@ export class L2Cluster {
   startSpeaker(k: number): ProcHandle {
     const node = nodeRole(k);
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, "--config", this.configPath, ...replicas, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []));
+    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), "--config", this.configPath, ...replicas, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []));
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
@@ -88,7 +88,7 @@ export class L2Cluster {
   /** An allocator replica in the nats namespace; replicas need no leader (claims are compare-and-set). */
   startAllocator(i: number): ProcHandle {
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, "--id", `allocator${i}`, ...replicas);
+    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, ...this.lab.natsArgs("allocator"), "--id", `allocator${i}`, ...replicas);
     const proc = this.lab.spawn("nats", argv, { name: `allocator${i}-${Date.now()}`, onLine: (line) => this.allocatorLines.push(line) });
     this.allocators.push(proc);
     return proc;

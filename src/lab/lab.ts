@@ -20,6 +20,8 @@ import { inNs, run, runSync } from "./run.js";
 import { attachHost, buildSwitch, labRoles, nodeRole, roleIp, roleIp6, roleMac } from "./topology.js";
 import { silentLog } from "./types.js";
 import type { ExecOptions, ExecResult, LabContext, LabLogger, LabRole, ProcHandle, SpawnOptions } from "./types.js";
+import type { NatsClientSecurity } from "../adapters/nats/security.js";
+import { DEFAULT_NATS_USERS, makeNatsSecurityKit, type NatsSecurityKit } from "../testing/natsSecurityKit.js";
 
 export interface LabOptions {
   nodes: number;
@@ -38,6 +40,7 @@ export class Lab implements LabContext, Destroyable {
   private readonly forwards: HostForward[] = [];
   private destroying: Promise<void> | undefined;
   private nats: NatsServer | undefined;
+  private kit: NatsSecurityKit | undefined;
   private capture: ArpCapture | undefined;
 
   constructor(
@@ -114,6 +117,21 @@ export class Lab implements LabContext, Destroyable {
   }
 
   // --- services ---
+  get natsKit(): NatsSecurityKit {
+    this.kit ??= makeNatsSecurityKit(join(this.runDir, "nats-pki"), {
+      hosts: [roleIp("nats")],
+      users: [...DEFAULT_NATS_USERS, ...Array.from({ length: this.nodes }, (_, i) => `speaker-${nodeRole(i + 1)}`)],
+    });
+    return this.kit;
+  }
+  /** vipmesh flags that connect to the lab's NATS as `user` (speaker-node1, allocator, controller, reader, admin). */
+  natsArgs(user: string): string[] {
+    return this.natsKit.cliArgs(user);
+  }
+  /** Connection options for a process of the root namespace (tests, benchmarks, replay) as `user`. */
+  natsClient(user = "reader"): NatsClientSecurity {
+    return this.natsKit.client(user);
+  }
   /** Starts nats-server (JetStream) in `nats` on 198.18.0.2:4222 and returns its URL; idempotent. */
   async startNats(): Promise<string> {
     if (!this.nats || !this.nats.proc.running) this.nats = await startNatsServer(this);

@@ -1,4 +1,5 @@
-// nats-server (JetStream on) inside the `nats` namespace, listening on 198.18.0.2:4222.
+// nats-server (JetStream on) inside the `nats` namespace, listening on 198.18.0.2:4222, with TLS (clients verified)
+// and a password per agent from the run's kit (lab.natsKit).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { natsServerPath, requireFile } from "./paths.js";
@@ -32,6 +33,7 @@ export async function startNatsServer(lab: LabContext, opts: { port?: number } =
       // Every write to the EVENTS stream is on disk before it is acknowledged: a claim is never lost to a crash.
       `  sync_interval: always`,
       `}`,
+      lab.natsKit.serverConfig(),
       "",
     ].join("\n"),
   );

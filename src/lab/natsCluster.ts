@@ -1,4 +1,5 @@
-// A three-server NATS cluster inside the `nats` namespace (one address, ports 4222-4224, routes on 6222-6224),
+// A three-server NATS cluster inside the `nats` namespace (one address, ports 4222-4224, routes on 6222-6224, TLS and
+// a password on client connections and routes alike, from the run's kit),
 // for the faults that need one: a stream leader killed, a full outage. Each server is a process that can be
 // killed and started again with its store intact.
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -29,7 +30,7 @@ export class LabNatsCluster {
     const ip = roleIp("nats");
     const storeDir = join(this.lab.runDir, `nats-js-${i}`);
     mkdirSync(storeDir, { recursive: true });
-    const routes = Array.from({ length: CLUSTER_SIZE }, (_, j) => `    "nats-route://${ip}:${routePort(j)}"`).join("\n");
+    const routes = Array.from({ length: CLUSTER_SIZE }, (_, j) => `    "${this.lab.natsKit.routeUrl(ip, routePort(j))}"`).join("\n");
     const file = join(this.lab.runDir, `nats-${i}.conf`);
     writeFileSync(file, [
       `server_name: "${this.serverName(i)}"`,
@@ -38,9 +39,11 @@ export class LabNatsCluster {
       `  store_dir: ${JSON.stringify(storeDir)}`,
       `  sync_interval: always`,
       `}`,
+      this.lab.natsKit.serverConfig(),
       `cluster {`,
       `  name: "vipmesh-lab"`,
       `  listen: "${ip}:${routePort(i)}"`,
+      this.lab.natsKit.routeConfig(),
       `  routes: [\n${routes}\n  ]`,
       `}`,
       "",

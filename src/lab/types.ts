@@ -1,3 +1,4 @@
+import type { NatsSecurityKit } from "../testing/natsSecurityKit.js";
 // Shared types of the lab library (network-namespace test bed for vipmesh).
 
 /** A namespace role inside one lab run: the switch, the NATS host, the client, or a node (1-based). */
@@ -66,6 +67,8 @@ export interface ExecOptions {
 /** What the feature modules (nats, backend, prober, capture) need from a lab. `Lab` implements it. */
 export interface LabContext {
   readonly runDir: string;
+  /** The run's NATS PKI and users (TLS with client certificates, a password per agent), made on first use. */
+  readonly natsKit: NatsSecurityKit;
   readonly log: LabLogger;
   /** The namespace name of a role in this run. */
   ns(role: LabRole): string;

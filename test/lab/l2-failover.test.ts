@@ -85,7 +85,7 @@ describe.skipIf(unavailable !== undefined)("L2 failover in the lab", () => {
 
   it("the replay names the cause of every ownership change", async () => {
     const lines: string[] = [];
-    const rows = await replayCommand({ nats: [await cluster.lab.natsHostUrl()], vip: VIP, json: false }, (t) => lines.push(t));
+    const rows = await replayCommand({ nats: [await cluster.lab.natsHostUrl()], security: cluster.lab.natsClient(), vip: VIP, json: false }, (t) => lines.push(t));
     const changes = rows.filter((r) => r.kind === "owner-changed");
     expect(changes.map((c) => c.kind === "owner-changed" && c.reason)).toEqual(["unowned", "owner-dead", "owner-left"]);
     expect(lines.join("\n")).toMatch(/silent for \d+ ms/);
@@ -98,7 +98,7 @@ describe.skipIf(unavailable !== undefined)("L2 failover in the lab", () => {
     const deadline = Date.now() + 5_000;
     let rows: Awaited<ReturnType<typeof replayCommand>> = [];
     while (Date.now() < deadline) {
-      rows = await replayCommand({ nats: [await cluster.lab.natsHostUrl()], vip: VIP, json: true }, () => undefined);
+      rows = await replayCommand({ nats: [await cluster.lab.natsHostUrl()], security: cluster.lab.natsClient(), vip: VIP, json: true }, () => undefined);
       if (rows.some((r) => r.kind === "conflict-observed")) break;
       await sleep(250);
     }

@@ -89,12 +89,12 @@ describe.skipIf(unavailable !== undefined)("L2 faults in the lab", () => {
     try {
       await prober.waitForSuccess({ timeoutMs: 10_000 });
       const owners = await Promise.all(VIPS.map((vip) => cluster.resolveOwner(vip)));
-      const claimsBefore = (await replayCommand({ nats: await cluster.hostNatsUrls(), vip: null, json: true }, () => undefined)).filter((r) => r.kind === "owner-changed").length;
+      const claimsBefore = (await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: true }, () => undefined)).filter((r) => r.kind === "owner-changed").length;
       const start = Date.now();
       handovers.push(...(await rollingRestart(cluster, 3)));
       await sleep(1_000);
       expect(await Promise.all(VIPS.map((vip) => cluster.resolveOwner(vip)))).toEqual(owners);
-      const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), vip: null, json: true }, () => undefined);
+      const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: true }, () => undefined);
       expect(rows.filter((r) => r.kind === "owner-changed").length).toBe(claimsBefore);
       expect(rows.filter((r) => r.kind === "node-restarting" && r.time >= start).length).toBe(3);
       const probes = prober.between(start, Date.now());
@@ -111,7 +111,7 @@ describe.skipIf(unavailable !== undefined)("L2 faults in the lab", () => {
   });
 
   it("the replay names the cause of every ownership change", async () => {
-    const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), vip: null, json: true }, () => undefined);
+    const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: true }, () => undefined);
     const changes = rows.filter((r) => r.kind === "owner-changed");
     expect(changes.length).toBeGreaterThanOrEqual(VIPS.length + 2);
     for (const c of changes) if (c.kind === "owner-changed") expect(["unowned", "owner-dead", "owner-left", "owner-ineligible"]).toContain(c.reason);

@@ -23,7 +23,7 @@ describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages 
   let owners: (number | null)[] = [];
 
   const claims = async (): Promise<TimelineRow[]> =>
-    (await replayCommand({ nats: await cluster.hostNatsUrls(), vip: null, json: true }, () => undefined)).filter((r) => r.kind === "owner-changed");
+    (await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: true }, () => undefined)).filter((r) => r.kind === "owner-changed");
   const speakerMessages = (msg: string, since: number): number =>
     cluster.speakerLines.filter(({ line }) => line.includes(`"msg":"${msg}"`) && Number(/"time":(\d+)/.exec(line)?.[1] ?? 0) >= since).length;
 
@@ -43,7 +43,7 @@ describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages 
   });
 
   it("killing the heartbeat stream's leader moves nothing and fails no request", async () => {
-    const nc = await connectNats({ servers: await cluster.hostNatsUrls(), name: "test-inspect", pingIntervalMs: 2_000 });
+    const nc = await connectNats({ servers: await cluster.hostNatsUrls(), security: cluster.lab.natsClient("admin"), name: "test-inspect", pingIntervalMs: 2_000 });
     const leader = (await (await jetstreamManager(nc)).streams.info("HEARTBEATS")).cluster?.leader ?? "";
     await nc.close();
     const index = cluster.natsCluster?.indexOf(leader) ?? -1;
@@ -69,7 +69,7 @@ describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages 
     for (let i = 0; i < 3; i++) await cluster.natsCluster?.start(i);
     await sleep(10_000);
     // The log is back and the speakers write to it again.
-    const nc = await connectNats({ servers: await cluster.hostNatsUrls(), name: "test-inspect", pingIntervalMs: 2_000 });
+    const nc = await connectNats({ servers: await cluster.hostNatsUrls(), security: cluster.lab.natsClient("admin"), name: "test-inspect", pingIntervalMs: 2_000 });
     const jsm = await jetstreamManager(nc);
     const beatsBefore = (await jsm.streams.info("HEARTBEATS")).state.last_seq;
     await sleep(1_000);
