@@ -60,9 +60,7 @@ export type TimelineInput = {
 
 export function buildTimelineView(input: TimelineInput): TimelineView {
   const { rows } = buildTimeline(input.events);
-  const times = [...input.events, ...input.heartbeats].map((e) => e.meta.time);
-  const from = times.length > 0 ? Math.min(...times) : 0;
-  const to = times.length > 0 ? Math.max(...times) : 0;
+  const { from, to } = timeRange([input.events, input.heartbeats]);
   const transitions = heartbeatTransitions(input.heartbeats, input.settings);
   const firstBeat = input.heartbeats[0]?.meta;
   return {
@@ -82,6 +80,19 @@ export function buildTimelineView(input: TimelineInput): TimelineView {
 /** The page of one VIP: its lane and its failovers; membership, revisions and cluster events stay. */
 export function onlyVip(view: TimelineView, vip: string): TimelineView {
   return { ...view, vips: view.vips.filter((v) => v.vip === vip), failovers: view.failovers.filter((f) => f.vip === vip) };
+}
+
+/** First and last log time of both streams (a loop: a spread of a long log would overflow the stack). */
+function timeRange(logs: readonly (readonly { meta: { time: number } }[])[]): { from: number; to: number } {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const log of logs) {
+    for (const { meta } of log) {
+      from = Math.min(from, meta.time);
+      to = Math.max(to, meta.time);
+    }
+  }
+  return from <= to ? { from, to } : { from: 0, to: 0 };
 }
 
 export function addressOf(row: TimelineRow): string | null {
@@ -105,7 +116,10 @@ function vipLanes(rows: readonly TimelineRow[], end: number): VipLane[] {
   const byVip = new Map<string, TimelineRow[]>();
   for (const row of rows) {
     const address = addressOf(row);
-    if (address !== null) byVip.set(address, [...(byVip.get(address) ?? []), row]);
+    if (address === null) continue;
+    const list = byVip.get(address);
+    if (list) list.push(row);
+    else byVip.set(address, [row]);
   }
   return [...byVip.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))

@@ -158,3 +158,16 @@ describe("text from the log is escaped", () => {
     expect(renderTimelinePage(view)).not.toContain("<script");
   });
 });
+
+describe("a long log", () => {
+  it("builds the view of 300,000 messages (no argument-spread limits, no quadratic lanes)", () => {
+    const { sim } = failoverHistory();
+    const [first] = decodeLogEntries(sim.events.slice(-1), ignore);
+    const vip = Object.keys(sim.owners())[0] ?? "";
+    const conflict = { type: "VipConflictObserved" as const, data: { vip, node: "node2", otherMac: "02:00:00:00:00:99", ifname: "eth0", count: 1 } };
+    const events = Array.from({ length: 300_000 }, (_, i) => ({ meta: { ...(first?.meta ?? { stream: "EVENTS" as const, subject: "x", time: 0 }), seq: 1_000 + i, time: sim.time + i }, event: conflict }));
+    const view = buildTimelineView({ events, heartbeats: [], settings });
+    expect(view.to).toBe(sim.time + 299_999);
+    expect(view.vips[0]?.marks).toHaveLength(300_000);
+  });
+});
