@@ -164,4 +164,19 @@ describe("frrCommands", () => {
     expect(c.filter((l) => l.startsWith("no router"))).toEqual(["no router bgp 64512"]);
     expect(c.indexOf("router bgp 64513")).toBeGreaterThan(0);
   });
+
+  it("BFD: a profile for bfdd and the neighbor's bfd line; an interval change is that line; unpaired: no neighbor bfd, no profile", () => {
+    const lab = { name: "lab", receiveInterval: 300, transmitInterval: 300, detectMultiplier: 3, echoMode: false, passiveMode: true };
+    const withBfd = plan([{ ...v6, bfdProfile: "lab" }, []]);
+    withBfd.get("v6")!.bfd = lab;
+    const c = commands(plan([v6, []]), withBfd);
+    expect(c).toEqual([
+      "bfd", "profile lab", "receive-interval 300", "transmit-interval 300", "detect-multiplier 3", "passive-mode",
+      "router bgp 64512", "neighbor 2001:db8:0:1::1 bfd profile lab",
+    ]);
+    const faster = plan([{ ...v6, bfdProfile: "lab" }, []]);
+    faster.get("v6")!.bfd = { ...lab, transmitInterval: 50 };
+    expect(commands(withBfd, faster)).toEqual(["bfd", "profile lab", "transmit-interval 50"]);
+    expect(commands(withBfd, plan([v6, []]))).toEqual(["router bgp 64512", "no neighbor 2001:db8:0:1::1 bfd", "no bfd"]);
+  });
 });

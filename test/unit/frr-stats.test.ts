@@ -20,17 +20,19 @@ const neighbors: FrrNeighborsJson = {
 };
 
 const plan: BgpPlan = new Map([
-  ["router", { peer: peer("router", { peerAddress: "198.18.0.1", dualStackAddressFamily: true }), routes: new Map([["198.18.100.10/32", {}], ["2001:db8:100::10/128", {}]]), otherFamily: { family: 6, problem: "node node1 has no global IPv6 address" } }],
+  ["router", { peer: peer("router", { peerAddress: "198.18.0.1", dualStackAddressFamily: true }), routes: new Map([["198.18.100.10/32", {}], ["2001:db8:100::10/128", {}]]), otherFamily: { family: 6, problem: "node node1 has no global IPv6 address" }, bfd: { name: "lab", echoMode: false, passiveMode: false } }],
   ["router6", { peer: peer("router6", { peerAddress: "2001:db8:0:1::1" }), routes: new Map() }],
   ["gone", { peer: peer("gone", { peerAddress: "198.18.0.9" }), routes: new Map() }],
 ]);
 
 describe("frrPeerStats", () => {
   it("maps FRR's session state and counters per BGPPeer", () => {
-    const s = frrPeerStats(plan, neighbors, [{ peer: "198.18.0.1", status: "up", diagnostic: "ok", "transmit-interval": 300, "receive-interval": 300, "remote-detect-multiplier": 3 }]);
+    const bfdPeers = [{ peer: "198.18.0.1", multihop: false, status: "up", diagnostic: "control detection time expired", "transmit-interval": 300, "receive-interval": 300, "detect-multiplier": 3, "remote-transmit-interval": 100, "remote-detect-multiplier": 5 }];
+    const s = frrPeerStats(plan, neighbors, bfdPeers);
     expect(s["router"]).toEqual({
       state: "established", established: 2, updatesSent: 7, prefixesSent: 3, unsendable: 1, unsendableReason: "node node1 has no global IPv6 address",
-      updateErrors: {}, prefixesIgnored: 0, bfd: { state: "up", diagnostic: "ok", transmitIntervalMs: 300, receiveIntervalMs: 300, detectMultiplier: 3 },
+      updateErrors: {}, prefixesIgnored: 0,
+      bfd: { profile: "lab", state: "Up", multihop: false, diag: 1, transmitIntervalMs: 300, receiveIntervalMs: 300, detectMultiplier: 3, detectTimeMs: 1_500, upCount: 0, downCount: 0 },
     });
     expect(s["router6"]?.state).toBe("active");
     expect(s["router6"]?.bfd).toBeUndefined();

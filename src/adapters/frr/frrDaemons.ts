@@ -68,14 +68,18 @@ export class FrrDaemons {
     this.daemons.push(name);
   }
 
-  /** Configuration commands as a file for `vtysh -f`; rejects with FRR's own words when a line is refused. */
-  async apply(commands: readonly string[]): Promise<void> {
-    if (commands.length === 0) return;
+  /**
+   * Configuration commands as a file for `vtysh -f`; rejects with FRR's own words when a line is refused, and
+   * resolves with what FRR remarked on lines it took ("% Echo mode works correctly for IPv4, ...").
+   */
+  async apply(commands: readonly string[]): Promise<string[]> {
+    if (commands.length === 0) return [];
     const file = join(this.dir, `apply-${++this.applied % 2}.conf`);
     writeFileSync(file, `${commands.join("\n")}\n`);
     const r = await exec(["vtysh", "--vty_socket", this.dir, "-f", file]);
     const refused = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => l.startsWith("%") || /line \d+:/.test(l));
-    if (r.code !== 0 || refused.length > 0) throw new FrrCommandError("applying configuration", refused.join("\n") || r.stderr || r.stdout);
+    if (r.code !== 0) throw new FrrCommandError("applying configuration", refused.join("\n") || r.stderr || r.stdout);
+    return refused;
   }
 
   /** Commands outside configuration mode (`clear bgp ... soft out`), in one vtysh run. */

@@ -1,4 +1,4 @@
-import type { BgpPeerConfig } from "../../config/types.js";
+import type { BfdProfileConfig, BgpPeerConfig } from "../../config/types.js";
 import { familyOfText, type Family } from "../../net/ip.js";
 import type { RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
 import { prefixFamily } from "../../protocols/bgp/prefix.js";
@@ -26,12 +26,16 @@ export type FrrLine = {
   readonly slot?: string;
   /** Removed by FRR together with this slot (a neighbor's lines go with its remote-as); no own `no` needed then. */
   readonly goesWith?: string;
+  /** The command that removes the line, when `no <text>` would not (`no neighbor X bfd`). */
+  readonly undo?: string;
 };
 export type FrrSection = {
   /** The commands entering the section, outermost first; [] for top-level lines. */
   readonly context: readonly string[];
   /** Sections with one exclusive key cannot coexist (`router bgp 1` and `router bgp 2` in one VRF). */
   readonly exclusive?: string;
+  /** A nested section removed with one `no` of its last context command (a BFD profile), not line by line. */
+  readonly whole?: boolean;
   readonly lines: readonly FrrLine[];
 };
 export type FrrConfig = { readonly sections: readonly FrrSection[]; readonly problems: readonly string[] };
@@ -53,7 +57,32 @@ export function renderFrrConfig(plan: BgpPlan, d: FrrDefaults): FrrConfig {
   const instances: FrrSection[] = [];
   for (const [vrf, peers] of byVrf(plan)) instances.push(...instanceSections(vrf, peers, d, problems));
   const top: FrrSection = { context: [], lines: [{ text: `route-map ${FRR_IN_ROUTE_MAP} deny 1` }, ...prefixLists] };
-  return { sections: [top, ...routeMaps, ...instances], problems };
+  return { sections: [top, ...routeMaps, ...bfdSections(plan), ...instances], problems };
+}
+
+/** Whether any peer of the plan asks for BFD (bfdd must run). */
+export const planUsesBfd = (plan: BgpPlan): boolean => [...plan.values()].some((p) => p.bfd !== undefined);
+
+/** bfdd's profiles, as the BFDProfile objects set them; unset fields keep FRR's defaults, which are MetalLB's. */
+function bfdSections(plan: BgpPlan): FrrSection[] {
+  const profiles = new Map<string, BfdProfileConfig>();
+  for (const p of plan.values()) if (p.bfd) profiles.set(p.bfd.name, p.bfd);
+  if (profiles.size === 0) return [];
+  const sections: FrrSection[] = [{ context: ["bfd"], lines: [] }];
+  for (const b of [...profiles.values()].sort((a, c) => (a.name < c.name ? -1 : 1))) {
+    const lines: FrrLine[] = [];
+    const set = (slot: string, value: number | undefined): void => void (value === undefined ? undefined : lines.push({ text: `${slot} ${value}`, slot }));
+    set("receive-interval", b.receiveInterval);
+    set("transmit-interval", b.transmitInterval);
+    set("detect-multiplier", b.detectMultiplier);
+    set("minimum-ttl", b.minimumTtl);
+    if (b.echoMode) lines.push({ text: "echo-mode" });
+    set("echo receive-interval", b.echoInterval);
+    set("echo transmit-interval", b.echoInterval);
+    if (b.passiveMode) lines.push({ text: "passive-mode" });
+    sections.push({ context: ["bfd", `profile ${b.name}`], whole: true, lines });
+  }
+  return sections;
 }
 
 /** The route-map a peer's routes go out through. */
@@ -128,17 +157,17 @@ function instanceSections(vrf: string | null, peers: readonly BgpPeerPlan[], d: 
     { text: "no bgp network import-check" },
     { text: `bgp graceful-restart restart-time ${d.restartTimeS}`, slot: "bgp graceful-restart restart-time" },
   ];
-  for (const { peer } of peers) {
+  for (const { peer, bfd } of peers) {
     if ((peer.routerID ?? d.routerId) !== routerId) {
       problems.push(`BGPPeer/${peer.name}: spec.routerID: FRR has one router ID per BGP instance; ${routerId} (of BGPPeer/${first.name}) is used`);
     }
-    lines.push(...neighborLines(peer, first.myASN, problems));
+    lines.push(...neighborLines(peer, bfd, first.myASN, problems));
   }
   const families = ([4, 6] as const).map((f) => afSection(router, exclusive, f, peers));
   return [{ context: [router], exclusive, lines }, ...families];
 }
 
-function neighborLines(p: BgpPeerConfig, instanceAsn: number, problems: string[]): FrrLine[] {
+function neighborLines(p: BgpPeerConfig, bfd: BfdProfileConfig | undefined, instanceAsn: number, problems: string[]): FrrLine[] {
   const n = `neighbor ${p.peerAddress}`;
   const line = (text: string, slot: string): FrrLine => ({ text: `${n} ${text}`, slot: `${n} ${slot}`, goesWith: `${n} remote-as` });
   const remote = p.peerASN !== null ? `${p.peerASN}` : p.dynamicASN === "internal" ? "internal" : "external";
@@ -159,6 +188,7 @@ function neighborLines(p: BgpPeerConfig, instanceAsn: number, problems: string[]
   if (p.ebgpMultiHop) lines.push(line("ebgp-multihop 255", "ebgp-multihop"));
   if (p.sourceAddress !== null) lines.push(line(`update-source ${p.sourceAddress}`, "update-source"));
   if (p.enableGracefulRestart) lines.push(line("graceful-restart", "graceful-restart"));
+  if (bfd !== undefined) lines.push({ ...line(`bfd profile ${bfd.name}`, "bfd"), undo: `no ${n} bfd` });
   return lines;
 }
 

@@ -28,26 +28,33 @@ export function frrCommands(old: FrrConfig, next: FrrConfig): string[] {
     const had = oldSections.get(sectionKey(s));
     const before = new Map((had?.lines ?? []).map((l) => [slotOf(l), l.text]));
     const added = s.lines.filter((l) => before.get(slotOf(l)) !== l.text).map((l) => l.text);
-    if (added.length > 0 || (had === undefined && s.context.length > 0)) commands.push(...s.context, ...added);
+    if (added.length > 0 || (had === undefined && s.context.length > 0 && !enclosesAnother(next, s))) commands.push(...s.context, ...added);
   }
-  // Sections that go as a whole (a route-map entry, a BGP instance): one `no`, and none for their lines.
-  const gone = new Set(replaced.map((s) => s.context[0]));
-  for (const s of old.sections) if (s.context.length === 1 && !newSections.has(sectionKey(s))) gone.add(s.context[0]);
+  // Sections that go as a whole (a route-map entry, a BGP instance, a BFD profile): one `no`, none for their lines.
+  const whole = (s: FrrSection): boolean => s.context.length === 1 || s.whole === true;
+  const gone = new Set(replaced.map(sectionKey));
+  for (const s of old.sections) if (whole(s) && !newSections.has(sectionKey(s))) gone.add(sectionKey(s));
+  const insideGone = (s: FrrSection, depth = s.context.length): boolean => s.context.slice(0, depth).some((_, i) => gone.has(s.context.slice(0, i + 1).join("\n")));
   const removedSlots = new Set<string>();
   for (const s of old.sections) {
     const slots = new Set((newSections.get(sectionKey(s))?.lines ?? []).map(slotOf));
     for (const l of s.lines) if (!slots.has(slotOf(l))) removedSlots.add(`${s.context[0]}|${slotOf(l)}`);
   }
   for (const s of [...old.sections].reverse()) {
-    if (s.context.length > 0 && gone.has(s.context[0])) {
-      if (s.context.length === 1 && !replaced.includes(s)) commands.push(`no ${s.context[0]}`);
+    if (insideGone(s)) {
+      if (gone.has(sectionKey(s)) && !replaced.includes(s) && !insideGone(s, s.context.length - 1)) commands.push(...s.context.slice(0, -1), `no ${s.context.at(-1)}`);
       continue;
     }
     const slots = new Set((newSections.get(sectionKey(s))?.lines ?? []).map(slotOf));
     const removed = s.lines.filter((l) => !slots.has(slotOf(l)) && !(l.goesWith !== undefined && removedSlots.has(`${s.context[0]}|${l.goesWith}`)));
-    if (removed.length > 0) commands.push(...s.context, ...removed.map((l) => `no ${l.text}`));
+    if (removed.length > 0) commands.push(...s.context, ...removed.map((l) => l.undo ?? `no ${l.text}`));
   }
   return commands;
+}
+
+/** A section others are nested in (`bfd` around its profiles): entering those enters it too. */
+function enclosesAnother(config: FrrConfig, outer: FrrSection): boolean {
+  return config.sections.some((s) => s.context.length > outer.context.length && outer.context.every((c, i) => s.context[i] === c));
 }
 
 /** Old BGP instances whose place (VRF) a new instance with another ASN takes: they must be removed first. */

@@ -5,12 +5,12 @@
 import type { BgpPeerConfig } from "../../../config/types.js";
 import { FrrDaemons } from "../../../adapters/frr/frrDaemons.js";
 import type { BgpPlan } from "../../../projections/bgp/bgpPlan.js";
-import { renderFrrConfig, type FrrConfig, type FrrDefaults } from "../../../projections/bgp/frrConfig.js";
+import { planUsesBfd, renderFrrConfig, type FrrConfig, type FrrDefaults } from "../../../projections/bgp/frrConfig.js";
 import { EMPTY_FRR_CONFIG, frrCommands, softOutPeers } from "../../../projections/bgp/frrDiff.js";
 import { familyOfText } from "../../../net/ip.js";
 import type { BgpAnnouncer, BgpAnnouncerStats } from "../bgpAnnouncer.js";
 import { restartDecision, type RestartDecision } from "../bgpRestart.js";
-import { frrPeerStats, type FrrNeighborsJson } from "./frrStats.js";
+import { frrPeerStats, type FrrBfdPeer, type FrrNeighborsJson } from "./frrStats.js";
 
 type Log = {
   debug(fields: object, msg: string): void;
@@ -41,6 +41,8 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
   let pumping: Promise<void> | undefined;
   let closing = false;
   let neighbors: FrrNeighborsJson = {};
+  let bfdd = false;
+  let bfdPeers: FrrBfdPeer[] = [];
   let poll: NodeJS.Timeout | undefined;
   const problemsLogged = new Set<string>();
   const states = new Map<string, string>();
@@ -48,10 +50,11 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
   const refreshStats = async (): Promise<void> => {
     try {
       neighbors = await frr.json<FrrNeighborsJson>("show bgp vrf all neighbors json");
+      if (bfdd) bfdPeers = await frr.json<FrrBfdPeer[]>("show bfd peers json");
     } catch (err) {
       return log.debug({ err: String(err) }, "bgp: FRR neighbors not read");
     }
-    for (const [name, s] of Object.entries(frrPeerStats(appliedPlan, neighbors))) {
+    for (const [name, s] of Object.entries(frrPeerStats(appliedPlan, neighbors, bfdPeers))) {
       const was = states.get(name);
       states.set(name, s.state);
       if (was === "established" && s.state !== "established") log.warn({ bgpPeer: name, state: s.state }, "bgp: session down");
@@ -67,6 +70,11 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
 
   const applyOne = async (plan: BgpPlan): Promise<void> => {
     await start();
+    if (planUsesBfd(plan) && !bfdd) {
+      await frr.ensure("bfdd");
+      bfdd = true;
+      log.info({}, "bgp: FRR bfdd started (a BGPPeer names a BFDProfile)");
+    }
     const config = renderFrrConfig(plan, opts.defaults);
     for (const problem of config.problems) {
       if (problemsLogged.has(problem)) continue;
@@ -76,7 +84,8 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
     const soft = softOutPeers(appliedPlan, plan);
     const commands = frrCommands(appliedConfig, config);
     try {
-      await frr.apply(commands);
+      const remarks = await frr.apply(commands);
+      if (remarks.length > 0) log.warn({ remarks }, "bgp: FRR took the configuration with remarks");
     } catch (err) {
       // What FRR refused stays refused on a retry of the same lines; it is reported, the rest is in force.
       log.error({ err: (err as Error).message, commands: commands.length }, "bgp: FRR refused part of the configuration");
@@ -129,7 +138,7 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
     },
 
     stats(): BgpAnnouncerStats {
-      return { peers: frrPeerStats(appliedPlan, neighbors) };
+      return { peers: frrPeerStats(appliedPlan, neighbors, bfdPeers) };
     },
   };
 
