@@ -1,4 +1,4 @@
-import type { TimelineRow } from "../projections/timeline.js";
+import { addressOf, type TimelineRow } from "../projections/timeline.js";
 
 const at = (ms: number): string => new Date(ms).toISOString();
 
@@ -42,12 +42,6 @@ export function formatRow(row: TimelineRow): string {
     case "invalid":
       return `${head}  invalid message on ${row.subject} skipped`;
   }
-}
-
-function addressOf(row: TimelineRow): string | null {
-  if (row.kind === "owner-changed" || row.kind === "claim-rejected") return row.vip;
-  if (row.kind === "ip-allocated" || row.kind === "ip-released" || row.kind === "ip-rejected") return row.ip;
-  return null;
 }
 
 /** Text for people: rows grouped by address (allocations and ownership), other events in a section of their own. */

@@ -51,6 +51,22 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
   }
 }
 
+/** The VIP or IP a row belongs to (claims, conflicts, allocations); null for cluster-wide events. */
+export function addressOf(row: TimelineRow): string | null {
+  switch (row.kind) {
+    case "owner-changed":
+    case "claim-rejected":
+    case "conflict-observed":
+      return row.vip;
+    case "ip-allocated":
+    case "ip-released":
+    case "ip-rejected":
+      return row.ip;
+    default:
+      return null;
+  }
+}
+
 export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogState = emptyLogState()): { rows: TimelineRow[]; state: LogState } {
   const rows: TimelineRow[] = [];
   const state = produce(start, (draft) => {

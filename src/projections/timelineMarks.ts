@@ -7,8 +7,7 @@ import type { TimelineRow } from "./timeline.js";
 export type FactValue = { text: string } | { at: number } | { ms: number };
 export type Fact = { label: string; value: FactValue };
 
-export const MARK_KINDS = ["claim", "stale-claim", "allocation", "release", "refused", "conflict", "left", "restarting", "config", "invalid"] as const;
-export type MarkKind = (typeof MARK_KINDS)[number];
+export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "config" | "invalid";
 
 export type Mark = { seq: number; time: number; kind: MarkKind; title: string; facts: Fact[] };
 

@@ -2,7 +2,7 @@ import type { Decoded } from "../events/entries.js";
 import type { ClaimReason, LogEvent, NodeHeartbeatRecorded } from "../events/types.js";
 import { declaredDeadAt, heartbeatTransitions, nodeSpans, type MemberTransition, type StatusSpan } from "./membershipHistory.js";
 import type { MembershipSettings } from "./settings.js";
-import { buildTimeline, type TimelineRow } from "./timeline.js";
+import { addressOf, buildTimeline, type TimelineRow } from "./timeline.js";
 import { markFor, type Mark } from "./timelineMarks.js";
 
 // The data of the replay's HTML page, as a pure function of the two logs: who owned each VIP when, each node's
@@ -93,21 +93,6 @@ function timeRange(logs: readonly (readonly { meta: { time: number } }[])[]): { 
     }
   }
   return from <= to ? { from, to } : { from: 0, to: 0 };
-}
-
-export function addressOf(row: TimelineRow): string | null {
-  switch (row.kind) {
-    case "owner-changed":
-    case "claim-rejected":
-    case "conflict-observed":
-      return row.vip;
-    case "ip-allocated":
-    case "ip-released":
-    case "ip-rejected":
-      return row.ip;
-    default:
-      return null;
-  }
 }
 
 type OwnerChange = Extract<TimelineRow, { kind: "owner-changed" }>;

@@ -44,7 +44,7 @@ export function memberBar(node: string, span: StatusSpan, s: Scale, y: number): 
   return `<g class="member member-${span.status}"><title>${esc(tip)}</title><rect x="${px(at.left)}" y="${y + 2}" width="${px(at.width)}" height="${LANE - 4}" fill="${STATUS_COLOURS[span.status]}"/>${barLabel(span.status, at.left, at.width, y)}</g>`;
 }
 
-export function markTip(mark: Mark): string {
+function markTip(mark: Mark): string {
   const facts = mark.facts.map((f) => `${f.label}: ${formatFact(f.value)}`);
   return [mark.title, `${formatAt(mark.time)} (EVENTS #${mark.seq})`, ...facts].join("\n");
 }
