@@ -25,6 +25,8 @@ export type FailoverView = {
   lastHeardAt: number | null;
   /** When the replayed membership declared it dead; null when those heartbeats have aged out (or it never was). */
   declaredDeadAt: number | null;
+  /** For a planned move (owner-left): when the owner published its leave. */
+  leftAt: number | null;
   /** The claim's log time: the new owner starts answering and sends its gratuitous announcements right after it. */
   claimedAt: number;
   silentForMs: number | null;
@@ -70,7 +72,7 @@ export function buildTimelineView(input: TimelineInput): TimelineView {
     nodes: nodeLanes(rows, transitions, to),
     cluster: rows.filter((r) => addressOf(r) === null && r.kind !== "config-applied").map(markFor),
     configs: rows.flatMap((r) => (r.kind === "config-applied" ? [{ seq: r.seq, time: r.time, hash: r.hash, source: r.source, services: r.services }] : [])),
-    failovers: rows.flatMap((r) => failoverOf(r, transitions)),
+    failovers: rows.flatMap((r) => failoverOf(r, transitions, rows)),
     heartbeatsFrom: firstBeat?.time ?? null,
     membershipAgedOut: firstBeat ? firstBeat.seq > 1 : input.events.length > 0,
     counts: { events: input.events.length, heartbeats: input.heartbeats.length, invalid: rows.filter((r) => r.kind === "invalid").length },
@@ -135,7 +137,14 @@ function nodeLanes(rows: readonly TimelineRow[], transitions: readonly MemberTra
   }));
 }
 
-function failoverOf(row: TimelineRow, transitions: readonly MemberTransition[]): FailoverView[] {
+/** The owner's last leave at or before the claim that replaced it. */
+function leaveBefore(rows: readonly TimelineRow[], node: string, claimSeq: number): number | null {
+  let at: number | null = null;
+  for (const r of rows) if (r.kind === "node-left" && r.node === node && r.seq < claimSeq) at = r.time;
+  return at;
+}
+
+function failoverOf(row: TimelineRow, transitions: readonly MemberTransition[], rows: readonly TimelineRow[]): FailoverView[] {
   if (row.kind !== "owner-changed" || row.from === null) return [];
   const e = row.evidence;
   const lastHeardAt = e.previousOwnerLastHeardAt;
@@ -149,6 +158,7 @@ function failoverOf(row: TimelineRow, transitions: readonly MemberTransition[]):
     reason: row.reason,
     lastHeardAt,
     declaredDeadAt: row.reason === "owner-dead" ? declaredDeadAt(transitions, row.from, lastHeardAt ?? 0) : null,
+    leftAt: row.reason === "owner-left" ? leaveBefore(rows, row.from, row.seq) : null,
     claimedAt: row.time,
     silentForMs: e.silentForMs,
     gapMs,

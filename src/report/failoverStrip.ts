@@ -19,9 +19,10 @@ function moments(f: FailoverView): { label: string; at: number }[] {
   const list = [
     { label: `${f.from} last heard`, at: f.lastHeardAt },
     { label: "declared dead", at: f.declaredDeadAt },
+    { label: `${f.from} left`, at: f.leftAt },
     { label: `${f.to} claims, then announces`, at: f.claimedAt },
   ];
-  return list.flatMap((m) => (m.at === null ? [] : [{ label: m.label, at: m.at }]));
+  return list.flatMap((m) => (m.at === null ? [] : [{ label: m.label, at: m.at }])).sort((a, b) => a.at - b.at);
 }
 
 function momentLines(f: FailoverView, s: Scale, bottom: number): string {

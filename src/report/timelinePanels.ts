@@ -12,6 +12,7 @@ const when = (view: TimelineView, t: number): string => `${esc(formatAt(t))} <sp
 
 function declared(view: TimelineView, f: FailoverView): string {
   if (f.declaredDeadAt !== null) return when(view, f.declaredDeadAt);
+  if (f.leftAt !== null) return `not dead: it left at ${when(view, f.leftAt)} (a planned move)`;
   if (f.reason !== "owner-dead") return `not dead: ${esc(f.reason)}`;
   const agedOut = view.heartbeatsFrom === null || (f.lastHeardAt ?? 0) < view.heartbeatsFrom;
   return agedOut ? "not shown: those heartbeats have aged out of HEARTBEATS" : "not seen in the retained heartbeats";

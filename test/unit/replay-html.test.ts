@@ -72,6 +72,18 @@ describe("the replay's timeline view", () => {
     expect(spans.map((s) => [s.status, s.incarnation])).toEqual([["alive", 1], ["left", 1], ["alive", 2]]);
   });
 
+  it("a planned move: when the owner left, and no gap", () => {
+    const planned = failoverHistory();
+    const owner = Object.values(planned.sim.owners())[0] ?? "";
+    planned.sim.leave(owner);
+    const leftAt = planned.sim.time;
+    planned.sim.run(300);
+    const view = viewOf(planned.sim);
+    const move = view.failovers.find((f) => f.reason === "owner-left");
+    expect(move).toMatchObject({ from: owner, leftAt, gapMs: 0, declaredDeadAt: null });
+    expect(renderTimelinePage(view)).toMatch(/not dead: it left at [^<]+<span class="muted">\(\+[\d.]+ s\)<\/span> \(a planned move\)/);
+  });
+
   it("puts the claim's reason and evidence on its mark", () => {
     const claim = view.vips[0]?.marks.find((m) => m.kind === "claim" && m.seq === failover?.seq);
     expect(claim?.facts).toContainEqual({ label: "reason", value: { text: "owner-dead" } });
