@@ -20,8 +20,12 @@ type Timers = { ms: number; mult: number };
 const profileYaml = (t: Timers): string => `{ receiveInterval: ${t.ms}, transmitInterval: ${t.ms}, detectMultiplier: ${t.mult} }`;
 const routerProfile = (t: Timers): RouterBfdProfile => ({ receiveMs: t.ms, transmitMs: t.ms, detectMultiplier: t.mult });
 
+/** The VIP from every node, and the router's BFD session to every node Up (a trial without BFD would measure the hold time). */
 async function allBack(c: BgpCluster): Promise<boolean | undefined> {
-  return (await c.router.fibNextHops(PREFIX)).length === 3 ? true : undefined;
+  if ((await c.router.fibNextHops(PREFIX)).length !== 3) return undefined;
+  const peers = await c.router.vtysh<Array<{ peer: string; status: string }> | Record<string, never>>("show bfd peers json");
+  const up = new Set((Array.isArray(peers) ? peers : []).filter((p) => p.status === "up").map((p) => p.peer));
+  return [1, 2, 3].every((k) => up.has(roleIp(nodeRole(k)))) ? true : undefined;
 }
 
 async function trial(c: BgpCluster, k: number): Promise<number | null> {
