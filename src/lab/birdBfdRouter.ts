@@ -52,12 +52,7 @@ export class LabBirdBfdRouter {
 
   /** `show bfd sessions`, by neighbor address: its state (Up, Down, Init, AdminDown), interval and timeout in s. */
   async sessions(): Promise<Map<string, BirdBfdSession>> {
-    const out = new Map<string, BirdBfdSession>();
-    for (const line of (await this.birdc("show", "bfd", "sessions")).split("\n")) {
-      const m = /^\s*([0-9a-f:.]+)\s+\S+\s+(Up|Down|Init|AdminDown)\s+.*?([\d.]+)\s+([\d.]+)\s*$/i.exec(line);
-      if (m) out.set(m[1] ?? "", { address: m[1] ?? "", state: m[2] ?? "", intervalS: Number(m[3]), timeoutS: Number(m[4]) });
-    }
-    return out;
+    return parseBirdBfdSessions(await this.birdc("show", "bfd", "sessions"));
   }
 
   /** SIGSTOP freezes BIRD (the peer goes silent without saying so), SIGCONT resumes it. */
@@ -70,4 +65,14 @@ export class LabBirdBfdRouter {
     await deleteNamespace(this.ns);
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** birdc's `show bfd sessions` text, by neighbor address. */
+export function parseBirdBfdSessions(text: string): Map<string, BirdBfdSession> {
+  const out = new Map<string, BirdBfdSession>();
+  for (const line of text.split("\n")) {
+    const m = /^\s*([0-9a-f:.]+)\s+\S+\s+(Up|Down|Init|AdminDown)\s+.*?([\d.]+)\s+([\d.]+)\s*$/i.exec(line);
+    if (m) out.set(m[1] ?? "", { address: m[1] ?? "", state: m[2] ?? "", intervalS: Number(m[3]), timeoutS: Number(m[4]) });
+  }
+  return out;
 }

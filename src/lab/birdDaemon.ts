@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseBirdBfdSessions, type BirdBfdSession } from "./birdBfdRouter.js";
 import { RUN_DIR_PREFIX } from "./naming.js";
 import { byFrom, neighborFamilies, type RouterDaemon, type RouterPath, type RouterSpec } from "./routerDaemon.js";
 import { inNs, run } from "./run.js";
@@ -16,6 +17,7 @@ export function birdConfig(spec: RouterSpec, logFile: string): string {
     `log "${logFile}" all;`,
     "protocol device { }",
     "protocol direct { ipv4; ipv6; }",
+    ...(spec.bfd === undefined ? [] : [`protocol bfd { interface "*" { min rx interval ${spec.bfd.intervalMs} ms; min tx interval ${spec.bfd.intervalMs} ms; multiplier ${spec.bfd.multiplier}; }; }`]),
     ...spec.neighbors.flatMap((n, i) => [
       `protocol bgp ${protocolName(i)} {`,
       `  local as ${spec.asn};`,
@@ -23,6 +25,7 @@ export function birdConfig(spec: RouterSpec, logFile: string): string {
       `  hold time ${spec.holdTimeS}; keepalive time ${keepalive};`,
       "  connect retry time 1; connect delay time 1; error wait time 1, 2;",
       ...(n.password === undefined ? [] : [`  password "${n.password}";`]),
+      ...(spec.bfd === undefined ? [] : ["  bfd on;"]),
       ...neighborFamilies(n).map((f) => `  ${f} { import all; export none; };`),
       "}",
     ]),
@@ -86,6 +89,11 @@ export class BirdDaemon implements RouterDaemon {
     const r = await run(inNs(this.ns, ["birdc", "-s", this.socket, "show", "route", prefix, "all"]), { allowFail: true });
     if (r.code !== 0 && !r.stdout.includes("Network not found")) throw new Error(`birdc show route ${prefix}: ${r.stdout}${r.stderr}`);
     return parseBirdRoutes(r.stdout, (p) => this.neighbors[Number(p.slice(1))]);
+  }
+
+  /** `show bfd sessions` (with `bfd` in the spec), by neighbor address. */
+  async bfdSessions(): Promise<Map<string, BirdBfdSession>> {
+    return parseBirdBfdSessions(await this.birdc("show", "bfd", "sessions"));
   }
 
   async lastShutdownMessage(neighbor: string): Promise<string | undefined> {

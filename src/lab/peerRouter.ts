@@ -4,7 +4,7 @@
 // stale-run sweep remove it and the daemon in it.
 import type { Lab } from "./lab.js";
 import { deleteNamespace } from "./naming.js";
-import { routerDaemon, type RouterDaemon, type RouterKind, type RouterNeighborSpec, type RouterPath } from "./routerDaemon.js";
+import { routerDaemon, type RouterDaemon, type RouterKind, type RouterNeighborSpec, type RouterPath, type RouterSpec } from "./routerDaemon.js";
 import { run } from "./run.js";
 import { LAB_V4_PREFIX, LAB_V6_PREFIX } from "./topology.js";
 
@@ -17,6 +17,7 @@ export type LabPeerRouterOptions = {
   asn: number;
   holdTimeS?: number;
   neighbors: readonly RouterNeighborSpec[];
+  bfd?: RouterSpec["bfd"];
 };
 
 export class LabPeerRouter {
@@ -50,7 +51,7 @@ export class LabPeerRouter {
     await run(["ip", "-n", ns, "addr", "add", `${this.v6}/64`, "dev", "eth0", "nodad"]);
     await run(["ip", "-n", ns, "link", "set", "eth0", "up"]);
     await run(["ip", "-n", ns, "link", "set", "lo", "up"]);
-    await this.daemon.start({ asn: this.opts.asn, routerId: this.v4, holdTimeS: this.opts.holdTimeS ?? 9, neighbors: this.opts.neighbors });
+    await this.daemon.start({ asn: this.opts.asn, routerId: this.v4, holdTimeS: this.opts.holdTimeS ?? 9, neighbors: this.opts.neighbors, ...(this.opts.bfd ? { bfd: this.opts.bfd } : {}) });
   }
 
   established(neighbor: string): Promise<boolean> {

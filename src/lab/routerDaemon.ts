@@ -26,6 +26,8 @@ export type RouterSpec = {
   /** Hold time offered (s); keepalive is a third of it. */
   holdTimeS: number;
   neighbors: readonly RouterNeighborSpec[];
+  /** BFD beside every BGP session (BIRD only, for now): the router's interval both ways and multiplier. */
+  bfd?: { intervalMs: number; multiplier: number };
 };
 
 /** One path the router holds for a prefix: who sent it and its (global) next hop. */

@@ -1,0 +1,71 @@
+// BFD paired with BGP against BIRD 2 (`protocol bfd`, `bfd on` in each `protocol bgp`) on the node segment: real
+// nats-server, allocator and speakers (compiled CLI: npm run build). The speakers' BGPPeer to BIRD names a BFDProfile
+// whose timers BIRD's session shows (interval = max(BIRD's tx, our receive interval), timeout = our multiplier x
+// max(BIRD's rx, our transmit interval)); a node whose cable is pulled loses its path at BIRD on BFD, with a BGP hold
+// time of 30 s, and gets it back when the cable is in again.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { BGP_LAB_ASN, BgpCluster } from "../../src/lab/bgpCluster.js";
+import type { BirdDaemon } from "../../src/lab/birdDaemon.js";
+import { labUnavailableReason } from "../../src/lab/lab.js";
+import { LabPeerRouter } from "../../src/lab/peerRouter.js";
+import { waitFor } from "../../src/lab/run.js";
+import { nodeRole, roleIp } from "../../src/lab/topology.js";
+
+const VIP = "198.18.100.10";
+const BIRD_ASN = 64700;
+const NODES = [1, 2];
+const unavailable = labUnavailableReason();
+
+const manifests = (address: string): string => `---
+kind: BGPPeer
+metadata: { name: bird, namespace: metallb-system }
+spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BIRD_ASN}, peerAddress: "${address}", holdTime: 30s, bfdProfile: slow-rx }
+---
+kind: BFDProfile
+metadata: { name: slow-rx, namespace: metallb-system }
+spec: { receiveInterval: 500, transmitInterval: 400, detectMultiplier: 3 }
+`;
+
+describe.skipIf(unavailable !== undefined)("BGP with BFD against BIRD 2 (2 nodes)", () => {
+  let c: BgpCluster;
+  let bird: LabPeerRouter;
+  const daemon = (): BirdDaemon => bird.daemon as BirdDaemon;
+  const nodes = NODES.map((k) => roleIp(nodeRole(k)));
+  const pathsFrom = async (): Promise<string[]> => (await bird.paths(`${VIP}/32`)).map((p) => p.from);
+
+  beforeAll(async () => {
+    c = await BgpCluster.start({ nodes: NODES.length, vips: [VIP], log: pino({ level: "warn" }) });
+    bird = new LabPeerRouter(c.lab, { kind: "bird", host: 4, asn: BIRD_ASN, holdTimeS: 30, neighbors: nodes.map((address) => ({ address, asn: BGP_LAB_ASN })), bfd: { intervalMs: 300, multiplier: 3 } });
+    await bird.start();
+    c.writeConfig({ extraManifests: manifests(bird.v4) });
+  }, 120_000);
+
+  afterAll(async () => {
+    await bird?.stop();
+    await c?.destroy();
+  });
+
+  it("BIRD's BFD session to each node is Up with the profile's timers, and BIRD holds the VIP from both", async () => {
+    const sessions = await waitFor("BIRD: BFD Up to both nodes", async () => {
+      const s = await daemon().bfdSessions();
+      return nodes.every((ip) => s.get(ip)?.state === "Up") ? s : undefined;
+    }, 30_000, 250);
+    for (const ip of nodes) expect([sessions.get(ip)?.intervalS, sessions.get(ip)?.timeoutS]).toEqual([0.5, 1.2]);
+    await waitFor("the VIP from both nodes", async () => ((await pathsFrom()).length === 2 ? true : undefined), 30_000, 250);
+  }, 60_000);
+
+  it("a pulled cable takes the node's path away at BIRD on BFD, long before the 30 s hold time; it returns with the cable", async () => {
+    const t0 = Date.now();
+    await c.lab.setLink("node2", false);
+    try {
+      await waitFor("node2's path gone at BIRD", async () => (!(await pathsFrom()).includes(roleIp("node2")) ? true : undefined), 20_000, 20);
+      console.log(`bgp-bfd-bird: node2's path gone ${Date.now() - t0} ms after its cable was pulled (BFD timeout 1.2 s at BIRD)`);
+      expect((await daemon().bfdSessions()).get(roleIp("node2"))?.state).not.toBe("Up");
+      expect(await pathsFrom()).toEqual([roleIp("node1")]);
+    } finally {
+      await c.lab.setLink("node2", true);
+    }
+    await waitFor("node2's path back at BIRD", async () => ((await pathsFrom()).length === 2 ? true : undefined), 60_000, 250);
+  }, 90_000);
+});
