@@ -8,6 +8,9 @@ import type { ProcHandle } from "../lab/types.js";
 
 export const BENCH_ASN = 64512;
 const WORKER = fileURLToPath(new URL("./bgpPeerWorker.js", import.meta.url));
+/** The same worker with the FRR backend: bgpd beside it gets the routes (bgp-change --backend frr). */
+const FRR_WORKER = fileURLToPath(new URL("./bgpFrrPeerWorker.js", import.meta.url));
+export type BgpBackend = "native" | "frr";
 
 export type WorkerLine = { event: string; t?: number; prefix?: string; updatesSent?: number; established?: number };
 export type BenchWorker = { proc: ProcHandle; lines: WorkerLine[] };
@@ -30,10 +33,10 @@ export class BgpBenchLab {
     return new BgpBenchLab(lab, router);
   }
 
-  worker(k: number, routes: number): BenchWorker {
+  worker(k: number, routes: number, backend: BgpBackend = "native"): BenchWorker {
     const lines: WorkerLine[] = [];
     const role = nodeRole(k);
-    const proc = this.lab.spawn(role, [process.execPath, WORKER, "--peer", ROUTER_V4, "--routes", String(routes), "--router-id", roleIp(role), "--asn", String(BENCH_ASN)], {
+    const proc = this.lab.spawn(role, [process.execPath, backend === "frr" ? FRR_WORKER : WORKER, "--peer", ROUTER_V4, "--routes", String(routes), "--router-id", roleIp(role), "--asn", String(BENCH_ASN)], {
       name: `bgp-worker-${role}`,
       onLine: (l) => {
         try {

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
-export type BenchResult = { name: string; figures: Record<string, number>; settings: Record<string, unknown>; machine: string };
+/** Figures are numbers, except a few that name what was measured (bgp-change's `backend`). */
+export type BenchResult = { name: string; figures: Record<string, number | string>; settings: Record<string, unknown>; machine: string };
 
 export function machineDescription(): string {
   const cpu = cpus()[0]?.model ?? "unknown cpu";
@@ -11,7 +12,7 @@ export function machineDescription(): string {
 
 /** Prints the figures as a table and writes bench-results/<name>.json for comparison across commits. */
 export function report(result: BenchResult, dir = "bench-results"): void {
-  const rows = Object.entries(result.figures).map(([k, v]) => [k, Number.isInteger(v) ? String(v) : v.toFixed(2)] as const);
+  const rows = Object.entries(result.figures).map(([k, v]) => [k, typeof v === "string" || Number.isInteger(v) ? String(v) : v.toFixed(2)] as const);
   const width = Math.max(6, ...rows.map(([k]) => k.length));
   const valueWidth = Math.max(5, ...rows.map(([, v]) => v.length));
   const line = `+${"-".repeat(width + 2)}+${"-".repeat(valueWidth + 2)}+`;

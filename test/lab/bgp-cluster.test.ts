@@ -31,9 +31,10 @@ type Summary = { peers?: Record<string, { state: string; peerUptimeMsec?: number
 
 // Both BGP backends: the native speaker, and FRR's bgpd beside each speaker (--bgp-backend frr), driven from the
 // same plan. Only the restart and kill -9 cases are the native speaker's alone (FRR's bgpd outlives a killed speaker).
-const BACKENDS = [{ backend: "native", args: [] }, { backend: "frr", args: ["--bgp-backend", "frr"] }] as const;
+// The FRR run's sessions also carry TCP MD5 (BGPPeer password -> `neighbor ... password`; the router has the same key).
+const BACKENDS = [{ backend: "native", args: [], password: undefined }, { backend: "frr", args: ["--bgp-backend", "frr"], password: "vipmesh-lab-md5" }] as const;
 
-describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (FRR router, 3 nodes, $backend backend)", ({ backend, args }) => {
+describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (FRR router, 3 nodes, $backend backend)", ({ backend, args, password }) => {
   let c: BgpCluster;
 
   const ribNextHops = async (prefix: string): Promise<string[]> => {
@@ -65,6 +66,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (
       extraManifests: LOCAL_SERVICE,
       advertisement: "{ ipAddressPools: [bgp, bgp6], communities: [lab-tag, lab-large, \"64512:7\"], localPref: 150 }",
       speakerArgs: [...args],
+      ...(password === undefined ? {} : { password }),
     });
   }, 120_000);
 

@@ -29,6 +29,7 @@ describe("renderFrrConfig", () => {
   it("renders peers, their policies and the networks (golden)", () => {
     const lines = render(base).sections.flatMap((s) => [...s.context, ...s.lines.map((l) => ` ${l.text}`)]);
     expect(lines).toEqual([
+      "bgp route-map delay-timer 0",
       "route-map vipmesh-in deny 1",
       "ip prefix-list vipmesh-router-db22a95c-4 permit 198.18.100.10/32",
       "ipv6 prefix-list vipmesh-router-db22a95c-6 permit 2001:db8:100::10/128",
@@ -101,7 +102,7 @@ describe("renderFrrConfig", () => {
 describe("frrCommands", () => {
   it("from nothing: every line, in order, under its context", () => {
     const c = frrCommands(EMPTY_FRR_CONFIG, render(base));
-    expect(c[0]).toBe("route-map vipmesh-in deny 1");
+    expect(c.slice(0, 2)).toEqual(["bgp route-map delay-timer 0", "route-map vipmesh-in deny 1"]);
     expect(c).toContain("neighbor 198.18.0.1 password s3cret");
     expect(c.indexOf("ip prefix-list vipmesh-far-bbf65f92-4 permit 198.18.100.10/32")).toBeLessThan(c.indexOf("network 198.18.100.10/32"));
     expect(c.indexOf("neighbor 198.18.0.1 remote-as 64512")).toBeLessThan(c.indexOf("neighbor 198.18.0.1 password s3cret"));

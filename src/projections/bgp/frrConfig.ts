@@ -56,7 +56,8 @@ export function renderFrrConfig(plan: BgpPlan, d: FrrDefaults): FrrConfig {
   }
   const instances: FrrSection[] = [];
   for (const [vrf, peers] of byVrf(plan)) instances.push(...instanceSections(vrf, peers, d, problems));
-  const top: FrrSection = { context: [], lines: [{ text: `route-map ${FRR_IN_ROUTE_MAP} deny 1` }, ...prefixLists] };
+  // Policy changes are pushed with a soft reset out where needed (frrDiff.ts), not on FRR's delay timer.
+  const top: FrrSection = { context: [], lines: [{ text: "bgp route-map delay-timer 0" }, { text: `route-map ${FRR_IN_ROUTE_MAP} deny 1` }, ...prefixLists] };
   return { sections: [top, ...routeMaps, ...bfdSections(plan), ...instances], problems };
 }
 

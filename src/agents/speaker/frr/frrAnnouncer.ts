@@ -69,6 +69,7 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
     }));
 
   const applyOne = async (plan: BgpPlan): Promise<void> => {
+    const t0 = performance.now();
     await start();
     if (planUsesBfd(plan) && !bfdd) {
       await frr.ensure("bfdd");
@@ -83,6 +84,7 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
     }
     const soft = softOutPeers(appliedPlan, plan);
     const commands = frrCommands(appliedConfig, config);
+    const rendered = performance.now();
     try {
       const remarks = await frr.apply(commands);
       if (remarks.length > 0) log.warn({ remarks }, "bgp: FRR took the configuration with remarks");
@@ -93,7 +95,8 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
     appliedConfig = config;
     appliedPlan = plan;
     await frr.exec(soft.flatMap((p) => softOut(p.peer))).catch((err: unknown) => log.warn({ err: String(err) }, "bgp: FRR soft reset out failed"));
-    log.debug({ commands: commands.length, softOut: soft.map((p) => p.peer.name) }, "bgp: FRR configuration applied");
+    const ms = { render: Math.round(rendered - t0), apply: Math.round(performance.now() - rendered) };
+    log.debug({ commands: commands.length, softOut: soft.map((p) => p.peer.name), ms }, "bgp: FRR configuration applied");
   };
 
   const pump = (): Promise<void> =>
