@@ -70,6 +70,12 @@ describe("BFDProfile in the configuration", () => {
     expect(new TextDecoder().decode(encodeEvent({ type: "ConfigApplied", data: { source: "file", hash: "h", config } }))).toBe(text);
   });
 
+  it("a v3 payload brings no field of a later schema into the configuration (the v3 schema once listed bgpConfigV4 as a field)", () => {
+    const payload = JSON.parse(FIXTURES.v3) as { data: { config: Record<string, unknown> } };
+    payload.data.config["bgpConfigV4"] = { peers: [{ ...PEER_V3, localASN: 65001 }], advertisements: [] };
+    expect(decodedConfig(new TextEncoder().encode(JSON.stringify(payload)))).not.toHaveProperty("bgpConfigV4");
+  });
+
   it("the file source builds those same configurations (a BFDProfile nobody names changes nothing)", () => {
     const v3 = parseManifests(docs(peerDoc("router", ""), profileDoc("unused", "{}")));
     const text = new TextDecoder().decode(encodeEvent({ type: "ConfigApplied", data: { source: "file", hash: "h", config: v3 } }));
