@@ -15,7 +15,7 @@ const program = new Command("vipmesh")
       "Speakers publish heartbeats and claims to NATS JetStream; every agent replays that log to decide who answers for each VIP.\n\n" +
       "Start here:\n" +
       "  vipmesh lab                       build a lab of network namespaces, show a failover, tear it down (root)\n" +
-      "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml\n" +
+      "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml --probe-key-file keys\n" +
       "  vipmesh allocator --nats nats://host:4222      allocate Service IPs (any number of replicas)\n" +
       "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log\n" +
       "  vipmesh validate -f pools.yaml            check a configuration: every error and warning, by object and field",
