@@ -35,6 +35,14 @@ describe("bgpPlanFor", () => {
     expect(routes(planOf(s, "node1"))["198.18.8.1/32"]).toEqual({ communities: ["1:2", "3:4"], localPref: 100 });
   });
 
+  it("a peer naming a BFDProfile carries that profile in its plan; others carry none", () => {
+    const c = config({ peers: [peer("router", { bfdProfile: "fast" }), peer("plain")] });
+    if (c.bgp) c.bgp.bfdProfiles = [{ name: "fast", receiveInterval: 50, echoMode: false, passiveMode: false }];
+    const plan = planOf(sim(c), "node1");
+    expect(plan.get("router")?.bfd).toEqual({ name: "fast", receiveInterval: 50, echoMode: false, passiveMode: false });
+    expect(plan.get("plain")).not.toHaveProperty("bfd");
+  });
+
   it("externalTrafficPolicy Local: only nodes with a ready endpoint", () => {
     const c = config();
     c.services = [service("a", { requestedIps: ["198.18.8.1"], externalTrafficPolicy: "Local", readyEndpointNodes: ["node2"] })];
