@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import type { ClusterConfig } from "../../src/config/types.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
 import { loggedKubeConfig } from "../../src/kube/ingest/guardedPublisher.js";
 import { kubeRequest } from "../../src/kube/http.js";
@@ -60,13 +61,17 @@ async function configurationState(): Promise<{ result?: string; lastError?: stri
   return r.code === 0 ? (JSON.parse(r.stdout) as { status?: { result?: string; lastError?: string } }).status : undefined;
 }
 
-async function loggedPeers(): Promise<{ name: string; password: string | null }[]> {
+async function loggedBgp(): Promise<NonNullable<ClusterConfig["bgp"]> | undefined> {
   const nc = await connect({ servers: nats.url, ...connectionSecurityOptions(nats.client()) });
   try {
-    return (await loggedKubeConfig(await jetstreamManager(nc))).config?.bgp?.peers ?? [];
+    return (await loggedKubeConfig(await jetstreamManager(nc))).config?.bgp;
   } finally {
     await nc.close();
   }
+}
+
+async function loggedPeers(): Promise<{ name: string; password: string | null }[]> {
+  return (await loggedBgp())?.peers ?? [];
 }
 
 async function eventsFor(name: string, reason: string, namespace = "default"): Promise<number> {
@@ -203,6 +208,10 @@ spec: { myASN: 64500, peerASN: 64501, peerAddress: 198.18.9.1, passwordSecret: {
 `;
     await ok(["apply", "-f", "-"], peers);
     await until("the peer with its password on the log", async () => (await loggedPeers()).find((p) => p.name === "router")?.password === "s3cret-md5");
+    // The profile the peer names travels with it (ConfigApplied v5), with the fields the object sets.
+    const bgp = await loggedBgp();
+    expect(bgp?.peers.find((p) => p.name === "router")?.bfdProfile).toBe("fast");
+    expect(bgp?.bfdProfiles).toEqual([{ name: "fast", receiveInterval: 100, transmitInterval: 100, echoMode: false, passiveMode: false }]);
     const missing = `apiVersion: metallb.io/v1beta2\nkind: BGPPeer\nmetadata: { name: router2, namespace: metallb-system }\nspec: { myASN: 64500, peerASN: 64502, peerAddress: 198.18.9.2, bfdProfile: nope }\n`;
     await ok(["apply", "-f", "-"], missing);
     await until("the missing profile reported", async () => (await configurationState())?.lastError?.includes(`BGPPeer/router2: spec.bfdProfile: no BFDProfile "nope"`) === true);
