@@ -32,6 +32,8 @@ export type NatsServerOptions = {
   syncAlways?: boolean;
   /** Users besides admin, allocator, controller and reader (e.g. speaker-node1). */
   users?: string[];
+  /** Public user nkeys (U...) accepted besides the users. */
+  nkeys?: string[];
   /** Runs without TLS and authentication; the reason is required, so every such server says why. */
   insecure?: { reason: string };
 };
@@ -70,7 +72,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
   const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
-  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])] });
+  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [] });
   const writeConfig = (): void =>
     writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig()}\n` : ""}`);
   writeConfig();

@@ -39,7 +39,8 @@ const CLIENT_EXT = "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n";
 const newPassword = (): string => randomBytes(18).toString("hex");
 
 /** Makes the PKI and passwords in `dir`; `hosts` are the addresses the server is dialled at besides loopback. */
-export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users?: readonly string[] } = {}): NatsSecurityKit {
+/** `nkeys`: public user nkeys (U...) the server also accepts, for clients that authenticate with a seed. */
+export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users?: readonly string[]; nkeys?: readonly string[] } = {}): NatsSecurityKit {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hosts = opts.hosts ?? [];
   const at = (f: string): string => join(dir, f);
@@ -74,6 +75,7 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
     cliArgs: (user) => ["--nats-user", knownUser(user), "--nats-password-file", passwordFile(user), "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
     serverConfig: () => {
       const users = [...passwords].filter(([u]) => u !== "route").map(([u, p]) => `    { user: "${u}", password: "${p}" }`);
+      users.push(...(opts.nkeys ?? []).map((k) => `    { nkey: "${k}" }`));
       return [tlsBlock(""), `authorization {`, `  users: [`, ...users, `  ]`, `}`].join("\n");
     },
     routeConfig: () => [tlsBlock("  "), `  authorization { user: "route", password: "${passwords.get("route") ?? ""}" }`].join("\n"),

@@ -2,6 +2,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
+// A dependency of the NATS client, used here only to make a user key pair the way `nk -gen user` would.
+import { createUser } from "@nats-io/nkeys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeNats, connectNats, NatsRefusedError } from "../../src/adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../src/adapters/nats/security.js";
@@ -22,9 +24,10 @@ let kit: NatsSecurityKit;
 let otherKit: NatsSecurityKit;
 let dir: string;
 const procs: CliProc[] = [];
+const nkeyUser = createUser();
 
 beforeAll(async () => {
-  server = await startNatsServer({ users: ["speaker-loopnode"] });
+  server = await startNatsServer({ users: ["speaker-loopnode"], nkeys: [nkeyUser.getPublicKey()] });
   kit = server.kit as NatsSecurityKit;
   dir = mkdtempSync(join(tmpdir(), "vipmesh-nats-security-"));
   otherKit = makeNatsSecurityKit(join(dir, "other"));
@@ -58,6 +61,16 @@ describe("NATS with TLS and authentication", () => {
     const nc = await connectNats({ servers: [server.url], security: admin(), name: "ok", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
     expect(nc.info?.tls_required).toBe(true);
     await closeNats(nc);
+  });
+
+  it("accepts an nkey seed file, and a server name the certificate carries", async () => {
+    const seed = join(dir, "user.nk");
+    writeFileSync(seed, `${new TextDecoder().decode(nkeyUser.getSeed())}\n`, { mode: 0o600 });
+    const security: NatsClientSecurity = { auth: { kind: "nkey", seedFile: { path: seed, source: "--nats-nkey" } }, tls: { ...admin().tls!, serverName: "localhost" } };
+    const nc = await connectNats({ servers: [server.url], security, name: "nkey", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+    await closeNats(nc);
+    writeFileSync(seed, `${new TextDecoder().decode(createUser().getSeed())}\n`);
+    expect(await refusal(security)).toMatch(/refused the credentials of nkey seed .*user\.nk: .*authorization violation/i);
   });
 
   it("refuses an anonymous client, saying the credentials were refused", async () => {
