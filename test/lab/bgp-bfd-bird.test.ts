@@ -2,7 +2,8 @@
 // nats-server, allocator and speakers (compiled CLI: npm run build). The speakers' BGPPeer to BIRD names a BFDProfile
 // whose timers BIRD's session shows (interval = max(BIRD's tx, our receive interval), timeout = our multiplier x
 // max(BIRD's rx, our transmit interval)); a node whose cable is pulled loses its path at BIRD on BFD, with a BGP hold
-// time of 30 s, and gets it back when the cable is in again.
+// time of 30 s, and gets it back when the cable is in again. The profile asks for echo mode: each speaker says it
+// does not run it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { BGP_LAB_ASN, BgpCluster } from "../../src/lab/bgpCluster.js";
@@ -24,7 +25,7 @@ spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BIRD_ASN}, peerAddress: "${address}", 
 ---
 kind: BFDProfile
 metadata: { name: slow-rx, namespace: metallb-system }
-spec: { receiveInterval: 500, transmitInterval: 400, detectMultiplier: 3 }
+spec: { receiveInterval: 500, transmitInterval: 400, detectMultiplier: 3, echoMode: true }
 `;
 
 describe.skipIf(unavailable !== undefined)("BGP with BFD against BIRD 2 (2 nodes)", () => {
@@ -54,6 +55,11 @@ describe.skipIf(unavailable !== undefined)("BGP with BFD against BIRD 2 (2 nodes
     for (const ip of nodes) expect([sessions.get(ip)?.intervalS, sessions.get(ip)?.timeoutS]).toEqual([0.5, 1.2]);
     await waitFor("the VIP from both nodes", async () => ((await pathsFrom()).length === 2 ? true : undefined), 30_000, 250);
   }, 60_000);
+
+  it("the profile's echoMode is reported as not supported by each speaker (control packets still run)", () => {
+    const said = c.speakerLines.filter((l) => l.line.includes("asks for echo mode") && l.line.includes('"reason":"notSupported"') && l.line.includes('"peer":"bird"'));
+    expect(new Set(said.map((l) => l.node))).toEqual(new Set(NODES));
+  });
 
   it("a pulled cable takes the node's path away at BIRD on BFD, long before the 30 s hold time; it returns with the cable", async () => {
     const t0 = Date.now();

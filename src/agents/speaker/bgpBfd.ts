@@ -140,6 +140,8 @@ export class BgpBfdSessions {
       p.driver = driver;
       this.byDiscriminator.set(driver.state.config.localDiscriminator, name);
       this.o.log.info({ peer: name, profile: p.profile.name, multihop: p.multihop, sourcePort: driver.sourcePort }, "bfd: session opened");
+      const echo = echoVerdict(p.profile, p.multihop);
+      if (!echo.run && echo.reason !== "notRequested") this.o.log.warn({ peer: name, profile: p.profile.name, reason: echo.reason, detail: echo.detail }, "bfd: the profile asks for echo mode, which this session does not run");
     } catch (err) {
       // Without its BFD session the BGP session still runs: BFD speeds up failure detection, it is no precondition.
       p.error = (err as Error).message;
