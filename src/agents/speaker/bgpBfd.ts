@@ -8,6 +8,7 @@ import type { BfdProfileConfig, BgpPeerConfig } from "../../config/types.js";
 import { echoVerdict, type EchoVerdict } from "../../protocols/bfd/echo.js";
 import { initialPairing, stepPairing, type BfdPairingState } from "../../protocols/bfd/bgpPairing.js";
 import { profileTimers } from "../../protocols/bfd/profile.js";
+import { DEFAULT_MULTIHOP_MINIMUM_TTL } from "../../protocols/bfd/timers.js";
 import type { BfdSessionState } from "../../protocols/bfd/sessionTypes.js";
 
 export interface BfdPairingHooks {
@@ -140,6 +141,10 @@ export class BgpBfdSessions {
       p.driver = driver;
       this.byDiscriminator.set(driver.state.config.localDiscriminator, name);
       this.o.log.info({ peer: name, profile: p.profile.name, multihop: p.multihop, sourcePort: driver.sourcePort }, "bfd: session opened");
+      const minTtl = p.profile.minimumTtl;
+      if (p.multihop && minTtl !== undefined && minTtl !== DEFAULT_MULTIHOP_MINIMUM_TTL) {
+        this.o.log.warn({ peer: name, profile: p.profile.name, minimumTtl: minTtl, applied: DEFAULT_MULTIHOP_MINIMUM_TTL }, "bfd: the profile's minimumTtl is not applied: multihop packets need TTL 254 or more");
+      }
       const echo = echoVerdict(p.profile, p.multihop);
       if (!echo.run && echo.reason !== "notRequested") this.o.log.warn({ peer: name, profile: p.profile.name, reason: echo.reason, detail: echo.detail }, "bfd: the profile asks for echo mode, which this session does not run");
     } catch (err) {
