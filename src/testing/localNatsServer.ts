@@ -34,6 +34,8 @@ export type NatsServerOptions = {
   users?: string[];
   /** Public user nkeys (U...) accepted besides the users. */
   nkeys?: string[];
+  /** Configuration that replaces the users (e.g. `operator: …` and a resolver, for .creds files); TLS stays on. */
+  authorization?: string;
   /** Runs without TLS and authentication; the reason is required, so every such server says why. */
   insecure?: { reason: string };
 };
@@ -74,7 +76,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
   const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [] });
   const writeConfig = (): void =>
-    writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig()}\n` : ""}`);
+    writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig(opts.authorization)}\n` : ""}`);
   writeConfig();
   let child: ChildProcess | null = null;
   let reloads = 0;

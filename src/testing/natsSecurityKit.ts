@@ -19,8 +19,8 @@ export type NatsSecurityKit = {
   client(user: string): NatsClientSecurity;
   /** The same as `vipmesh` flags. */
   cliArgs(user: string): string[];
-  /** `tls { … }` and `authorization { … }` for the server's client port. */
-  serverConfig(): string;
+  /** `tls { … }` and `authorization { … }` for the server's client port; `authorization` replaces the latter (operator mode). */
+  serverConfig(authorization?: string): string;
   /** `tls { … }` and `authorization { … }` inside `cluster { }`, and a route URL carrying the route's credentials. */
   routeConfig(): string;
   routeUrl(host: string, port: number): string;
@@ -73,7 +73,8 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
       tls: { caFile: { path: at("ca.crt"), source: "--nats-ca" }, certFile: { path: at("client.crt"), source: "--nats-cert" }, keyFile: { path: at("client.key"), source: "--nats-key" }, serverName: null },
     }),
     cliArgs: (user) => ["--nats-user", knownUser(user), "--nats-password-file", passwordFile(user), "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
-    serverConfig: () => {
+    serverConfig: (authorization) => {
+      if (authorization !== undefined) return [tlsBlock(""), authorization].join("\n");
       const users = [...passwords].filter(([u]) => u !== "route").map(([u, p]) => `    { user: "${u}", password: "${p}" }`);
       users.push(...(opts.nkeys ?? []).map((k) => `    { nkey: "${k}" }`));
       return [tlsBlock(""), `authorization {`, `  users: [`, ...users, `  ]`, `}`].join("\n");

@@ -14,6 +14,7 @@ import { makeNatsSecurityKit, type NatsSecurityKit } from "../../src/testing/nat
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { startAllocator, stopAllocator, until } from "../support/allocatorProcs.js";
 import { jsonLines, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
+import { operatorMode } from "../support/natsCreds.js";
 
 // TLS (clients verified) and password authentication on a real nats-server, as every test and lab server runs:
 // what is refused and what the refusal says, and rotation of the server's certificate and of a speaker's password
@@ -71,6 +72,24 @@ describe("NATS with TLS and authentication", () => {
     await closeNats(nc);
     writeFileSync(seed, `${new TextDecoder().decode(createUser().getSeed())}\n`);
     expect(await refusal(security)).toMatch(/refused the credentials of nkey seed .*user\.nk: .*authorization violation/i);
+  });
+
+  it("accepts a .creds file from a server in operator mode, and refuses a user its operator did not sign", async () => {
+    const trusted = operatorMode();
+    const operatorServer = await startNatsServer({ authorization: trusted.authorization });
+    try {
+      const creds = join(dir, "agent.creds");
+      writeFileSync(creds, trusted.creds("agent"), { mode: 0o600 });
+      const security: NatsClientSecurity = { auth: { kind: "creds", file: { path: creds, source: "--nats-creds" } }, tls: operatorServer.client().tls };
+      const nc = await connectNats({ servers: [operatorServer.url], security, name: "creds", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+      await closeNats(nc);
+      writeFileSync(creds, operatorMode().creds("stranger"));
+      const err = await connectNats({ servers: [operatorServer.url], security, name: "creds", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 }).catch((e: unknown) => e as Error);
+      expect(err).toBeInstanceOf(NatsRefusedError);
+      expect((err as Error).message).toMatch(/refused the credentials of credentials .*agent\.creds: .*authorization violation/i);
+    } finally {
+      await operatorServer.stop();
+    }
   });
 
   it("refuses an anonymous client, saying the credentials were refused", async () => {
