@@ -1,6 +1,7 @@
 // The lab for the BGP benchmarks: N nodes and the FRR router (src/lab/bgpRouter.ts), one bgpPeerWorker per node.
 import { fileURLToPath } from "node:url";
 import { LabBgpRouter, ROUTER_V4 } from "../lab/bgpRouter.js";
+import { frrModeArgs } from "../lab/frrMode.js";
 import { createLab, type Lab } from "../lab/lab.js";
 import { waitFor } from "../lab/run.js";
 import { nodeRole, roleIp } from "../lab/topology.js";
@@ -36,7 +37,8 @@ export class BgpBenchLab {
   worker(k: number, routes: number, backend: BgpBackend = "native"): BenchWorker {
     const lines: WorkerLine[] = [];
     const role = nodeRole(k);
-    const proc = this.lab.spawn(role, [process.execPath, backend === "frr" ? FRR_WORKER : WORKER, "--peer", ROUTER_V4, "--routes", String(routes), "--router-id", roleIp(role), "--asn", String(BENCH_ASN)], {
+    const frr = backend === "frr" ? [FRR_WORKER, "--frr-dir", frrModeArgs().at(-1) ?? ""] : [WORKER];
+    const proc = this.lab.spawn(role, [process.execPath, ...frr, "--peer", ROUTER_V4, "--routes", String(routes), "--router-id", roleIp(role), "--asn", String(BENCH_ASN)], {
       name: `bgp-worker-${role}`,
       onLine: (l) => {
         try {

@@ -26,7 +26,7 @@ const peer: BgpPeerConfig = {
 const routes = new Map<string, RouteAttributes>(Array.from({ length: Number(arg("routes", "0")) }, (_, i) => [benchPrefix(i), ATTRS]));
 const plan = (): BgpPlan => new Map([["router", { peer, routes: new Map(routes) }]]);
 
-const announcer = createFrrBgpAnnouncer({ node: `bench-${routerId}`, defaults: { routerId, restartTimeS: 120 }, shutdownWaitMs: 0, log: quiet });
+const announcer = createFrrBgpAnnouncer({ node: `bench-${routerId}`, defaults: { routerId, restartTimeS: 120 }, shutdownWaitMs: 0, log: quiet, ...(arg("frr-dir", "") === "" ? {} : { frrDir: arg("frr-dir", "") }) });
 announcer.begin(null, { incarnation: 1, now: 0 });
 announcer.update(plan());
 

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { BgpCluster } from "../../src/lab/bgpCluster.js";
+import { frrModeArgs } from "../../src/lab/frrMode.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
@@ -25,7 +26,7 @@ type Neighbor = { bgpState?: string; connectionsEstablished?: number; connection
 
 // Both backends: the native speaker's BFD, and FRR's bfdd beside each speaker (--bgp-backend frr). The frozen-bfdd
 // case reads the native speaker's own log lines, so it is the native backend's alone.
-const BACKENDS = [{ backend: "native", args: [] }, { backend: "frr", args: ["--bgp-backend", "frr"] }] as const;
+const BACKENDS = [{ backend: "native", args: [] }, { backend: "frr", args: frrModeArgs() }] as const;
 
 describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP with BFD in the lab (FRR bgpd + bfdd, 3 nodes, $backend backend)", ({ backend, args }) => {
   let c: BgpCluster;

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { BgpCluster } from "../../src/lab/bgpCluster.js";
+import { frrModeArgs } from "../../src/lab/frrMode.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp, roleIp6 } from "../../src/lab/topology.js";
@@ -32,7 +33,7 @@ type Summary = { peers?: Record<string, { state: string; peerUptimeMsec?: number
 // Both BGP backends: the native speaker, and FRR's bgpd beside each speaker (--bgp-backend frr), driven from the
 // same plan. Only the restart and kill -9 cases are the native speaker's alone (FRR's bgpd outlives a killed speaker).
 // The FRR run's sessions also carry TCP MD5 (BGPPeer password -> `neighbor ... password`; the router has the same key).
-const BACKENDS = [{ backend: "native", args: [], password: undefined }, { backend: "frr", args: ["--bgp-backend", "frr"], password: "vipmesh-lab-md5" }] as const;
+const BACKENDS = [{ backend: "native", args: [], password: undefined }, { backend: "frr", args: frrModeArgs(), password: "vipmesh-lab-md5" }] as const;
 
 describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (FRR router, 3 nodes, $backend backend)", ({ backend, args, password }) => {
   let c: BgpCluster;
