@@ -143,6 +143,22 @@ describe("NATS with TLS and authentication", () => {
 });
 
 describe("rotation without restart", () => {
+  it("an agent refused at start says what was refused, keeps trying, and connects once the password file is right", async () => {
+    const passwordFile = join(dir, "allocator.password");
+    writeFileSync(passwordFile, "wrong\n");
+    const args = kit.cliArgs("allocator").map((a) => (a.endsWith("allocator.password") ? passwordFile : a));
+    const p = runCli(["allocator", "--nats", server.url, ...args, "--id", "refused-first"]);
+    procs.push(p);
+    const lines = (msg: string): Record<string, unknown>[] => jsonLines(p.out).filter((l) => String(l["msg"]).startsWith(msg));
+    await until("the refusal is reported", () => lines("NATS refused this agent's credentials or certificate").length > 0, 20_000);
+    expect(String(lines("NATS refused this agent's credentials or certificate")[0]?.["err"])).toMatch(/refused the credentials of user "allocator"/);
+    expect(lines("cannot reach NATS")).toHaveLength(0);
+    copyFileSync(join(kit.dir, "allocator.password"), passwordFile);
+    await until("the allocator connects with the corrected file", () => lines("connected to NATS").length > 0, 20_000);
+    await stopCli(p);
+  });
+
+
   it("a speaker keeps its VIP and its heartbeats when the server's certificate, its password and its client certificate change on disk", async () => {
     const config = join(dir, "config.yaml");
     writeFileSync(config, CONFIG);

@@ -62,13 +62,12 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
       if (err instanceof NatsConnectAborted) throw err;
       const reason = describeError(err);
       const waited = Date.now() - started;
-      const refusal = await explainRefusal(err, opts.servers, opts.security ?? NO_SECURITY);
+      // The explanation may make one TLS handshake per server (tlsProbe.ts): a stop does not wait for it.
+      const refusal = await nullOnAbort(explainRefusal(err, opts.servers, opts.security ?? NO_SECURITY), opts.signal);
+      if (opts.signal?.aborted) continue;
       if (refusal !== null) {
         if (opts.giveUpAfterMs !== undefined) throw new NatsRefusedError(refusal);
-        if (attempt === 1 || Date.now() - lastReport >= UNREACHABLE_REPORT_EVERY_MS) {
-          lastReport = Date.now();
-          opts.log?.error({ servers: opts.servers, err: refusal, attempts: attempt, sinceMs: waited }, `${refusal}; retrying every ${CONNECT_RETRY_MAX_MS / 1000} s (the files are read again each time)`);
-        }
+        if (attempt === 1 || Date.now() - lastReport >= UNREACHABLE_REPORT_EVERY_MS) lastReport = reportRefusal(opts, refusal, attempt, waited);
         await pause(CONNECT_RETRY_MAX_MS, opts.signal);
         continue;
       }
@@ -84,6 +83,13 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
       await pause(Math.min(backoff, (opts.giveUpAfterMs ?? Infinity) - waited), opts.signal);
     }
   }
+}
+
+/** An agent retries a refusal (the files may be about to change) and says what was refused; returns when it said so. */
+function reportRefusal(opts: NatsConnectOptions, refusal: string, attempts: number, sinceMs: number): number {
+  const msg = `NATS refused this agent's credentials or certificate; retrying every ${CONNECT_RETRY_MAX_MS / 1000} s (the files are read again each time)`;
+  opts.log?.error({ servers: opts.servers, err: refusal, attempts, sinceMs }, msg);
+  return Date.now();
 }
 
 /** One pass over the servers; after the first success the client reconnects by itself, without limit. */
@@ -115,6 +121,17 @@ function untilAborted(attempt: Promise<NatsConnection>, signal: AbortSignal | un
       (nc) => (signal.aborted ? undefined : resolve(nc)),
       (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
     ).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/** `work`'s result, or null as soon as `signal` aborts. */
+function nullOnAbort<T>(work: Promise<T | null>, signal: AbortSignal | undefined): Promise<T | null> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise((resolve) => {
+    const onAbort = (): void => resolve(null);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, () => resolve(null)).finally(() => signal.removeEventListener("abort", onAbort));
   });
 }
 
