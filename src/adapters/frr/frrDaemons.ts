@@ -6,8 +6,15 @@ import { execFile } from "node:child_process";
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { FrrVty } from "./frrVty.js";
 
 const FRR_DIR = "/usr/lib/frr";
+/** Lines of bfdd's configuration (the `bfd` node, its profiles and their fields); every other line is bgpd's. */
+const BFDD_LINE = /^(no )?(bfd$|profile |receive-interval |transmit-interval |detect-multiplier |minimum-ttl |echo|passive-mode)/;
+/** Lines that belong to the configuration node itself. */
+const TOP_LEVEL = /^(no )?(router bgp |route-map |bfd$|ip prefix-list |ipv6 prefix-list |bgp route-map delay-timer)/;
+/** Lines that enter a nested node. */
+const ENTERS_NODE = /^(router bgp |route-map |bfd$|address-family |profile )/;
 
 export class FrrCommandError extends Error {
   readonly code = "FRR_COMMAND_FAILED";
@@ -35,6 +42,7 @@ export class FrrDaemons {
   readonly dir: string;
   private readonly daemons: string[] = [];
   private applied = 0;
+  private readonly vtys = new Map<string, FrrVty>();
 
   constructor(o: FrrDaemonsOptions) {
     this.dir = mkdtempSync(join(o.frrDir ?? tmpdir(), `vipmesh-frr-${o.node}-`));
@@ -69,11 +77,72 @@ export class FrrDaemons {
   }
 
   /**
-   * Configuration commands as a file for `vtysh -f`; rejects with FRR's own words when a line is refused, and
-   * resolves with what FRR remarked on lines it took ("% Echo mode works correctly for IPv4, ...").
+   * Configuration commands, over the daemons' vty sockets (vtysh -f when a socket cannot be used); rejects with
+   * FRR's own words when a line is refused, and resolves with what FRR remarked on lines it took ("% Echo mode works
+   * correctly for IPv4, ...").
    */
   async apply(commands: readonly string[]): Promise<string[]> {
     if (commands.length === 0) return [];
+    try {
+      return await this.applyOverVty(commands);
+    } catch (err) {
+      if (err instanceof FrrCommandError) throw err;
+      this.closeVtys(); // the connection failed: the next apply connects again
+      return this.applyWithVtysh(commands);
+    }
+  }
+
+  /**
+   * Each line to the daemon it belongs to, in configuration mode. FRR's config-file reading takes a line it cannot
+   * place to the enclosing node; on a vty that is done here: a top-level line first leaves any nested node.
+   */
+  private async applyOverVty(commands: readonly string[]): Promise<string[]> {
+    const remarks: string[] = [];
+    const sessions = new Map<string, { vty: FrrVty; nested: boolean }>();
+    const session = async (daemon: string): Promise<{ vty: FrrVty; nested: boolean }> => {
+      let s = sessions.get(daemon);
+      if (s === undefined) {
+        s = { vty: await this.vty(daemon), nested: false };
+        await expectOk(s.vty, "configure terminal");
+        sessions.set(daemon, s);
+      }
+      return s;
+    };
+    try {
+      for (const line of commands) {
+        const s = await session(BFDD_LINE.test(line) ? "bfdd" : "bgpd");
+        if (TOP_LEVEL.test(line) && s.nested) {
+          await expectOk(s.vty, "end");
+          await expectOk(s.vty, "configure terminal");
+          s.nested = false;
+        }
+        const r = await s.vty.command(line);
+        if (r.status !== 0) throw new FrrCommandError("applying configuration", `${line}: ${r.output.trim() || `status ${r.status}`}`);
+        if (r.output.trim() !== "") remarks.push(r.output.trim());
+        if (ENTERS_NODE.test(line)) s.nested = true;
+      }
+    } finally {
+      for (const s of sessions.values()) if (s.vty.usable) await s.vty.command("end").catch(() => undefined);
+    }
+    return remarks;
+  }
+
+  private async vty(daemon: string): Promise<FrrVty> {
+    const open = this.vtys.get(daemon);
+    if (open?.usable) return open;
+    const vty = await FrrVty.connect(this.dir, daemon);
+    await vty.command("enable");
+    this.vtys.set(daemon, vty);
+    return vty;
+  }
+
+  private closeVtys(): void {
+    for (const v of this.vtys.values()) v.close();
+    this.vtys.clear();
+  }
+
+  /** The same commands as a file for `vtysh -f`. */
+  private async applyWithVtysh(commands: readonly string[]): Promise<string[]> {
     const file = join(this.dir, `apply-${++this.applied % 2}.conf`);
     writeFileSync(file, `${commands.join("\n")}\n`);
     const r = await exec(["vtysh", "--vty_socket", this.dir, "-f", file]);
@@ -82,9 +151,17 @@ export class FrrDaemons {
     return refused;
   }
 
-  /** Commands outside configuration mode (`clear bgp ... soft out`), in one vtysh run. */
+  /** bgpd commands outside configuration mode (`clear bgp ... soft out`). */
   async exec(commands: readonly string[]): Promise<void> {
     if (commands.length === 0) return;
+    const vty = await this.vty("bgpd").catch(() => undefined);
+    if (vty !== undefined) {
+      for (const c of commands) {
+        const r = await vty.command(c);
+        if (r.status !== 0) throw new FrrCommandError(c, r.output);
+      }
+      return;
+    }
     const r = await exec(["vtysh", "--vty_socket", this.dir, ...commands.flatMap((c) => ["-c", c])]);
     if (r.code !== 0) throw new FrrCommandError(commands.join("; "), r.stderr || r.stdout);
   }
@@ -100,6 +177,7 @@ export class FrrDaemons {
    * our routes as stale) and removes the directory.
    */
   async stop(o: { kill?: boolean } = {}): Promise<void> {
+    this.closeVtys();
     const pids = [...this.daemons].reverse().flatMap((name) => {
       try {
         return [Number(readFileSync(join(this.dir, `${name}.pid`), "utf8").trim())];
@@ -113,6 +191,11 @@ export class FrrDaemons {
     this.daemons.length = 0;
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+async function expectOk(vty: FrrVty, line: string): Promise<void> {
+  const r = await vty.command(line);
+  if (r.status !== 0) throw new FrrCommandError(line, r.output);
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
