@@ -3,10 +3,10 @@ import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const LAB_PROBE_KEY_ID = 1;
+const LAB_PROBE_KEY_ID = 1;
 
 /** The key file of this run, written on first use: "1 <32 random bytes, base64>". */
-export function labProbeKeyFile(runDir: string): string {
+function labProbeKeyFile(runDir: string): string {
   const file = join(runDir, "probe-keys");
   if (!existsSync(file)) writeFileSync(file, `${LAB_PROBE_KEY_ID} ${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
   return file;

@@ -15,11 +15,11 @@ export function sendingSigner(keyring: ProbeKeyring): ProbeSigner {
 }
 
 /** Compares in constant time, so the time to reject a forged tag says nothing about how much of it was right. */
-export function probeTagMatches(secret: Uint8Array, signed: Uint8Array, tag: Uint8Array): boolean {
+function probeTagMatches(secret: Uint8Array, signed: Uint8Array, tag: Uint8Array): boolean {
   return tag.length === PROBE_TAG_BYTES && timingSafeEqual(probeSigner(secret)(signed), tag);
 }
 
-export type Authenticated = { ok: true; message: ProbeMessage } | { ok: false; reason: ProbeDropReason; detail: string };
+type Authenticated = { ok: true; message: ProbeMessage } | { ok: false; reason: ProbeDropReason; detail: string };
 
 /** Decodes a datagram and checks its tag with the key its key id names. Replays are the caller's to check. */
 export function authenticateProbe(bytes: Uint8Array, keyring: ProbeKeyring): Authenticated {

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import type { Logger } from "pino";
 import { parseProbeKeys, ProbeKeyError, type ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 
-export const PROBE_KEY_POLL_MS = 2_000;
+const PROBE_KEY_POLL_MS = 2_000;
 
 function readKeyText(path: string): string {
   try {
@@ -13,10 +13,6 @@ function readKeyText(path: string): string {
   }
 }
 
-/** Reads and parses a probe key file; a missing, unreadable or invalid file is a ProbeKeyError naming it. */
-export function readProbeKeyFile(path: string): ProbeKeyring {
-  return parseProbeKeys(readKeyText(path), `probe key file ${path}`);
-}
 
 /**
  * The keys of a file, read again every `pollMs` (a Kubernetes Secret volume is updated by swapping a symlink, which

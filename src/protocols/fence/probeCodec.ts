@@ -41,7 +41,7 @@ export type SignedProbe = { readonly message: ProbeMessage; readonly keyId: numb
 /** Computes the tag over the bytes given (HMAC-SHA256 with the sending key, in the adapter). */
 export type ProbeSigner = (signed: Uint8Array) => Uint8Array;
 
-export const PROBE_VERSION = 2;
+const PROBE_VERSION = 2;
 export const PROBE_TAG_BYTES = 32;
 export const MAX_PROBE_BYTES = 4 + 2 * 254 + 12 + 8 + PROBE_TAG_BYTES;
 

@@ -9,11 +9,11 @@ export type ProbeKeyring = {
   readonly keys: ReadonlyMap<number, Uint8Array>;
 };
 
-export const MIN_PROBE_KEY_BYTES = 32;
-export const MAX_PROBE_KEYS = 8;
+const MIN_PROBE_KEY_BYTES = 32;
+const MAX_PROBE_KEYS = 8;
 
 /** Key id 0 is reserved for --insecure-probes: a key everyone knows, so the tag proves nothing but integrity. */
-export const INSECURE_PROBE_KEY_ID = 0;
+const INSECURE_PROBE_KEY_ID = 0;
 export const INSECURE_PROBE_KEYRING: ProbeKeyring = {
   sendId: INSECURE_PROBE_KEY_ID,
   keys: new Map([[INSECURE_PROBE_KEY_ID, new TextEncoder().encode("vipmesh insecure fencing probes")]]),
