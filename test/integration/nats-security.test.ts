@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
@@ -7,6 +7,7 @@ import { createUser } from "@nats-io/nkeys";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeNats, connectNats, NatsRefusedError } from "../../src/adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../src/adapters/nats/security.js";
+import { natsFromOptions, PASSWORD_ENV } from "../../src/cli/natsOptions.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import { STREAMS } from "../../src/events/types.js";
 import { subjects } from "../../src/events/subjects.js";
@@ -89,6 +90,20 @@ describe("NATS with TLS and authentication", () => {
       expect((err as Error).message).toMatch(/refused the credentials of credentials .*agent\.creds: .*authorization violation/i);
     } finally {
       await operatorServer.stop();
+    }
+  });
+
+  it("takes the password from $VIPMESH_NATS_PASSWORD when no file is given", async () => {
+    const tls = kit.client("reader").tls!;
+    process.env[PASSWORD_ENV] = readFileSync(join(kit.dir, "reader.password"), "utf8").trim();
+    try {
+      const target = natsFromOptions({ nats: server.url, natsUser: "reader", natsCa: tls.caFile.path, natsCert: tls.certFile?.path, natsKey: tls.keyFile?.path });
+      const nc = await connectNats({ servers: target.natsServers, security: target.natsSecurity, name: "env", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+      await closeNats(nc);
+      process.env[PASSWORD_ENV] = "wrong";
+      expect(await refusal(target.natsSecurity)).toMatch(/refused the credentials of user "reader"/);
+    } finally {
+      delete process.env[PASSWORD_ENV];
     }
   });
 
