@@ -13,7 +13,6 @@ export const DEFAULT_NATS_USERS = ["admin", "allocator", "controller", "reader"]
 export type NatsSecurityKit = {
   dir: string;
   caFile: string;
-  serverCertFile: string;
   clientCertFile: string;
   /** Password auth and mutual TLS as `user`, reading the kit's files on every connect. */
   client(user: string): NatsClientSecurity;
@@ -66,7 +65,6 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
   return {
     dir,
     caFile: at("ca.crt"),
-    serverCertFile: at("server.crt"),
     clientCertFile: at("client.crt"),
     client: (user) => ({
       auth: { kind: "password", user: knownUser(user), password: { file: { path: passwordFile(user), source: "--nats-password-file" } } },

@@ -18,8 +18,6 @@ export type NatsConnectOptions = {
   giveUpAfterMs?: number;
   /** Credentials and TLS (read again on every connect); without it, anonymous and in plain text. */
   security?: NatsClientSecurity;
-  /** How often the files of `security` are compared for a rotation (rotation.ts). */
-  rotationPollMs?: number;
 };
 
 export const DEFAULT_PING_INTERVAL_MS = 2_000;
@@ -56,7 +54,7 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
       const identity = describeIdentity(opts.security ?? NO_SECURITY);
       opts.log?.info({ server: nc.getServer(), as: identity, attempts: attempt, afterMs: Date.now() - started }, "connected to NATS");
       if (opts.log) watchNatsStatus(nc, opts.log);
-      if (opts.security) reconnectOnRotation(nc, opts.security, opts.log, opts.rotationPollMs);
+      if (opts.security) reconnectOnRotation(nc, opts.security, opts.log);
       return nc;
     } catch (err) {
       if (err instanceof NatsConnectAborted) throw err;
