@@ -57,7 +57,7 @@ export async function bgpChangeBench(args: string[]): Promise<BenchResult> {
         max_ms: sorted[sorted.length - 1] ?? Number.NaN,
         session_resets: (after?.connectionsDropped ?? 0) - (before?.connectionsDropped ?? 0) + w.lines.filter((l) => l.event === "down").length,
       },
-      settings: { count, base_prefixes: base, speaker: backend === "frr" ? "FRR bgpd + zebra beside the worker, driven by the FRR announcer (vtysh difference)" : "native BgpTcpPeer", observed: "router kernel FIB via ip monitor route (after FRR RIB)", router: "FRR bgpd + zebra, iBGP" },
+      settings: { count, base_prefixes: base, speaker: backend === "frr" ? "FRR bgpd + zebra beside the worker, driven by the FRR announcer (the difference over its vty)" : "native BgpTcpPeer", observed: "router kernel FIB via ip monitor route (after FRR RIB)", router: "FRR bgpd + zebra, iBGP" },
       machine: machineDescription(),
     };
   } finally {
