@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { BGP_LAB_ASN, BgpCluster } from "../../src/lab/bgpCluster.js";
+import { frrModeArgs } from "../../src/lab/frrMode.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { LabPeerRouter } from "../../src/lab/peerRouter.js";
 import { ROUTER_KINDS, type RouterKind } from "../../src/lab/routerDaemon.js";
@@ -27,13 +28,16 @@ metadata: { name: ${name}, namespace: metallb-system }
 spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${PEER_ASN}, peerAddress: "${address}", holdTime: 9s, dualStackAddressFamily: true }
 `;
 
-describe.skipIf(unavailable !== undefined)("BGP interop: FRR, BIRD 2 and GoBGP peers with dualStackAddressFamily (2 nodes)", () => {
+// Both BGP backends: the native speaker, and FRR's bgpd beside each speaker (--bgp-backend frr).
+const BACKENDS = [{ backend: "native", args: [] }, { backend: "frr", args: frrModeArgs() }] as const;
+
+describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP interop: FRR, BIRD 2 and GoBGP peers with dualStackAddressFamily (2 nodes, $backend backend)", ({ args }) => {
   let c: BgpCluster;
   const routers = new Map<RouterKind, LabPeerRouter>();
   const routersV6 = new Map<RouterKind, LabPeerRouter>();
 
   beforeAll(async () => {
-    c = await BgpCluster.start({ nodes: NODES.length, vips: [VIP, VIP6], log: pino({ level: "warn" }) });
+    c = await BgpCluster.start({ nodes: NODES.length, vips: [VIP, VIP6], log: pino({ level: "warn" }), speakerArgs: [...args] });
     for (const kind of ROUTER_KINDS) {
       const neighbors = NODES.map((k) => ({ address: roleIp(nodeRole(k)), asn: BGP_LAB_ASN, families: ["ipv4", "ipv6"] as const }));
       const r = new LabPeerRouter(c.lab, { kind, host: HOSTS[kind], asn: PEER_ASN, neighbors });

@@ -8,6 +8,7 @@ import type { BgpPlan } from "../../../projections/bgp/bgpPlan.js";
 import { planUsesBfd, renderFrrConfig, type FrrConfig, type FrrDefaults } from "../../../projections/bgp/frrConfig.js";
 import { EMPTY_FRR_CONFIG, frrCommands, softOutPeers } from "../../../projections/bgp/frrDiff.js";
 import { familyOfText } from "../../../net/ip.js";
+import { prefixFamily } from "../../../protocols/bgp/prefix.js";
 import type { BgpAnnouncer, BgpAnnouncerStats } from "../bgpAnnouncer.js";
 import { restartDecision, type RestartDecision } from "../bgpRestart.js";
 import { frrPeerStats, type FrrBfdPeer, type FrrNeighborsJson } from "./frrStats.js";
@@ -45,6 +46,19 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
   let bfdPeers: FrrBfdPeer[] = [];
   let poll: NodeJS.Timeout | undefined;
   const problemsLogged = new Set<string>();
+  const heldBack = new Map<string, string>(); // peer -> why its routes of the other family are not sent
+  // As the native announcer: once per reason while routes are held back, once more when a next hop is back.
+  const reportHeldBack = (plan: BgpPlan): void => {
+    for (const [name, p] of plan) {
+      const o = p.otherFamily;
+      const routes = o !== undefined && "problem" in o ? [...p.routes.keys()].filter((prefix) => prefixFamily(prefix) === o.family).length : 0;
+      const problem = o !== undefined && "problem" in o && routes > 0 ? o.problem : undefined;
+      if (problem !== undefined && heldBack.get(name) !== problem) log.warn({ peer: name, reason: problem, routes }, "bgp: routes of the other address family not sent");
+      if (problem === undefined && heldBack.has(name) && o !== undefined && !("problem" in o)) log.info({ peer: name }, "bgp: routes of the other address family can be sent again");
+      if (problem !== undefined) heldBack.set(name, problem);
+      else if (o === undefined || !("problem" in o)) heldBack.delete(name);
+    }
+  };
   const states = new Map<string, string>();
 
   const refreshStats = async (): Promise<void> => {
@@ -82,6 +96,7 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
       problemsLogged.add(problem);
       log.warn({ problem }, "bgp: FRR cannot do what the configuration asks");
     }
+    reportHeldBack(plan);
     const soft = softOutPeers(appliedPlan, plan);
     const commands = frrCommands(appliedConfig, config);
     const rendered = performance.now();
