@@ -180,4 +180,10 @@ describe("frrCommands", () => {
     expect(commands(withBfd, faster)).toEqual(["bfd", "profile lab", "transmit-interval 50"]);
     expect(commands(withBfd, plan([v6, []]))).toEqual(["router bgp 64512", "no neighbor 2001:db8:0:1::1 bfd", "no bfd"]);
   });
+
+  it("localASN toward a peer whose ASN is the instance's: remote-as external, and the problem FRR leaves is reported", () => {
+    const c = render(plan([peer("a", { peerAddress: "198.18.0.1", peerASN: 64512 }), []], [peer("b", { peerAddress: "198.18.3.1", peerASN: 64512, localASN: 64700 }), []]));
+    expect(c.sections.flatMap((s) => s.lines.map((l) => l.text))).toEqual(expect.arrayContaining(["neighbor 198.18.3.1 remote-as external", "neighbor 198.18.3.1 local-as 64700 no-prepend replace-as"]));
+    expect(c.problems).toEqual(["BGPPeer/b: spec.localASN: FRR cannot run an eBGP session as 64700 to peerASN 64512, the ASN of this node's BGP instance; the native backend can"]);
+  });
 });

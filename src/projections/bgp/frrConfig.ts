@@ -171,9 +171,16 @@ function instanceSections(vrf: string | null, peers: readonly BgpPeerPlan[], d: 
 function neighborLines(p: BgpPeerConfig, bfd: BfdProfileConfig | undefined, instanceAsn: number, problems: string[]): FrrLine[] {
   const n = `neighbor ${p.peerAddress}`;
   const line = (text: string, slot: string): FrrLine => ({ text: `${n} ${text}`, slot: `${n} ${slot}`, goesWith: `${n} remote-as` });
-  const remote = p.peerASN !== null ? `${p.peerASN}` : p.dynamicASN === "internal" ? "internal" : "external";
-  const lines: FrrLine[] = [{ text: `${n} remote-as ${remote}`, slot: `${n} remote-as` }];
   const local = p.localASN ?? p.myASN;
+  // eBGP by the peer's own ASN (localASN) while its peerASN is the instance's: FRR would take it for iBGP, where
+  // local-as is refused; `remote-as external` takes the configuration, but FRR 8.4 still refuses the router's OPEN
+  // (its AS is the instance's), so the session does not come up: reported.
+  const ebgpAsInstance = p.peerASN === instanceAsn && local !== instanceAsn;
+  if (ebgpAsInstance) {
+    problems.push(`BGPPeer/${p.name}: spec.localASN: FRR cannot run an eBGP session as ${local} to peerASN ${p.peerASN}, the ASN of this node's BGP instance; the native backend can`);
+  }
+  const remote = p.peerASN !== null && !ebgpAsInstance ? `${p.peerASN}` : p.dynamicASN === "internal" ? "internal" : "external";
+  const lines: FrrLine[] = [{ text: `${n} remote-as ${remote}`, slot: `${n} remote-as` }];
   if (local !== instanceAsn) lines.push(line(`local-as ${local} no-prepend replace-as`, "local-as"));
   if (p.peerPort !== 179) lines.push(line(`port ${p.peerPort}`, "port"));
   const t = deriveTimers({
