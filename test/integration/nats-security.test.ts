@@ -16,6 +16,7 @@ import { startNatsServer, type NatsServer } from "../../src/testing/localNatsSer
 import { startAllocator, stopAllocator, until } from "../support/allocatorProcs.js";
 import { jsonLines, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
 import { operatorMode } from "../support/natsCreds.js";
+import { LOOPBACK_CONFIG } from "../support/loopbackConfig.js";
 
 // TLS (clients verified) and password authentication on a real nats-server, as every test and lab server runs:
 // what is refused and what the refusal says, and rotation of the server's certificate and of a speaker's password
@@ -228,18 +229,4 @@ async function lastHeartbeatSeq(): Promise<number> {
   }
 }
 
-const CONFIG = `
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: loopback, namespace: metallb-system }
-spec: { addresses: ["127.0.0.200-127.0.0.210"] }
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: { name: l2, namespace: metallb-system }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default, annotations: { metallb.io/loadBalancerIPs: 127.0.0.200 } }
-spec: { type: LoadBalancer }
-`;
+const CONFIG = LOOPBACK_CONFIG;

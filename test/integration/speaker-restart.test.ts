@@ -16,6 +16,7 @@ import { startNatsServer, type NatsServer } from "../../src/testing/localNatsSer
 import { memoryLogger } from "../support/memoryLog.js";
 import { RecordingAnnouncer } from "../support/recordingAnnouncer.js";
 import { parseProbeKeys } from "../../src/protocols/fence/probeKeys.js";
+import { LOOPBACK_CONFIG } from "../support/loopbackConfig.js";
 
 const PROBE_KEYS = parseProbeKeys(`1 ${Buffer.alloc(32, 7).toString("base64")}`, "test key");
 
@@ -25,21 +26,7 @@ const PROBE_KEYS = parseProbeKeys(`1 ${Buffer.alloc(32, 7).toString("base64")}`,
 let server: NatsServer;
 let configFile: string;
 
-const yaml = `
-apiVersion: metallb.io/v1beta1
-kind: IPAddressPool
-metadata: { name: loopback, namespace: metallb-system }
-spec: { addresses: ["127.0.0.200-127.0.0.210"] }
----
-apiVersion: metallb.io/v1beta1
-kind: L2Advertisement
-metadata: { name: l2, namespace: metallb-system }
----
-apiVersion: v1
-kind: Service
-metadata: { name: web, namespace: default, annotations: { metallb.io/loadBalancerIPs: 127.0.0.200 } }
-spec: { type: LoadBalancer }
-`;
+const yaml = LOOPBACK_CONFIG;
 
 beforeAll(async () => {
   server = await startNatsServer();
