@@ -1,0 +1,61 @@
+// BGP mode recovering from a pulled cable shorter than the hold time (real nats-server, allocator and speakers from the
+// compiled CLI: npm run build; the lab's FRR router). node1's cable is out for 20 s: it is fenced and loses NATS while
+// its BGP session (hold time 30 s) survives, so the router keeps its path; once the cable is back node1 withdraws
+// what it sent while fenced and, caught up again, must advertise the VIP again (on the live session or a new one).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { BgpCluster } from "../../src/lab/bgpCluster.js";
+import { labUnavailableReason } from "../../src/lab/lab.js";
+import { waitFor } from "../../src/lab/run.js";
+import { nodeRole, roleIp } from "../../src/lab/topology.js";
+
+const VIP = "198.18.100.10";
+const unavailable = labUnavailableReason();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
+
+describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorter than the hold time (3 nodes, FRR router)", () => {
+  let c: BgpCluster;
+  const nodes = [1, 2, 3].map((k) => roleIp(nodeRole(k)));
+
+  const ribNextHops = async (prefix: string): Promise<string[]> => {
+    const entries = (await c.router.vtysh<Record<string, RouteEntry[]>>(`show ip route ${prefix} json`))[prefix] ?? [];
+    const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
+    return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
+  };
+
+  beforeAll(async () => {
+    c = await BgpCluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }), holdTimeS: 30 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await c?.destroy();
+  });
+
+  it("node1, fenced and cut off from NATS for 20 s with its session alive, advertises the VIP again once its cable is back", async () => {
+    const node1 = roleIp("node1");
+    await waitFor("3 next hops for the VIP", async () => ((await ribNextHops(`${VIP}/32`)).length === 3 ? true : undefined), 60_000, 250);
+    const from = c.speakerLines.length;
+    await c.lab.setLink("node1", false);
+    try {
+      await waitFor("node1 fenced", () => (c.speakerLines.slice(from).some((l) => l.node === 1 && l.line.includes("fenced: stopped answering")) ? true : undefined), 10_000, 50);
+      await sleep(20_000);
+      expect(await ribNextHops(`${VIP}/32`)).toEqual([...nodes].sort()); // the hold time has not expired
+    } finally {
+      await c.lab.setLink("node1", true);
+    }
+    const back = Date.now();
+    try {
+      await waitFor("node1 unfenced", () => (c.speakerLines.slice(from).some((l) => l.node === 1 && l.line.includes('"unfenced"')) ? true : undefined), 30_000, 50);
+      // A correctness bound, not a performance target: expected within about a second of catching up.
+      await waitFor("node1's path back at the router", async () => ((await ribNextHops(`${VIP}/32`)).includes(node1) ? true : undefined), 10_000, 100);
+      console.log(`bgp-cable-recovery: node1's path back ${Date.now() - back} ms after its cable`);
+      await sleep(2_000);
+      expect(await ribNextHops(`${VIP}/32`)).toEqual([...nodes].sort());
+    } finally {
+      const lines = c.speakerLines.slice(from).filter((l) => l.node === 1).map((l) => l.line);
+      console.log(`bgp-cable-recovery: node1's log since the cable was pulled:\n${lines.join("\n")}`);
+    }
+  }, 120_000);
+});
