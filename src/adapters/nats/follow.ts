@@ -1,4 +1,5 @@
-import { DeliverPolicy, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
 import type { EventMeta, StreamName } from "../../events/types.js";
 
 export type RawMessage = { meta: EventMeta; data: Uint8Array };
@@ -18,41 +19,107 @@ export type FollowOptions = {
 
 export type Follower = { done: Promise<void>; initiallyCaughtUp: boolean };
 
+/** How long to wait before asking again for a consumer the server could not create (NATS still coming back). */
+const RESUBSCRIBE_RETRY_MS = 250;
+
 /**
- * Follows a stream with an ordered consumer (the client re-creates it after any gap or reconnect, so
- * messages arrive exactly once and in order). Batches end when the server says nothing is pending.
+ * Follows a stream with an ordered consumer. Batches end when the server says nothing is pending.
  *
- * The consumer always starts at a sequence, a start time being resolved to one first: the client re-creates an
- * ordered consumer from its first configuration with a start sequence added, and the server refuses a start time
- * beside it, so a consumer started by time was never re-created, and its follower stopped for good after the first
- * gap (a link lost long enough for messages to go to the old connection).
+ * After every reconnect the consumer is replaced by a new one starting right after the last message handed to
+ * `onBatch`. The client's own recovery cannot be relied on there: messages the server pushed to the lost connection
+ * are gone, and the client notices only when a later message comes (its delivery number skips), so a stream that
+ * went quiet (EVENTS after a claim made during a speaker's outage) stayed behind, and its reader fenced, for as long
+ * as nobody wrote. The consumer always starts at a sequence, a start time being resolved to one first: the client
+ * re-creates an ordered consumer with a start sequence beside its first configuration's start time, which the
+ * server refuses, so a consumer started by time was never re-created.
  */
 export async function followStream(opts: FollowOptions): Promise<Follower> {
   const info = await opts.jsm.streams.info(opts.stream);
   const startSeq = "seq" in opts.start ? opts.start.seq : await firstSeqSince(opts.jsm, opts.stream, opts.start.sinceMs, info.state.last_seq);
   const initiallyCaughtUp = info.state.messages === 0 || info.state.last_seq < startSeq;
-  const consumer = await opts.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, startSeq) });
-  // Short pull expiry and idle heartbeat: after a server dies or the stream leader moves, a stuck consumer is noticed
-  // and re-created within about two seconds instead of thirty, so a speaker's view recovers with the log.
-  const messages = await consumer.consume({ max_messages: Math.max(opts.maxBatch, 256), expires: 2_000, idle_heartbeat: 1_000 });
+  let next = Math.max(1, startSeq); // the first sequence not yet handed to onBatch
+  let messages = await subscribe(opts, next);
+  let replaced = false;
   const stop = (): void => void messages.close();
   opts.signal.addEventListener("abort", stop, { once: true });
+  const unwatch = onReconnect(opts.js, () => {
+    replaced = true;
+    stop();
+  });
   const done = (async () => {
-    let batch: RawMessage[] = [];
-    for await (const m of messages) {
-      batch.push({
-        meta: { stream: opts.stream, seq: m.info.streamSequence, time: m.info.timestampNanos / 1e6, subject: m.subject },
-        data: m.data,
-      });
-      const caughtUp = m.info.pending === 0;
-      if (caughtUp || batch.length >= opts.maxBatch) {
-        opts.onBatch(batch, caughtUp);
-        batch = [];
+    try {
+      for (;;) {
+        next = await deliver(opts, messages, next);
+        if (opts.signal.aborted || !replaced) return;
+        replaced = false;
+        const fresh = await resubscribe(opts, next);
+        if (!fresh) return;
+        messages = fresh;
       }
+    } finally {
+      unwatch();
+      opts.signal.removeEventListener("abort", stop);
     }
-    opts.signal.removeEventListener("abort", stop);
   })();
   return { done, initiallyCaughtUp };
+}
+
+/** Hands `messages` to onBatch in batches until the subscription ends; returns the first sequence not handed over. */
+async function deliver(opts: FollowOptions, messages: ConsumerMessages, from: number): Promise<number> {
+  let next = from;
+  let batch: RawMessage[] = [];
+  for await (const m of messages) {
+    if (m.info.streamSequence <= (batch.at(-1)?.meta.seq ?? next - 1)) continue; // handed over by an earlier subscription
+    batch.push({
+      meta: { stream: opts.stream, seq: m.info.streamSequence, time: m.info.timestampNanos / 1e6, subject: m.subject },
+      data: m.data,
+    });
+    const caughtUp = m.info.pending === 0;
+    if (caughtUp || batch.length >= opts.maxBatch) {
+      next = m.info.streamSequence + 1;
+      opts.onBatch(batch, caughtUp);
+      batch = [];
+    }
+  }
+  return next;
+}
+
+async function subscribe(opts: FollowOptions, from: number): Promise<ConsumerMessages> {
+  const consumer = await opts.js.consumers.get(opts.stream, { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from });
+  // Short pull expiry and idle heartbeat: after a server dies or the stream leader moves, a stuck consumer is noticed
+  // and re-created within about two seconds instead of thirty, so a speaker's view recovers with the log.
+  return consumer.consume({ max_messages: Math.max(opts.maxBatch, 256), expires: 2_000, idle_heartbeat: 1_000 });
+}
+
+/** A new subscription from `from`, retried until one is made; null once the follower is stopped. */
+async function resubscribe(opts: FollowOptions, from: number): Promise<ConsumerMessages | null> {
+  while (!opts.signal.aborted) {
+    try {
+      return await subscribe(opts, from);
+    } catch {
+      await new Promise((r) => setTimeout(r, RESUBSCRIBE_RETRY_MS));
+    }
+  }
+  return null;
+}
+
+/** Calls `then` on every reconnect of the connection under `js`; returns the way to stop watching. */
+function onReconnect(js: JetStreamClient, then: () => void): () => void {
+  // The client implementation keeps its connection as `nc`; the JetStreamClient interface does not name it.
+  const nc = (js as unknown as { nc?: NatsConnection }).nc;
+  if (!nc || typeof nc.status !== "function") return () => undefined;
+  const status = nc.status();
+  let watching = true;
+  void (async () => {
+    for await (const s of status) {
+      if (!watching) break;
+      if (s.type === "reconnect") then();
+    }
+  })();
+  return () => {
+    watching = false;
+    (status as { stop?: () => void }).stop?.();
+  };
 }
 
 /** The sequence of the stream's first message stored in the last `sinceMs`, or the next one to come when there is none. */
