@@ -36,7 +36,7 @@ const RESUBSCRIBE_RETRY_MS = 250;
 export async function followStream(opts: FollowOptions): Promise<Follower> {
   const info = await opts.jsm.streams.info(opts.stream);
   const startSeq = "seq" in opts.start ? opts.start.seq : await firstSeqSince(opts.jsm, opts.stream, opts.start.sinceMs, info.state.last_seq);
-  const initiallyCaughtUp = info.state.messages === 0 || info.state.last_seq < startSeq;
+  const initiallyCaughtUp = info.state.messages === 0 || ("seq" in opts.start && info.state.last_seq < startSeq);
   let next = Math.max(1, startSeq); // the first sequence not yet handed to onBatch
   let messages = await subscribe(opts, next);
   let replaced = false;
