@@ -14,6 +14,7 @@ const unavailable = labUnavailableReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
+type Neighbor = { connectionsEstablished?: number; messageStats?: { updatesRecv?: number } };
 
 describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorter than the hold time (3 nodes, FRR router)", () => {
   let c: BgpCluster;
@@ -23,6 +24,16 @@ describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorte
     const entries = (await c.router.vtysh<Record<string, RouteEntry[]>>(`show ip route ${prefix} json`))[prefix] ?? [];
     const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
     return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
+  };
+
+  const neighbor = async (ip: string): Promise<Neighbor | undefined> => (await c.router.vtysh<Record<string, Neighbor>>(`show bgp neighbors ${ip} json`))[ip];
+  // The withdraw node1 sent while fenced waits in its TCP send queue until the cable is back, so the path being there
+  // proves nothing by itself: it must come with a later UPDATE (withdraw, then advertise) or on a new session.
+  const advertisedAgain = async (ip: string, before: Neighbor | undefined): Promise<boolean> => {
+    const now = await neighbor(ip);
+    const updates = (now?.messageStats?.updatesRecv ?? 0) - (before?.messageStats?.updatesRecv ?? 0);
+    const newSession = (now?.connectionsEstablished ?? 0) > (before?.connectionsEstablished ?? 0);
+    return (updates >= 2 || newSession) && (await ribNextHops(`${VIP}/32`)).includes(ip);
   };
 
   beforeAll(async () => {
@@ -37,6 +48,7 @@ describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorte
     const node1 = roleIp("node1");
     await waitFor("3 next hops for the VIP", async () => ((await ribNextHops(`${VIP}/32`)).length === 3 ? true : undefined), 60_000, 250);
     const from = c.speakerLines.length;
+    const before = await neighbor(node1);
     await c.lab.setLink("node1", false);
     try {
       await waitFor("node1 fenced", () => (c.speakerLines.slice(from).some((l) => l.node === 1 && l.line.includes("fenced: stopped answering")) ? true : undefined), 10_000, 50);
@@ -49,7 +61,7 @@ describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorte
     try {
       await waitFor("node1 unfenced", () => (c.speakerLines.slice(from).some((l) => l.node === 1 && l.line.includes('"unfenced"')) ? true : undefined), 30_000, 50);
       // A correctness bound, not a performance target: expected within about a second of catching up.
-      await waitFor("node1's path back at the router", async () => ((await ribNextHops(`${VIP}/32`)).includes(node1) ? true : undefined), 10_000, 100);
+      await waitFor("node1's path withdrawn and advertised again at the router", async () => ((await advertisedAgain(node1, before)) ? true : undefined), 10_000, 100);
       console.log(`bgp-cable-recovery: node1's path back ${Date.now() - back} ms after its cable`);
       await sleep(2_000);
       expect(await ribNextHops(`${VIP}/32`)).toEqual([...nodes].sort());
