@@ -39,7 +39,7 @@ describe("following a stream across a 15 s black-holed link", () => {
     const abort = new AbortController();
     let seen = 0;
     const follower = await followStream({
-      js: jetstream(reader), jsm: await jetstreamManager(reader), stream: STREAMS.heartbeats, start, maxBatch: 1000, signal: abort.signal,
+      nc: reader, js: jetstream(reader), jsm: await jetstreamManager(reader), stream: STREAMS.heartbeats, start, maxBatch: 1000, signal: abort.signal,
       onBatch: (batch) => (seen = batch.at(-1)?.meta.seq ?? seen),
     });
     return { seen: () => seen, stop: async () => { abort.abort(); await follower.done.catch(() => undefined); await reader.close(); } };

@@ -7,6 +7,8 @@ export type RawMessage = { meta: EventMeta; data: Uint8Array };
 export type FollowStart = { seq: number } | { sinceMs: number };
 
 export type FollowOptions = {
+  /** The connection under `js`: its reconnects replace the consumer. */
+  nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
   stream: StreamName;
@@ -42,7 +44,7 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   let replaced = false;
   const stop = (): void => void messages.close();
   opts.signal.addEventListener("abort", stop, { once: true });
-  const unwatch = onReconnect(opts.js, () => {
+  const unwatch = onReconnect(opts.nc, () => {
     replaced = true;
     stop();
   });
@@ -103,11 +105,8 @@ async function resubscribe(opts: FollowOptions, from: number): Promise<ConsumerM
   return null;
 }
 
-/** Calls `then` on every reconnect of the connection under `js`; returns the way to stop watching. */
-function onReconnect(js: JetStreamClient, then: () => void): () => void {
-  // The client implementation keeps its connection as `nc`; the JetStreamClient interface does not name it.
-  const nc = (js as unknown as { nc?: NatsConnection }).nc;
-  if (!nc || typeof nc.status !== "function") return () => undefined;
+/** Calls `then` on every reconnect of `nc`; returns the way to stop watching. */
+function onReconnect(nc: NatsConnection, then: () => void): () => void {
   const status = nc.status();
   let watching = true;
   void (async () => {

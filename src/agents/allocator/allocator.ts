@@ -132,7 +132,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   const loop = new PlanLoop(parts, opts);
   const abortFollow = new AbortController();
   const events: Follower = await followStream({
-    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: abortFollow.signal,
+    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: abortFollow.signal,
     onBatch: (batch, caughtUp) => {
       parts.view.apply(batch, caughtUp);
       loop.schedule();

@@ -28,6 +28,7 @@ export async function readWholeStream(nc: NatsConnection, stream: StreamName, on
   let read = 0;
   try {
     const follower = await followStream({
+      nc,
       js: jetstream(nc),
       jsm,
       stream,

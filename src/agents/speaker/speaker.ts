@@ -120,11 +120,11 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   await fencing.start();
   const abortFollow = new AbortController();
   const events = await followStream({
-    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1000, signal: abortFollow.signal,
+    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1000, signal: abortFollow.signal,
     onBatch: (batch, caughtUp) => { view.applyLog(batch, caughtUp); fencing.logActivity(); react(); },
   });
   const beats = await followStream({
-    js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abortFollow.signal,
+    nc, js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abortFollow.signal,
     onBatch: (batch, caughtUp) => { view.applyHeartbeats(batch, caughtUp); fencing.logActivity(); react(); },
   });
   if (events.initiallyCaughtUp) view.logCaughtUp = true;

@@ -17,7 +17,7 @@ export async function followAllocations(nc: NatsConnection, js: JetStreamClient,
   const start = await resolveStart(jsm, await SnapshotStore.open(nc, replicas), log);
   const view = new AllocatorView(start.state, { lbClass: null }, (i) => log.warn({ invalid: i.reason, seq: i.meta.seq }, "skipped invalid message"));
   const follower = await followStream({
-    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal,
+    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal,
     onBatch: (batch, caughtUp) => {
       view.apply(batch, caughtUp);
       changed();

@@ -92,14 +92,14 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   };
   const stopFollow = new AbortController();
   const events = await followStream({
-    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
+    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
     onBatch: (batch, caughtUp) => {
       view.applyLog(batch, caughtUp);
       schedule();
     },
   });
   const beats = await followStream({
-    js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
+    nc, js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
     onBatch: (batch, caughtUp) => {
       const wasReady = view.ready;
       view.applyHeartbeats(batch, caughtUp);

@@ -182,14 +182,14 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
   reconciler = new Reconciler(view, members, services, pools, cleanup, jsm, opts);
   const stopFollow = new AbortController();
   const follower = await followStream({
-    js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
+    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
     onBatch: (batch, caughtUp) => {
       view.apply(batch, caughtUp);
       changed();
     },
   });
   const beats = await followStream({
-    js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
+    nc, js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
     onBatch: (batch, caughtUp) => {
       if (members.apply(batch, caughtUp)) changed();
     },
