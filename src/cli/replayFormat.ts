@@ -1,4 +1,5 @@
 import { addressOf, type TimelineRow } from "../projections/timeline.js";
+import { printable } from "./printable.js";
 
 const at = (ms: number): string => new Date(ms).toISOString();
 
@@ -66,5 +67,6 @@ export function formatTimeline(rows: readonly TimelineRow[], vipFilter: string |
     lines.push("Cluster events:");
     for (const row of other) lines.push(`  ${formatRow(row)}`);
   }
-  return lines.join("\n");
+  // Names and reasons come from the log, which anyone with write access could have filled with escape sequences.
+  return printable(lines.join("\n"));
 }

@@ -19,4 +19,11 @@ describe("the text replay", () => {
   it("leaves another VIP's conflicts out of a --vip replay", () => {
     expect(formatTimeline(rows, "198.18.0.201")).not.toContain("another MAC");
   });
+
+  it("prints control characters from the log as escapes, never raw", () => {
+    const hostile: TimelineRow[] = [{ ...rows[1]!, node: "node1\u001b[2J\u001b]0;owned\u0007" } as TimelineRow];
+    const text = formatTimeline(hostile, null);
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(text).toContain("node1\\u001b[2J");
+  });
 });
