@@ -11,13 +11,13 @@ import { frrModeArgs } from "../../src/lab/frrMode.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
+import { frrRibNextHops } from "../support/frr.js";
 
 const VIP = "198.18.100.10";
 const PROFILE = "{ receiveInterval: 200, transmitInterval: 250, detectMultiplier: 4 }";
 const unavailable = labUnavailableReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
 type FrrBfdPeer = {
   peer: string; status: string; id: number; "remote-id": number; uptime?: number;
   "remote-receive-interval": number; "remote-transmit-interval": number; "remote-detect-multiplier": number;
@@ -32,11 +32,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP with BFD in the l
   let c: BgpCluster;
   const nodes = [1, 2, 3].map((k) => roleIp(nodeRole(k)));
 
-  const ribNextHops = async (prefix: string): Promise<string[]> => {
-    const entries = (await c.router.vtysh<Record<string, RouteEntry[]>>(`show ip route ${prefix} json`))[prefix] ?? [];
-    const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
-    return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
-  };
+  const ribNextHops = (prefix: string): Promise<string[]> => frrRibNextHops(c.router, prefix);
   const bfdPeers = async (): Promise<Map<string, FrrBfdPeer>> => {
     const list = await c.router.vtysh<FrrBfdPeer[] | Record<string, never>>("show bfd peers json");
     return new Map((Array.isArray(list) ? list : []).map((p) => [p.peer, p]));

@@ -8,23 +8,19 @@ import { BgpCluster } from "../../src/lab/bgpCluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
+import { frrRibNextHops } from "../support/frr.js";
 
 const VIP = "198.18.100.10";
 const unavailable = labUnavailableReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
 type Neighbor = { connectionsEstablished?: number; messageStats?: { updatesRecv?: number } };
 
 describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorter than the hold time (3 nodes, FRR router)", () => {
   let c: BgpCluster;
   const nodes = [1, 2, 3].map((k) => roleIp(nodeRole(k)));
 
-  const ribNextHops = async (prefix: string): Promise<string[]> => {
-    const entries = (await c.router.vtysh<Record<string, RouteEntry[]>>(`show ip route ${prefix} json`))[prefix] ?? [];
-    const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
-    return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
-  };
+  const ribNextHops = (prefix: string): Promise<string[]> => frrRibNextHops(c.router, prefix);
 
   const neighbor = async (ip: string): Promise<Neighbor | undefined> => (await c.router.vtysh<Record<string, Neighbor>>(`show bgp neighbors ${ip} json`))[ip];
   // The withdraw node1 sent while fenced waits in its TCP send queue until the cable is back, so the path being there

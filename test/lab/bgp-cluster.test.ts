@@ -8,6 +8,7 @@ import { frrModeArgs } from "../../src/lab/frrMode.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp, roleIp6 } from "../../src/lab/topology.js";
+import { frrRibNextHops } from "../support/frr.js";
 
 const VIP = "198.18.100.10";
 const VIP2 = "198.18.100.11";
@@ -26,7 +27,6 @@ endpoints: [{ nodeName: node2, conditions: { ready: true } }, { nodeName: node3,
 const unavailable = labUnavailableReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-type RouteEntry = { protocol: string; selected?: boolean; nexthops?: Array<{ ip?: string; active?: boolean }> };
 type BgpPath = { community?: { string: string }; largeCommunity?: { string: string }; locPrf?: number; nexthops?: Array<{ ip: string }> };
 type Summary = { peers?: Record<string, { state: string; peerUptimeMsec?: number; peerUptimeEstablishedEpoch?: number; connectionsEstablished?: number; connectionsDropped?: number }> };
 
@@ -38,12 +38,7 @@ const BACKENDS = [{ backend: "native", args: [], password: undefined }, { backen
 describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (FRR router, 3 nodes, $backend backend)", ({ backend, args, password }) => {
   let c: BgpCluster;
 
-  const ribNextHops = async (prefix: string): Promise<string[]> => {
-    const cmd = prefix.includes(":") ? `show ipv6 route ${prefix} json` : `show ip route ${prefix} json`;
-    const entries = (await c.router.vtysh<Record<string, RouteEntry[]>>(cmd))[prefix] ?? [];
-    const bgp = entries.find((e) => e.protocol === "bgp" && e.selected);
-    return (bgp?.nexthops ?? []).filter((n) => n.active !== false).map((n) => n.ip ?? "").sort();
-  };
+  const ribNextHops = (prefix: string): Promise<string[]> => frrRibNextHops(c.router, prefix);
   const bgpPath = async (prefix: string): Promise<BgpPath | undefined> =>
     (await c.router.vtysh<{ paths?: BgpPath[] }>(`show bgp ${prefix.includes(":") ? "ipv6" : "ipv4"} unicast ${prefix} json`)).paths?.[0];
   const pathFrom = async (prefix: string, nextHop: string): Promise<(BgpPath & { stale?: boolean }) | undefined> =>
