@@ -4,6 +4,7 @@ import { allocatorCommand } from "./allocatorCommand.js";
 import { controllerCommand } from "./controllerCommand.js";
 import { ipamStatusCommand } from "./ipamStatusCommand.js";
 import { labCommand } from "./labCommand.js";
+import { logCliCommand } from "./logExportCommand.js";
 import { replayCliCommand } from "./replayCommand.js";
 import { speakerCommand } from "./speakerCommand.js";
 import { validateCommand } from "./validateCommand.js";
@@ -29,6 +30,7 @@ program.addCommand(controllerCommand());
 program.addCommand(ipamStatusCommand());
 program.addCommand(validateCommand());
 program.addCommand(replayCliCommand());
+program.addCommand(logCliCommand());
 program.addCommand(labCommand());
 
 try {

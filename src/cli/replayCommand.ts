@@ -1,7 +1,6 @@
 import { Command, Option } from "commander";
 import type { Logger } from "pino";
-import { closeNats, connectNats, DEFAULT_PING_INTERVAL_MS } from "../adapters/nats/connect.js";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { openLogSource } from "../agents/replay/logSource.js";
 import { decodeLogEntries } from "../events/entries.js";
 import { STREAMS } from "../events/types.js";
 import { buildTimeline, type TimelineRow } from "../projections/timeline.js";
@@ -13,9 +12,12 @@ import { formatTimeline } from "./replayFormat.js";
 import { writeTimelineHtml, type HtmlReplayOptions } from "./replayHtml.js";
 import type { NatsClientSecurity } from "../adapters/nats/security.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addFromOption, fromFileOption, sourceOptions } from "./logSourceOptions.js";
 
 export type ReplayOptions = {
   nats: string[];
+  /** Read this export file (`vipmesh log export`) instead of NATS. */
+  from?: string;
   /** Credentials and TLS (--nats-user, --nats-ca, ...); anonymous without. */
   security?: NatsClientSecurity;
   vip: string | null;
@@ -30,29 +32,29 @@ export type ReplayOptions = {
 
 export const DEFAULT_READ_TIMEOUT_S = 30;
 
-/** Reads the whole EVENTS log and prints each VIP's ownership timeline with the recorded reasons. */
+/** Reads the whole EVENTS log (from NATS, or an export file with `from`) and prints each VIP's ownership timeline. */
 export async function replayCommand(opts: ReplayOptions, out: (text: string) => void): Promise<TimelineRow[]> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_READ_TIMEOUT_S * 1000;
-  const nc = await connectNats({ servers: opts.nats, name: "vipmesh-replay", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, ...(opts.security ? { security: opts.security } : {}), ...(opts.log ? { log: opts.log } : {}) });
+  const source = await openLogSource(sourceOptions(opts, "vipmesh-replay", timeoutMs));
   try {
     if (opts.html) {
-      const { path, view } = await writeTimelineHtml(nc, { vip: opts.vip, ...opts.html }, timeoutMs);
+      const { path, view } = await writeTimelineHtml(source, { vip: opts.vip, ...opts.html });
       out(`wrote the HTML timeline (${view.vips.length} VIP(s), ${view.failovers.length} failover(s)) to ${path}`);
       return [];
     }
     const rows: TimelineRow[] = [];
     let state = emptyLogState();
     let invalid = 0;
-    await readWholeStream(nc, STREAMS.events, (batch) => {
+    await source.read(STREAMS.events, (batch) => {
       const result = buildTimeline(decodeLogEntries(batch, () => invalid++), state);
       state = result.state;
       rows.push(...result.rows);
-    }, { stallMs: timeoutMs });
+    });
     if (opts.json) for (const row of rows) out(JSON.stringify(row));
     else out(formatTimeline(rows, opts.vip) || "the log holds no events");
     return rows;
   } finally {
-    await closeNats(nc);
+    await source.close();
   }
 }
 
@@ -62,15 +64,16 @@ export function readTimeoutOption(): Option {
 }
 
 export function replayCliCommand(): Command {
-  const cmd = addNatsOptions(new Command("replay"))
+  const cmd = addFromOption(addNatsOptions(new Command("replay")))
     .description("Read the EVENTS log and print each VIP's ownership timeline with the reason and evidence for every change; --html draws it.")
     .option("--vip <address>", "only this VIP")
     .option("--json", "one JSON object per event instead of text")
     .option("--html <file>", "write one self-contained HTML page (timelines, membership, failovers) instead of text; membership uses the failure-detector flags")
     .addOption(readTimeoutOption());
-  return addMembershipOptions(cmd).action(async (o: Record<string, string | boolean | undefined>) => {
+  return addMembershipOptions(cmd).action(async (o: Record<string, string | boolean | undefined>, command: Command) => {
+    const from = fromFileOption(o, command);
     const { natsServers, natsSecurity } = natsFromOptions(o);
-    const opts = { nats: natsServers, security: natsSecurity, vip: typeof o["vip"] === "string" ? o["vip"] : null, json: o["json"] === true };
+    const opts = { nats: natsServers, security: natsSecurity, ...(from ? { from } : {}), vip: typeof o["vip"] === "string" ? o["vip"] : null, json: o["json"] === true };
     const timeoutMs = intOption({ timeout: String(o["timeout"]) }, "timeout") * 1000;
     const html = typeof o["html"] === "string" ? { file: o["html"], settings: membershipFromOptions(o as Record<string, string | undefined>) } : undefined;
     await replayCommand({ ...opts, timeoutMs, log: stderrLogger(), ...(html ? { html } : {}) }, (t) => process.stdout.write(`${t}\n`));

@@ -1,7 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { NatsConnection } from "@nats-io/transport-node";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import type { LogSource } from "../agents/replay/logSource.js";
 import { decodeHeartbeatEntries, decodeLogEntries, type Decoded } from "../events/entries.js";
 import { STREAMS, type LogEvent, type NodeHeartbeatRecorded } from "../events/types.js";
 import type { MembershipSettings } from "../projections/settings.js";
@@ -18,11 +17,11 @@ export type HtmlReplayOptions = {
 };
 
 /** Reads both streams (heartbeats as far back as HEARTBEATS still keeps them) and writes the HTML timeline. */
-export async function writeTimelineHtml(nc: NatsConnection, opts: HtmlReplayOptions, stallMs: number): Promise<{ path: string; view: TimelineView }> {
+export async function writeTimelineHtml(source: LogSource, opts: HtmlReplayOptions): Promise<{ path: string; view: TimelineView }> {
   const events: Decoded<LogEvent>[] = [];
   const heartbeats: Decoded<NodeHeartbeatRecorded>[] = [];
-  await readWholeStream(nc, STREAMS.events, (batch) => events.push(...decodeLogEntries(batch, () => undefined)), { stallMs });
-  await readWholeStream(nc, STREAMS.heartbeats, (batch) => heartbeats.push(...decodeHeartbeatEntries(batch, () => undefined)), { stallMs });
+  await source.read(STREAMS.events, (batch) => events.push(...decodeLogEntries(batch, () => undefined)));
+  await source.read(STREAMS.heartbeats, (batch) => heartbeats.push(...decodeHeartbeatEntries(batch, () => undefined)));
   const all = buildTimelineView({ events, heartbeats, settings: opts.settings });
   const view = opts.vip ? onlyVip(all, opts.vip) : all;
   const path = resolve(opts.file);

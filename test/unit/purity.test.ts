@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 // sockets, NATS, Kubernetes, timers, the wall clock or randomness: time and randomness come in as arguments.
 
 const root = resolve(import.meta.dirname, "../..");
-const PURE_DIRS = ["src/events", "src/projections", "src/config", "src/net", "src/protocols"];
+const PURE_DIRS = ["src/events", "src/projections", "src/config", "src/net", "src/protocols", "src/logfile"];
 const ALLOWED_PACKAGES = new Set(["immer", "zod", "yaml"]);
 const FORBIDDEN_CALLS = [/Date\.now\(/, /new Date\(/, /setTimeout\(/, /setInterval\(/, /setImmediate\(/, /Math\.random\(/, /performance\.now\(/, /process\.hrtime/];
 
@@ -21,6 +21,11 @@ function filesUnder(dir: string): string[] {
     .filter((f) => f.endsWith(".ts"))
     .map((f) => join(abs, f));
 }
+
+// A hash is a pure function of its input: createHash may come in, randomness (randomBytes, randomUUID) may not.
+const onlyHashing = (source: string): boolean =>
+  [...source.matchAll(/import\s*\{([^}]*)\}\s*from\s*["']node:crypto["']/g)].every((m) => (m[1] ?? "").split(",").every((n) => n.trim() === "createHash"))
+  && !/import\s+\*\s+as\s+\w+\s+from\s+["']node:crypto["']/.test(source) && !/import\s+\w+\s+from\s+["']node:crypto["']/.test(source);
 
 const isPure = (abs: string): boolean => PURE_DIRS.some((d) => abs.startsWith(join(root, d) + "/"));
 const importsOf = (source: string): string[] => [...source.matchAll(/(?:import|export)[^'"]*?from\s+["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? m[2] ?? "");
@@ -39,6 +44,8 @@ describe("the pure core stays pure", () => {
       if (spec.startsWith(".")) {
         const target = resolve(dirname(file), spec.replace(/\.js$/, ".ts"));
         if (!isPure(target)) problems.push(`imports impure module ${relative(root, target)}`);
+      } else if (spec === "node:crypto") {
+        if (!onlyHashing(source)) problems.push("imports from node:crypto more than createHash");
       } else if (!ALLOWED_PACKAGES.has(spec)) {
         problems.push(`imports ${spec}`);
       }
@@ -51,5 +58,8 @@ describe("the pure core stays pure", () => {
   it("catches an impure import (the check itself can fail)", () => {
     expect(importsOf('import { connect } from "@nats-io/transport-node";')).toEqual(["@nats-io/transport-node"]);
     expect(FORBIDDEN_CALLS.some((p) => p.test("const t = Date.now();"))).toBe(true);
+    expect(onlyHashing('import { createHash } from "node:crypto";')).toBe(true);
+    expect(onlyHashing('import { createHash, randomBytes } from "node:crypto";')).toBe(false);
+    expect(onlyHashing('import * as c from "node:crypto";')).toBe(false);
   });
 });

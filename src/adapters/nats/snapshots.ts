@@ -3,8 +3,10 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from "../../projections/snapshot.js";
 import type { LogState } from "../../projections/logState.js";
 
-const BUCKET = "vipmesh_snapshots";
-const KEY = "events-v1";
+export const SNAPSHOT_BUCKET = "vipmesh_snapshots";
+export const SNAPSHOT_KEY = "events-v1";
+const BUCKET = SNAPSHOT_BUCKET;
+const KEY = SNAPSHOT_KEY;
 
 /** Shared snapshots of the EVENTS projection in a KV bucket: any agent may store a newer one; older ones never win. */
 export class SnapshotStore {
