@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Builds the pinned test Kubernetes API with Go, for src/testing/kubeApiServer.ts. Called by scripts/setup.sh.
+# Builds the pinned test Kubernetes API (src/testing/kubeApiServer.ts) and helm (the chart's tests) with Go. Called by
+# scripts/setup.sh.
 # Idempotent: a build is reused while its stamp (versions, Go version, build module go.mod/go.sum, this script) holds.
 #   ~/.cache/vipmesh/kube-<KUBE_VERSION>/bin/{kube-apiserver,kubectl}   from k8s.io/kubernetes (scripts/kube-build/kubernetes)
 #   ~/.cache/vipmesh/etcd-<ETCD_VERSION>/bin/etcd                      from go.etcd.io/etcd/server/v3 (scripts/kube-build/etcd)
+#   ~/.cache/vipmesh/helm-<HELM_VERSION>/bin/helm                      from helm.sh/helm/v4 (scripts/kube-build/helm)
 # Module downloads and the Go build cache live in ~/.cache/vipmesh/go/{mod,build}, so a rebuild downloads nothing.
 # The exact commands, run from each build module's directory (GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-buildvcs=false):
 #   go build -trimpath -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=v1.36.3 ..." -o BIN/ \
 #     k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
 #   go build -trimpath -ldflags "-s -w" -o BIN/etcd .
+#   go build -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=v4.3.2" -o BIN/ helm.sh/helm/v4/cmd/helm
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,6 +19,7 @@ source "${HERE}/kube-build/versions.env"
 CACHE="${HOME}/.cache/vipmesh"
 KUBE_BIN_DIR="${CACHE}/kube-${KUBE_VERSION}/bin"
 ETCD_BIN_DIR="${CACHE}/etcd-${ETCD_VERSION}/bin"
+HELM_BIN_DIR="${CACHE}/helm-${HELM_VERSION}/bin"
 
 log() { printf '[kube-build] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -63,8 +67,12 @@ kube_ldflags() {
 build etcd "${HERE}/kube-build/etcd" "$ETCD_BIN_DIR" "$ETCD_VERSION" "-s -w" .
 build "kube-apiserver+kubectl" "${HERE}/kube-build/kubernetes" "$KUBE_BIN_DIR" "$KUBE_VERSION" "$(kube_ldflags)" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl
+build helm "${HERE}/kube-build/helm" "$HELM_BIN_DIR" "$HELM_VERSION" \
+  "-s -w -X helm.sh/helm/v4/internal/version.version=${HELM_VERSION}" helm.sh/helm/v4/cmd/helm
 
 [[ "$("${ETCD_BIN_DIR}/etcd" --version 2>&1 || true)" == *"${ETCD_VERSION#v}"* ]] ||
   die "${ETCD_BIN_DIR}/etcd is not ${ETCD_VERSION}; delete ${ETCD_BIN_DIR} and run again"
 [[ "$("${KUBE_BIN_DIR}/kube-apiserver" --version 2>&1 || true)" == *"${KUBE_VERSION}"* ]] ||
   die "${KUBE_BIN_DIR}/kube-apiserver is not ${KUBE_VERSION}; delete ${KUBE_BIN_DIR} and run again"
+[[ "$("${HELM_BIN_DIR}/helm" version --short 2>&1 || true)" == "${HELM_VERSION}"* ]] ||
+  die "${HELM_BIN_DIR}/helm is not ${HELM_VERSION}; delete ${HELM_BIN_DIR} and run again"
