@@ -56,6 +56,19 @@ describe.skipIf(unavailable !== undefined)("BGP with BFD against BIRD 2 (2 nodes
     await waitFor("the VIP from both nodes", async () => ((await pathsFrom()).length === 2 ? true : undefined), 30_000, 250);
   }, 60_000);
 
+  it("each speaker's BGP session to BIRD waited for BFD Up (BIRD opens its BFD session with the BGP protocol), never connecting before it", () => {
+    for (const node of NODES) {
+      const lines = c.speakerLines.filter((l) => l.node === node).map((l) => l.line);
+      const waiting = lines.findIndex((l) => l.includes('"peer":"bird",') && l.includes("waiting for the BFD session to come up"));
+      const up = lines.findIndex((l) => l.includes('"peer":"bird",') && l.includes("BFD session up: connecting"));
+      const established = lines.findIndex((l) => l.includes('"bgpPeer":"bird"') && l.includes("bgp: session established"));
+      expect(waiting, `node${node} waited`).toBeGreaterThanOrEqual(0);
+      expect(up, `node${node} connected on BFD Up`).toBeGreaterThan(waiting);
+      expect(established, `node${node} established after it`).toBeGreaterThan(up);
+      expect(lines.some((l) => l.includes('"peer":"bird",') && l.includes("no BFD packet from the peer"))).toBe(false);
+    }
+  });
+
   it("the profile's echoMode is reported as not supported by each speaker (control packets still run)", () => {
     const said = c.speakerLines.filter((l) => l.line.includes("asks for echo mode") && l.line.includes('"reason":"notSupported"') && l.line.includes('"peer":"bird"'));
     expect(new Set(said.map((l) => l.node))).toEqual(new Set(NODES));

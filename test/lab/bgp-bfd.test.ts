@@ -3,7 +3,8 @@
 // the BFDProfile "lab". The router's BFD session to each node comes Up with the profile's timers; a node whose cable
 // is pulled leaves the router's ECMP set on BFD (the BGP hold time is 30 s here, so the hold timer cannot be what
 // removed it); a router whose bfdd freezes is detected by the speakers, which take their BGP sessions down; a profile
-// edit reaches the live BFD session without a BFD or BGP session drop.
+// edit reaches the live BFD session without a BFD or BGP session drop. A new BGP session waits for BFD Up; FRR opens
+// its BFD session to an iBGP neighbor only with the BGP session, so the speakers connect after the bound.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { BgpCluster } from "../../src/lab/bgpCluster.js";
@@ -69,6 +70,18 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP with BFD in the l
     await waitFor("3 next hops for the VIP", async () => ((await ribNextHops(`${VIP}/32`)).length === 3 ? true : undefined), 30_000, 250);
     expect(await ribNextHops(`${VIP}/32`)).toEqual([...nodes].sort());
   }, 90_000);
+
+  it.runIf(backend === "native")("a new BGP session waits for BFD; FRR's bfdd opens an iBGP neighbor's BFD session only with BGP, so each speaker connects once the router stayed silent for the bound", () => {
+    for (const node of [1, 2, 3]) {
+      const lines = c.speakerLines.filter((l) => l.node === node).map((l) => l.line);
+      const waiting = lines.findIndex((l) => l.includes('"peer":"router",') && l.includes("waiting for the BFD session to come up"));
+      const silent = lines.findIndex((l) => l.includes('"peer":"router",') && l.includes("no BFD packet from the peer: connecting without BFD Up"));
+      const established = lines.findIndex((l) => l.includes('"bgpPeer":"router"') && l.includes("bgp: session established"));
+      expect(waiting, `node${node} waited`).toBeGreaterThanOrEqual(0);
+      expect(silent, `node${node} connected after the bound`).toBeGreaterThan(waiting);
+      expect(established, `node${node} established after it`).toBeGreaterThan(silent);
+    }
+  });
 
   it("a profile edit reaches the live BFD session (Poll Sequence): no BFD or BGP session drop", async () => {
     const before = await bfdPeers();

@@ -4,8 +4,8 @@
 // GRACEFUL_SHUTDOWN community, wait for routers to move traffic away, withdraw, then Cease. begin() says whether this
 // process restarted in place (bgpRestart.ts): the sessions of the first update then carry the R and F bits.
 // A dual-stack session's next hop for the other family comes with the plan; routes it cannot carry are logged once
-// per reason and counted (stats). A peer naming a BFDProfile gets a BFD session (bgpBfd.ts): BFD Down takes its BGP
-// session down at once (Cease "BFD Down"), and the next one connects once BFD is Up again.
+// per reason and counted (stats). A peer naming a BFDProfile gets a BFD session (bgpBfd.ts): its BGP session connects
+// once BFD is Up (bounded while the peer's BFD is silent), and BFD Down takes it down at once (Cease "BFD Down").
 import type { BfdEndpointOptions } from "../../adapters/bfd/bfdEndpoint.js";
 import { BgpTcpPeer, type BgpLogger } from "../../adapters/bgp/tcpPeer.js";
 import type { BgpPeerPlan, BgpPlan } from "../../projections/bgp/bgpPlan.js";
@@ -13,6 +13,7 @@ import { prefixFamily } from "../../protocols/bgp/prefix.js";
 import { desiredRoutes, withGracefulShutdown, type DesiredRoutes, type RouteAttributes } from "../../protocols/bgp/adjRibOut.js";
 import { CeaseSubcode } from "../../protocols/bgp/notificationCodes.js";
 import type { NextHops } from "../../protocols/bgp/peer.js";
+import { SILENT_PEER_WAIT_MS, type StartReason } from "../../protocols/bfd/bgpPairing.js";
 import { BgpBfdSessions, type BgpPeerBfdStats } from "./bgpBfd.js";
 import { FRESH_START, restartDecision, type PreviousStop, type RestartDecision } from "./bgpRestart.js";
 import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
@@ -41,6 +42,10 @@ export type BgpPeerStats = {
   /** Malformed UPDATEs received and handled without a session reset (RFC 7606), per kind, and routes so ignored. */
   updateErrors: Readonly<Partial<Record<string, number>>>;
   prefixesIgnored: number;
+  /** The peer's address (the `peer` label of MetalLB's BGP metrics). */
+  address?: string;
+  /** NOTIFICATIONs by "code/subcode", sent and received, on the current session object. */
+  notifications?: { sent: Readonly<Record<string, number>>; received: Readonly<Record<string, number>> };
   /** The paired BFD session, for peers naming a BFDProfile. */
   bfd?: BgpPeerBfdStats;
 };
@@ -100,11 +105,11 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
     log: opts.log,
     ...(opts.bfd === undefined ? {} : { endpoint: opts.bfd }),
     hooks: {
-      startBgp(name) {
+      startBgp(name, reason) {
         const l = live.get(name);
         if (closing || !l || l.started) return;
         l.started = true;
-        opts.log.info({ peer: name }, "bgp: BFD session up: connecting");
+        logStart(opts.log, name, reason);
         l.handle.start();
       },
       stopBgp(name) {
@@ -138,9 +143,13 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   /** One planned peer: its live session updated in place, or (new, or its BGPPeer changed) a session opened. */
   const sync = (name: string, planned: BgpPeerPlan, flags: RestartDecision): void => {
     const { peer, routes } = planned;
+    if (peer.password !== null && planned.md5Key === undefined) {
+      opts.log.error({ peer: name }, "bgp: peer has a password this speaker has not read; session not opened");
+      return;
+    }
     let session: BgpSessionPlan;
     try {
-      session = sessionFor(peer, opts.defaults);
+      session = sessionFor(peer, opts.defaults, FRESH_START, planned.md5Key ?? null);
     } catch (err) {
       opts.log.error({ peer: name, err: (err as Error).message }, "bgp: peer not usable");
       return;
@@ -154,14 +163,14 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         Object.assign(current, { routes: desiredRoutes(routes), routesKey: rkey, nextHops });
         current.handle.setRoutes(current.routes, nextHops);
       }
-      bfd.sync(name, peer, planned.bfd);
+      bfd.sync(name, peer, planned.bfd, current.started);
       return reportNextHop(name, current, planned);
     }
     if (current) void retire(name, current, { subcode: CeaseSubcode.administrativeReset, message: `vipmesh: BGPPeer ${name} changed, reconnecting` });
     const valid = desiredRoutes(routes);
     // The key above leaves R and F out: they belong to the first OPENs, not to the session's identity; the next hops
     // change on the live session.
-    const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags);
+    const opened = flags === FRESH_START ? session : sessionFor(peer, opts.defaults, flags, planned.md5Key ?? null);
     const waitForBfd = bfd.sync(name, peer, planned.bfd);
     const l: Live = { key, handle: open(name, { ...opened, peer: { ...opened.peer, nextHops } }, valid), started: !waitForBfd, opened, routes: valid, routesKey: rkey, nextHops };
     live.set(name, l);
@@ -218,12 +227,23 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
           state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size,
           unsendable, ...(reason === undefined ? {} : { unsendableReason: reason }),
           updateErrors: s.session.counters.updateErrors, prefixesIgnored: s.session.counters.prefixesIgnored,
+          address: l.opened.socket.peerAddress,
+          notifications: { sent: s.session.counters.notificationsSentByCode, received: s.session.counters.notificationsReceivedByCode },
           ...(b === undefined ? {} : { bfd: b }),
         };
       }
       return { peers };
     },
   };
+}
+
+/** Why a BGP session paired with BFD connects (bgpPairing.ts). */
+function logStart(log: BgpLogger, peer: string, reason: StartReason | "bfdError"): void {
+  if (reason === "bfdUp") log.info({ peer }, "bgp: BFD session up: connecting");
+  else if (reason === "peerAdminDown") log.info({ peer }, "bgp: the peer's BFD session is AdminDown: connecting");
+  else if (reason === "peerSilent") {
+    log.warn({ peer, waitedMs: SILENT_PEER_WAIT_MS }, "bgp: no BFD packet from the peer: connecting without BFD Up (the router may open its BFD session only once BGP is up); BFD Down takes the session down once BFD has been Up");
+  } else log.warn({ peer }, "bgp: connecting without BFD: its session could not be opened");
 }
 
 function openTcpSession(name: string, s: BgpSessionPlan, routes: DesiredRoutes, log: BgpLogger): BgpSessionHandle {

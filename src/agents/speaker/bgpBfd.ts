@@ -2,18 +2,19 @@
 // multihop on 4784 for ebgpMultiHop), on one BfdEndpoint opened with the first. A thin driver: the pure pairing
 // step (protocols/bfd/bgpPairing.ts) decides when the BGP session may run; this file carries its actions out through
 // `hooks`, and applies profile edits to the live BFD session (a Poll Sequence, no session drop).
+import { performance } from "node:perf_hooks";
 import { BfdEndpoint, type BfdEndpointOptions } from "../../adapters/bfd/bfdEndpoint.js";
 import type { BfdSessionDriver, BfdLogger } from "../../adapters/bfd/bfdSession.js";
 import type { BfdProfileConfig, BgpPeerConfig } from "../../config/types.js";
 import { echoVerdict, type EchoVerdict } from "../../protocols/bfd/echo.js";
-import { initialPairing, stepPairing, type BfdPairingState } from "../../protocols/bfd/bgpPairing.js";
+import { initialPairing, nextPairingDeadline, stepPairing, type BfdPairingInput, type BfdPairingState, type StartReason } from "../../protocols/bfd/bgpPairing.js";
 import { profileTimers } from "../../protocols/bfd/profile.js";
 import { DEFAULT_MULTIHOP_MINIMUM_TTL } from "../../protocols/bfd/timers.js";
 import type { BfdSessionState } from "../../protocols/bfd/sessionTypes.js";
 
 export interface BfdPairingHooks {
-  /** BFD is Up (or the peer disabled it): the BGP session may connect. */
-  startBgp(peer: string): void;
+  /** BFD is Up, the peer disabled it, or the peer stayed silent (bgpPairing.ts): the BGP session may connect. */
+  startBgp(peer: string, reason: StartReason | "bfdError"): void;
   /** BFD went Down: take the BGP session down now, and hold the next one until BFD is Up. */
   stopBgp(peer: string): void;
 }
@@ -47,6 +48,8 @@ type Paired = {
   multihop: boolean;
   address: string;
   pairing: BfdPairingState;
+  /** Wakes the pairing at its deadline (the bound of a wait on a silent peer). */
+  timer?: NodeJS.Timeout;
   driver?: BfdSessionDriver;
   error?: string;
 };
@@ -58,13 +61,18 @@ export class BgpBfdSessions {
   private readonly paired = new Map<string, Paired>();
   private readonly byDiscriminator = new Map<number, string>();
 
-  constructor(private readonly o: { log: BfdLogger & { error(f: object, m: string): void }; hooks: BfdPairingHooks; endpoint?: BfdEndpointOptions }) {}
+  private readonly now: () => number;
+
+  constructor(private readonly o: { log: BfdLogger & { error(f: object, m: string): void }; hooks: BfdPairingHooks; endpoint?: BfdEndpointOptions; silentPeerWaitMs?: number }) {
+    this.now = o.endpoint?.now ?? (() => performance.now());
+  }
 
   /**
-   * Pairs `peer` with `profile` (or unpairs it, `undefined`). Returns whether its BGP session must wait for BFD Up
-   * before it connects: only after BFD went Down (bgpPairing.ts says why a new pairing does not wait).
+   * Pairs `peer` with `profile` (or unpairs it, `undefined`). Returns whether its BGP session must wait before it
+   * connects: a new pairing waits for BFD Up (bounded while the peer is silent, bgpPairing.ts); `running` says the
+   * BGP session already runs, and adding BFD to it takes nothing down.
    */
-  sync(name: string, peer: BgpPeerConfig, profile: BfdProfileConfig | undefined): boolean {
+  sync(name: string, peer: BgpPeerConfig, profile: BfdProfileConfig | undefined, running = false): boolean {
     const current = this.paired.get(name);
     const multihop = peer.ebgpMultiHop;
     if (current && (!profile || current.multihop !== multihop || current.address !== peer.peerAddress)) this.remove(name);
@@ -78,8 +86,9 @@ export class BgpBfdSessions {
       }
       return live.pairing.bgp === "waiting";
     }
-    const p: Paired = { profile, multihop, address: peer.peerAddress, pairing: initialPairing("running") };
+    const p: Paired = { profile, multihop, address: peer.peerAddress, pairing: initialPairing(running ? "running" : "waiting", this.now(), this.o.silentPeerWaitMs) };
     this.paired.set(name, p);
+    this.arm(name, p);
     void this.open(name, p, peer);
     return p.pairing.bgp === "waiting";
   }
@@ -89,6 +98,7 @@ export class BgpBfdSessions {
     const p = this.paired.get(name);
     if (!p) return;
     this.paired.delete(name);
+    clearTimeout(p.timer);
     const driver = p.driver;
     if (!driver || !this.endpoint) return;
     const endpoint = this.endpoint;
@@ -120,7 +130,10 @@ export class BgpBfdSessions {
 
   /** Every session AdminDown (RFC 5882 3.2: the routers keep their BGP sessions for it), then the sockets closed. */
   async close(): Promise<void> {
-    for (const p of this.paired.values()) p.driver?.stop();
+    for (const p of this.paired.values()) {
+      clearTimeout(p.timer);
+      p.driver?.stop();
+    }
     this.paired.clear();
     await this.endpoint?.close();
     this.endpoint = undefined;
@@ -152,8 +165,9 @@ export class BgpBfdSessions {
       p.error = (err as Error).message;
       this.o.log.error({ peer: name, err: p.error }, "bfd: session could not be opened; the BGP session runs without BFD");
       if (this.paired.get(name) === p && p.pairing.bgp === "waiting") {
-        p.pairing = { ...p.pairing, bgp: "running" };
-        this.o.hooks.startBgp(name);
+        clearTimeout(p.timer);
+        p.pairing = { bfd: p.pairing.bfd, remoteAdminDown: false, bgp: "running" };
+        this.o.hooks.startBgp(name, "bfdError");
       }
     }
   }
@@ -162,12 +176,25 @@ export class BgpBfdSessions {
     const name = this.byDiscriminator.get(s.config.localDiscriminator);
     const p = name === undefined ? undefined : this.paired.get(name);
     if (!p || name === undefined) return;
-    const r = stepPairing(p.pairing, { type: "bfdState", to: s.state, remoteAdminDown: s.remote.state === "adminDown" });
+    this.step(name, p, { type: "bfdState", to: s.state, remoteAdminDown: s.remote.state === "adminDown" });
+  }
+
+  private step(name: string, p: Paired, input: BfdPairingInput): void {
+    const r = stepPairing(p.pairing, input, this.now(), this.o.silentPeerWaitMs);
     p.pairing = r.state;
+    this.arm(name, p);
     for (const a of r.actions) {
-      if (a.type === "startBgp") this.o.hooks.startBgp(name);
+      if (a.type === "startBgp") this.o.hooks.startBgp(name, a.reason);
       else this.o.hooks.stopBgp(name);
     }
+  }
+
+  private arm(name: string, p: Paired): void {
+    clearTimeout(p.timer);
+    const at = nextPairingDeadline(p.pairing);
+    if (at === undefined) return;
+    p.timer = setTimeout(() => this.paired.get(name) === p && this.step(name, p, { type: "tick" }), Math.max(0, at - this.now()));
+    p.timer.unref();
   }
 }
 
