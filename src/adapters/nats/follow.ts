@@ -14,12 +14,33 @@ export type FollowOptions = {
   stream: StreamName;
   start: FollowStart;
   maxBatch: number;
-  /** Called in log order; `caughtUp` is true when nothing more was pending at the server when the batch ended. */
+  /**
+   * Called in log order. `caughtUp` is true once the batch reaches the position the follower recorded when it
+   * started or last re-subscribed after a reconnect (the stream's last sequence then), whatever arrived since.
+   */
   onBatch: (batch: RawMessage[], caughtUp: boolean) => void;
   signal: AbortSignal;
 };
 
 export type Follower = { done: Promise<void>; initiallyCaughtUp: boolean };
+
+/**
+ * Where "caught up" is: the stream's last sequence when the follower started or reconnected. Reaching it is the
+ * one meaning of readiness; a batch that ends with nothing pending at the server has reached it too. A continuous
+ * flow (thousands of heartbeats a second) may never leave the consumer idle, so idleness cannot be the sign.
+ */
+class CatchUpPosition {
+  constructor(private target: number) {}
+
+  /** Moves the target to the stream's last sequence now (after a reconnect): what was written meanwhile is read first. */
+  retarget(lastSeq: number): void {
+    this.target = lastSeq;
+  }
+
+  reachedBy(seq: number, pending: number): boolean {
+    return seq >= this.target || pending === 0;
+  }
+}
 
 /** How long to wait before asking again for a consumer the server could not create (NATS still coming back). */
 const RESUBSCRIBE_RETRY_MS = 250;
@@ -40,6 +61,7 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   const startSeq = "seq" in opts.start ? opts.start.seq : await firstSeqSince(opts.jsm, opts.stream, opts.start.sinceMs, info.state.last_seq);
   const initiallyCaughtUp = info.state.messages === 0 || ("seq" in opts.start && info.state.last_seq < startSeq);
   let next = Math.max(1, startSeq); // the first sequence not yet handed to onBatch
+  const position = new CatchUpPosition(info.state.last_seq);
   let messages = await subscribe(opts, next);
   let replaced = false;
   const stop = (): void => void messages.close();
@@ -51,10 +73,10 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   const done = (async () => {
     try {
       for (;;) {
-        next = await deliver(opts, messages, next);
+        next = await deliver(opts, messages, next, position);
         if (opts.signal.aborted || !replaced) return;
         replaced = false;
-        const fresh = await resubscribe(opts, next);
+        const fresh = await resubscribe(opts, next, position);
         if (!fresh) return;
         messages = fresh;
       }
@@ -66,18 +88,24 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   return { done, initiallyCaughtUp };
 }
 
-/** Hands `messages` to onBatch in batches until the subscription ends; returns the first sequence not handed over. */
-async function deliver(opts: FollowOptions, messages: ConsumerMessages, from: number): Promise<number> {
+/**
+ * Hands `messages` to onBatch in batches until the subscription ends; returns the first sequence not handed over.
+ * A batch ends when nothing is pending, at `maxBatch`, and at the message that reaches the catch-up position, so
+ * readiness is announced at that message and not a whole batch later.
+ */
+async function deliver(opts: FollowOptions, messages: ConsumerMessages, from: number, position: CatchUpPosition): Promise<number> {
   let next = from;
   let batch: RawMessage[] = [];
+  let reached = position.reachedBy(from - 1, 1);
   for await (const m of messages) {
     if (m.info.streamSequence <= (batch.at(-1)?.meta.seq ?? next - 1)) continue; // handed over by an earlier subscription
     batch.push({
       meta: { stream: opts.stream, seq: m.info.streamSequence, time: m.info.timestampNanos / 1e6, subject: m.subject },
       data: m.data,
     });
-    const caughtUp = m.info.pending === 0;
-    if (caughtUp || batch.length >= opts.maxBatch) {
+    const caughtUp = position.reachedBy(m.info.streamSequence, m.info.pending);
+    if (m.info.pending === 0 || batch.length >= opts.maxBatch || caughtUp !== reached) {
+      reached = caughtUp;
       next = m.info.streamSequence + 1;
       opts.onBatch(batch, caughtUp);
       batch = [];
@@ -93,10 +121,14 @@ async function subscribe(opts: FollowOptions, from: number): Promise<ConsumerMes
   return consumer.consume({ max_messages: Math.max(opts.maxBatch, 256), expires: 2_000, idle_heartbeat: 1_000 });
 }
 
-/** A new subscription from `from`, retried until one is made; null once the follower is stopped. */
-async function resubscribe(opts: FollowOptions, from: number): Promise<ConsumerMessages | null> {
+/**
+ * A new subscription from `from`, retried until one is made, with the catch-up position moved to the stream's last
+ * sequence now; null once the follower is stopped.
+ */
+async function resubscribe(opts: FollowOptions, from: number, position: CatchUpPosition): Promise<ConsumerMessages | null> {
   while (!opts.signal.aborted) {
     try {
+      position.retarget((await opts.jsm.streams.info(opts.stream)).state.last_seq);
       return await subscribe(opts, from);
     } catch {
       await new Promise((r) => setTimeout(r, RESUBSCRIBE_RETRY_MS));

@@ -6,11 +6,12 @@ import { UsedIndex } from "../../projections/ipam/usedIndex.js";
 import type { LogState } from "../../projections/logState.js";
 
 /**
- * The allocator's view of EVENTS. It plans only at the head of the log: after a batch that ended with nothing
- * pending at the server, so every allocation already on the log (and the latest configuration) is taken in.
+ * The allocator's view of EVENTS. It plans only once caught up: after a batch that reached the stream's last
+ * sequence as of the follower's start or last reconnect (follow.ts), so every allocation already on the log (and
+ * the latest configuration) is taken in, however much keeps arriving.
  */
 export class AllocatorView {
-  /** True once a batch ended at the head of the log; false while a backlog is being read. */
+  /** True while caught up to the follower's position; false while a backlog (at start or after a reconnect) is read. */
   atHead = false;
   invalid = 0;
   private readonly used = new UsedIndex();

@@ -7,7 +7,10 @@ import { emptyMembership, type MembershipState } from "../../projections/members
 import { planClaims, type PlannedClaim } from "../../projections/ownershipPlan.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 
-/** One agent's view of both logs; it knows whether it has caught up, and derives plans and answers from state only. */
+/**
+ * One agent's view of both logs; it derives plans and answers from state only. Each log is caught up once a batch
+ * reached the position its follower recorded at start (follow.ts); that stays true across later backlogs.
+ */
 export class SpeakerView {
   log: LogState;
   members: MembershipState = emptyMembership();
