@@ -32,6 +32,10 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  node ${row.node} restarting in place (incarnation ${row.incarnation}); its VIPs wait ${row.graceMs} ms for it`;
     case "conflict-observed":
       return `${head}  ${row.vip}  ${row.node} saw another MAC ${row.otherMac} answer for it on ${row.ifname} (${row.count} frame(s) so far)`;
+    case "fence-entered":
+      return `${head}  node ${row.node} fenced itself (${row.reason}) at ${at(row.at)} by its clock`;
+    case "fence-left":
+      return `${head}  node ${row.node} answered again after ${Math.round(row.leftAt - row.enteredAt)} ms fenced (${row.reason}; ${row.unfenceReason}), from ${at(row.enteredAt)} by its clock`;
     case "config-applied":
       return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.services} LoadBalancer Service(s)`;
     case "ip-allocated":

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5 } from "./configSchemas.js";
+import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
@@ -19,6 +20,8 @@ const decoders: Record<string, Decoder> = {
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
   "VipConflictObserved@1": (d) => ({ type: "VipConflictObserved", data: vipConflictObservedV1.parse(d) }),
+  "FenceEntered@1": (d) => ({ type: "FenceEntered", data: fenceEnteredV1.parse(d) }),
+  "FenceLeft@1": (d) => ({ type: "FenceLeft", data: fenceLeftV1.parse(d) }),
   "VipClaimed@1": (d) => ({ type: "VipClaimed", data: vipClaimedV1.parse(d) }),
   "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: upcastConfigAppliedV1(configAppliedV1.parse(d)) }),
   "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),

@@ -107,6 +107,8 @@ export const CURRENT_VERSION = {
   NodeLeft: 1,
   NodeRestarting: 1,
   VipConflictObserved: 1,
+  FenceEntered: 1,
+  FenceLeft: 1,
   VipClaimed: 1,
   ConfigApplied: 5, // written as 3 or 4 when no BGPPeer names a BFDProfile (configSchemas.ts)
   IpAllocated: 1,

@@ -60,6 +60,21 @@ export type VipConflictObserved = {
   data: { vip: string; node: string; otherMac: string; ifname: string; count: number };
 };
 
+/**
+ * A speaker stopped answering because it may be cut off from the log (fencing, design.md): published if it can
+ * still publish. `at` is the speaker's own clock, the only time it has while the log is away.
+ */
+export type FenceEntered = {
+  type: "FenceEntered";
+  data: { node: string; incarnation: number; reason: string; at: number };
+};
+
+/** A fenced speaker answers again: the whole episode, published once the log is back and read up to its head. */
+export type FenceLeft = {
+  type: "FenceLeft";
+  data: { node: string; incarnation: number; reason: string; enteredAt: number; leftAt: number; unfenceReason: string };
+};
+
 export const CLAIM_REASONS = ["unowned", "owner-dead", "owner-left", "owner-ineligible"] as const;
 export type ClaimReason = (typeof CLAIM_REASONS)[number];
 
@@ -145,7 +160,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | NodeRestarting | VipConflictObserved | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

@@ -12,6 +12,8 @@ export type TimelineRow =
   | { kind: "node-left"; seq: number; time: number; node: string; incarnation: number; reason: string }
   | { kind: "node-restarting"; seq: number; time: number; node: string; incarnation: number; graceMs: number }
   | { kind: "conflict-observed"; seq: number; time: number; vip: string; node: string; otherMac: string; ifname: string; count: number }
+  | { kind: "fence-entered"; seq: number; time: number; node: string; incarnation: number; reason: string; at: number }
+  | { kind: "fence-left"; seq: number; time: number; node: string; incarnation: number; reason: string; enteredAt: number; leftAt: number; unfenceReason: string }
   | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; services: number }
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
@@ -32,6 +34,10 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
       return { kind: "node-left", seq, time, node: event.data.node, incarnation: event.data.incarnation, reason: event.data.reason };
     case "VipConflictObserved":
       return { kind: "conflict-observed", seq, time, ...event.data };
+    case "FenceEntered":
+      return { kind: "fence-entered", seq, time, ...event.data };
+    case "FenceLeft":
+      return { kind: "fence-left", seq, time, ...event.data };
     case "NodeRestarting":
       return { kind: "node-restarting", seq, time, node: event.data.node, incarnation: event.data.incarnation, graceMs: event.data.graceMs };
     case "ConfigApplied":

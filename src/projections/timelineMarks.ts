@@ -7,7 +7,7 @@ import type { TimelineRow } from "./timeline.js";
 export type FactValue = { text: string } | { at: number } | { ms: number };
 export type Fact = { label: string; value: FactValue };
 
-export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "config" | "invalid";
+export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "fenced" | "config" | "invalid";
 
 export type Mark = { seq: number; time: number; kind: MarkKind; title: string; facts: Fact[] };
 
@@ -50,6 +50,10 @@ export function markFor(row: TimelineRow): Mark {
       return { ...base, kind: "left", title: `${row.node} left`, facts: [text("reason", row.reason), text("incarnation", row.incarnation)] };
     case "node-restarting":
       return { ...base, kind: "restarting", title: `${row.node} restarting in place`, facts: [text("incarnation", row.incarnation), ms("its VIPs wait", row.graceMs)] };
+    case "fence-entered":
+      return { ...base, kind: "fenced", title: `${row.node} fenced itself`, facts: [text("reason", row.reason), at("fenced at (its clock)", row.at)] };
+    case "fence-left":
+      return { ...base, kind: "fenced", title: `${row.node} answered again after fencing`, facts: [text("reason", row.reason), at("fenced at (its clock)", row.enteredAt), ms("fenced for", row.leftAt - row.enteredAt), text("unfenced because", row.unfenceReason)] };
     case "config-applied":
       return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), text("LoadBalancer Services", row.services)] };
     case "invalid":

@@ -3,6 +3,8 @@ import { startProbeEndpoint, type ProbeEndpoint, type ProbeTarget } from "../../
 import { initialFence, stepFence, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { rendezvousScore } from "../../projections/rendezvous.js";
+import type { FenceAction } from "../../protocols/fence/fenceMachine.js";
+import type { FenceEpisodes } from "./fenceReporter.js";
 import type { SpeakerView } from "./view.js";
 
 const MAX_PEERS_PROBED = 3;
@@ -21,6 +23,8 @@ export type FencingOptions = {
   keys: () => ProbeKeyring;
   log: Logger;
   onChange: () => void;
+  /** Told when an episode begins and ends, to put it on the log. */
+  onEpisode?: FenceEpisodes;
 };
 
 /** Drives the fencing machine from the speaker's log activity, a timer and UDP answers from peers. */
@@ -101,6 +105,14 @@ export class Fencing {
       else if (action.kind === "fence") this.log.warn({ reason: action.reason }, "fenced: stopped answering");
       else this.log.info({ reason: action.reason }, "unfenced");
       if (action.kind !== "probe") this.opts.onChange();
+    }
+    this.reportEpisodes(actions);
+  }
+
+  private reportEpisodes(actions: readonly FenceAction[]): void {
+    for (const action of actions) {
+      if (action.kind === "fence") this.opts.onEpisode?.entered(action.reason);
+      else if (action.kind === "unfence") this.opts.onEpisode?.left(action.reason);
     }
   }
 

@@ -24,6 +24,7 @@ import { resolveStart } from "./startPoint.js";
 import { SpeakerView } from "./view.js";
 import { cachedFor } from "./cachedFor.js";
 import { Fencing } from "./fencing.js";
+import { fenceReporter } from "./fenceReporter.js";
 import { startConflictReporter } from "./conflictReporter.js";
 import type { FenceSettings } from "../../protocols/fence/fenceMachine.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
@@ -116,7 +117,8 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   }, opts.configPollMs);
 
   const eventsLastSeq = async (): Promise<number> => (await jsm.streams.info(STREAMS.events)).state.last_seq;
-  const fencing = new Fencing({ node, incarnation, view, eventsLastSeq, settings: opts.fence, port: opts.probePort, keys: opts.probeKeys, log, onChange: () => react() });
+  const onEpisode = fenceReporter(js, node, incarnation, log);
+  const fencing = new Fencing({ node, incarnation, view, eventsLastSeq, settings: opts.fence, port: opts.probePort, keys: opts.probeKeys, log, onChange: () => react(), onEpisode });
   await fencing.start();
   const abortFollow = new AbortController();
   const events = await followStream({
