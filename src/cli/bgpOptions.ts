@@ -2,6 +2,7 @@ import { networkInterfaces } from "node:os";
 import type { Command } from "commander";
 import type { Logger } from "pino";
 import { createBgpAnnouncer, type BgpAnnouncer } from "../agents/speaker/bgpAnnouncer.js";
+import { withBgpPasswords, type PasswordReader } from "../agents/speaker/bgpPasswords.js";
 import { createFrrBgpAnnouncer } from "../agents/speaker/frr/frrAnnouncer.js";
 import { intOption } from "./options.js";
 
@@ -23,7 +24,13 @@ export class BgpBackendOptionError extends Error {
   }
 }
 
-export function bgpAnnouncerFromOptions(o: Record<string, string | undefined>, log: Logger): BgpAnnouncer {
+/** `passwords`: where this speaker reads BGPPeer passwords (the log holds only references and hashes). */
+export function bgpAnnouncerFromOptions(o: Record<string, string | undefined>, log: Logger, passwords: PasswordReader | null): BgpAnnouncer {
+  const inner = backendFromOptions(o, log);
+  return passwords === null ? inner : withBgpPasswords(inner, passwords, log.child({ component: "bgp" }));
+}
+
+function backendFromOptions(o: Record<string, string | undefined>, log: Logger): BgpAnnouncer {
   const defaults = { routerId: o["routerId"] ?? firstIpv4() ?? "0.0.0.1", restartTimeS: intOption(o, "bgpRestartTime") };
   const shutdownWaitMs = intOption(o, "bgpShutdownWait");
   const backend = o["bgpBackend"] ?? "native";

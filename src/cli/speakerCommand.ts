@@ -3,6 +3,7 @@ import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
+import { filePasswordReader, kubePasswordReader } from "../agents/speaker/passwordReaders.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
 import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
@@ -62,7 +63,7 @@ export function speakerCommand(): Command {
           configPollMs: intOption(o, "configPoll"),
           releaseGuard: releaseGuardFromOptions(o),
           announcer: createL2Announcer(log, { refreshMs: intOption(o, "announceRefresh") }),
-          bgp: bgpAnnouncerFromOptions(o, log),
+          bgp: bgpAnnouncerFromOptions(o, log, kube ? kubePasswordReader(kube.kc, kube.namespace) : o["config"] ? filePasswordReader(o["config"]) : null),
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
           probePort: intOption(o, "probePort"),
           probeKeys: probeKeys.keys,

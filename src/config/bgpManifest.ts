@@ -2,6 +2,7 @@ import { canonicalIp } from "../net/ip.js";
 import { deriveTimers, TimerConfigError } from "../protocols/bgp/timers.js";
 import { communityAliases, resolveCommunities } from "./bgpCommunities.js";
 import type { BgpAdvertisementManifest, BgpPeerManifest, CommunityManifest, SecretManifest } from "./bgpSchemas.js";
+import { passwordRefFor } from "./bgpPassword.js";
 import { parseGoDuration } from "./duration.js";
 import type { BgpAdvertisementConfig, BgpConfig, BgpPeerConfig } from "./types.js";
 
@@ -79,7 +80,7 @@ function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems
     if (!(err instanceof TimerConfigError)) throw err;
     problems.push(`${at(err.field)}: ${err.message.slice(err.field.length + 2)}`);
   }
-  const password = peerPassword(p, secrets, problems);
+  const password = passwordRefFor(p, secrets, problems);
   if (problems.length > before || peerAddress === null) return null;
   return {
     name: p.metadata.name, myASN: s.myASN, ...(s.localASN === undefined ? {} : { localASN: s.localASN }),
@@ -88,25 +89,4 @@ function toPeer(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems
     enableGracefulRestart: s.enableGracefulRestart, dualStackAddressFamily: s.dualStackAddressFamily, vrf: s.vrf ?? null,
     ...(s.bfdProfile === undefined || s.bfdProfile === "" ? {} : { bfdProfile: s.bfdProfile }),
   };
-}
-
-/** `password`, or the "password" key of the Secret `passwordSecret` names (stringData, else base64 data). */
-function peerPassword(p: BgpPeerManifest, secrets: readonly SecretManifest[], problems: string[]): string | null {
-  const { password, passwordSecret: ref } = p.spec;
-  const at = `BGPPeer/${p.metadata.name}: spec.passwordSecret`;
-  if (password !== undefined && ref !== undefined) {
-    problems.push(`${at}: password and passwordSecret are mutually exclusive`);
-    return null;
-  }
-  if (ref === undefined) return password ?? null;
-  const secret = secrets.find((x) => x.metadata.name === ref.name && (ref.namespace === undefined || x.metadata.namespace === undefined || x.metadata.namespace === ref.namespace));
-  if (!secret) {
-    problems.push(`${at}.name: no Secret "${ref.name}"${ref.namespace ? ` in namespace ${ref.namespace}` : ""}`);
-    return null;
-  }
-  if (secret.type !== undefined && secret.type !== "kubernetes.io/basic-auth") problems.push(`Secret/${ref.name}: type: must be kubernetes.io/basic-auth, not ${secret.type}`);
-  const text = secret.stringData["password"] ?? (secret.data["password"] === undefined ? undefined : Buffer.from(secret.data["password"], "base64").toString("utf8"));
-  if (text === undefined) problems.push(`Secret/${ref.name}: data.password: missing`);
-  else if (text.length > 80) problems.push(`Secret/${ref.name}: data.password: longer than 80 characters (the TCP MD5 key limit)`);
-  return text ?? null;
 }

@@ -103,7 +103,7 @@ export function serviceKey(service: { namespace: string; name: string }): string
 
 /**
  * A MetalLB BGPPeer (v1beta2) as the speakers use it. Durations are milliseconds (null when unset: the timer rules in
- * protocols/bgp/timers.ts derive them); the password is resolved from `password` or `passwordSecret`.
+ * protocols/bgp/timers.ts derive them). The password is never here: only where to read it and its hash (bgpPassword.ts).
  */
 export type BgpPeerConfig = {
   name: string;
@@ -122,7 +122,7 @@ export type BgpPeerConfig = {
   holdTimeMs: number | null;
   keepaliveTimeMs: number | null;
   connectTimeMs: number | null;
-  password: string | null;
+  password: BgpPasswordRef | null;
   ebgpMultiHop: boolean;
   nodeSelectors: LabelSelector[];
   enableGracefulRestart: boolean;
@@ -131,6 +131,16 @@ export type BgpPeerConfig = {
   /** The BFDProfile of the BFD session paired with this BGP session; absent when none (hash unchanged without BFD). */
   bfdProfile?: string;
 };
+
+/**
+ * Where a BGPPeer's TCP MD5 password is, and the SHA-256 (hex) of its value: the log and snapshots carry this, never the
+ * value; the speaker reads the value itself and uses it only if it hashes to `sha256`. `secret`: the Secret's key
+ * (passwordSecret). `peer`: the BGPPeer object itself (its inline `password`, else the Secret its passwordSecret
+ * names; the form older logs are upcast to). A null namespace means the namespace of the metallb.io objects.
+ */
+export type BgpPasswordRef =
+  | { from: "secret"; namespace: string | null; name: string; key: string; sha256: string }
+  | { from: "peer"; namespace: string | null; name: string; sha256: string };
 
 /**
  * A MetalLB BFDProfile as the speakers use it: the fields as the object sets them (milliseconds), absent when unset so

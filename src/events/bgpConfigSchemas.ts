@@ -41,6 +41,15 @@ export const bgpPeerV4 = bgpPeerV3.extend({ localASN: u32.min(1).optional() });
 // v5: a peer may name a BFDProfile, and the profiles peers name travel beside them.
 export const bgpPeerV5 = bgpPeerV4.extend({ bfdProfile: z.string().min(1).max(253).optional() });
 
+// v6: the password is a reference and the SHA-256 of its value, never the value (config/bgpPassword.ts).
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex");
+const refName = z.string().min(1).max(253);
+export const bgpPasswordRefV6 = z.discriminatedUnion("from", [
+  z.object({ from: z.literal("secret"), namespace: refName.nullable(), name: refName, key: z.string().min(1).max(253), sha256: sha256Hex }).strict(),
+  z.object({ from: z.literal("peer"), namespace: refName.nullable(), name: refName, sha256: sha256Hex }).strict(),
+]);
+export const bgpPeerV6 = bgpPeerV5.extend({ password: bgpPasswordRefV6.nullable() });
+
 const bfdInterval = z.number().int().min(10).max(60_000).optional();
 export const bfdProfileV5 = z.object({
   name: z.string().min(1),
@@ -70,7 +79,13 @@ export const bgpAdvertisementV3 = z.object({
 /** Absent in configurations without BGP objects (so their hash and shape stay what v2 had). */
 export const bgpConfigV3 = z.object({ peers: z.array(bgpPeerV3), advertisements: z.array(bgpAdvertisementV3) }).optional();
 export const bgpConfigV4 = z.object({ peers: z.array(bgpPeerV4), advertisements: z.array(bgpAdvertisementV3) }).optional();
+const namesKnownProfiles = (bgp: { peers: { bfdProfile?: string | undefined }[]; bfdProfiles?: { name: string }[] | undefined }): boolean =>
+  bgp.peers.every((p) => p.bfdProfile === undefined || bgp.bfdProfiles?.some((b) => b.name === p.bfdProfile));
 export const bgpConfigV5 = z
   .object({ peers: z.array(bgpPeerV5), advertisements: z.array(bgpAdvertisementV3), bfdProfiles: z.array(bfdProfileV5).optional() })
-  .refine((bgp) => bgp.peers.every((p) => p.bfdProfile === undefined || bgp.bfdProfiles?.some((b) => b.name === p.bfdProfile)), "every bfdProfile a peer names is in bfdProfiles")
+  .refine(namesKnownProfiles, "every bfdProfile a peer names is in bfdProfiles")
+  .optional();
+export const bgpConfigV6 = z
+  .object({ peers: z.array(bgpPeerV6), advertisements: z.array(bgpAdvertisementV3), bfdProfiles: z.array(bfdProfileV5).optional() })
+  .refine(namesKnownProfiles, "every bfdProfile a peer names is in bfdProfiles")
   .optional();

@@ -2,7 +2,9 @@ import { z } from "zod";
 import { IP_FAMILY_POLICIES, SERVICE_PROTOCOLS } from "../config/types.js";
 import { parseAddressBlock } from "../net/cidr.js";
 import { canonicalIp } from "../net/ip.js";
-import { bgpConfigV3, bgpConfigV4, bgpConfigV5 } from "./bgpConfigSchemas.js";
+import { passwordSha256 } from "../config/bgpPassword.js";
+import type { BgpPasswordRef } from "../config/types.js";
+import { bgpConfigV3, bgpConfigV4, bgpConfigV5, bgpConfigV6 } from "./bgpConfigSchemas.js";
 import { labelMap, selector } from "./schemas.js";
 
 // ConfigApplied v2: Services carry requests (IPs, pool, sharing, families, ports) instead of fixed VIPs, pools carry
@@ -98,29 +100,54 @@ export const configAppliedV4 = configAppliedV2.extend({ config: configAppliedV2.
 // the operator asked for. Configurations without BFD are written as before, byte for byte.
 export const configAppliedV5 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV5 }) });
 
-type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV5>> } };
+// ConfigApplied v6: v5 whose BGPPeer passwords are references with the SHA-256 of the value (never the value).
+// Written when some peer has a password; v3-v5 payloads carried the value itself, and decoding them keeps only a
+// reference to the peer and the value's hash (legacyPasswordRefs), so an old value is never copied onward.
+export const configAppliedV6 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV6 }) });
+
+type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV6>> } };
+type LegacyData = z.infer<typeof configAppliedV5>;
 
 /** A v3, v4 or v5 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
 export function parseConfigAppliedV3(d: unknown): ConfigAppliedData {
-  return withoutEmptyBgp(configAppliedV3.parse(d));
+  return withoutEmptyBgp(legacyPasswordRefs(configAppliedV3.parse(d)));
 }
 
 export function parseConfigAppliedV4(d: unknown): ConfigAppliedData {
-  return withoutEmptyBgp(configAppliedV4.parse(d));
+  return withoutEmptyBgp(legacyPasswordRefs(configAppliedV4.parse(d)));
 }
 
 export function parseConfigAppliedV5(d: unknown): ConfigAppliedData {
-  return withoutEmptyBgp(configAppliedV5.parse(d));
+  return withoutEmptyBgp(legacyPasswordRefs(configAppliedV5.parse(d)));
 }
 
-function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV5>): ConfigAppliedData {
+export function parseConfigAppliedV6(d: unknown): ConfigAppliedData {
+  return withoutEmptyBgp(configAppliedV6.parse(d));
+}
+
+/** An old payload's password value becomes a reference to its BGPPeer and the value's hash; the value is dropped. */
+function legacyPasswordRefs(parsed: LegacyData): z.infer<typeof configAppliedV6> {
+  const bgp = parsed.config.bgp;
+  if (bgp === undefined) return { ...parsed, config: { ...parsed.config, bgp: undefined } };
+  const peers = bgp.peers.map((p) => {
+    const password: BgpPasswordRef | null = p.password === null ? null : { from: "peer", namespace: null, name: p.name, sha256: passwordSha256(p.password) };
+    return { ...p, password };
+  });
+  return { ...parsed, config: { ...parsed.config, bgp: { ...bgp, peers } } };
+}
+
+function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV6>): ConfigAppliedData {
   const { bgp, ...config } = parsed.config;
   return { ...parsed, config: bgp === undefined ? config : { ...config, bgp } };
 }
 
-/** The version a configuration is written with: the oldest that holds it (5 with a BFDProfile, 4 with localASN). */
-export function configAppliedVersion(config: { bgp?: { peers: readonly { localASN?: number; bfdProfile?: string }[] } }): 3 | 4 | 5 {
+/**
+ * The version a configuration is written with: the oldest that holds it (6 with a password reference, 5 with a
+ * BFDProfile, 4 with localASN). A v5 reader skips a v6 configuration rather than open sessions without their MD5 key.
+ */
+export function configAppliedVersion(config: { bgp?: { peers: readonly { localASN?: number; bfdProfile?: string; password: unknown }[] } }): 3 | 4 | 5 | 6 {
   const peers = config.bgp?.peers ?? [];
+  if (peers.some((p) => p.password !== null)) return 6;
   if (peers.some((p) => p.bfdProfile !== undefined)) return 5;
   return peers.some((p) => p.localASN !== undefined) ? 4 : 3;
 }

@@ -110,7 +110,7 @@ export const CURRENT_VERSION = {
   FenceEntered: 1,
   FenceLeft: 1,
   VipClaimed: 1,
-  ConfigApplied: 5, // written as 3 or 4 when no BGPPeer names a BFDProfile (configSchemas.ts)
+  ConfigApplied: 6, // written as 3, 4 or 5 when no BGPPeer has a password (configSchemas.ts)
   IpAllocated: 1,
   IpReleased: 1,
 } as const;

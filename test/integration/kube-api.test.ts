@@ -104,6 +104,8 @@ describe("deploy/manifests and deploy/rbac", () => {
       "patch services": await can(SPEAKER, "patch", "services"),
       "update services/status": await can(SPEAKER, "update", "services", "--subresource=status"),
       "get secrets in metallb-system": await can(SPEAKER, "get", "secrets", "-n", "metallb-system"),
+      "list secrets in metallb-system": await can(SPEAKER, "list", "secrets", "-n", "metallb-system"),
+      "get secrets in default": await can(SPEAKER, "get", "secrets", "-n", "default"),
       "list secrets everywhere": await can(SPEAKER, "list", "secrets", "-A"),
       "update ipaddresspools": await can(SPEAKER, "update", "ipaddresspools.metallb.io", "-n", "metallb-system"),
     };
@@ -127,7 +129,10 @@ describe("deploy/manifests and deploy/rbac", () => {
       "update services": false,
       "patch services": false,
       "update services/status": false,
-      "get secrets in metallb-system": false,
+      // BGPPeer password Secrets, by name: the log carries only a reference and a hash.
+      "get secrets in metallb-system": true,
+      "list secrets in metallb-system": false,
+      "get secrets in default": false,
       "list secrets everywhere": false,
       "update ipaddresspools": false,
     });

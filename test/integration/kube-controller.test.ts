@@ -1,10 +1,11 @@
+import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import type { ClusterConfig } from "../../src/config/types.js";
+import type { BgpPeerConfig, ClusterConfig } from "../../src/config/types.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
 import { loggedKubeConfig } from "../../src/kube/ingest/guardedPublisher.js";
 import { kubeRequest } from "../../src/kube/http.js";
@@ -70,7 +71,7 @@ async function loggedBgp(): Promise<NonNullable<ClusterConfig["bgp"]> | undefine
   }
 }
 
-async function loggedPeers(): Promise<{ name: string; password: string | null }[]> {
+async function loggedPeers(): Promise<BgpPeerConfig[]> {
   return (await loggedBgp())?.peers ?? [];
 }
 
@@ -207,7 +208,10 @@ metadata: { name: router, namespace: metallb-system }
 spec: { myASN: 64500, peerASN: 64501, peerAddress: 198.18.9.1, passwordSecret: { name: peer-pw }, bfdProfile: fast }
 `;
     await ok(["apply", "-f", "-"], peers);
-    await until("the peer with its password on the log", async () => (await loggedPeers()).find((p) => p.name === "router")?.password === "s3cret-md5");
+    // The log holds where the password is and its hash, never the value.
+    const sha256 = createHash("sha256").update("s3cret-md5").digest("hex");
+    await until("the peer with its password reference on the log", async () => (await loggedPeers()).find((p) => p.name === "router")?.password?.sha256 === sha256);
+    expect((await loggedPeers()).find((p) => p.name === "router")?.password).toEqual({ from: "secret", namespace: "metallb-system", name: "peer-pw", key: "password", sha256 });
     // The profile the peer names travels with it (ConfigApplied v5), with the fields the object sets.
     const bgp = await loggedBgp();
     expect(bgp?.peers.find((p) => p.name === "router")?.bfdProfile).toBe("fast");

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseManifests } from "../../src/config/parseManifests.js";
 import { parseGoDuration } from "../../src/config/duration.js";
@@ -48,7 +49,9 @@ data: { password: ${Buffer.from("s3cret").toString("base64")} }
     expect(config.bgp?.peers).toEqual([
       {
         name: "router", myASN: 64512, peerASN: 64500, dynamicASN: null, peerAddress: "198.18.2.1", sourceAddress: null, peerPort: 179, routerID: null,
-        holdTimeMs: 9000, keepaliveTimeMs: null, connectTimeMs: null, password: "s3cret", ebgpMultiHop: false, nodeSelectors: [],
+        holdTimeMs: 9000, keepaliveTimeMs: null, connectTimeMs: null, ebgpMultiHop: false, nodeSelectors: [],
+        // Where the password is and its SHA-256, never the value (the log and snapshots carry this).
+        password: { from: "secret", namespace: "metallb-system", name: "bgp-auth", key: "password", sha256: createHash("sha256").update("s3cret").digest("hex") },
         enableGracefulRestart: false, dualStackAddressFamily: false, vrf: null,
       },
     ]);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { acceptValidParts, problemReferences } from "../../src/config/partialConfig.js";
 import type { ClusterConfig } from "../../src/config/types.js";
@@ -88,16 +89,18 @@ describe("a configuration with bad parts", () => {
     expect(r.config.bgp?.peers.map((p) => p.name)).toEqual(["p"]);
   });
 
-  it("resolves a passwordSecret; a Secret made unusable leaves the peer's last good password in place", () => {
+  it("resolves a passwordSecret; a Secret made unusable leaves the peer's last good password reference in place", () => {
     const objects = [pool("a", ["198.18.0.0/28"]), peer("p", { passwordSecret: { name: "peer-pw" } })];
     const good = accept([...objects, secret("s3cret")]).config;
-    expect(good.bgp?.peers[0]?.password).toBe("s3cret");
+    const ref = { from: "secret", namespace: NS, name: "peer-pw", key: "password", sha256: createHash("sha256").update("s3cret").digest("hex") };
+    expect(good.bgp?.peers[0]?.password).toEqual(ref);
+    expect(JSON.stringify(good)).not.toContain("s3cret");
     const r = accept([...objects, secret("x".repeat(81))], good);
     expect(r.problems.join("\n")).toMatch(/Secret\/peer-pw: data.password: longer than 80/);
-    expect(r.config.bgp?.peers[0]?.password).toBe("s3cret");
+    expect(r.config.bgp?.peers[0]?.password).toEqual(ref);
     const missing = accept(objects, good);
     expect(missing.problems.join("\n")).toMatch(/BGPPeer\/p: spec.passwordSecret.name: no Secret "peer-pw"/);
-    expect(missing.config.bgp?.peers[0]?.password).toBe("s3cret");
+    expect(missing.config.bgp?.peers[0]?.password).toEqual(ref);
   });
 
   it("checks BFDProfile references: a missing profile, echo mode on a multi-hop peer, bad profile fields", () => {

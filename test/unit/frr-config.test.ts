@@ -11,13 +11,15 @@ import { peer } from "../support/bgpFixtures.js";
 const D = { routerId: "198.18.0.11", restartTimeS: 120 };
 const tagged: RouteAttributes = { communities: ["64512:7"], localPref: 150 };
 
+// The speaker puts the password it read into the plan (md5Key); the configuration holds only its reference and hash.
+const KEYS: Record<string, string> = { router: "s3cret" };
 function plan(...peers: Array<[BgpPeerConfig, Array<[string, RouteAttributes]>, BgpPeerPlan["otherFamily"]?]>): BgpPlan {
-  return new Map(peers.map(([p, routes, other]) => [p.name, { peer: p, routes: new Map(routes), ...(other === undefined ? {} : { otherFamily: other }) }]));
+  return new Map(peers.map(([p, routes, other]) => [p.name, { peer: p, routes: new Map(routes), ...(other === undefined ? {} : { otherFamily: other }), ...(p.password === null || KEYS[p.name] === undefined ? {} : { md5Key: KEYS[p.name]! }) }]));
 }
 const render = (p: BgpPlan): FrrConfig => renderFrrConfig(p, D);
 const commands = (a: BgpPlan, b: BgpPlan): string[] => frrCommands(render(a), render(b));
 
-const router = peer("router", { peerAddress: "198.18.0.1", peerASN: 64512, holdTimeMs: 9_000, password: "s3cret", enableGracefulRestart: true, dualStackAddressFamily: true });
+const router = peer("router", { peerAddress: "198.18.0.1", peerASN: 64512, holdTimeMs: 9_000, password: { from: "peer", namespace: null, name: "router", sha256: "0".repeat(64) }, enableGracefulRestart: true, dualStackAddressFamily: true });
 const far = peer("far", { peerAddress: "198.18.2.2", peerASN: 64600, ebgpMultiHop: true, localASN: 4_200_000_000 });
 const v6 = peer("v6", { peerAddress: "2001:db8:0:1::1", peerASN: 64512 });
 const base = plan(

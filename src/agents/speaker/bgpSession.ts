@@ -29,10 +29,10 @@ export type BgpSessionDefaults = {
 
 /**
  * The session of BGPPeer `p`. `restart` gives the graceful-restart R and F bits of its first OPENs (the first
- * session to each peer after a restart in place); a fresh start by default. Throws TimerConfigError for timers the
- * configuration parser would have rejected.
+ * session to each peer after a restart in place); a fresh start by default. `md5Key`: the password the speaker read
+ * for `p.password`. Throws TimerConfigError for timers the configuration parser would have rejected.
  */
-export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults, restart: RestartDecision = FRESH_START): BgpSessionPlan {
+export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults, restart: RestartDecision = FRESH_START, md5Key: string | null = null): BgpSessionPlan {
   const v4 = familyOfText(p.peerAddress) === 4;
   const timers = deriveTimers({
     ...(p.holdTimeMs === null ? {} : { holdTimeMs: p.holdTimeMs }),
@@ -56,7 +56,7 @@ export function sessionFor(p: BgpPeerConfig, d: BgpSessionDefaults, restart: Res
     },
   };
   const socket: BgpSocketOptions = {
-    peerAddress: p.peerAddress, peerPort: p.peerPort, sourceAddress: p.sourceAddress, password: p.password, ttl: p.ebgpMultiHop ? 255 : null, vrf: p.vrf,
+    peerAddress: p.peerAddress, peerPort: p.peerPort, sourceAddress: p.sourceAddress, password: md5Key, ttl: p.ebgpMultiHop ? 255 : null, vrf: p.vrf,
   };
   return { peer, socket };
 }

@@ -18,8 +18,12 @@ import { attributesOf, mergeAttributes } from "./routeMerge.js";
 // A dual-stack session also carries the next hop for the other family, chosen from the node's interfaces as its
 // heartbeats report them (nextHop.ts), or the reason there is none (those routes are then not sent).
 
-/** `otherFamily`: only for peers with dualStackAddressFamily; `bfd`: the BFDProfile the peer names, if any. */
-export type BgpPeerPlan = { peer: BgpPeerConfig; routes: Map<string, RouteAttributes>; otherFamily?: OtherFamilyNextHop; bfd?: BfdProfileConfig };
+/**
+ * `otherFamily`: only for peers with dualStackAddressFamily; `bfd`: the BFDProfile the peer names, if any; `md5Key`:
+ * the password the speaker read for `peer.password` and checked against its hash (agents/speaker/bgpPasswords.ts),
+ * never from the log.
+ */
+export type BgpPeerPlan = { peer: BgpPeerConfig; routes: Map<string, RouteAttributes>; otherFamily?: OtherFamilyNextHop; bfd?: BfdProfileConfig; md5Key?: string };
 /** Peer name -> session and routes; peers are in name order. */
 export type BgpPlan = Map<string, BgpPeerPlan>;
 

@@ -158,17 +158,17 @@ function instanceSections(vrf: string | null, peers: readonly BgpPeerPlan[], d: 
     { text: "no bgp network import-check" },
     { text: `bgp graceful-restart restart-time ${d.restartTimeS}`, slot: "bgp graceful-restart restart-time" },
   ];
-  for (const { peer, bfd } of peers) {
+  for (const { peer, bfd, md5Key } of peers) {
     if ((peer.routerID ?? d.routerId) !== routerId) {
       problems.push(`BGPPeer/${peer.name}: spec.routerID: FRR has one router ID per BGP instance; ${routerId} (of BGPPeer/${first.name}) is used`);
     }
-    lines.push(...neighborLines(peer, bfd, first.myASN, problems));
+    lines.push(...neighborLines(peer, bfd, md5Key, first.myASN, problems));
   }
   const families = ([4, 6] as const).map((f) => afSection(router, exclusive, f, peers));
   return [{ context: [router], exclusive, lines }, ...families];
 }
 
-function neighborLines(p: BgpPeerConfig, bfd: BfdProfileConfig | undefined, instanceAsn: number, problems: string[]): FrrLine[] {
+function neighborLines(p: BgpPeerConfig, bfd: BfdProfileConfig | undefined, md5Key: string | undefined, instanceAsn: number, problems: string[]): FrrLine[] {
   const n = `neighbor ${p.peerAddress}`;
   const line = (text: string, slot: string): FrrLine => ({ text: `${n} ${text}`, slot: `${n} ${slot}`, goesWith: `${n} remote-as` });
   const local = p.localASN ?? p.myASN;
@@ -189,9 +189,10 @@ function neighborLines(p: BgpPeerConfig, bfd: BfdProfileConfig | undefined, inst
   });
   lines.push(line(`timers ${Math.floor(t.keepaliveMs / 1000)} ${t.holdTime}`, "timers"));
   if (p.connectTimeMs !== null) lines.push(line(`timers connect ${Math.max(1, Math.round(p.connectTimeMs / 1000))}`, "timers connect"));
-  if (p.password !== null) {
-    if (/\s/.test(p.password)) problems.push(`BGPPeer/${p.name}: password: FRR takes no whitespace in a password; the session has none`);
-    else lines.push(line(`password ${p.password}`, "password"));
+  if (p.password !== null && md5Key === undefined) problems.push(`BGPPeer/${p.name}: password: not read by this speaker yet; the session has none`);
+  else if (md5Key !== undefined) {
+    if (/\s/.test(md5Key)) problems.push(`BGPPeer/${p.name}: password: FRR takes no whitespace in a password; the session has none`);
+    else lines.push(line(`password ${md5Key}`, "password"));
   }
   if (p.ebgpMultiHop) lines.push(line("ebgp-multihop 255", "ebgp-multihop"));
   if (p.sourceAddress !== null) lines.push(line(`update-source ${p.sourceAddress}`, "update-source"));
