@@ -62,7 +62,7 @@ function allocateAll(start: LogState): Run {
     const ctx = { allocator: "bench", configHash: "h", observedSeq: state.seq, lbClass: null };
     let seq = state.seq;
     const entries: LogEntry[] = plan.actions.map((a) => {
-      const meta: EventMeta = { stream: "EVENTS", seq: ++seq, time: seq, subject: subjects.ip(a.ip) };
+      const meta: EventMeta = { stream: "EVENTS", seq: ++seq, time: seq, subject: subjects.ipClaim(a.ip, ctx.allocator) };
       return { meta, event: claimEvent(a, ctx) as LogEvent };
     });
     for (let i = 0; i < entries.length; i += BATCH) state = applyLogBatch(state, entries.slice(i, i + BATCH), unfrozenImmer);

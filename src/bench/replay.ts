@@ -18,7 +18,7 @@ function syntheticEvent(i: number, vips: number): { subject: string; event: LogE
   const vip = `198.18.${8 + Math.floor((i % vips) / 250)}.${(i % vips) % 250 + 1}`;
   if (i % 500 === 499) return { subject: subjects.nodeLifecycle(`node${i % 7}`), event: { type: "NodeLeft", data: { node: `node${i % 7}`, incarnation: i, reason: "drain" } } };
   return {
-    subject: subjects.vip(vip),
+    subject: subjects.vipClaim(vip, `node${i % 7}`),
     event: {
       type: "VipClaimed",
       data: {

@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { Command, Option } from "commander";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { runAllocator } from "../agents/allocator/allocator.js";
@@ -9,30 +8,31 @@ import { intOption } from "./options.js";
 import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addAllocatorIdOption, allocatorIdFromOptions } from "./allocatorIdOption.js";
 
 export function allocatorCommand(): Command {
-  return addReleaseGuardOption(addKubeOptions(addNatsOptions(new Command("allocator"))))
+  return addAllocatorIdOption(addReleaseGuardOption(addKubeOptions(addNatsOptions(new Command("allocator")))))
     .description(
       "Allocate Service IPs from the pools (MetalLB's rules), each allocation a compare-and-set claim on the log. " +
         "Run any number of replicas; no leader, no lease. Every replica must use the same --lb-class.",
     )
     .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
-    .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
     .option("--max-in-flight <n>", "claims published at once", "64")
     .option("--replan <ms>", "recompute the plan this often even when the log is quiet", "1000")
     .option("--config-poll <ms>", "how often the --config file is read again for changes", "2000")
     .addOption(logLevelOption())
     .action(async (o: Record<string, string | undefined>) => {
-      const log = createLogger(o["logLevel"], { agent: "allocator", id: o["id"] });
+      const id = allocatorIdFromOptions(o);
+      const log = createLogger(o["logLevel"], { agent: "allocator", id });
       const stop = stopOnSignals(log, 10_000);
       const nats = natsFromOptions(o);
       const kube = kubeFromOptions(o, log);
       const ingest = kube ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal) : null;
       await runAllocator(
         {
-          id: o["id"] ?? "allocator",
+          id,
           ...nats,
           configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           lbClass: o["lbClass"] ?? null,

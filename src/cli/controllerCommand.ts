@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { Command, Option } from "commander";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { runAllocator } from "../agents/allocator/allocator.js";
@@ -10,17 +9,18 @@ import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addAllocatorIdOption, allocatorIdFromOptions } from "./allocatorIdOption.js";
 
 /** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (deploy/manifests/controller.yaml). */
 export function controllerCommand(): Command {
-  return addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller")))))
+  return addAllocatorIdOption(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller"))))))
     .description("Kubernetes controller: publish the cluster's MetalLB configuration to the log, allocate Service IPs, write Service and pool status. Run any number of replicas.")
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
-    .addOption(new Option("--id <name>", "this replica's name in the evidence of its claims").default(`${hostname()}-${process.pid}`))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
     .addOption(logLevelOption())
     .action(async (o: Record<string, string | undefined>) => {
-      const log = createLogger(o["logLevel"], { agent: "controller", id: o["id"] });
+      const id = allocatorIdFromOptions(o);
+      const log = createLogger(o["logLevel"], { agent: "controller", id });
       const kube = kubeFromOptions(o, log);
       if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
       const stop = stopOnSignals(log, 10_000);
@@ -33,7 +33,7 @@ export function controllerCommand(): Command {
         runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal),
         keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
         runAllocator(
-          { id: o["id"] ?? "controller", ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log },
+          { id, ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log },
           stop.signal,
         ),
       ]);

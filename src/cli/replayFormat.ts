@@ -46,6 +46,8 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  ${row.ip}  ${row.claim} for ${row.service} refused: ${row.why}`;
     case "invalid":
       return `${head}  invalid message on ${row.subject} skipped`;
+    case "identity-refused":
+      return `${head}  ${row.type} on ${row.subject} refused: ${row.why}`;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Draft } from "immer";
 import type { ClaimReason, ConfigApplied, EventMeta, LogEvent } from "../events/types.js";
 import { assertNever } from "../events/types.js";
+import { identityProblem } from "../events/identity.js";
 import { parseSubject } from "../events/subjects.js";
 import { applyIpAllocated, applyIpReleased, noteIpSubjectMessage } from "./ipam/reducer.js";
 import { emptyIpam, type IpamState } from "./ipam/state.js";
@@ -14,7 +15,10 @@ export type VipRecord = {
   owner: string | null;
   incarnation: number;
   term: number;
-  /** Sequence of the last message on this VIP's subject: the value the next claim must expect. */
+  /**
+   * Sequence of the last message on this VIP's claim chain (`vipmesh.ev.vip.<vip>.*`): the value the next claim must
+   * expect. Claims of the first layout (`vipmesh.ev.vip.<vip>`) are outside that wildcard and leave it alone.
+   */
   subjectSeq: number;
   since: number;
   reason: ClaimReason | null;
@@ -34,6 +38,9 @@ export type LogState = {
   conflicts: Record<string, { reports: number; lastNode: string; lastMac: string; lastAt: number }>;
   invalidEvents: number;
   staleClaims: number;
+  /** Events whose payload names another identity than their subject (design.md, rule 1), and the last one's why. */
+  refusedIdentity: number;
+  lastIdentityRefusal: { seq: number; subject: string; why: string } | null;
 };
 
 export const emptyLogState = (): LogState => ({
@@ -47,6 +54,8 @@ export const emptyLogState = (): LogState => ({
   conflicts: {},
   invalidEvents: 0,
   staleClaims: 0,
+  refusedIdentity: 0,
+  lastIdentityRefusal: null,
 });
 
 const unowned = (): VipRecord => ({ owner: null, incarnation: 0, term: 0, subjectSeq: 0, since: 0, reason: null });
@@ -60,6 +69,13 @@ function advance(draft: Draft<LogState>, meta: EventMeta): boolean {
 
 export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: EventMeta): void {
   if (!advance(draft, meta)) return;
+  const why = identityProblem(meta.subject, event);
+  if (why !== null) {
+    draft.refusedIdentity++;
+    draft.lastIdentityRefusal = { seq: meta.seq, subject: meta.subject, why };
+    noteChainMessage(draft, meta);
+    return;
+  }
   switch (event.type) {
     case "NodeLeft": {
       const known = draft.left[event.data.node] ?? -1;
@@ -83,7 +99,7 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     }
     case "VipClaimed": {
       const record = (draft.vips[event.data.vip] ??= unowned());
-      record.subjectSeq = meta.seq;
+      noteChainMessage(draft, meta);
       if (event.data.term !== record.term + 1) {
         draft.staleClaims++;
         return;
@@ -113,8 +129,13 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
 export function applyInvalidLogMessage(draft: Draft<LogState>, meta: EventMeta): void {
   if (!advance(draft, meta)) return;
   draft.invalidEvents++;
+  noteChainMessage(draft, meta);
+}
+
+/** Any message on a claim chain, even one refused, is what the next claim on that chain must expect. */
+function noteChainMessage(draft: Draft<LogState>, meta: EventMeta): void {
   const subject = parseSubject(meta.subject);
-  if (subject.kind === "vip") (draft.vips[subject.vip] ??= unowned()).subjectSeq = meta.seq;
+  if (subject.kind === "vip" && subject.publisher !== null) (draft.vips[subject.vip] ??= unowned()).subjectSeq = meta.seq;
   else noteIpSubjectMessage(draft.ipam, meta);
 }
 

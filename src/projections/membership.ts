@@ -1,4 +1,5 @@
 import type { Draft } from "immer";
+import { identityProblem } from "../events/identity.js";
 import type { EventMeta, InterfaceFact, NodeHeartbeatRecorded } from "../events/types.js";
 import type { MembershipSettings } from "./settings.js";
 
@@ -31,11 +32,13 @@ export type MembershipState = {
   live: number;
   nodes: Record<string, MemberRecord>;
   ignoredBeats: number;
+  /** Beats whose payload names another node than their subject (`vipmesh.hb.<node>`). */
+  refusedIdentity: number;
   /** Live time until which nobody may be declared dead, set when the log comes back from an outage. */
   graceUntilLive: number;
 };
 
-export const emptyMembership = (): MembershipState => ({ seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0, graceUntilLive: 0 });
+export const emptyMembership = (): MembershipState => ({ seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0, refusedIdentity: 0, graceUntilLive: 0 });
 
 export function advanceClock(draft: Draft<MembershipState>, meta: EventMeta, settings: MembershipSettings): void {
   const time = Math.max(draft.time, meta.time);
@@ -72,6 +75,10 @@ export function applyHeartbeat(
   if (meta.seq <= draft.seq) return;
   advanceClock(draft, meta, settings);
   sweep(draft, settings);
+  if (identityProblem(meta.subject, event) !== null) {
+    draft.refusedIdentity++;
+    return;
+  }
   const beat = event.data;
   const record = draft.nodes[beat.node];
   if (record && (beat.incarnation < record.incarnation || (beat.incarnation === record.incarnation && beat.beat <= record.beat))) {

@@ -3,7 +3,8 @@ import type { LogState } from "./logState.js";
 // A snapshot is the log projection as JSON with the EVENTS sequence it covers. The version changes
 // whenever LogState's shape does, so an agent never loads a snapshot it would misread.
 
-export const SNAPSHOT_VERSION = 4;
+// Version 5: claim chains' sequences count only the identity layout's subjects, and identity refusals are counted.
+export const SNAPSHOT_VERSION = 5;
 
 export type Snapshot = { version: number; seq: number; state: LogState };
 

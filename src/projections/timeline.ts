@@ -18,7 +18,8 @@ export type TimelineRow =
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
   | { kind: "ip-rejected"; seq: number; time: number; ip: string; service: string; claim: "allocate" | "release"; why: string }
-  | { kind: "invalid"; seq: number; time: number; subject: string };
+  | { kind: "invalid"; seq: number; time: number; subject: string }
+  | { kind: "identity-refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; why: string };
 
 type Before = { owner: string | null; term: number } | null;
 
@@ -85,7 +86,12 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
       }
       const before = event.type === "VipClaimed" ? { owner: draft.vips[event.data.vip]?.owner ?? null, term: draft.vips[event.data.vip]?.term ?? 0 } : null;
       const rejectedBefore = draft.ipam.rejected;
+      const refusedBefore = draft.refusedIdentity;
       applyLogEvent(draft, event, meta);
+      if (draft.refusedIdentity > refusedBefore) {
+        rows.push({ kind: "identity-refused", seq: meta.seq, time: draft.time, subject: meta.subject, type: event.type, why: draft.lastIdentityRefusal?.why ?? "" });
+        continue;
+      }
       const rejected = draft.ipam.rejected > rejectedBefore ? (draft.ipam.lastRejection?.why ?? "") : null;
       rows.push(rowFor(event, meta.seq, draft.time, before, rejected));
     }

@@ -58,6 +58,8 @@ export function markFor(row: TimelineRow): Mark {
       return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), text("LoadBalancer Services", row.services)] };
     case "invalid":
       return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject)] };
+    case "identity-refused":
+      return { ...base, kind: "refused", title: `${row.type} refused: not its publisher's`, facts: [text("subject", row.subject), text("why", row.why)] };
     default:
       return assertNever(row);
   }

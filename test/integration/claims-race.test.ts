@@ -11,7 +11,8 @@ import { applyLogBatch } from "../../src/projections/batch.js";
 import { emptyLogState } from "../../src/projections/logState.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 
-// Against a real nats-server: compare-and-set on the VIP subject lets exactly one of many racing claimants win.
+// Against a real nats-server: each claimant publishes on its own subject (vipmesh.ev.vip.<vip>.<node>), and the
+// compare-and-set over the chain's wildcard (Nats-Expected-Last-Subject-Sequence-Subject) lets exactly one win.
 
 let server: NatsServer;
 const conns: NatsConnection[] = [];
@@ -44,10 +45,10 @@ describe("claims against a real nats-server", () => {
     const vip = `198.18.1.${run + 1}`;
     const results = await Promise.all(
       conns.map((nc, i) =>
-        publishEvent(jetstream(nc), subjects.vip(vip), {
+        publishEvent(jetstream(nc), subjects.vipClaim(vip, `node${i}`), {
           type: "VipClaimed",
           data: { vip, node: `node${i}`, incarnation: 1, term: 1, reason: "unowned", evidence },
-        }, { expectLastSubjectSeq: 0 }),
+        }, { expectLastSubjectSeq: 0, chain: subjects.vipChain(vip) }),
       ),
     );
     const winners = results.filter((r) => r.ok);
@@ -62,5 +63,30 @@ describe("claims against a real nats-server", () => {
     expect(state.vips[vip]?.term).toBe(1);
     expect(state.vips[vip]?.owner).toMatch(/^node\d+$/);
     expect(state.staleClaims).toBe(0);
+  });
+
+  it("10 allocators racing for one IP, each on its own subject: the wildcard guard stores exactly one", async () => {
+    const ip = "198.18.2.7";
+    const results = await Promise.all(
+      conns.slice(0, 10).map((nc, i) =>
+        publishEvent(jetstream(nc), subjects.ipClaim(ip, `alloc${i}`), {
+          type: "IpAllocated",
+          data: { ip, service: `ns/s${i}`, pool: "p", reason: "auto-assign", sharing: { key: null, backendKey: "", ports: ["TCP/80"] }, lbClass: null, evidence: { allocator: `alloc${i}`, configHash: null, observedSeq: 0 } },
+        }, { expectLastSubjectSeq: 0, chain: subjects.ipChain(ip) }),
+      ),
+    );
+    expect(results.filter((r) => r.ok)).toHaveLength(1);
+    expect(results.filter((r) => !r.ok && r.conflict)).toHaveLength(9);
+  });
+
+  it("the next claim on a chain must expect the last claim by anyone: a claimant that saw only its own subject loses", async () => {
+    const vip = "198.18.3.1";
+    const js = jetstream(conns[0] as NatsConnection);
+    const first = await publishEvent(js, subjects.vipClaim(vip, "nodeA"), { type: "VipClaimed", data: { vip, node: "nodeA", incarnation: 1, term: 1, reason: "unowned", evidence } }, { expectLastSubjectSeq: 0, chain: subjects.vipChain(vip) });
+    expect(first.ok).toBe(true);
+    const stale = await publishEvent(js, subjects.vipClaim(vip, "nodeB"), { type: "VipClaimed", data: { vip, node: "nodeB", incarnation: 1, term: 1, reason: "unowned", evidence } }, { expectLastSubjectSeq: 0, chain: subjects.vipChain(vip) });
+    expect(stale).toMatchObject({ ok: false, conflict: true });
+    const next = await publishEvent(js, subjects.vipClaim(vip, "nodeB"), { type: "VipClaimed", data: { vip, node: "nodeB", incarnation: 1, term: 2, reason: "owner-dead", evidence } }, { expectLastSubjectSeq: first.ok ? first.seq : -1, chain: subjects.vipChain(vip) });
+    expect(next.ok).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeHeartbeatEntries, decodeLogEntries } from "../../src/events/entries.js";
-import { subjects } from "../../src/events/subjects.js";
+import { legacySubjects, subjects } from "../../src/events/subjects.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 import { buildTimelineView } from "../../src/projections/timelineView.js";
 import { renderTimelinePage } from "../../src/report/timelinePage.js";
@@ -20,10 +20,10 @@ function hostileLog(): SimCluster {
   sim.run(600);
   const vip = Object.keys(sim.owners())[0] ?? "";
   const evidence = { previousOwner: HOSTILE, previousOwnerStatus: HOSTILE, previousOwnerLastHeardAt: sim.time - 400, silentForMs: 400, observedAt: sim.time, heartbeatSeq: 1, eligibleNodes: 1 };
-  sim.append("EVENTS", subjects.vip(vip), { type: "VipClaimed", data: { vip, node: HOSTILE, incarnation: 1, term: 2, reason: "owner-dead", evidence } });
+  sim.append("EVENTS", legacySubjects.vip(vip), { type: "VipClaimed", data: { vip, node: HOSTILE, incarnation: 1, term: 2, reason: "owner-dead", evidence } });
   sim.append("EVENTS", subjects.nodeLifecycle("node1"), { type: "NodeLeft", data: { node: HOSTILE, incarnation: 1, reason: "drain" } });
   sim.append("EVENTS", subjects.config("file"), { type: "ConfigApplied", data: { source: HOSTILE, hash: "h-hostile", config: labConfig(1) } });
-  sim.append("EVENTS", subjects.ip(vip), {
+  sim.append("EVENTS", legacySubjects.ip(vip), {
     type: "IpReleased",
     data: { ip: vip, service: "default/svc0", reason: "service-deleted", detail: HOSTILE, evidence: { allocator: HOSTILE, configHash: null, observedSeq: 1 } },
   });

@@ -53,7 +53,7 @@ export class FakeSpeakers {
   }
 
   claim(vip: string, node: string, term: number): Promise<unknown> {
-    return publishEvent(jetstream(this.nc), subjects.vip(vip), {
+    return publishEvent(jetstream(this.nc), subjects.vipClaim(vip, node), {
       type: "VipClaimed",
       data: {
         vip, node, incarnation: 1, term, reason: "unowned",

@@ -1,6 +1,6 @@
 import { encodeEvent } from "../../src/events/codec.js";
 import { decodeLogEntries, type RawEntry } from "../../src/events/entries.js";
-import { subjects } from "../../src/events/subjects.js";
+import { chainOf, subjects } from "../../src/events/subjects.js";
 import type { DomainEvent } from "../../src/events/types.js";
 import type { ClusterConfig } from "../../src/config/types.js";
 import { applyLogBatch } from "../../src/projections/batch.js";
@@ -21,11 +21,12 @@ export class MemoryLog {
 
   /** Appends unless `expect` differs from the subject's last sequence (then null, as a "wrong last sequence"). */
   append(subject: string, event: DomainEvent, expect?: number): number | null {
-    if (expect !== undefined && (this.subjectSeq.get(subject) ?? 0) !== expect) return null;
+    const guarded = chainOf(subject) ?? subject;
+    if (expect !== undefined && (this.subjectSeq.get(guarded) ?? 0) !== expect) return null;
     const seq = this.entries.length + 1;
     this.time += 1;
     this.entries.push({ meta: { stream: "EVENTS", seq, time: this.time, subject }, data: encodeEvent(event) });
-    this.subjectSeq.set(subject, seq);
+    this.subjectSeq.set(guarded, seq);
     return seq;
   }
 
@@ -64,7 +65,7 @@ export class Replica {
     const ctx = { allocator: this.name, configHash: this.state.config?.hash ?? null, observedSeq: this.state.seq, lbClass: this.opts.lbClass };
     for (const action of plan.actions) {
       this.published++;
-      if (this.log.append(subjects.ip(action.ip), claimEvent(action, ctx), action.expectedSubjectSeq) === null) this.conflicts++;
+      if (this.log.append(subjects.ipClaim(action.ip, ctx.allocator), claimEvent(action, ctx), action.expectedSubjectSeq) === null) this.conflicts++;
       else landed++;
     }
     return landed;

@@ -1,5 +1,5 @@
 import { encodeEvent } from "../../src/events/codec.js";
-import { subjects } from "../../src/events/subjects.js";
+import { chainOf, subjects } from "../../src/events/subjects.js";
 import type { DomainEvent, InterfaceFact, StreamName } from "../../src/events/types.js";
 import type { RawEntry } from "../../src/events/entries.js";
 import type { ClusterConfig } from "../../src/config/types.js";
@@ -48,11 +48,12 @@ export class SimCluster {
 
   append(stream: StreamName, subject: string, event: DomainEvent, expectLastSubjectSeq?: number): number | null {
     const log = stream === "EVENTS" ? this.events : this.heartbeats;
-    if (expectLastSubjectSeq !== undefined && (this.subjectSeq.get(subject) ?? 0) !== expectLastSubjectSeq) return null;
+    const guarded = chainOf(subject) ?? subject;
+    if (expectLastSubjectSeq !== undefined && (this.subjectSeq.get(guarded) ?? 0) !== expectLastSubjectSeq) return null;
     const seq = log.length + 1;
     const entry = { meta: { stream, seq, time: this.time, subject }, data: encodeEvent(event) };
     log.push(entry);
-    this.subjectSeq.set(subject, seq);
+    this.subjectSeq.set(guarded, seq);
     if (stream === "EVENTS") this.view.applyLog([entry], true);
     else this.view.applyHeartbeats([entry], true);
     return seq;
@@ -69,7 +70,7 @@ export class SimCluster {
       const plan = planIpam(this.view.log, { lbClass: null });
       if (plan.actions.length === 0) return;
       const ctx = { allocator: "sim", configHash: this.view.log.config?.hash ?? null, observedSeq: this.view.log.seq, lbClass: null };
-      for (const a of plan.actions) this.append("EVENTS", subjects.ip(a.ip), claimEvent(a, ctx), a.expectedSubjectSeq);
+      for (const a of plan.actions) this.append("EVENTS", subjects.ipClaim(a.ip, ctx.allocator), claimEvent(a, ctx), a.expectedSubjectSeq);
     }
   }
 
@@ -98,7 +99,7 @@ export class SimCluster {
     for (const c of planClaims(this.view.log, this.view.members, this.settings)) {
       const n = this.nodes.get(c.node);
       if (!n?.up) continue;
-      this.append("EVENTS", subjects.vip(c.vip), {
+      this.append("EVENTS", subjects.vipClaim(c.vip, n.name), {
         type: "VipClaimed",
         data: { vip: c.vip, node: n.name, incarnation: n.incarnation, term: c.term, reason: c.reason, evidence: c.evidence },
       }, c.expectedSubjectSeq);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decodeEvent, encodeEvent } from "../../src/events/codec.js";
 import { decodeLogEntries, type RawEntry } from "../../src/events/entries.js";
-import { parseSubject, subjects } from "../../src/events/subjects.js";
+import { legacySubjects, parseSubject, subjects } from "../../src/events/subjects.js";
 import type { IpAllocated, SharingFacts } from "../../src/events/types.js";
 import { applyLogBatch, LogReplayer } from "../../src/projections/batch.js";
 import { emptyLogState, type LogState } from "../../src/projections/logState.js";
@@ -33,8 +33,8 @@ function replay(entries: RawEntry[], state: LogState = emptyLogState()): LogStat
 describe("the allocation projection refuses what would break an invariant", () => {
   it("a second Service on a held IP is refused unless both may share; the subject sequence still moves", () => {
     const log = new MemoryLog();
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/a"));
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/b"));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a"));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b"));
     const state = replay(log.entries);
     expect(ipRecord(state.ipam, "198.18.0.1")?.holders.map((h) => h.service)).toEqual(["ns/a"]);
     expect(ipRecord(state.ipam, "198.18.0.1")?.subjectSeq).toBe(2);
@@ -44,9 +44,9 @@ describe("the allocation projection refuses what would break an invariant", () =
 
   it("two Services with the same key and different ports share; a port clash is refused", () => {
     const log = new MemoryLog();
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/80")));
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/c", facts("k", "TCP/443")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/80")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/c", facts("k", "TCP/443")));
     const state = replay(log.entries);
     expect(ipRecord(state.ipam, "198.18.0.1")?.holders.map((h) => h.service)).toEqual(["ns/a", "ns/b"]);
     expect(state.ipam.lastRejection?.why).toMatch(/port TCP\/443 is already in use/);
@@ -55,9 +55,9 @@ describe("the allocation projection refuses what would break an invariant", () =
   it("a Service never holds two IPs of one family, even when two allocators each won a different IP for it", () => {
     // Allocator 1 saw .1 freed and claimed it; allocator 2, not yet seeing that, claimed .2: both compare-and-sets pass.
     const log = new MemoryLog();
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/x"));
-    log.append(subjects.ip("198.18.0.2"), allocated("198.18.0.2", "ns/x"));
-    log.append(subjects.ip("2001:db8::1"), allocated("2001:db8::1", "ns/x"));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/x"));
+    log.append(subjects.ipClaim("198.18.0.2", "t"), allocated("198.18.0.2", "ns/x"));
+    log.append(subjects.ipClaim("2001:db8::1", "t"), allocated("2001:db8::1", "ns/x"));
     const state = replay(log.entries);
     expect(serviceIps(state.ipam, "ns/x")).toEqual(["198.18.0.1", "2001:db8::1"]);
     expect(ipRecord(state.ipam, "198.18.0.2")?.holders).toEqual([]);
@@ -66,10 +66,10 @@ describe("the allocation projection refuses what would break an invariant", () =
 
   it("a release by a Service that does not hold the IP is refused; a release frees the IP", () => {
     const log = new MemoryLog();
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/a"));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a"));
     const release = (svc: string) => ({ type: "IpReleased" as const, data: { ip: "198.18.0.1", service: svc, reason: "service-deleted" as const, detail: "", evidence } });
-    log.append(subjects.ip("198.18.0.1"), release("ns/b"));
-    log.append(subjects.ip("198.18.0.1"), release("ns/a"));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), release("ns/b"));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), release("ns/a"));
     const state = replay(log.entries);
     expect(state.ipam.rejected).toBe(1);
     expect(ipRecord(state.ipam, "198.18.0.1")).toEqual({ holders: [], subjectSeq: 3 });
@@ -78,15 +78,16 @@ describe("the allocation projection refuses what would break an invariant", () =
 
   it("a claim published on another IP's subject is refused (its compare-and-set guarded something else)", () => {
     const log = new MemoryLog();
-    log.append(subjects.ip("198.18.0.9"), allocated("198.18.0.1", "ns/a"));
+    log.append(subjects.ipClaim("198.18.0.9", "t"), allocated("198.18.0.1", "ns/a"));
     const state = replay(log.entries);
     expect(allocationsByService(state.ipam)).toEqual({});
     expect(ipRecord(state.ipam, "198.18.0.9")?.subjectSeq).toBe(1);
-    expect(state.ipam.lastRejection?.why).toMatch(/not on the IP's subject/);
+    expect(state.refusedIdentity).toBe(1);
+    expect(state.lastIdentityRefusal?.why).toMatch(/address "198.18.0.9" but the payload "198.18.0.1"/);
   });
 
   it("a malformed message on an IP subject still moves that subject's sequence", () => {
-    const bad: RawEntry = { meta: { stream: "EVENTS", seq: 1, time: 1, subject: subjects.ip("2001:db8::7") }, data: new TextEncoder().encode("{nope") };
+    const bad: RawEntry = { meta: { stream: "EVENTS", seq: 1, time: 1, subject: subjects.ipClaim("2001:db8::7", "t") }, data: new TextEncoder().encode("{nope") };
     const state = replay([bad]);
     expect(state.invalidEvents).toBe(1);
     expect(ipRecord(state.ipam, "2001:db8::7")?.subjectSeq).toBe(1);
@@ -94,11 +95,11 @@ describe("the allocation projection refuses what would break an invariant", () =
 
   it("sharing facts are refreshed in place when they still fit, refused when they clash, duplicates are no-ops", () => {
     const log = new MemoryLog();
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/80")));
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
-    log.append(subjects.ip("198.18.0.1"), { ...allocated("198.18.0.1", "ns/a", facts("k", "TCP/80", "TCP/8080")) });
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/443")));
-    log.append(subjects.ip("198.18.0.1"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/80")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), { ...allocated("198.18.0.1", "ns/a", facts("k", "TCP/80", "TCP/8080")) });
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/443")));
+    log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
     const state = replay(log.entries);
     expect(ipRecord(state.ipam, "198.18.0.1")?.holders.map((h) => [h.service, h.sharing.ports])).toEqual([["ns/a", ["TCP/80", "TCP/8080"]], ["ns/b", ["TCP/443"]]]);
     expect(state.ipam.rejected).toBe(2);
@@ -107,8 +108,9 @@ describe("the allocation projection refuses what would break an invariant", () =
 
 describe("allocation events on the wire", () => {
   it("IP subjects round-trip for both families", () => {
-    expect(subjects.ip("198.18.0.1")).toBe("vipmesh.ev.ip.198_18_0_1");
-    expect(parseSubject(subjects.ip("2001:db8::1"))).toEqual({ kind: "ip", ip: "2001:db8::1" });
+    expect(subjects.ipClaim("198.18.0.1", "alloc-1.example")).toBe("vipmesh.ev.ip.198_18_0_1.alloc-1_example");
+    expect(parseSubject(subjects.ipClaim("2001:db8::1", "a1"))).toEqual({ kind: "ip", ip: "2001:db8::1", publisher: "a1" });
+    expect(parseSubject(legacySubjects.ip("2001:db8::1"))).toEqual({ kind: "ip", ip: "2001:db8::1", publisher: null });
   });
 
   it("an IpAllocated with a non-canonical IP or a bad service name is rejected at the boundary", () => {
@@ -249,7 +251,7 @@ describe("the replay explains allocations", () => {
     const r = new Replica(log, "alloc-1");
     log.applyConfig(clusterConfig({ pools: [pool("p", ["198.18.0.0/30"])], services: [service("a"), service("b")] }));
     r.converge();
-    log.append(subjects.ip("198.18.0.0"), allocated("198.18.0.0", "default/c"));
+    log.append(subjects.ipClaim("198.18.0.0", "t"), allocated("198.18.0.0", "default/c"));
     log.applyConfig(clusterConfig({ pools: [pool("p", ["198.18.0.0/30"])], services: [service("b")] }));
     r.converge();
     const { rows } = buildTimeline(decodeLogEntries(log.entries, ignore));

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import type { ClusterConfig, ServiceConfig } from "../../src/config/types.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
 import type { LogEvent } from "../../src/events/types.js";
+import { subjects } from "../../src/events/subjects.js";
 import { applyLogBatch } from "../../src/projections/batch.js";
 import { canShare } from "../../src/projections/ipam/sharing.js";
 import { heldServices, ipRecords } from "../../src/projections/ipam/state.js";
@@ -62,8 +63,8 @@ function checkReleasesJustified(events: { seq: number; event: LogEvent | null }[
 }
 
 function subjectOf(event: LogEvent): string {
-  if (event.type === "IpAllocated" || event.type === "IpReleased") return `vipmesh.ev.ip.${event.data.ip.replaceAll(".", "_")}`;
-  return "vipmesh.ev.config.file";
+  if (event.type === "IpAllocated" || event.type === "IpReleased") return subjects.ipClaim(event.data.ip, event.data.evidence.allocator);
+  return subjects.config("file");
 }
 
 function settle(replicas: Replica[]): void {

@@ -125,7 +125,7 @@ describe("replay is deterministic", () => {
 
   it("counts malformed messages and still tracks the VIP subject's sequence", () => {
     const last = history.events[history.events.length - 1];
-    const bad = { meta: { stream: "EVENTS" as const, seq: (last?.meta.seq ?? 0) + 1, time: last?.meta.time ?? 0, subject: "vipmesh.ev.vip.198_18_8_1" }, data: new TextEncoder().encode("{not json") };
+    const bad = { meta: { stream: "EVENTS" as const, seq: (last?.meta.seq ?? 0) + 1, time: last?.meta.time ?? 0, subject: "vipmesh.ev.vip.198_18_8_1.node1" }, data: new TextEncoder().encode("{not json") };
     const state = replayLog([...history.events, bad], []);
     expect(state.invalidEvents).toBe(1);
     expect(state.vips["198.18.8.1"]?.subjectSeq).toBe(bad.meta.seq);

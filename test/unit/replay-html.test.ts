@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { decodeHeartbeatEntries, decodeLogEntries } from "../../src/events/entries.js";
 import { encodeEvent } from "../../src/events/codec.js";
-import { subjects } from "../../src/events/subjects.js";
+import { legacySubjects, subjects } from "../../src/events/subjects.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 import { buildTimelineView, onlyVip } from "../../src/projections/timelineView.js";
 import { renderTimelinePage } from "../../src/report/timelinePage.js";
@@ -143,10 +143,10 @@ describe("text from the log is escaped", () => {
     const { sim } = failoverHistory();
     const vip = Object.keys(sim.owners())[0] ?? "";
     const evidence = { previousOwner: hostile, previousOwnerStatus: hostile, previousOwnerLastHeardAt: sim.time - 400, silentForMs: 400, observedAt: sim.time, heartbeatSeq: 1, eligibleNodes: 1 };
-    sim.append("EVENTS", subjects.vip(vip), { type: "VipClaimed", data: { vip, node: hostile, incarnation: 1, term: 3, reason: "owner-dead", evidence } });
+    sim.append("EVENTS", legacySubjects.vip(vip), { type: "VipClaimed", data: { vip, node: hostile, incarnation: 1, term: 3, reason: "owner-dead", evidence } });
     sim.append("EVENTS", subjects.nodeLifecycle("node1"), { type: "NodeLeft", data: { node: hostile, incarnation: 1, reason: "drain" } });
     sim.append("EVENTS", subjects.config("file"), { type: "ConfigApplied", data: { source: `<marquee>${hostile}`, hash: "h-hostile", config: labConfig(0) } });
-    sim.append("EVENTS", subjects.ip("198.18.8.1"), {
+    sim.append("EVENTS", legacySubjects.ip("198.18.8.1"), {
       type: "IpReleased",
       data: { ip: "198.18.8.1", service: "default/svc0", reason: "service-deleted", detail: hostile, evidence: { allocator: hostile, configHash: null, observedSeq: 1 } },
     });
@@ -177,7 +177,7 @@ describe("a long log", () => {
     const [first] = decodeLogEntries(sim.events.slice(-1), ignore);
     const vip = Object.keys(sim.owners())[0] ?? "";
     const conflict = { type: "VipConflictObserved" as const, data: { vip, node: "node2", otherMac: "02:00:00:00:00:99", ifname: "eth0", count: 1 } };
-    const events = Array.from({ length: 300_000 }, (_, i) => ({ meta: { ...(first?.meta ?? { stream: "EVENTS" as const, subject: "x", time: 0 }), seq: 1_000 + i, time: sim.time + i }, event: conflict }));
+    const events = Array.from({ length: 300_000 }, (_, i) => ({ meta: { ...(first?.meta ?? { stream: "EVENTS" as const, time: 0 }), subject: subjects.conflict(vip, "node2"), seq: 1_000 + i, time: sim.time + i }, event: conflict }));
     const view = buildTimelineView({ events, heartbeats: [], settings });
     expect(view.to).toBe(sim.time + 299_999);
     expect(view.vips[0]?.marks).toHaveLength(300_000);

@@ -5,8 +5,10 @@ import type { DomainEvent } from "../../events/types.js";
 export type PublishResult = { ok: true; seq: number; duplicate: boolean } | { ok: false; conflict: boolean; error: string };
 
 export type PublishOptions = {
-  /** Compare-and-set: the stored sequence of the last message on this subject must be exactly this. */
+  /** Compare-and-set: the stored sequence of the last message on this subject (or on `chain`) must be exactly this. */
   expectLastSubjectSeq?: number;
+  /** The wildcard the compare-and-set covers instead of the subject alone (a claim chain: every claimant's subject). */
+  chain?: string;
   msgID?: string;
   timeoutMs?: number;
 };
@@ -15,7 +17,9 @@ export type PublishOptions = {
 export async function publishEvent(js: JetStreamClient, subject: string, event: DomainEvent, opts: PublishOptions = {}): Promise<PublishResult> {
   try {
     const ack = await js.publish(subject, encodeEvent(event), {
-      ...(opts.expectLastSubjectSeq !== undefined ? { expect: { lastSubjectSequence: opts.expectLastSubjectSeq } } : {}),
+      ...(opts.expectLastSubjectSeq !== undefined
+        ? { expect: { lastSubjectSequence: opts.expectLastSubjectSeq, ...(opts.chain !== undefined ? { lastSubjectSequenceSubject: opts.chain } : {}) } }
+        : {}),
       ...(opts.msgID !== undefined ? { msgID: opts.msgID } : {}),
       timeout: opts.timeoutMs ?? 2_000,
     });

@@ -62,7 +62,10 @@ export class ClaimPublisher {
 
   private async send(action: IpAction, ctx: ClaimContext, entry: Pending, key: string): Promise<void> {
     this.stats.published++;
-    const result = await publishEvent(this.js, subjects.ip(action.ip), claimEvent(action, ctx), { expectLastSubjectSeq: action.expectedSubjectSeq });
+    const result = await publishEvent(this.js, subjects.ipClaim(action.ip, ctx.allocator), claimEvent(action, ctx), {
+      expectLastSubjectSeq: action.expectedSubjectSeq,
+      chain: subjects.ipChain(action.ip),
+    });
     const what = { ip: action.ip, service: action.service, kind: action.kind, reason: action.reason };
     if (result.ok) {
       this.stats.won++;

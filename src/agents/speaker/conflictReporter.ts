@@ -19,7 +19,7 @@ export function startConflictReporter(js: JetStreamClient, node: string, announc
       if (last && (c.count <= last.count || now - last.at < REPORT_EVERY_MS)) continue;
       reported.set(vip, { count: c.count, at: now });
       const event = { type: "VipConflictObserved" as const, data: { vip, node, otherMac: c.lastClaimantMac, ifname: c.ifname, count: c.count } };
-      void publishEvent(js, subjects.conflict(vip), event).then((r) => {
+      void publishEvent(js, subjects.conflict(vip, node), event).then((r) => {
         if (!r.ok) log.warn({ vip, err: r.error }, "conflict report not published");
       });
     }

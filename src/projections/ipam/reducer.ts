@@ -20,11 +20,11 @@ function reject(draft: D, meta: EventMeta, ip: string, service: string, why: str
   draft.lastRejection = { seq: meta.seq, ip, service, why };
 }
 
-/** The message's subject must be the IP's own subject, or the compare-and-set guarded something else. */
+/** The message's subject must be on the IP's own chain, or the compare-and-set guarded something else. */
 function subjectMatches(draft: D, meta: EventMeta, ip: string, service: string): boolean {
   const subject = parseSubject(meta.subject);
-  if (subject.kind === "ip" && subject.ip === ip) return true;
   noteIpSubjectMessage(draft, meta);
+  if (subject.kind === "ip" && subject.ip === ip) return true;
   reject(draft, meta, ip, service, `published on ${meta.subject}, not on the IP's subject`);
   return false;
 }
@@ -58,7 +58,6 @@ export function applyIpAllocated(draft: D, event: IpAllocated, meta: EventMeta, 
   const { ip, service } = event.data;
   if (!subjectMatches(draft, meta, ip, service)) return;
   const record = recordFor(draft, ip);
-  record.subjectSeq = meta.seq;
   const own = record.holders.find((h) => h.service === service);
   if (own) return updateFacts(draft, meta, record, own, event);
   const family = familyOfText(ip);
@@ -74,17 +73,19 @@ export function applyIpReleased(draft: D, event: IpReleased, meta: EventMeta): v
   const { ip, service } = event.data;
   if (!subjectMatches(draft, meta, ip, service)) return;
   const record = recordFor(draft, ip);
-  record.subjectSeq = meta.seq;
   const index = record.holders.findIndex((h) => h.service === service);
   if (index < 0) return reject(draft, meta, ip, service, "not held by this Service");
   record.holders.splice(index, 1);
   removeFromService(draft, service, ip);
 }
 
-/** Any message on an IP's subject (even one the boundary rejected) is what the next claim must expect. */
+/**
+ * Any message on an IP's claim chain (`vipmesh.ev.ip.<ip>.*`, even one refused) is what the next claim must expect.
+ * Claims of the first layout (`vipmesh.ev.ip.<ip>`) are outside that wildcard and leave it alone.
+ */
 export function noteIpSubjectMessage(draft: D, meta: EventMeta): void {
   const subject = parseSubject(meta.subject);
-  if (subject.kind === "ip" && isCanonical(subject.ip)) recordFor(draft, subject.ip).subjectSeq = meta.seq;
+  if (subject.kind === "ip" && subject.publisher !== null && isCanonical(subject.ip)) recordFor(draft, subject.ip).subjectSeq = meta.seq;
 }
 
 function isCanonical(text: string): boolean {

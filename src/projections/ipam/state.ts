@@ -24,7 +24,7 @@ export type Holder = {
 export type IpRecord = {
   /** In the order they were accepted; empty once everyone released it. */
   holders: Holder[];
-  /** Sequence of the last message on this IP's subject: what the next claim must expect. */
+  /** Sequence of the last message on this IP's claim chain (`vipmesh.ev.ip.<ip>.*`): what the next claim must expect. */
   subjectSeq: number;
 };
 
