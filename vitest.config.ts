@@ -13,6 +13,8 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // Agents started by tests serve no health/metrics port unless a test asks (--metrics-port): many run at once here.
+          env: { VIPMESH_METRICS_PORT: "0" },
         },
       },
       {
@@ -22,6 +24,7 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 120_000,
           fileParallelism: false,
+          env: { VIPMESH_METRICS_PORT: "0" },
         },
       },
     ],

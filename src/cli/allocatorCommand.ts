@@ -8,10 +8,11 @@ import { intOption } from "./options.js";
 import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addMetricsOptions, monitorFromOptions } from "./metricsOptions.js";
 import { addAllocatorIdOption, allocatorIdFromOptions } from "./allocatorIdOption.js";
 
 export function allocatorCommand(): Command {
-  return addAllocatorIdOption(addReleaseGuardOption(addKubeOptions(addNatsOptions(new Command("allocator")))))
+  return addMetricsOptions(addAllocatorIdOption(addReleaseGuardOption(addKubeOptions(addNatsOptions(new Command("allocator"))))))
     .description(
       "Allocate Service IPs from the pools (MetalLB's rules), each allocation a compare-and-set claim on the log. " +
         "Run any number of replicas; no leader, no lease. Every replica must use the same --lb-class.",
@@ -27,6 +28,7 @@ export function allocatorCommand(): Command {
       const id = allocatorIdFromOptions(o);
       const log = createLogger(o["logLevel"], { agent: "allocator", id });
       const stop = stopOnSignals(log, 10_000);
+      const metrics = await monitorFromOptions(o, "allocator", log);
       const nats = natsFromOptions(o);
       const kube = kubeFromOptions(o, log);
       const ingest = kube ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal) : null;
@@ -43,10 +45,12 @@ export function allocatorCommand(): Command {
           releaseGuard: releaseGuardFromOptions(o),
           snapshotEveryEvents: 1_000,
           log,
+          ...(metrics.monitor ? { monitor: metrics.monitor } : {}),
         },
         stop.signal,
       );
       await ingest;
+      await metrics.close();
       exitWhenStopped(log);
     });
 }

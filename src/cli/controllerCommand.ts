@@ -9,11 +9,12 @@ import { exitWhenStopped, stopOnSignals } from "./stopSignals.js";
 import { addReleaseGuardOption, releaseGuardFromOptions } from "./releaseGuardOption.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addMetricsOptions, monitorFromOptions } from "./metricsOptions.js";
 import { addAllocatorIdOption, allocatorIdFromOptions } from "./allocatorIdOption.js";
 
-/** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (deploy/manifests/controller.yaml). */
+/** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (the chart's Deployment, deploy/helm/vipmesh). */
 export function controllerCommand(): Command {
-  return addAllocatorIdOption(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller"))))))
+  return addMetricsOptions(addAllocatorIdOption(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller")))))))
     .description("Kubernetes controller: publish the cluster's MetalLB configuration to the log, allocate Service IPs, write Service and pool status. Run any number of replicas.")
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
@@ -24,6 +25,7 @@ export function controllerCommand(): Command {
       const kube = kubeFromOptions(o, log);
       if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
       const stop = stopOnSignals(log, 10_000);
+      const metrics = await monitorFromOptions(o, "controller", log);
       const nats = natsFromOptions(o);
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const lbClass = o["lbClass"] ?? null;
@@ -33,10 +35,11 @@ export function controllerCommand(): Command {
         runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal),
         keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
         runAllocator(
-          { id, ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log },
+          { id, ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log, ...(metrics.monitor ? { monitor: metrics.monitor } : {}) },
           stop.signal,
         ),
       ]);
+      await metrics.close();
       exitWhenStopped(log);
     });
 }

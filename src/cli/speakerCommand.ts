@@ -16,9 +16,10 @@ import { VERSION } from "./version.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 import { addProbeKeyOptions, probeKeysFromOptions } from "./probeKeyOptions.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addMetricsOptions, monitorFromOptions } from "./metricsOptions.js";
 
 export function speakerCommand(): Command {
-  return addProbeKeyOptions(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(addNatsOptions(new Command("speaker")))))))
+  return addMetricsOptions(addProbeKeyOptions(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(addNatsOptions(new Command("speaker"))))))))
     .description("Run this node's speaker: heartbeat to the log, claim VIPs the projection assigns to this node, answer ARP for them.")
     .addOption(new Option("--node <name>", "this node's name (as Kubernetes knows it)").env("NODE_NAME").makeOptionMandatory())
     .addOption(new Option("--config <file>", "MetalLB-shaped YAML to publish as this cluster's configuration").env("VIPMESH_CONFIG"))
@@ -37,6 +38,7 @@ export function speakerCommand(): Command {
       const log = createLogger(o["logLevel"], { node: o["node"] });
       const membership = membershipFromOptions(o);
       const probeKeys = probeKeysFromOptions(o, log);
+      const metrics = await monitorFromOptions(o, "speaker", log);
       // The orderly stop: BGP shutdown wait, the handover, and a few seconds for NATS requests that cannot be answered.
       const stop = stopOnSignals(log, intOption(o, "bgpShutdownWait") + intOption(o, "handoverTimeout") + 5_000);
       const nats = natsFromOptions(o);
@@ -70,6 +72,7 @@ export function speakerCommand(): Command {
           onSigterm: o["onSigterm"] === "restart" ? "restart" : "handover",
           restartGraceMs: intOption(o, "restartGrace"),
           log,
+          ...(metrics.monitor ? { monitor: metrics.monitor } : {}),
         },
         stop.signal,
       ).finally(() => {
@@ -77,6 +80,7 @@ export function speakerCommand(): Command {
         probeKeys.close();
       });
       await Promise.all([ingest, nodeStatus]);
+      await metrics.close();
       exitWhenStopped(log);
     });
 }

@@ -462,6 +462,16 @@ suite("BGP session details", () => {
     expect(JSON.stringify(state).length).toBeLessThan(size0 + 100);
   });
 
+  it("counts NOTIFICATIONs by code and subcode, sent and received (the metrics' vipmesh_bgp_notifications_total)", () => {
+    const afterOpenError = play([...ESTABLISH, { at: 30, in: OPEN(), out: ["send NOTIFICATION 5/3", "close", "down notificationSent 5/3 (was established)", "set connectRetry @1030", "clear hold", "clear keepalive"] }]);
+    expect(afterOpenError.counters.notificationsSentByCode).toEqual({ "5/3": 1 });
+    const again = stepSession(stepSession(afterOpenError, TICK, 2_000, 0).state, CONNECTED, 2_005, 0).state;
+    const received = [OPEN(), KA, NOTIFY(6, 4)].reduce((s, input, i) => stepSession(s, input, 2_010 + i, 0).state, again);
+    expect(received.counters.notificationsReceivedByCode).toEqual({ "6/4": 1 });
+    expect(received.counters.notificationsSentByCode).toEqual({ "5/3": 1 });
+    expect(received.counters.notificationsReceived).toBe(1);
+  });
+
   it("nextDeadline is the earliest running timer", () => {
     const state = play(ESTABLISH);
     expect(nextDeadline(state)).toBe(30010);

@@ -27,6 +27,7 @@ describe("fencing", () => {
     expect(actions.map((a) => a.kind)).toEqual(["probe", "fence"]);
     expect(state.fenced).toBe(true);
     expect(state.reason).toMatch(/peer still reaches the log/);
+    expect(actions.find((a) => a.kind === "fence")).toMatchObject({ cause: "cut-off" });
   });
 
   it("keeps answering when peers lost the log too (an outage for everyone), however long it lasts", () => {
@@ -51,6 +52,7 @@ describe("fencing", () => {
     const { state, actions } = run([tick(t), tick(t + S.probeTimeoutMs)]);
     expect(actions.map((a) => a.kind)).toEqual(["probe", "fence"]);
     expect(state.reason).toMatch(/isolated/);
+    expect(actions.find((a) => a.kind === "fence")).toMatchObject({ cause: "isolated" });
   });
 
   it("never fences a node without peers", () => {

@@ -14,6 +14,10 @@ import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.j
 import { ClaimPublisher } from "./publisher.js";
 import { StatusReporter } from "./reporter.js";
 import { AllocatorView } from "./view.js";
+import type { AgentMonitor } from "../health/monitor.js";
+import { PartHealth } from "../health/partHealth.js";
+import { LogChanges } from "../health/logChanges.js";
+import { monitorAllocator } from "./allocatorMonitor.js";
 
 export type AllocatorOptions = {
   /** Names this replica in the evidence of its claims. */
@@ -34,6 +38,8 @@ export type AllocatorOptions = {
   releaseGuard: ReleaseGuardSettings;
   snapshotEveryEvents: number;
   log: Logger;
+  /** The process's health and metrics (/healthz, /readyz, /metrics); none in tests that do not scrape. */
+  monitor?: AgentMonitor;
 };
 
 type Parts = { view: AllocatorView; publisher: ClaimPublisher; snapshots: SnapshotStore; configs: ConfigPublisher };
@@ -118,8 +124,9 @@ async function openLog(opts: AllocatorOptions, signal: AbortSignal) {
  */
 export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal): Promise<void> {
   const { log } = opts;
+  const health = new PartHealth(opts.monitor, "allocator", signal);
   const opened = await openLog(opts, signal);
-  if (!opened) return;
+  if (!opened) return health.close();
   const { nc, js, jsm, snapshots, start } = opened;
   const onInvalid = (i: { reason: string; detail: string; meta: { seq: number; subject: string } }): void =>
     log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message");
@@ -131,16 +138,23 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   };
   const loop = new PlanLoop(parts, opts);
   const abortFollow = new AbortController();
+  const changes = new LogChanges();
   const events: Follower = await followStream({
     nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: abortFollow.signal,
     onBatch: (batch, caughtUp) => {
+      const before = parts.view.log;
       parts.view.apply(batch, caughtUp);
+      changes.observe(before, parts.view.log, loop.started);
       loop.schedule();
     },
   });
   if (events.initiallyCaughtUp) parts.view.atHead = true;
   const replan = setInterval(() => loop.schedule(), opts.replanMs);
   const configPoll = setInterval(() => void (loop.started && parts.configs.check(configView(parts.view))), opts.configPollMs);
+  if (opts.monitor) {
+    const monitored = { nc, jsm, events, view: parts.view, caughtUp: () => loop.started, changes, claims: parts.publisher.stats, configOutcomes: parts.configs.outcomes };
+    monitorAllocator(opts.monitor, health, monitored);
+  }
   log.info({ lbClass: opts.lbClass, fromSeq: start.state.seq, from: start.from }, "allocator started");
   loop.schedule();
 
@@ -153,5 +167,6 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   abortFollow.abort();
   await closeNats(nc);
   await events.done.catch(() => undefined);
+  health.close();
   log.info({ ...parts.publisher.stats, invalid: parts.view.invalid }, "allocator stopped");
 }

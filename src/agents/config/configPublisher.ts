@@ -38,6 +38,8 @@ export class ConfigPublisher {
   private readonly waiting = new Reminder(WAITING_REMINDER_MS);
   private readonly held = new Set<string>();
   private running = false;
+  /** Changes published, and refused ones (each distinct problem or held change once). */
+  readonly outcomes = { published: 0, invalid: 0, unreadable: 0, held: 0 };
 
   constructor(private readonly opts: ConfigPublisherOptions) {}
 
@@ -81,12 +83,14 @@ export class ConfigPublisher {
     if (last.hash === read.hash) return false;
     const decision = guardConfigChange(view.ipam, view.config, read.config, this.opts.guard, read.removesEverything);
     if (decision.kind === "hold") {
+      if (!this.held.has(read.hash)) this.outcomes.held++;
       if (!this.held.has(read.hash)) log.error({ file: source.where, hash: read.hash, ...describeHeldChange(decision) }, "configuration change held: it would release more allocations than --max-release-share allows; nothing released (fix the file, or run one agent with --max-release-share 100 to apply it)");
       this.held.add(read.hash);
       return false;
     }
     this.held.clear();
     const result = await publishConfigAfter(this.opts.js, source.name, read.hash, read.config, last.seq);
+    if (result.ok && !result.duplicate) this.outcomes.published++;
     if (result.ok && !result.duplicate) log.info({ hash: read.hash, seq: result.seq, after: last.seq, releases: decision.releases, removesEverything: read.removesEverything }, "published configuration");
     else if (!result.ok && !result.conflict) log.warn({ err: result.error }, "configuration not published; retrying at the next check");
     return !result.ok && result.conflict;
@@ -96,6 +100,7 @@ export class ConfigPublisher {
     const problem = err instanceof ConfigError ? err.problems.join("; ") : err.message;
     // Once per problem while a good configuration serves; again every minute while the process has none at all.
     if (!(view.config ? this.rejected : this.waiting).due(problem, Date.now())) return;
+    this.outcomes[err instanceof ConfigError ? "invalid" : "unreadable"]++;
     const what = err instanceof ConfigError ? "configuration rejected" : err.message;
     const outcome = servingNotice(view.config !== null);
     const fields = { file: this.opts.source?.where, err: err.message, ...(err instanceof ConfigError ? { problems: err.problems } : { code: (err as { code?: unknown }).code }) };

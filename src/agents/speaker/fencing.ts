@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { startProbeEndpoint, type ProbeEndpoint, type ProbeTarget } from "../../adapters/probe/udpProbe.js";
-import { initialFence, stepFence, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
+import { initialFence, stepFence, type FenceCause, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { rendezvousScore } from "../../projections/rendezvous.js";
 import type { FenceAction } from "../../protocols/fence/fenceMachine.js";
@@ -48,6 +48,9 @@ export class Fencing {
     this.settings = opts.settings;
     this.log = opts.log;
   }
+
+  /** Times this speaker fenced itself, by cause. */
+  readonly episodes: Record<FenceCause, number> = { isolated: 0, "cut-off": 0 };
 
   get fenced(): boolean {
     return this.state.fenced;
@@ -102,7 +105,10 @@ export class Fencing {
     this.state = state;
     for (const action of actions) {
       if (action.kind === "probe") this.endpoint?.send(action.nonce, this.peers());
-      else if (action.kind === "fence") this.log.warn({ reason: action.reason }, "fenced: stopped answering");
+      else if (action.kind === "fence") {
+        this.episodes[action.cause]++;
+        this.log.warn({ reason: action.reason }, "fenced: stopped answering");
+      }
       else this.log.info({ reason: action.reason }, "unfenced");
       if (action.kind !== "probe") this.opts.onChange();
     }

@@ -28,6 +28,12 @@ import { fenceReporter } from "./fenceReporter.js";
 import { startConflictReporter } from "./conflictReporter.js";
 import type { FenceSettings } from "../../protocols/fence/fenceMachine.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
+import type { AnswerSet } from "../../projections/answering.js";
+import type { BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import type { AgentMonitor } from "../health/monitor.js";
+import { PartHealth } from "../health/partHealth.js";
+import { LogChanges } from "../health/logChanges.js";
+import { monitorSpeaker } from "./speakerMonitor.js";
 
 export type SpeakerOptions = {
   node: string;
@@ -61,14 +67,17 @@ export type SpeakerOptions = {
   onSigterm: "handover" | "restart";
   restartGraceMs: number;
   log: Logger;
+  /** The process's health and metrics (/healthz, /readyz, /metrics); none in tests that do not scrape. */
+  monitor?: AgentMonitor;
 };
 
 /** Runs one node's speaker until `signal` aborts, then leaves in order: hand over, stop answering, drain. */
 export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Promise<void> {
   const { log, node } = opts;
   const incarnation = Date.now();
+  const health = new PartHealth(opts.monitor, "speaker", signal);
   const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
-  if (!nc) return;
+  if (!nc) return health.close();
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, opts.streams);
@@ -85,6 +94,9 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   let lastSnapshotSeq = start.state.seq;
   let configChecked = false;
   let bgpBegun = false;
+  const changes = new LogChanges();
+  let answering: AnswerSet = new Map();
+  let bgpPlan: BgpPlan | null = null;
 
   // BGP sessions open once this process's own first heartbeat is in the view: its log time is "now" for the restart
   // decision, and the node is then a live member, so the first session carries the whole table before End-of-RIB.
@@ -97,8 +109,9 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   const react = (): void => {
     if (!leaving && !fencing.fenced) claimer.submit(view.claimsFor(node));
-    opts.announcer.update(fencing.fenced ? new Map() : view.answersFor(node));
-    const bgpPlan = leaving || !opts.bgp ? null : speakerBgpPlan(view, node, fencing.fenced);
+    answering = fencing.fenced ? new Map() : view.answersFor(node);
+    opts.announcer.update(answering);
+    bgpPlan = leaving || !opts.bgp ? null : speakerBgpPlan(view, node, fencing.fenced);
     if (bgpPlan && beginBgp()) opts.bgp?.update(bgpPlan);
     if (view.logCaughtUp && !configChecked) {
       configChecked = true;
@@ -123,7 +136,13 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   const abortFollow = new AbortController();
   const events = await followStream({
     nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1000, signal: abortFollow.signal,
-    onBatch: (batch, caughtUp) => { view.applyLog(batch, caughtUp); fencing.logActivity(); react(); },
+    onBatch: (batch, caughtUp) => {
+      const before = view.log;
+      view.applyLog(batch, caughtUp);
+      changes.observe(before, view.log, view.ready);
+      fencing.logActivity();
+      react();
+    },
   });
   const beats = await followStream({
     nc, js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abortFollow.signal,
@@ -138,6 +157,10 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
   });
   const conflicts = startConflictReporter(js, node, opts.announcer, log);
+  if (opts.monitor) {
+    const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan };
+    monitorSpeaker(opts.monitor, health, { nc, jsm, events, beats, changes, configOutcomes: configs.outcomes, metrics });
+  }
   log.info({ incarnation, fromSeq: start.state.seq }, "speaker started");
   react();
 
@@ -166,6 +189,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   abortFollow.abort();
   await closeNats(nc);
   await Promise.allSettled([events.done, beats.done]);
+  health.close();
   log.info("speaker stopped");
 }
 

@@ -31,6 +31,13 @@ import { disabledFamilies } from "./updateErrors.js";
 const ZERO_COUNTERS = {
   messagesReceived: 0, updatesReceived: 0, prefixesAnnounced: 0, prefixesWithdrawn: 0,
   updatesSent: 0, notificationsSent: 0, notificationsReceived: 0, establishedCount: 0, prefixesIgnored: 0, updateErrors: {},
+  notificationsSentByCode: {}, notificationsReceivedByCode: {},
+};
+
+/** `counts` with one more NOTIFICATION of `code`/`subcode` (a new object: states are values). */
+const countNotification = (counts: Readonly<Record<string, number>>, m: { code: number; subcode: number }): Record<string, number> => {
+  const key = `${m.code}/${m.subcode}`;
+  return { ...counts, [key]: (counts[key] ?? 0) + 1 };
 };
 
 export { localOpen } from "./localOpen.js";
@@ -60,7 +67,10 @@ class Step {
 
   send(message: BgpMessage): void {
     this.actions.push({ type: "send", message });
-    if (message.type === "notification") this.s.counters.notificationsSent++;
+    if (message.type === "notification") {
+      this.s.counters.notificationsSent++;
+      this.s.counters.notificationsSentByCode = countNotification(this.s.counters.notificationsSentByCode, message);
+    }
     if (message.type === "update") this.s.counters.updatesSent++;
   }
 
@@ -251,6 +261,7 @@ function onMessage(step: Step, m: BgpMessage): void {
   s.counters.messagesReceived++;
   if (m.type === "notification") {
     s.counters.notificationsReceived++;
+    s.counters.notificationsReceivedByCode = countNotification(s.counters.notificationsReceivedByCode, m);
     const { code, subcode, data } = m;
     step.drop({ kind: "notificationReceived", notification: { code, subcode, data } }, "idle");
     return;

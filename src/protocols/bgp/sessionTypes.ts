@@ -57,6 +57,9 @@ export interface SessionCounters {
   readonly updatesSent: number;
   readonly notificationsSent: number;
   readonly notificationsReceived: number;
+  /** NOTIFICATIONs by "code/subcode" (RFC 4271 4.5), sent and received. */
+  readonly notificationsSentByCode: Readonly<Record<string, number>>;
+  readonly notificationsReceivedByCode: Readonly<Record<string, number>>;
   readonly establishedCount: number;
   /** Routes of an AFI/SAFI disabled after a malformed MP attribute (RFC 4760 7), ignored. */
   readonly prefixesIgnored: number;

@@ -46,14 +46,17 @@ export type FenceInput =
 
 export type FenceAction =
   | { kind: "probe"; nonce: number }
-  | { kind: "fence"; reason: string }
+  | { kind: "fence"; reason: string; cause: FenceCause }
   | { kind: "unfence"; reason: string };
 
 export const initialFence = (now: number): FenceState => ({ fenced: false, reason: null, lastLogAt: now, lastTickAt: null, round: null, nextNonce: 1 });
 
 type Step = { state: FenceState; actions: FenceAction[] };
 
-const fence = (state: FenceState, reason: string): Step => ({ state: { ...state, fenced: true, reason, round: null }, actions: [{ kind: "fence", reason }] });
+/** Why a speaker fenced: nobody answered (isolated), or a peer that still reaches the log no longer hears it (cut-off). */
+export type FenceCause = "isolated" | "cut-off";
+
+const fence = (state: FenceState, reason: string, cause: FenceCause): Step => ({ state: { ...state, fenced: true, reason, round: null }, actions: [{ kind: "fence", reason, cause }] });
 
 export function stepFence(state: FenceState, input: FenceInput, s: FenceSettings): Step {
   switch (input.kind) {
@@ -76,7 +79,7 @@ function onTick(previous: FenceState, input: Extract<FenceInput, { kind: "tick" 
   if (state.fenced || input.peers === 0 || input.now - state.lastLogAt < s.logSilentAfterMs) return { state, actions: [] };
   const round = state.round;
   if (round && input.now - round.sentAt >= s.probeTimeoutMs && round.answers === 0) {
-    return fence(state, `the log is silent for ${Math.round(input.now - state.lastLogAt)} ms and no peer answers: isolated`);
+    return fence(state, `the log is silent for ${Math.round(input.now - state.lastLogAt)} ms and no peer answers: isolated`, "isolated");
   }
   if (round && input.now - round.sentAt < s.probeEveryMs) return { state, actions: [] };
   const nonce = state.nextNonce;
@@ -90,7 +93,7 @@ function onAnswer(state: FenceState, input: Extract<FenceInput, { kind: "answer"
   const round = state.round;
   if (state.fenced || !round || input.nonce !== round.nonce) return { state, actions: [] };
   if (input.peerLogAgeMs <= s.peerFreshMs && input.askerSilentMs >= s.askerSilentMs) {
-    return fence(state, `${input.from} still reaches the log (${Math.round(input.peerLogAgeMs)} ms ago) and has not heard this node for ${Math.round(input.askerSilentMs)} ms`);
+    return fence(state, `${input.from} still reaches the log (${Math.round(input.peerLogAgeMs)} ms ago) and has not heard this node for ${Math.round(input.askerSilentMs)} ms`, "cut-off");
   }
   const outageConfirmed = round.outageConfirmed || input.peerLogAgeMs > s.peerFreshMs;
   return { state: { ...state, round: { ...round, answers: round.answers + 1, outageConfirmed } }, actions: [] };
