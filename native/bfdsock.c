@@ -5,6 +5,8 @@
 //   open(family, localAddress|null, port, ttl, minTtl, device|null) -> fd
 //       a bound UDP socket: IP_TTL / IPV6_UNICAST_HOPS = ttl (0: leave), the TTL filter when minTtl > 0,
 //       IPV6_V6ONLY for family 6, SO_REUSEADDR; the caller wraps it with dgram's bind({ fd }), which owns it then;
+//   filter(fd, program) replaces the socket's filter with `program`, a flat array of [code, jt, jf, k] per
+//       instruction (protocols/bfd/ttlFilter.ts: a TTL floor per source address, for multihop sessions);
 //   close(fd), for an fd that was never wrapped.
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -98,6 +100,35 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   return out;
 }
 
+#define MAX_FILTER_INSTRUCTIONS 4096
+
+static napi_value js_filter(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd = -1;
+  uint32_t n = 0;
+  napi_get_value_int32(env, argv[0], &fd);
+  if (napi_get_array_length(env, argv[1], &n) != napi_ok || n == 0 || n % 4 != 0 || n / 4 > MAX_FILTER_INSTRUCTIONS) {
+    return throw_errno(env, EINVAL, "filter program");
+  }
+  static struct sock_filter code[MAX_FILTER_INSTRUCTIONS];
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value v;
+    uint32_t x = 0;
+    napi_get_element(env, argv[1], i, &v);
+    napi_get_value_uint32(env, v, &x);
+    struct sock_filter* f = &code[i / 4];
+    if (i % 4 == 0) f->code = (uint16_t)x;
+    else if (i % 4 == 1) f->jt = (uint8_t)x;
+    else if (i % 4 == 2) f->jf = (uint8_t)x;
+    else f->k = x;
+  }
+  struct sock_fprog prog = {.len = (unsigned short)(n / 4), .filter = code};
+  if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog) < 0) return throw_errno(env, errno, "setsockopt SO_ATTACH_FILTER");
+  return NULL;
+}
+
 static napi_value js_close(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value argv[1];
@@ -111,6 +142,7 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"open", NULL, js_open, NULL, NULL, NULL, napi_default, NULL},
+      {"filter", NULL, js_filter, NULL, NULL, NULL, napi_default, NULL},
       {"close", NULL, js_close, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -3,11 +3,11 @@
 // so a test can follow it. Signals: SIGSTOP/SIGCONT freeze and resume it (a node that stops sending), SIGUSR1 applies
 // the --then-* intervals to the live session (a Poll Sequence), SIGTERM goes AdminDown, waits, then exits.
 //   node bfdPeerProcess.js --peer 198.18.0.1 --local 198.18.0.11 [--multihop] --tx 300 --rx 300 --mult 3 [--passive]
-//        [--echo] [--then-tx 100 --then-rx 100]
+//        [--echo] [--then-tx 100 --then-rx 100] [--min-ttl 253]
 // The options are a BFDProfile's fields (milliseconds), turned into session parameters as the speaker will.
 import { parseArgs } from "node:util";
 import { BfdEndpoint } from "../adapters/bfd/bfdEndpoint.js";
-import { profileTimers } from "../protocols/bfd/profile.js";
+import { profileMinimumTtl, profileTimers } from "../protocols/bfd/profile.js";
 
 const { values: v } = parseArgs({
   options: {
@@ -19,6 +19,7 @@ const { values: v } = parseArgs({
     mult: { type: "string", default: "3" },
     passive: { type: "boolean", default: false },
     echo: { type: "boolean", default: false },
+    "min-ttl": { type: "string" },
     "then-tx": { type: "string" },
     "then-rx": { type: "string" },
   },
@@ -30,7 +31,10 @@ const ms = (name: string, text: string | undefined): number => {
   return n;
 };
 if (v.peer === undefined || v.local === undefined) throw new Error("--peer and --local are required");
-const profile = { transmitInterval: ms("tx", v.tx), receiveInterval: ms("rx", v.rx), detectMultiplier: Number(v.mult), passiveMode: v.passive, echoMode: v.echo };
+const profile = {
+  transmitInterval: ms("tx", v.tx), receiveInterval: ms("rx", v.rx), detectMultiplier: Number(v.mult), passiveMode: v.passive, echoMode: v.echo,
+  ...(v["min-ttl"] === undefined ? {} : { minimumTtl: Number(v["min-ttl"]) }),
+};
 const timers = profileTimers(profile);
 const print = (o: object): void => void process.stdout.write(`${JSON.stringify({ t: Date.now(), ...o })}\n`);
 
@@ -39,7 +43,7 @@ const endpoint = new BfdEndpoint({
     if (a.type === "stateChanged") print({ event: "state", peer, from: a.from, to: a.to, diag: a.diag });
   },
 });
-const session = await endpoint.addPeer({ peerAddress: v.peer, localAddress: v.local, multihop: v.multihop, timers, echoMode: v.echo });
+const session = await endpoint.addPeer({ peerAddress: v.peer, localAddress: v.local, multihop: v.multihop, timers, echoMode: v.echo, ...(v.multihop ? { minimumTtl: profileMinimumTtl(profile) } : {}) });
 print({ event: "started", discriminator: session.state.config.localDiscriminator, sourcePort: session.sourcePort, echo: session.echo });
 
 process.on("SIGUSR1", () => {

@@ -1,6 +1,7 @@
 // The BFD UDP adapter on loopback with real sockets: the in-kernel TTL floor of the native socket (GTSM: a single-hop
 // socket takes only TTL / hop limit 255), and two endpoints bringing a session Up, detecting a silent peer (diag 1)
-// and an AdminDown (diag 3). The interop test against FRR's bfdd is test/lab/bfd-frr.test.ts.
+// and an AdminDown (diag 3), and the multihop floor per session (BFDProfile.minimumTtl). The interop test against FRR's
+// bfdd is test/lab/bfd-frr.test.ts.
 import { createSocket } from "node:dgram";
 import { afterEach, describe, expect, it } from "vitest";
 import { BfdEndpoint } from "../../src/adapters/bfd/bfdEndpoint.js";
@@ -22,9 +23,9 @@ async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 5_
   }
 }
 
-async function sendWithTtl(family: 4 | 6, address: string, port: number, ttl: number, payload: Uint8Array | string = `ttl${ttl}`): Promise<void> {
+async function sendWithTtl(family: 4 | 6, address: string, port: number, ttl: number, payload: Uint8Array | string = `ttl${ttl}`, from?: string): Promise<void> {
   const tx = createSocket(family === 6 ? "udp6" : "udp4");
-  await new Promise<void>((r) => tx.bind(0, r));
+  await new Promise<void>((r) => (from === undefined ? tx.bind(0, r) : tx.bind(0, from, r)));
   tx.setTTL(ttl);
   await new Promise<void>((r, j) => tx.send(payload, port, address, (err) => (err ? j(err) : r())));
   tx.close();
@@ -114,5 +115,31 @@ describe("two BFD endpoints on loopback", () => {
     await sendWithTtl(4, "127.0.0.1", 23784, 255, encode({ ...stray, state: "down", yourDiscriminator: 0 }));
     await until("both drops counted", () => (endA.counters.unmatched["unknownDiscriminator"] === 1 && endA.counters.unmatched["noSessionForPeer"] === 1 ? true : undefined));
     expect(a.state.state).toBe("up");
+  });
+});
+
+describe("multihop TTL floor per session (BFDProfile.minimumTtl) on loopback", () => {
+  const PORT = 24784;
+  const downFrom = (myDiscriminator: number): Uint8Array =>
+    encode({ diag: 0, state: "down", poll: false, final: false, controlPlaneIndependent: false, demand: false, detectMult: 3, myDiscriminator, yourDiscriminator: 0, desiredMinTxUs: 1_000_000, requiredMinRxUs: 300_000, requiredMinEchoRxUs: 0 });
+
+  it("a packet at TTL 252 reaches the session whose floor is 250 and not the one whose floor is 254, until its floor is lowered", async () => {
+    const end = new BfdEndpoint({ multihopPort: PORT });
+    try {
+      const lenient = await end.addPeer({ peerAddress: "127.0.0.2", localAddress: "127.0.0.1", multihop: true, timers: TIMERS, minimumTtl: 250, peerPort: 34784 });
+      const strict = await end.addPeer({ peerAddress: "127.0.0.3", localAddress: "127.0.0.1", multihop: true, timers: TIMERS, minimumTtl: 254, peerPort: 34784 });
+      await sendWithTtl(4, "127.0.0.1", PORT, 252, downFrom(7), "127.0.0.2");
+      await sendWithTtl(4, "127.0.0.1", PORT, 252, downFrom(8), "127.0.0.3");
+      await until("the lenient session heard its peer", () => (lenient.state.state === "init" ? true : undefined));
+      await sleep(200);
+      expect(strict.state.state).toBe("down");
+      expect(strict.state.counters.packetsReceived).toBe(0);
+      expect(end.counters.received).toBe(1); // dropped in the kernel, not in user space
+      await end.setMinimumTtl(strict, 250);
+      await sendWithTtl(4, "127.0.0.1", PORT, 252, downFrom(8), "127.0.0.3");
+      await until("the strict session, lowered to 250, heard its peer", () => (strict.state.state === "init" ? true : undefined));
+    } finally {
+      await end.close();
+    }
   });
 });

@@ -180,6 +180,9 @@ describe("frrCommands", () => {
     const faster = plan([{ ...v6, bfdProfile: "lab" }, []]);
     faster.get("v6")!.bfd = { ...lab, transmitInterval: 50 };
     expect(commands(withBfd, faster)).toEqual(["bfd", "profile lab", "transmit-interval 50"]);
+    const closer = plan([{ ...v6, bfdProfile: "lab" }, []]);
+    closer.get("v6")!.bfd = { ...lab, minimumTtl: 253 };
+    expect(commands(withBfd, closer)).toEqual(["bfd", "profile lab", "minimum-ttl 253"]);
     expect(commands(withBfd, plan([v6, []]))).toEqual(["router bgp 64512", "no neighbor 2001:db8:0:1::1 bfd", "no bfd"]);
   });
 

@@ -1,8 +1,9 @@
 // BFD over UDP for one host: the receive sockets (3784 single hop, RFC 5881; 4784 multihop, RFC 5883), decoding,
 // demultiplexing to sessions, and the sessions themselves (bfdSession.ts). Each datagram's receive time is taken
 // here, first thing, and travels with the packet into the FSM. Malformed packets and packets of no session are
-// dropped and counted by reason. TTL: single-hop sockets accept only 255 and multihop ones the configured floor,
-// enforced in the kernel (udpSocket.ts), so those drops are not counted here. Echo packets (3785) are not received:
+// dropped and counted by reason. TTL: single-hop sockets accept only 255, and multihop ones each session's floor
+// for packets from its peer (the default floor from other sources), enforced in the kernel (udpSocket.ts,
+// protocols/bfd/ttlFilter.ts), so those drops are not counted here. Echo packets (3785) are not received:
 // we advertise Required Min Echo RX 0 and send none (protocols/bfd/echo.ts).
 import type { RemoteInfo, Socket } from "node:dgram";
 import { performance } from "node:perf_hooks";
@@ -15,13 +16,16 @@ import type { BfdSessionAction, BfdSessionState, BfdTimerConfig } from "../../pr
 import { receiveTtlThreshold } from "../../protocols/bfd/timers.js";
 import { DecodeError } from "../../protocols/codec/errors.js";
 import { BfdSessionDriver, type BfdLogger } from "./bfdSession.js";
-import { openBfdSocket } from "./udpSocket.js";
+import { multihopTtlFilter } from "../../protocols/bfd/ttlFilter.js";
+import { openBfdSocket, setReceiveFilter } from "./udpSocket.js";
+
+const listenerKey = (family: 4 | 6, multihop: boolean, device: string | undefined): string => `${family}/${multihop ? "multihop" : "single"}/${device ?? ""}`;
 
 export interface BfdEndpointOptions {
   /** The destination port of single-hop control packets (3784; tests may move it). */
   readonly singleHopPort?: number;
   readonly multihopPort?: number;
-  /** The TTL floor of the multihop socket (BFDProfile.minimumTtl; 254 when unset). One per endpoint. */
+  /** The multihop TTL floor of sessions that set none, and of packets from no session's peer (254 when unset). */
   readonly multihopMinimumTtl?: number;
   readonly log?: BfdLogger;
   readonly now?: () => number;
@@ -41,6 +45,8 @@ export interface BfdPeerOptions {
   readonly device?: string;
   /** Where the peer listens (default: 3784 or 4784). */
   readonly peerPort?: number;
+  /** Multihop only: the smallest TTL accepted from this peer (BFDProfile.minimumTtl; default the endpoint's). */
+  readonly minimumTtl?: number;
 }
 
 export interface BfdEndpointCounters {
@@ -49,7 +55,7 @@ export interface BfdEndpointCounters {
   unmatched: Record<string, number>;
 }
 
-type Entry = { driver: BfdSessionDriver; peer: string; multihop: boolean };
+type Entry = { driver: BfdSessionDriver; peer: string; multihop: boolean; family: 4 | 6; device?: string; minTtl?: number };
 const SOURCE_PORT_ATTEMPTS = 64;
 
 export class BfdEndpoint {
@@ -92,15 +98,39 @@ export class BfdEndpoint {
       ...(this.o.log === undefined ? {} : { log: this.o.log }),
       onAction: (a, s) => this.o.onAction?.(peer, a, s),
     });
-    this.byDiscriminator.set(discriminator, { driver, peer, multihop: p.multihop });
+    const entry: Entry = { driver, peer, multihop: p.multihop, family, ...(p.device === undefined ? {} : { device: p.device }), ...(p.minimumTtl === undefined ? {} : { minTtl: p.minimumTtl }) };
+    this.byDiscriminator.set(discriminator, entry);
+    if (p.multihop) await this.refilter(entry);
     driver.start();
     return driver;
   }
 
+  /** A multihop session's new floor (a profile edit), in force in the kernel when this resolves. */
+  async setMinimumTtl(driver: BfdSessionDriver, minimumTtl: number | undefined): Promise<void> {
+    const e = this.byDiscriminator.get(driver.state.config.localDiscriminator);
+    if (!e?.multihop || e.minTtl === minimumTtl) return;
+    if (minimumTtl === undefined) delete e.minTtl;
+    else e.minTtl = minimumTtl;
+    await this.refilter(e);
+  }
+
   /** Closes a session without telling the peer (call `stop()` on it first for an orderly AdminDown). */
   async removePeer(driver: BfdSessionDriver): Promise<void> {
+    const e = this.byDiscriminator.get(driver.state.config.localDiscriminator);
     this.byDiscriminator.delete(driver.state.config.localDiscriminator);
     await driver.close();
+    if (e?.multihop) await this.refilter(e);
+  }
+
+  /** The multihop receive socket of `like`'s family and device gets the floors of the sessions it serves. */
+  private async refilter(like: Entry): Promise<void> {
+    const socket = this.listeners.get(listenerKey(like.family, true, like.device));
+    if (socket === undefined) return;
+    const fallback = receiveTtlThreshold(true, this.o.multihopMinimumTtl);
+    const floors = [...this.byDiscriminator.values()]
+      .filter((e) => e.multihop && e.family === like.family && e.device === like.device)
+      .map((e) => ({ address: e.peer, minTtl: e.minTtl ?? fallback }));
+    setReceiveFilter(await socket, multihopTtlFilter(like.family, floors, fallback));
   }
 
   async close(): Promise<void> {
@@ -112,7 +142,7 @@ export class BfdEndpoint {
   }
 
   private listen(family: 4 | 6, multihop: boolean, device: string | undefined): Promise<Socket> {
-    const key = `${family}/${multihop ? "multihop" : "single"}/${device ?? ""}`;
+    const key = listenerKey(family, multihop, device);
     let socket = this.listeners.get(key);
     if (socket === undefined) {
       const port = multihop ? (this.o.multihopPort ?? BFD_MULTIHOP_PORT) : (this.o.singleHopPort ?? BFD_SINGLE_HOP_PORT);

@@ -2,16 +2,20 @@
 // creates and binds the socket with a send TTL and an in-kernel receive TTL floor (Linux's IP_MINTTL does not apply
 // to UDP), and dgram wraps the fd, owning it from then on.
 import { createSocket, type Socket } from "node:dgram";
+import type { BpfInstruction } from "../../protocols/bfd/ttlFilter.js";
 import { addonPath, loadAddon } from "../native/loadAddon.js";
 
 const BFDSOCK_ADDON_PATH = addonPath("bfdsock");
 
 type Addon = {
   open(family: number, local: string | null, port: number, ttl: number, minTtl: number, device: string | null): number;
+  filter(fd: number, program: number[]): void;
   close(fd: number): void;
 };
 
 const load = (): Addon => loadAddon<Addon>(BFDSOCK_ADDON_PATH);
+/** The fd under each socket this file opened (dgram does not expose it), for a later filter change. */
+const fds = new WeakMap<Socket, number>();
 
 export interface BfdSocketOptions {
   readonly family: 4 | 6;
@@ -42,5 +46,13 @@ export async function openBfdSocket(o: BfdSocketOptions): Promise<Socket> {
     a.close(fd);
     throw err;
   }
+  fds.set(socket, fd);
   return socket;
+}
+
+/** Replaces the receive filter of a socket opened by openBfdSocket (the multihop TTL floors, ttlFilter.ts). */
+export function setReceiveFilter(socket: Socket, program: readonly BpfInstruction[]): void {
+  const fd = fds.get(socket);
+  if (fd === undefined) throw new Error("bfd: not a socket of openBfdSocket");
+  load().filter(fd, program.flatMap((i) => [i.code, i.jt, i.jf, i.k]));
 }

@@ -8,8 +8,7 @@ import type { BfdSessionDriver, BfdLogger } from "../../adapters/bfd/bfdSession.
 import type { BfdProfileConfig, BgpPeerConfig } from "../../config/types.js";
 import { echoVerdict, type EchoVerdict } from "../../protocols/bfd/echo.js";
 import { initialPairing, nextPairingDeadline, stepPairing, type BfdPairingInput, type BfdPairingState, type StartReason } from "../../protocols/bfd/bgpPairing.js";
-import { profileTimers } from "../../protocols/bfd/profile.js";
-import { DEFAULT_MULTIHOP_MINIMUM_TTL } from "../../protocols/bfd/timers.js";
+import { profileMinimumTtl, profileTimers } from "../../protocols/bfd/profile.js";
 import type { BfdSessionState } from "../../protocols/bfd/sessionTypes.js";
 
 export interface BfdPairingHooks {
@@ -32,6 +31,8 @@ export type BgpPeerBfdStats = {
   detectMultiplier: number;
   profile?: string;
   multihop?: boolean;
+  /** Multihop: the smallest TTL accepted from the peer (BFDProfile.minimumTtl). */
+  minimumTtl?: number;
   /** Why the session last went down (RFC 5880 diagnostic code). */
   diag?: number;
   /** The remote's detect multiplier x the agreed receive interval: how long a silent peer takes to be declared down. */
@@ -82,6 +83,7 @@ export class BgpBfdSessions {
       if (JSON.stringify(live.profile) !== JSON.stringify(profile)) {
         live.profile = profile;
         live.driver?.configure(profileTimers(profile));
+        if (live.multihop && live.driver) void this.endpoint?.setMinimumTtl(live.driver, profileMinimumTtl(profile)).catch((err: unknown) => this.o.log.error({ peer: name, err: String(err) }, "bfd: the profile's minimumTtl could not be applied"));
         this.o.log.info({ peer: name, profile: profile.name }, "bfd: profile applied to the live session");
       }
       return live.pairing.bgp === "waiting";
@@ -116,6 +118,7 @@ export class BgpBfdSessions {
       profile: p.profile.name,
       state: s ? s.state : p.error ? "error" : "down",
       multihop: p.multihop,
+      ...(p.multihop ? { minimumTtl: profileMinimumTtl(p.profile) } : {}),
       diag: s?.localDiag ?? 0,
       transmitIntervalMs: (s?.inEffect.desiredMinTxUs ?? profileTimers(p.profile).desiredMinTxUs) / 1000,
       receiveIntervalMs: (s?.inEffect.requiredMinRxUs ?? profileTimers(p.profile).requiredMinRxUs) / 1000,
@@ -146,6 +149,7 @@ export class BgpBfdSessions {
         peerAddress: peer.peerAddress,
         ...(peer.sourceAddress === null ? {} : { localAddress: peer.sourceAddress }),
         multihop: p.multihop,
+        ...(p.multihop ? { minimumTtl: profileMinimumTtl(p.profile) } : {}),
         timers: profileTimers(p.profile),
         echoMode: p.profile.echoMode,
         ...(peer.vrf === null ? {} : { device: peer.vrf }),
@@ -154,10 +158,6 @@ export class BgpBfdSessions {
       p.driver = driver;
       this.byDiscriminator.set(driver.state.config.localDiscriminator, name);
       this.o.log.info({ peer: name, profile: p.profile.name, multihop: p.multihop, sourcePort: driver.sourcePort }, "bfd: session opened");
-      const minTtl = p.profile.minimumTtl;
-      if (p.multihop && minTtl !== undefined && minTtl !== DEFAULT_MULTIHOP_MINIMUM_TTL) {
-        this.o.log.warn({ peer: name, profile: p.profile.name, minimumTtl: minTtl, applied: DEFAULT_MULTIHOP_MINIMUM_TTL }, "bfd: the profile's minimumTtl is not applied: multihop packets need TTL 254 or more");
-      }
       const echo = echoVerdict(p.profile, p.multihop);
       if (!echo.run && echo.reason !== "notRequested") this.o.log.warn({ peer: name, profile: p.profile.name, reason: echo.reason, detail: echo.detail }, "bfd: the profile asks for echo mode, which this session does not run");
     } catch (err) {
