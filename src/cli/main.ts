@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { allocatorCommand } from "./allocatorCommand.js";
+import { auditCliCommand } from "./auditCommand.js";
 import { controllerCommand } from "./controllerCommand.js";
 import { ipamStatusCommand } from "./ipamStatusCommand.js";
 import { labCommand } from "./labCommand.js";
@@ -8,7 +9,7 @@ import { logCliCommand } from "./logExportCommand.js";
 import { replayCliCommand } from "./replayCommand.js";
 import { speakerCommand } from "./speakerCommand.js";
 import { validateCommand } from "./validateCommand.js";
-import { VERSION } from "./version.js";
+import { versionLine } from "./version.js";
 
 const program = new Command("vipmesh")
   .description(
@@ -19,9 +20,10 @@ const program = new Command("vipmesh")
       "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml --probe-key-file keys\n" +
       "  vipmesh allocator --nats nats://host:4222      allocate Service IPs (any number of replicas)\n" +
       "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log\n" +
+      "  vipmesh audit --nats nats://host:4222    check the log against vipmesh's invariants (or --from an export)\n" +
       "  vipmesh validate -f pools.yaml            check a configuration: every error and warning, by object and field",
   )
-  .version(VERSION)
+  .version(versionLine())
   .showHelpAfterError();
 
 program.addCommand(speakerCommand());
@@ -30,6 +32,7 @@ program.addCommand(controllerCommand());
 program.addCommand(ipamStatusCommand());
 program.addCommand(validateCommand());
 program.addCommand(replayCliCommand());
+program.addCommand(auditCliCommand());
 program.addCommand(logCliCommand());
 program.addCommand(labCommand());
 
