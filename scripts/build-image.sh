@@ -24,7 +24,7 @@ SUITE="bookworm"
 APP_USER_ID=65532
 NODE_MIN="20.19.0"
 # What the image is made of: a change to any of these makes a new content hash.
-INPUTS=(package.json package-lock.json tsconfig.json bin src native scripts/build-native.mjs scripts/build-image.sh deploy/image)
+INPUTS=(package.json package-lock.json tsconfig.json bin src native scripts/build-native.mjs scripts/build-info.mjs scripts/build-image.sh deploy/image)
 
 log() { printf '[build-image] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
