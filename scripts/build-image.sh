@@ -84,6 +84,11 @@ rm -rf "$WORK"
 mkdir -p "$WORK"
 trap 'rm -rf "$WORK"' EXIT
 
+# node-gyp (raw-socket) compiles against the headers installed beside node instead of downloading them.
+NODE_PREFIX="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "${NODE_PREFIX}/include/node/node_api.h" ]; then
+  export npm_config_nodedir="$NODE_PREFIX"
+fi
 # 1. The app, built from a clean copy of the inputs: compile, build the addons, keep only production modules.
 build_app() {
   local stage="$WORK/stage" app="$WORK/app"

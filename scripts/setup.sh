@@ -6,11 +6,16 @@
 #   - kube-apiserver, kubectl and etcd for the integration tests, built with Go by scripts/kube-build.sh into
 #     ~/.cache/vipmesh/{kube,etcd}-<version>/bin (versions in scripts/kube-build/versions.env; ~7 min the first time)
 #   - npm run build
+# Usage: scripts/setup.sh [--demo]
+#   --demo: only what `make demo` uses (the lab's network tools, npm modules, nats-server, the build): no routers, no
+#           browser, no Kubernetes API or helm build. `make test` runs it without --demo and gets everything.
 set -euo pipefail
 
 NATS_VERSION="v2.15.2" # keep in step with NATS_SERVER_VERSION in src/lab/paths.ts
 NODE_MIN="20.19.0"
 APT_PACKAGES=(frr frr-pythontools bird2 gobgpd nats-server iproute2 nftables arping ndisc6 tcpdump openssl chromium)
+# The demo's lab (namespaces, nftables DNAT, arping, the capture, the NATS PKI) needs only these.
+DEMO_APT_PACKAGES=(iproute2 nftables arping tcpdump openssl)
 # chromium: headless, opens the replay's HTML timeline in its test (never downloaded by npm).
 # Needed to build native addons (raw-socket, native/) during npm ci / npm run build.
 BUILD_PACKAGES=(build-essential python3 ca-certificates)
@@ -22,6 +27,13 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
 installed() { [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" == "install ok installed" ]]; }
+
+PROFILE=all
+case "${1:-}" in
+  --demo) PROFILE=demo; APT_PACKAGES=("${DEMO_APT_PACKAGES[@]}") ;;
+  "") ;;
+  *) die "unknown argument: $1 (usage: scripts/setup.sh [--demo])" ;;
+esac
 
 # 1. Debian packages.
 missing=()
@@ -40,6 +52,11 @@ fi
 command -v node >/dev/null || die "Node.js >= ${NODE_MIN} is required (not found)"
 node -e "const [a,b,c]=process.versions.node.split('.').map(Number),[x,y,z]='${NODE_MIN}'.split('.').map(Number);
   process.exit(a!==x?(a>x?0:1):b!==y?(b>y?0:1):(c>=z?0:1))" || die "Node.js >= ${NODE_MIN} is required (have $(node --version))"
+# node-gyp (raw-socket) compiles against the headers installed beside node instead of downloading them.
+NODE_PREFIX="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+if [ -z "${npm_config_nodedir:-}" ] && [ -f "${NODE_PREFIX}/include/node/node_api.h" ]; then
+  export npm_config_nodedir="$NODE_PREFIX"
+fi
 cd "$REPO_DIR"
 if [ ! -d node_modules ] || { [ -f package-lock.json ] && [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   if [ -f package-lock.json ]; then
@@ -67,7 +84,11 @@ fi
 log "nats-server ${NATS_VERSION} at ${NATS_BIN_DIR}/nats-server"
 
 # 4. The test Kubernetes API (kube-apiserver, kubectl, etcd), pinned, built with Go; reused while unchanged.
-bash "${REPO_DIR}/scripts/kube-build.sh"
+if [ "$PROFILE" = all ]; then
+  bash "${REPO_DIR}/scripts/kube-build.sh"
+else
+  log "kube-apiserver, etcd and helm not built (the demo does not use them; make test builds them)"
+fi
 
 # 5. Build.
 log "npm run build"
