@@ -15,6 +15,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "bgp-change": (args) => import("./bgpChange.js").then((m) => m.bgpChangeBench(args)),
   "create-to-reachable": (args) => import("./createToReachable.js").then((m) => m.createToReachableBench(args)),
   "bfd-detect": (args) => import("./bfdDetect.js").then((m) => m.bfdDetectBench(args)),
+  scale: (args) => import("./scale/scaleBench.js").then((m) => m.scaleBench(args)),
 };
 
 const [name, ...args] = process.argv.slice(2);

@@ -19,6 +19,8 @@ export type L2ClusterOptions = {
   natsCluster?: boolean;
   /** Allocator replicas, run in the nats namespace (default 2): the Services' VIPs are allocated on the log. */
   allocators?: number;
+  /** The configuration file's content instead of `l2Manifests(vips)` (the scale benchmark's thousands of Services). */
+  manifests?: string;
 };
 
 export function l2Manifests(vips: readonly string[]): string {
@@ -65,7 +67,7 @@ export class L2Cluster {
       await lab.startBackends();
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       const configPath = join(lab.runDir, "vipmesh.yaml");
-      writeFileSync(configPath, l2Manifests(opts.vips));
+      writeFileSync(configPath, opts.manifests ?? l2Manifests(opts.vips));
       const cluster = new L2Cluster(lab, natsUrl, natsCluster, configPath, opts);
       for (let i = 1; i <= (opts.allocators ?? 2); i++) cluster.startAllocator(i);
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);

@@ -1,0 +1,158 @@
+import { fileURLToPath } from "node:url";
+import { jetstreamManager } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { pino } from "pino";
+import { connectNats } from "../../adapters/nats/connect.js";
+import { readWholeStream } from "../../agents/replay/readLog.js";
+import { STREAMS } from "../../events/types.js";
+import { L2Cluster } from "../../lab/l2Cluster.js";
+import { labUnavailableReason } from "../../lab/lab.js";
+import type { Prober } from "../../lab/prober.js";
+import { nodeRole } from "../../lab/topology.js";
+import type { ProcHandle } from "../../lab/types.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../projections/settings.js";
+import { machineDescription, percentile, type BenchResult } from "../report.js";
+import { cpuPercentOver, rssMiB } from "./procStats.js";
+import { BULK_POOL, SCALE_VIP, scaleManifests } from "./scaleManifests.js";
+
+// npm run bench -- scale [nodes] [services]: 3 real speakers and 2 allocators in the lab (answering ARP), plus a
+// simulator process publishing the events of `nodes` simulated nodes as real speakers would, and `services` Services.
+// Steady-state CPU and memory of the speakers and nats-server, log growth, the largest event, how long a speaker
+// restarted into the full load takes to answer again, and failover of a killed owner (10 trials).
+
+const REAL_NODES = 3;
+const STEADY_WINDOW_MS = 10_000;
+const TRIALS = 10;
+const SIMULATOR = fileURLToPath(new URL("./simulator.js", import.meta.url));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function startSimulator(cluster: L2Cluster, nodes: number): ProcHandle | null {
+  if (nodes === 0) return null;
+  const argv = [process.execPath, SIMULATOR, "--nats", cluster.natsUrl, ...cluster.lab.natsArgs("admin"), "--nodes", String(nodes), "--interval", String(DEFAULT_MEMBERSHIP_SETTINGS.heartbeatIntervalMs)];
+  return cluster.lab.spawn("nats", argv, { name: "simulator" });
+}
+
+/** Bytes published on both streams' subjects per second (payload and subject), and the largest heartbeat seen. */
+async function logGrowth(nc: NatsConnection, ms: number): Promise<{ bytesPerS: number; maxBeat: number }> {
+  let bytes = 0;
+  let maxBeat = 0;
+  const sub = nc.subscribe("vipmesh.>", {
+    callback: (_err, m) => {
+      bytes += m.data.length + m.subject.length;
+      if (m.subject.startsWith("vipmesh.hb.")) maxBeat = Math.max(maxBeat, m.data.length);
+    },
+  });
+  await sleep(ms);
+  sub.unsubscribe();
+  return { bytesPerS: bytes / (ms / 1000), maxBeat };
+}
+
+async function largestEvent(nc: NatsConnection): Promise<number> {
+  let max = 0;
+  await readWholeStream(nc, STREAMS.events, (batch) => {
+    for (const m of batch) max = Math.max(max, m.data.length);
+  }, { stallMs: 30_000 });
+  return max;
+}
+
+/** Restarts the probed VIP's owner in place and times its new process until it answers for the VIP again. */
+async function readyMs(cluster: L2Cluster): Promise<number> {
+  const owner = await cluster.waitForOwner(SCALE_VIP, 20_000);
+  await cluster.speakers.get(owner)?.stop(10_000);
+  const from = cluster.speakerLines.length;
+  const at = Date.now();
+  cluster.startSpeaker(owner);
+  for (;;) {
+    const answered = cluster.speakerLines.slice(from).some((l) => l.node === owner && l.line.includes("answering and announcing") && l.line.includes(`"${SCALE_VIP}"`));
+    if (answered) return Date.now() - at;
+    if (Date.now() - at > 60_000) return Number.NaN;
+    await sleep(20);
+  }
+}
+
+/** SIGKILL of the probed VIP's owner, until the client's first request served by another node. */
+async function failoverMs(cluster: L2Cluster, prober: Prober): Promise<number | null> {
+  const owner = await cluster.waitForOwner(SCALE_VIP, 20_000);
+  await prober.waitForSuccess({ timeoutMs: 10_000 });
+  const at = Date.now();
+  cluster.speakers.get(owner)?.kill("SIGKILL");
+  const deadline = at + 15_000;
+  let ms: number | null = null;
+  while (Date.now() < deadline && ms === null) {
+    const hit = prober.between(at).find((r) => r.ok && r.node !== null && r.node !== nodeRole(owner));
+    if (hit) ms = hit.t + hit.ms - at;
+    else await sleep(10);
+  }
+  await cluster.speakers.get(owner)?.exited;
+  cluster.startSpeaker(owner);
+  await sleep(3_000); // the restarted node passes its join hysteresis and settles
+  return ms;
+}
+
+/** The speakers' last warnings, so a failed trial says what the speakers saw. */
+function reportFailure(cluster: L2Cluster): void {
+  const warnings = cluster.speakerLines.filter((l) => /"level":(40|50)/.test(l.line)).slice(-8);
+  for (const w of warnings) process.stderr.write(`  node${w.node}: ${w.line.slice(0, 300)}\n`);
+}
+
+async function routeBulkPool(cluster: L2Cluster): Promise<void> {
+  for (let k = 1; k <= REAL_NODES; k++) await cluster.lab.exec(nodeRole(k), ["ip", "route", "add", BULK_POOL, "dev", "eth0"]);
+  await cluster.lab.exec("client", ["ip", "route", "add", BULK_POOL, "dev", "eth0"]);
+}
+
+export async function scaleBench(args: string[]): Promise<BenchResult> {
+  const unavailable = labUnavailableReason();
+  if (unavailable) throw new Error(unavailable);
+  const nodes = Number(args[0] ?? 1_000);
+  const services = Number(args[1] ?? 10_000);
+  if (!Number.isInteger(nodes) || nodes < 0 || !Number.isInteger(services) || services < 1) throw new Error("usage: scale [nodes >= 0] [services >= 1]");
+  const cluster = await L2Cluster.start({ nodes: REAL_NODES, vips: [SCALE_VIP], manifests: scaleManifests(services), log: pino({ level: "warn" }), speakerArgs: ["--on-sigterm", "restart", "--restart-grace", "30000"] });
+  let nc: NatsConnection | null = null;
+  try {
+    await routeBulkPool(cluster);
+    const simulator = startSimulator(cluster, nodes);
+    nc = await connectNats({ servers: [await cluster.lab.natsHostUrl()], security: cluster.lab.natsClient("reader"), name: "scale-bench", pingIntervalMs: 2_000 });
+    await cluster.waitForOwner(SCALE_VIP, 60_000);
+    await sleep(15_000); // allocations, claims and announcements settle under the simulated nodes' load
+    const speakerPids = [...cluster.speakers.values()].map((p) => p.pid);
+    const natsPid = cluster.lab.natsProc?.pid;
+    const [cpu, growth] = await Promise.all([cpuPercentOver([...speakerPids, ...(natsPid ? [natsPid] : [])], STEADY_WINDOW_MS), logGrowth(nc, STEADY_WINDOW_MS)]);
+    const rss = speakerPids.map(rssMiB);
+    const speakerCpu = cpu.slice(0, speakerPids.length);
+    const ready = await readyMs(cluster);
+    const prober = cluster.lab.startProber({ url: `http://${SCALE_VIP}/`, intervalMs: 10, timeoutMs: 300, maxMs: 30 * 60_000 });
+    const failovers: (number | null)[] = [];
+    for (let i = 1; i <= TRIALS; i++) {
+      failovers.push(await failoverMs(cluster, prober));
+      process.stderr.write(`failover ${i}/${TRIALS}: ${failovers.at(-1)?.toFixed(0) ?? "failed"} ms\n`);
+      if (failovers.at(-1) === null) reportFailure(cluster);
+    }
+    await prober.stop();
+    const ok = failovers.filter((t): t is number => t !== null).sort((a, b) => a - b);
+    const maxEvent = Math.max(await largestEvent(nc), growth.maxBeat);
+    simulator?.kill("SIGTERM");
+    return {
+      name: "scale",
+      figures: {
+        nodes,
+        services,
+        speaker_cpu_pct: speakerCpu.reduce((a, b) => a + b, 0) / speakerCpu.length,
+        speaker_cpu_max_pct: Math.max(...speakerCpu),
+        speaker_rss_mb: Math.max(...rss),
+        nats_cpu_pct: cpu[speakerPids.length] ?? Number.NaN,
+        ready_ms: ready,
+        failover_p50_ms: Math.round(percentile(ok, 50)),
+        failover_p99_ms: Math.round(percentile(ok, 99)),
+        failover_failed: failovers.length - ok.length,
+        log_bytes_per_s: Math.round(growth.bytesPerS),
+        heartbeat_bytes: growth.maxBeat,
+        max_event_bytes: maxEvent,
+      },
+      settings: { ...DEFAULT_MEMBERSHIP_SETTINGS, realSpeakers: REAL_NODES, allocators: 2, steadyWindowMs: STEADY_WINDOW_MS, trials: TRIALS, simulatedSubnet: "198.19.0.0/16 (qualifies for no VIP)" },
+      machine: machineDescription(),
+    };
+  } finally {
+    await nc?.close();
+    await cluster.destroy();
+  }
+}
