@@ -14,8 +14,21 @@ import { machineDescription, type BenchResult } from "./report.js";
 // Events per second through the projections, read from a real JetStream stream of N events:
 // claim chains over many VIPs with the occasional leave, as a long-lived cluster's log would hold.
 
+const benchVip = (k: number): string => `198.18.${8 + Math.floor(k / 250)}.${k % 250 + 1}`;
+
+/** What comes before the claims: a configuration whose pool holds every VIP, and an allocation of each (claims for unallocated addresses are refused). */
+function setupEvents(vips: number): { subject: string; event: LogEvent }[] {
+  const pool = { name: "bench", addresses: ["198.18.8.0/22"], autoAssign: true, avoidBuggyIPs: false, labels: {}, serviceAllocation: null };
+  const config: LogEvent = { type: "ConfigApplied", data: { source: "file", hash: "bench", config: { pools: [pool], l2Advertisements: [], services: [], nodes: [], namespaces: [] } } };
+  const allocation = (k: number): { subject: string; event: LogEvent } => ({
+    subject: subjects.ipClaim(benchVip(k), "bench"),
+    event: { type: "IpAllocated", data: { ip: benchVip(k), service: `bench/s${k}`, pool: "bench", reason: "auto-assign", sharing: { key: null, backendKey: "", ports: ["TCP/80"] }, lbClass: null, evidence: { allocator: "bench", configHash: "bench", observedSeq: 0 } } },
+  });
+  return [{ subject: subjects.config("file"), event: config }, ...Array.from({ length: vips }, (_, k) => allocation(k))];
+}
+
 function syntheticEvent(i: number, vips: number): { subject: string; event: LogEvent } {
-  const vip = `198.18.${8 + Math.floor((i % vips) / 250)}.${(i % vips) % 250 + 1}`;
+  const vip = benchVip(i % vips);
   if (i % 500 === 499) return { subject: subjects.nodeLifecycle(`node${i % 7}`), event: { type: "NodeLeft", data: { node: `node${i % 7}`, incarnation: i, reason: "drain" } } };
   return {
     subject: subjects.vipClaim(vip, `node${i % 7}`),
@@ -38,6 +51,8 @@ export async function replayBench(args: string[]): Promise<BenchResult> {
     const nc = await connectNats({ servers: [server.url], security: server.client(), name: "bench-replay", pingIntervalMs: 10_000 });
     await ensureStreams(await jetstreamManager(nc), DEFAULT_STREAM_SETTINGS);
     const js = jetstream(nc);
+    const setup = setupEvents(vips);
+    await Promise.all(setup.map(({ subject, event }) => js.publish(subject, encodeEvent(event))));
     const window = 2_000;
     for (let base = 0; base < events; base += window) {
       const acks = [];
@@ -58,11 +73,12 @@ export async function replayBench(args: string[]): Promise<BenchResult> {
     const state = replayer.result();
     const seconds = (performance.now() - started) / 1000;
     await nc.close();
-    if (raw.count !== events || invalid !== 0) throw new Error(`replayed ${raw.count} events (${invalid} invalid), expected ${events}`);
+    const refused = Object.values(state.refused).reduce((a, b) => a + b, 0);
+    if (raw.count !== events + setup.length || invalid !== 0 || refused !== 0) throw new Error(`replayed ${raw.count} events (${invalid} invalid, ${refused} refused), expected ${events + setup.length}`);
     return {
       name: "replay",
       figures: { events: raw.count, events_per_s: Math.round(raw.count / seconds), seconds: Number(seconds.toFixed(2)), vips_owned: Object.keys(state.vips).length },
-      settings: { vips, storage: "file", sync_interval: "server default (reads are measured)", batch: 5_000, projection: "LogReplayer (reducers on a private mutable copy)" },
+      settings: { vips, setup_events: setup.length, storage: "file", sync_interval: "server default (reads are measured)", batch: 5_000, projection: "LogReplayer (reducers on a private mutable copy)" },
       machine: machineDescription(),
     };
   } finally {

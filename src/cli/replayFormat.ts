@@ -48,6 +48,8 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  invalid message on ${row.subject} skipped`;
     case "identity-refused":
       return `${head}  ${row.type} on ${row.subject} refused: ${row.why}`;
+    case "refused":
+      return `${head}  ${row.type} on ${row.subject} refused (${row.reason}): ${row.detail}`;
   }
 }
 

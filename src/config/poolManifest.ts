@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import { parseAddressBlock, rangesOverlap, type IpRange } from "../net/cidr.js";
 import type { ipAddressPoolSchema } from "./manifestSchemas.js";
+import { reservedOverlap } from "./reservedRanges.js";
 import type { PoolConfig } from "./types.js";
 
 // IPAddressPool manifests to PoolConfig. MetalLB forbids overlapping pools (and overlapping blocks within one):
@@ -24,7 +25,7 @@ export function toPoolConfig(pool: PoolManifest): PoolConfig {
 
 type Block = { pool: string; index: number; text: string; range: IpRange };
 
-/** Every problem with the pools as a whole: bad blocks, duplicate names, overlaps within and between pools. */
+/** Every problem with the pools as a whole: bad or reserved blocks, duplicate names, overlaps within and between pools. */
 export function poolProblems(pools: readonly PoolConfig[]): string[] {
   const problems: string[] = [];
   const seen = new Set<string>();
@@ -34,7 +35,10 @@ export function poolProblems(pools: readonly PoolConfig[]): string[] {
     seen.add(pool.name);
     pool.addresses.forEach((text, index) => {
       try {
-        blocks.push({ pool: pool.name, index, text, range: parseAddressBlock(text) });
+        const range = parseAddressBlock(text);
+        const reserved = reservedOverlap(range);
+        if (reserved !== null) problems.push(`IPAddressPool/${pool.name}: spec.addresses[${index}]: ${text} includes ${reserved}, which can never be a Service IP`);
+        blocks.push({ pool: pool.name, index, text, range });
       } catch (err) {
         problems.push(`IPAddressPool/${pool.name}: spec.addresses[${index}]: ${(err as Error).message}`);
       }

@@ -2,7 +2,8 @@ import { z } from "zod";
 import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5, parseConfigAppliedV6 } from "./configSchemas.js";
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
-import { configAppliedV1, CURRENT_VERSION, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
+import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
+import { configAppliedV1, CURRENT_VERSION, nodeFactsChangedV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { DomainEvent, EventMeta, Logged } from "./types.js";
 
@@ -17,6 +18,8 @@ const decoders: Record<string, Decoder> = {
     return { type: "NodeHeartbeatRecorded", data: { ...v1, interfaces: v1.interfaces.map((i) => ({ ...i, routes: [] })) } };
   },
   "NodeHeartbeatRecorded@2": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV2.parse(d) }),
+  "NodeHeartbeatRecorded@3": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV3.parse(d) }),
+  "NodeFactsChanged@1": (d) => ({ type: "NodeFactsChanged", data: nodeFactsChangedV1.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
   "VipConflictObserved@1": (d) => ({ type: "VipConflictObserved", data: vipConflictObservedV1.parse(d) }),
@@ -33,7 +36,7 @@ const decoders: Record<string, Decoder> = {
   "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };
 
-export type InvalidEvent = { reason: "not-json" | "bad-envelope" | "unknown-type" | "bad-data"; detail: string; meta: EventMeta };
+export type InvalidEvent = { reason: "too-large" | "too-deep" | "not-json" | "bad-envelope" | "unknown-type" | "bad-data"; detail: string; meta: EventMeta };
 export type DecodeResult = { ok: true; event: Logged } | { ok: false; invalid: InvalidEvent };
 
 const textEncoder = new TextEncoder();
@@ -46,6 +49,10 @@ export function encodeEvent(event: DomainEvent): Uint8Array {
 
 /** Never throws: invalid input comes back as a value so consumers can count it and move on. */
 export function decodeEvent(bytes: Uint8Array, meta: EventMeta): DecodeResult {
+  const maxBytes = maxEventBytes(meta.subject);
+  if (bytes.length > maxBytes) return { ok: false, invalid: { reason: "too-large", detail: `${bytes.length} bytes, more than ${maxBytes} on this subject`, meta } };
+  const depth = jsonDepth(bytes);
+  if (depth > MAX_EVENT_DEPTH) return { ok: false, invalid: { reason: "too-deep", detail: `nested deeper than ${MAX_EVENT_DEPTH}`, meta } };
   let raw: unknown;
   try {
     raw = JSON.parse(textDecoder.decode(bytes));

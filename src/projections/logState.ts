@@ -3,6 +3,8 @@ import type { ClaimReason, ConfigApplied, EventMeta, LogEvent } from "../events/
 import { assertNever } from "../events/types.js";
 import { identityProblem } from "../events/identity.js";
 import { parseSubject } from "../events/subjects.js";
+import { applyNodeFacts, type NodeFacts } from "./nodeFacts.js";
+import { eventRefusal, type Refusal, type RefusalReason } from "./eventRules.js";
 import { applyIpAllocated, applyIpReleased, noteIpSubjectMessage } from "./ipam/reducer.js";
 import { emptyIpam, type IpamState } from "./ipam/state.js";
 
@@ -41,6 +43,11 @@ export type LogState = {
   /** Events whose payload names another identity than their subject (design.md, rule 1), and the last one's why. */
   refusedIdentity: number;
   lastIdentityRefusal: { seq: number; subject: string; why: string } | null;
+  /** Each node's interfaces and routes, from its latest `NodeFactsChanged`. */
+  nodeFacts: Record<string, NodeFacts>;
+  /** Events refused for their meaning (eventRules.ts), per reason, and the last one's reason and detail. */
+  refused: Partial<Record<RefusalReason, number>>;
+  lastRefusal: ({ seq: number; subject: string } & Refusal) | null;
 };
 
 export const emptyLogState = (): LogState => ({
@@ -56,6 +63,9 @@ export const emptyLogState = (): LogState => ({
   staleClaims: 0,
   refusedIdentity: 0,
   lastIdentityRefusal: null,
+  nodeFacts: {},
+  refused: {},
+  lastRefusal: null,
 });
 
 const unowned = (): VipRecord => ({ owner: null, incarnation: 0, term: 0, subjectSeq: 0, since: 0, reason: null });
@@ -76,6 +86,13 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     noteChainMessage(draft, meta);
     return;
   }
+  const refusal = eventRefusal(draft as LogState, event);
+  if (refusal !== null) {
+    draft.refused[refusal.reason] = (draft.refused[refusal.reason] ?? 0) + 1;
+    draft.lastRefusal = { seq: meta.seq, subject: meta.subject, ...refusal };
+    noteChainMessage(draft, meta);
+    return;
+  }
   switch (event.type) {
     case "NodeLeft": {
       const known = draft.left[event.data.node] ?? -1;
@@ -89,6 +106,9 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
       }
       return;
     }
+    case "NodeFactsChanged":
+      applyNodeFacts(draft, event);
+      return;
     case "FenceEntered":
     case "FenceLeft":
       return; // for replay and audit: a fencing episode changes no one's view of the log

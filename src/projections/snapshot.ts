@@ -4,7 +4,8 @@ import type { LogState } from "./logState.js";
 // whenever LogState's shape does, so an agent never loads a snapshot it would misread.
 
 // Version 5: claim chains' sequences count only the identity layout's subjects, and identity refusals are counted.
-export const SNAPSHOT_VERSION = 5;
+// Version 6: BGPPeer passwords are references (never values), and refusals for meaning are counted per reason.
+export const SNAPSHOT_VERSION = 6;
 
 export type Snapshot = { version: number; seq: number; state: LogState };
 

@@ -1,6 +1,7 @@
 import { produce } from "immer";
 import type { Decoded } from "../events/entries.js";
 import { assertNever, type AllocationReason, type ClaimEvidence, type ClaimReason, type LogEvent, type ReleaseReason } from "../events/types.js";
+import type { RefusalReason } from "./eventRules.js";
 import { applyInvalidLogMessage, applyLogEvent, emptyLogState, type LogState } from "./logState.js";
 
 // What the replay tool prints: every ownership change with the reason and evidence its claimant recorded,
@@ -19,12 +20,13 @@ export type TimelineRow =
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
   | { kind: "ip-rejected"; seq: number; time: number; ip: string; service: string; claim: "allocate" | "release"; why: string }
   | { kind: "invalid"; seq: number; time: number; subject: string }
-  | { kind: "identity-refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; why: string };
+  | { kind: "identity-refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; why: string }
+  | { kind: "refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; reason: RefusalReason; detail: string };
 
 type Before = { owner: string | null; term: number } | null;
 
 /** The row for one event the reducer has just applied; `rejected` is why IPAM refused it, if it did. */
-function rowFor(event: LogEvent, seq: number, time: number, before: Before, rejected: string | null): TimelineRow {
+function rowFor(event: LogEvent, seq: number, time: number, before: Before, rejected: string | null): TimelineRow | null {
   switch (event.type) {
     case "VipClaimed": {
       const { vip, node, term, reason, evidence } = event.data;
@@ -39,6 +41,8 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
       return { kind: "fence-entered", seq, time, ...event.data };
     case "FenceLeft":
       return { kind: "fence-left", seq, time, ...event.data };
+    case "NodeFactsChanged":
+      return null; // a node's interfaces: input to eligibility, not a decision to show
     case "NodeRestarting":
       return { kind: "node-restarting", seq, time, node: event.data.node, incarnation: event.data.incarnation, graceMs: event.data.graceMs };
     case "ConfigApplied":
@@ -87,13 +91,20 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
       const before = event.type === "VipClaimed" ? { owner: draft.vips[event.data.vip]?.owner ?? null, term: draft.vips[event.data.vip]?.term ?? 0 } : null;
       const rejectedBefore = draft.ipam.rejected;
       const refusedBefore = draft.refusedIdentity;
+      const lastRefusal = draft.lastRefusal;
       applyLogEvent(draft, event, meta);
       if (draft.refusedIdentity > refusedBefore) {
         rows.push({ kind: "identity-refused", seq: meta.seq, time: draft.time, subject: meta.subject, type: event.type, why: draft.lastIdentityRefusal?.why ?? "" });
         continue;
       }
+      if (draft.lastRefusal !== lastRefusal && draft.lastRefusal?.seq === meta.seq) {
+        const { reason, detail } = draft.lastRefusal;
+        rows.push({ kind: "refused", seq: meta.seq, time: draft.time, subject: meta.subject, type: event.type, reason, detail });
+        continue;
+      }
       const rejected = draft.ipam.rejected > rejectedBefore ? (draft.ipam.lastRejection?.why ?? "") : null;
-      rows.push(rowFor(event, meta.seq, draft.time, before, rejected));
+      const row = rowFor(event, meta.seq, draft.time, before, rejected);
+      if (row) rows.push(row);
     }
   });
   return { rows, state };

@@ -60,6 +60,8 @@ export function markFor(row: TimelineRow): Mark {
       return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject)] };
     case "identity-refused":
       return { ...base, kind: "refused", title: `${row.type} refused: not its publisher's`, facts: [text("subject", row.subject), text("why", row.why)] };
+    case "refused":
+      return { ...base, kind: "refused", title: `${row.type} refused: ${row.reason}`, facts: [text("subject", row.subject), text("why", row.detail)] };
     default:
       return assertNever(row);
   }

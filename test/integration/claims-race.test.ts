@@ -41,6 +41,18 @@ describe("claims against a real nats-server", () => {
     expect(beats.config.max_age).toBeGreaterThan(0);
   });
 
+  it("a configuration and an allocation for each VIP the races claim (claims for unallocated addresses are refused)", async () => {
+    const js = jetstream(conns[0] as NatsConnection);
+    const pool = { name: "p", addresses: ["198.18.1.0/24", "198.18.3.0/24"], autoAssign: true, avoidBuggyIPs: false, labels: {}, serviceAllocation: null };
+    const config = { pools: [pool], l2Advertisements: [], services: [], nodes: [], namespaces: [] };
+    expect((await publishEvent(js, subjects.config("file"), { type: "ConfigApplied", data: { source: "file", hash: "h", config } })).ok).toBe(true);
+    for (const ip of [...Array.from({ length: 10 }, (_, run) => `198.18.1.${run + 1}`), "198.18.3.1"]) {
+      const sharing = { key: null, backendKey: "", ports: ["TCP/80"] };
+      const allocated = await publishEvent(js, subjects.ipClaim(ip, "a1"), { type: "IpAllocated", data: { ip, service: `ns/${ip}`, pool: "p", reason: "auto-assign", sharing, lbClass: null, evidence: { allocator: "a1", configHash: "h", observedSeq: 0 } } }, { expectLastSubjectSeq: 0, chain: subjects.ipChain(ip) });
+      expect(allocated.ok).toBe(true);
+    }
+  });
+
   it.each(Array.from({ length: 10 }, (_, i) => i))("20 concurrent claimants for one VIP: exactly one wins (run %i)", async (run) => {
     const vip = `198.18.1.${run + 1}`;
     const results = await Promise.all(

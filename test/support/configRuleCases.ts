@@ -63,6 +63,7 @@ export const RULE_CASES: RuleCase[] = [
   // IPAddressPool, across objects
   c("duplicate pool names", docs(base("12"), pool("dup", ["198.18.12.0/25"]), pool("dup", ["198.18.12.128/25"])), "error", "IPAddressPool/dup", "metadata.name", "defined more than once", "unique"),
   c("overlapping pools", docs(base("13"), pool("over-a", ["198.18.13.0/24"]), pool("over-b", ["198.18.13.128/25"])), "error", "IPAddressPool/over-b", "spec.addresses[0]", "overlaps 198.18.13.0/24 of IPAddressPool/over-a", "ingest"),
+  c("a pool of addresses that can never be a Service IP", docs(base("97"), pool("mcast", ["224.0.1.0/24"])), "error", "IPAddressPool/mcast", "spec.addresses[0]", "224.0.1.0/24 includes multicast addresses (224.0.0.0/4), which can never be a Service IP", "ingest"),
   c(
     "pool no advertisement selects",
     docs(pool("lonely", ["198.18.30.0/24"]), pool("shown", ["198.18.31.0/24"]), l2("only-shown", { ipAddressPools: ["shown"] })),

@@ -26,24 +26,32 @@ function allocated(ip: string, svc: string, sharing: SharingFacts = facts(null, 
   return { type: "IpAllocated", data: { ip, service: svc, pool: "p", reason: "auto-assign", sharing, lbClass: null, evidence } };
 }
 
+/** A log whose first event is a configuration with pools holding the tests' IPs: allocations outside pools are refused. */
+function configuredLog(): MemoryLog {
+  const log = new MemoryLog();
+  const config = clusterConfig({ pools: [pool("p", ["198.18.0.0/24", "2001:db8::/64"])] });
+  log.append(subjects.config("file"), { type: "ConfigApplied", data: { source: "file", hash: "h", config } });
+  return log;
+}
+
 function replay(entries: RawEntry[], state: LogState = emptyLogState()): LogState {
   return applyLogBatch(state, decodeLogEntries(entries, ignore));
 }
 
 describe("the allocation projection refuses what would break an invariant", () => {
   it("a second Service on a held IP is refused unless both may share; the subject sequence still moves", () => {
-    const log = new MemoryLog();
+    const log = configuredLog();
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a"));
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b"));
     const state = replay(log.entries);
     expect(ipRecord(state.ipam, "198.18.0.1")?.holders.map((h) => h.service)).toEqual(["ns/a"]);
-    expect(ipRecord(state.ipam, "198.18.0.1")?.subjectSeq).toBe(2);
+    expect(ipRecord(state.ipam, "198.18.0.1")?.subjectSeq).toBe(3);
     expect(state.ipam.rejected).toBe(1);
     expect(state.ipam.lastRejection?.why).toMatch(/held by ns\/a: does not allow sharing/);
   });
 
   it("two Services with the same key and different ports share; a port clash is refused", () => {
-    const log = new MemoryLog();
+    const log = configuredLog();
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/80")));
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/c", facts("k", "TCP/443")));
@@ -54,7 +62,7 @@ describe("the allocation projection refuses what would break an invariant", () =
 
   it("a Service never holds two IPs of one family, even when two allocators each won a different IP for it", () => {
     // Allocator 1 saw .1 freed and claimed it; allocator 2, not yet seeing that, claimed .2: both compare-and-sets pass.
-    const log = new MemoryLog();
+    const log = configuredLog();
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/x"));
     log.append(subjects.ipClaim("198.18.0.2", "t"), allocated("198.18.0.2", "ns/x"));
     log.append(subjects.ipClaim("2001:db8::1", "t"), allocated("2001:db8::1", "ns/x"));
@@ -65,23 +73,23 @@ describe("the allocation projection refuses what would break an invariant", () =
   });
 
   it("a release by a Service that does not hold the IP is refused; a release frees the IP", () => {
-    const log = new MemoryLog();
+    const log = configuredLog();
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a"));
     const release = (svc: string) => ({ type: "IpReleased" as const, data: { ip: "198.18.0.1", service: svc, reason: "service-deleted" as const, detail: "", evidence } });
     log.append(subjects.ipClaim("198.18.0.1", "t"), release("ns/b"));
     log.append(subjects.ipClaim("198.18.0.1", "t"), release("ns/a"));
     const state = replay(log.entries);
     expect(state.ipam.rejected).toBe(1);
-    expect(ipRecord(state.ipam, "198.18.0.1")).toEqual({ holders: [], subjectSeq: 3 });
+    expect(ipRecord(state.ipam, "198.18.0.1")).toEqual({ holders: [], subjectSeq: 4 });
     expect(allocationsByService(state.ipam)).toEqual({});
   });
 
   it("a claim published on another IP's subject is refused (its compare-and-set guarded something else)", () => {
-    const log = new MemoryLog();
+    const log = configuredLog();
     log.append(subjects.ipClaim("198.18.0.9", "t"), allocated("198.18.0.1", "ns/a"));
     const state = replay(log.entries);
     expect(allocationsByService(state.ipam)).toEqual({});
-    expect(ipRecord(state.ipam, "198.18.0.9")?.subjectSeq).toBe(1);
+    expect(ipRecord(state.ipam, "198.18.0.9")?.subjectSeq).toBe(2);
     expect(state.refusedIdentity).toBe(1);
     expect(state.lastIdentityRefusal?.why).toMatch(/address "198.18.0.9" but the payload "198.18.0.1"/);
   });
@@ -94,7 +102,7 @@ describe("the allocation projection refuses what would break an invariant", () =
   });
 
   it("sharing facts are refreshed in place when they still fit, refused when they clash, duplicates are no-ops", () => {
-    const log = new MemoryLog();
+    const log = configuredLog();
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/a", facts("k", "TCP/80")));
     log.append(subjects.ipClaim("198.18.0.1", "t"), allocated("198.18.0.1", "ns/b", facts("k", "TCP/443")));
     log.append(subjects.ipClaim("198.18.0.1", "t"), { ...allocated("198.18.0.1", "ns/a", facts("k", "TCP/80", "TCP/8080")) });

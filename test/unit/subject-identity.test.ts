@@ -27,7 +27,16 @@ function log(...entries: [string, DomainEvent][]): RawEntry[] {
   return entries.map(([subject, event], i) => ({ meta: { stream: "EVENTS", seq: i + 1, time: 1_000 + i, subject }, data: encodeEvent(event) }));
 }
 
+/** 198.18.0.10 allocated (ownership claims are taken only for allocated addresses), at sequence 0 so a test's log applies. */
+function allocatedState(): LogState {
+  const pool = { name: "p", addresses: ["198.18.0.0/24"], autoAssign: true, avoidBuggyIPs: false, labels: {}, serviceAllocation: null };
+  const config: LogEvent = { type: "ConfigApplied", data: { source: "file", hash: "h", config: { pools: [pool], l2Advertisements: [], services: [], nodes: [], namespaces: [] } } };
+  const state = applyLogBatch(emptyLogState(), decodeLogEntries(log([subjects.config("file"), config], [subjects.ipClaim("198.18.0.10", "a1"), allocation("198.18.0.10", "a1")]), ignore));
+  return { ...state, seq: 0 };
+}
+
 const replay = (raw: RawEntry[]): LogState => applyLogBatch(emptyLogState(), decodeLogEntries(raw, ignore));
+const replayAllocated = (raw: RawEntry[]): LogState => applyLogBatch(allocatedState(), decodeLogEntries(raw, ignore));
 
 describe("subjects of the identity layout", () => {
   it("a claim subject names its VIP and claimant; its chain is the VIP's wildcard", () => {
@@ -83,7 +92,7 @@ describe("the projection refuses an event whose payload names another identity t
   });
 
   it("claims by different nodes extend one chain (each on its own subject)", () => {
-    const state = replay(log(
+    const state = replayAllocated(log(
       [subjects.vipClaim("198.18.0.10", "node1"), claim("198.18.0.10", "node1", 1)],
       [subjects.vipClaim("198.18.0.10", "node2"), claim("198.18.0.10", "node2", 2)],
     ));
@@ -92,7 +101,7 @@ describe("the projection refuses an event whose payload names another identity t
   });
 
   it("an old log's chain continues on the new layout: the first new claim expects 0 on the wildcard, with the next term", () => {
-    const state = replay(log(
+    const state = replayAllocated(log(
       [legacySubjects.vip("198.18.0.10"), claim("198.18.0.10", "node1", 1)],
       [legacySubjects.vip("198.18.0.10"), claim("198.18.0.10", "node2", 2)],
     ));
@@ -122,7 +131,7 @@ describe("the projection refuses an event whose payload names another identity t
     fc.assert(
       fc.property(fc.array(fc.tuple(name, name, fc.integer({ min: 1, max: 4 })), { maxLength: 30 }), (claims) => {
         const raw = log(...claims.map(([subjectNode, payloadNode, term]): [string, DomainEvent] => [subjects.vipClaim("198.18.0.10", subjectNode), claim("198.18.0.10", payloadNode, term)]));
-        const state = replay(raw);
+        const state = replayAllocated(raw);
         const forged = claims.filter(([s, p]) => s !== p).length;
         expect(state.refusedIdentity).toBe(forged);
         expect(state.vips["198.18.0.10"]?.subjectSeq ?? 0).toBe(claims.length);
