@@ -38,10 +38,14 @@ describe("audit: ownership", () => {
   it("flags a duplicate claim (a term the log already gave), naming both claims", () => {
     const { log, claim } = failover();
     const dup = log.claim({ vip: VIP, node: "n1", term: 2, reason: "owner-dead", from: "n2", position: 1, at: 1500 });
-    const found = ofCheck(log.audit(), "claim-term");
+    const later = log.claim({ vip: VIP, node: "n1", term: 3, reason: "owner-dead", from: "n2", position: log.heartbeats.length, at: 1600 });
+    const report = log.audit();
+    const found = ofCheck(report, "claim-term");
     expect(found).toHaveLength(1);
     expect(found[0]?.message).toMatch(/repeats term 2/);
     expect(found[0]?.events.map((e) => e.seq)).toEqual([claim, dup]);
+    // The next claim is judged against the claim the log accepted, not the duplicate.
+    expect(ofCheck(report, "claim-unjustified").map((f) => f.events.map((e) => e.seq))).toEqual([[claim, later]]);
   });
 
   it("flags an owner-dead claim while the owner kept beating", () => {

@@ -106,7 +106,8 @@ export class Auditor {
         const verdict = checkClaim(event, meta, claimBefore ?? { record: undefined, holder: null, left: {} });
         this.findings.push(...verdict.findings);
         if (verdict.death) this.deaths.push(verdict.death);
-        if (this.state.vips[event.data.vip]?.term === event.data.term) this.holders.set(event.data.vip, refOf(meta));
+        const accepted = event.data.term === (claimBefore?.record?.term ?? 0) + 1;
+        if (accepted) this.holders.set(event.data.vip, refOf(meta));
         return;
       }
       case "IpAllocated":
