@@ -3,6 +3,7 @@ import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
+import { bgpPeerBfdStatus } from "../agents/speaker/bfdStatus.js";
 import { filePasswordReader, kubePasswordReader } from "../agents/speaker/passwordReaders.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
 import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
@@ -49,7 +50,8 @@ export function speakerCommand(): Command {
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
       // that left; src/kube/status/stale.ts).
       const statusStop = new AbortController();
-      const statusOpts = kube ? { kc: kube.kc, ...nats, namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }) } : null;
+      const bgp = bgpAnnouncerFromOptions(o, log, kube ? kubePasswordReader(kube.kc, kube.namespace) : o["config"] ? filePasswordReader(o["config"]) : null);
+      const statusOpts = kube ? { kc: kube.kc, ...nats, namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }), bfdStatus: () => bgpPeerBfdStatus(bgp) } : null;
       const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), statusOpts.log, statusStop.signal) : null;
       await runSpeaker(
         {
@@ -65,7 +67,7 @@ export function speakerCommand(): Command {
           configPollMs: intOption(o, "configPoll"),
           releaseGuard: releaseGuardFromOptions(o),
           announcer: createL2Announcer(log, { refreshMs: intOption(o, "announceRefresh") }),
-          bgp: bgpAnnouncerFromOptions(o, log, kube ? kubePasswordReader(kube.kc, kube.namespace) : o["config"] ? filePasswordReader(o["config"]) : null),
+          bgp,
           fence: { ...DEFAULT_FENCE_SETTINGS, logSilentAfterMs: intOption(o, "fenceAfter") },
           probePort: intOption(o, "probePort"),
           probeKeys: probeKeys.keys,

@@ -5,6 +5,7 @@
 // from the log and write their ServiceBGPStatus objects). The metallb.io objects and Services are the caller's, applied
 // with kubectl.
 import { BgpCluster } from "./bgpCluster.js";
+import type { RouterBfdProfile } from "./bgpRouter.js";
 import { startKubeLab, type KubeLab } from "./kubeCluster.js";
 import type { LabLogger } from "./types.js";
 
@@ -17,20 +18,27 @@ export type KubeBgpClusterOptions = {
   /** FRR's hold time toward the nodes (default 9 s). */
   holdTimeS?: number;
   controllers?: number;
+  /** The router's bfdd pairs a BFD session with each node's BGP session (the BGPPeer's bfdProfile is the caller's). */
+  routerBfd?: RouterBfdProfile;
+  /** More speaker flags (e.g. frrModeArgs()). */
+  speakerArgs?: string[];
   log: LabLogger;
 };
 
 export type KubeBgpCluster = KubeLab<BgpCluster>;
 
 export function startKubeBgpCluster(opts: KubeBgpClusterOptions): Promise<KubeBgpCluster> {
-  return startKubeLab(opts, (kubeconfig) =>
+  return startKubeLab(opts, (kubeconfig, speakerLauncher) =>
     BgpCluster.start({
       nodes: opts.nodes,
       vips: opts.vips,
       log: opts.log,
       fileConfig: false,
       allocators: 0,
-      speakerArgs: ["--kubeconfig", kubeconfig],
+      speakerArgs: ["--kubeconfig", kubeconfig, ...(opts.speakerArgs ?? [])],
+      // The profile text is the configuration file's, which this cluster does not write: only the router's part counts.
+      ...(opts.routerBfd === undefined ? {} : { bfd: { profile: "{}", router: opts.routerBfd } }),
+      speakerLauncher,
       ...(opts.routerPassword === undefined ? {} : { routerPassword: opts.routerPassword }),
       ...(opts.holdTimeS === undefined ? {} : { holdTimeS: opts.holdTimeS }),
     }),

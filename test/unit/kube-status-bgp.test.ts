@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "../../src/config/types.js";
 import { bgpStatusBody, wantedBgpStatuses } from "../../src/kube/status/bgpWanted.js";
 import { statusObjectName } from "../../src/kube/status/nodeStatus.js";
+import { statusDiffers } from "../../src/kube/status/statusObjects.js";
 import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
 import { bgpPlanFor } from "../../src/projections/bgp/bgpPlan.js";
 import { parseIp } from "../../src/net/ip.js";
@@ -25,6 +26,23 @@ describe("ServiceBGPStatus wanted", () => {
     const [first] = wantedBgpStatuses(s.view.log, s.view.members, "node1").values();
     expect(first?.name).toBe(statusObjectName("bgp", "node1", "default/a"));
     expect(bgpStatusBody(first!)).toEqual({ node: "node1", serviceName: "a", serviceNamespace: "default", peers: ["router-a", "router-b"] });
+  });
+
+  it("with the speaker's BFD state: each listed peer paired with BFD, its state and echo verdict; null (field removed) when none", () => {
+    const s = sim(config());
+    const [first] = wantedBgpStatuses(s.view.log, s.view.members, "node1").values();
+    const base = { node: "node1", serviceName: "a", serviceNamespace: "default", peers: ["router-a", "router-b"] };
+    expect(bgpStatusBody(first!, { "router-b": { status: "Up" }, "router-a": { status: "Down", echo: "notSupported" }, unlisted: { status: "Up" } })).toEqual({
+      ...base, bfd: [{ peer: "router-a", status: "Down", echo: "notSupported" }, { peer: "router-b", status: "Up" }],
+    });
+    expect(bgpStatusBody(first!, {})).toEqual({ ...base, bfd: null });
+  });
+
+  it("a wanted null differs from a present field only (so the writer patches once to remove it, then rests)", () => {
+    const o = (status: Record<string, unknown>) => ({ apiVersion: "metallb.io/v1beta1", kind: "ServiceBGPStatus", metadata: { name: "x" }, status });
+    expect(statusDiffers(o({ peers: ["a"], bfd: [{ peer: "a", status: "Up" }] }), { peers: ["a"], bfd: null })).toBe(true);
+    expect(statusDiffers(o({ peers: ["a"] }), { peers: ["a"], bfd: null })).toBe(false);
+    expect(statusDiffers(o({ peers: ["a"], bfd: [{ peer: "a", status: "Up" }] }), { peers: ["a"], bfd: [{ peer: "a", status: "Down" }] })).toBe(true);
   });
 
   it("only the peers an advertisement names, and only for the Services its serviceSelectors select", () => {
@@ -55,7 +73,7 @@ describe("ServiceBGPStatus wanted", () => {
     expect(peersBy(s, "node1")).toEqual({ "default/six": ["v6"] });
     const self = s.view.members.nodes["node1"];
     if (!self) throw new Error("node1 not in the view");
-    const interfaces = [{ ...self.interfaces[0]!, addresses: ["198.18.0.11/16", "2001:db8:2::11/64"] }];
+    const interfaces = [{ ...(self.interfaces ?? [])[0]!, addresses: ["198.18.0.11/16", "2001:db8:2::11/64"] }];
     const members = { ...s.view.members, nodes: { ...s.view.members.nodes, node1: { ...self, interfaces } } };
     const wanted = wantedBgpStatuses(s.view.log, members, "node1");
     expect([...wanted.values()].map((w) => w.peers)).toEqual([["dual", "v6"]]);

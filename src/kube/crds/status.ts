@@ -53,7 +53,19 @@ export const serviceBGPStatus = crd({
       spec: obj("ServiceBGPStatusSpec (empty).", {}),
       status: obj(
         "MetalLBServiceBGPStatus: the node and its peers for the Service (configured, whatever the session state).",
-        { ...owner, peers: arr("BGPPeer names.", str("A BGPPeer name.", { maxLength: 253 }), { maxItems: 1024 }) },
+        {
+          ...owner,
+          peers: arr("BGPPeer names.", str("A BGPPeer name.", { maxLength: 253 }), { maxItems: 1024 }),
+          bfd: arr(
+            "vipmesh: the BFD session of each listed peer that names a BFDProfile, as the node sees it now.",
+            obj("A peer's BFD session.", {
+              peer: str("The BGPPeer name.", { maxLength: 253 }),
+              status: str("Up, Down, Init, AdminDown; Error when the session could not be opened.", { enum: ["Up", "Down", "Init", "AdminDown", "Error", "Unknown"] }),
+              echo: str("Set when the profile asks for echo mode and the session does not run it: notSupported, or multihop.", { maxLength: 64 }),
+            }, { required: ["peer", "status"] }),
+            { maxItems: 1024 },
+          ),
+        },
         { rules: immutable(["node", "serviceName", "serviceNamespace"]) },
       ),
       columns: ownerColumns("Node"),

@@ -6,6 +6,7 @@ import { advertisesPool } from "../../config/advertisesPool.js";
 import type { LogState } from "../../projections/logState.js";
 import type { MembershipState } from "../../projections/membership.js";
 import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
+import type { PeerBfdStatus } from "../../agents/speaker/bfdStatus.js";
 import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 
 // Which ServiceBGPStatus objects a node should have (pure): one per Service whose VIP the node advertises to at least
@@ -16,8 +17,9 @@ import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 // family for (the announcer holds those routes back).
 //
 // Peers are listed by configuration, whatever the state of their session (as MetalLB does): the status says where
-// the node is configured to advertise the Service, not which routers have it right now; a session going up and down
-// does not rewrite every Service's status.
+// the node is configured to advertise the Service, not which routers have it right now. The BFD state of peers that
+// name a BFDProfile is a vipmesh addition (`bfd`): a BFD session going up or down rewrites the status of every
+// Service the node advertises to that peer.
 
 export type BgpStatusWanted = NodeServiceStatus & { peers: string[] };
 
@@ -56,6 +58,17 @@ function peersOf(entry: VipEntry, ads: readonly BgpAdvertisementConfig[], plan: 
   return [...peers].sort();
 }
 
-export function bgpStatusBody(w: BgpStatusWanted): Record<string, unknown> {
-  return { node: w.node, serviceName: w.serviceName, serviceNamespace: w.serviceNamespace, peers: w.peers };
+/**
+ * The status object's body. With `bfd` (the speaker's live BFD state, bfdStatus.ts) it also lists, for each listed
+ * peer paired with BFD, the session's state and why echo mode does not run; `bfd: null` (removed by the merge patch)
+ * when none is.
+ */
+export function bgpStatusBody(w: BgpStatusWanted, bfd?: Readonly<Record<string, PeerBfdStatus>>): Record<string, unknown> {
+  const body = { node: w.node, serviceName: w.serviceName, serviceNamespace: w.serviceNamespace, peers: w.peers };
+  if (bfd === undefined) return body;
+  const sessions = w.peers.flatMap((peer) => {
+    const b = bfd[peer];
+    return b === undefined ? [] : [{ peer, status: b.status, ...(b.echo === undefined ? {} : { echo: b.echo }) }];
+  });
+  return { ...body, bfd: sessions.length > 0 ? sessions : null };
 }

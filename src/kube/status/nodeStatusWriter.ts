@@ -11,14 +11,16 @@ import { STREAMS } from "../../events/types.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 import type { KubeCredentials } from "../credentials.js";
 import { Informer } from "../informer.js";
+import type { PeerBfdStatus } from "../../agents/speaker/bfdStatus.js";
 import { bgpStatusBody, wantedBgpStatuses } from "./bgpWanted.js";
 import { l2StatusBody, wantedL2Statuses } from "./l2Wanted.js";
 import { NODE_LABEL } from "./nodeStatus.js";
 import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusObject, statusCollection, statusDiffers, type StatusKind, type WantedObject } from "./statusObjects.js";
 
 // A speaker's ServiceL2Status and ServiceBGPStatus objects: one per Service it answers for in layer 2 (with the
-// interfaces) and one per Service it advertises over BGP (with the peers), created when it starts, updated when
-// the interfaces or peers change, deleted when it stops. It follows both logs itself (EVENTS for ownership and
+// interfaces) and one per Service it advertises over BGP (with the peers and their BFD state), created when it
+// starts, updated when the interfaces, peers or BFD states change (BFD is read at each reconcile, at least every
+// retryMs), deleted when it stops. It follows both logs itself (EVENTS for ownership and
 // configuration, HEARTBEATS for its own interfaces and liveness) and writes only at the head of EVENTS, so a speaker
 // cut off from the log never writes an old view back. Each speaker writes only its own objects (label per node).
 
@@ -34,6 +36,8 @@ export type NodeStatusOptions = {
   replicas: number;
   log: Logger;
   retryMs?: number;
+  /** The speaker's live BFD state per peer (bfdStatus.ts), shown in ServiceBGPStatus; read on every reconcile. */
+  bfdStatus?: () => Readonly<Record<string, PeerBfdStatus>>;
 };
 
 type Part = { kind: StatusKind; objects: Informer; wanted: (view: SpeakerView, node: string) => Map<string, WantedObject> };
@@ -49,7 +53,7 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   const jsm = await jetstreamManager(nc);
   await streamsExist(jsm, signal);
   // Starts from the newest snapshot the speakers save, so a long log is not replayed from its first message.
-  const start = await resolveStart(jsm, await SnapshotStore.open(nc, opts.replicas), log);
+  const start = await resolveStart(jsm, await SnapshotStore.open(nc, "speaker"), log);
   const view = new SpeakerView(opts.membership, () => undefined, start.state);
   // The informers call schedule; `runner` exists before any of them runs.
   const schedule = (): void => runner.schedule();
@@ -58,7 +62,7 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
     new Informer({ kind: k.kind, apiVersion: "metallb.io/v1beta1", path: `${statusCollection(k, opts.namespace)}${selector}` }, opts.kc, schedule, log);
   const parts: Part[] = [
     { kind: L2_KIND, objects: informer(L2_KIND), wanted: (v, n) => asObjects(wantedL2Statuses(v.log, v.members, n), l2StatusBody) },
-    { kind: BGP_KIND, objects: informer(BGP_KIND), wanted: (v, n) => asObjects(wantedBgpStatuses(v.log, v.members, n), bgpStatusBody) },
+    { kind: BGP_KIND, objects: informer(BGP_KIND), wanted: (v, n) => asObjects(wantedBgpStatuses(v.log, v.members, n), (w) => bgpStatusBody(w, opts.bfdStatus?.())) },
   ];
 
   /** Both logs caught up, this node heard from, and nothing newer on EVENTS than the view has. */

@@ -16,10 +16,10 @@ export type WantedObject = { id: NodeServiceStatus; status: Record<string, unkno
 const MERGE = "application/merge-patch+json";
 export const statusCollection = (k: StatusKind, namespace: string): string => `/apis/metallb.io/v1beta1/namespaces/${namespace}/${k.plural}`;
 
-/** Whether the object's status differs from the wanted one in any field the wanted one sets. */
+/** Whether the object's status differs from the wanted one in any field the wanted one sets (null: absent). */
 export function statusDiffers(o: KubeObject, wanted: Record<string, unknown>): boolean {
   const current = (o["status"] ?? {}) as Record<string, unknown>;
-  return Object.entries(wanted).some(([k, v]) => JSON.stringify(current[k]) !== JSON.stringify(v));
+  return Object.entries(wanted).some(([k, v]) => (v === null ? current[k] !== undefined && current[k] !== null : JSON.stringify(current[k]) !== JSON.stringify(v)));
 }
 
 export async function createStatusObject(kc: KubeCredentials, k: StatusKind, namespace: string, w: WantedObject): Promise<void> {
