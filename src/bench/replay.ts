@@ -62,6 +62,10 @@ export async function replayBench(args: string[]): Promise<BenchResult> {
       }
       await Promise.all(acks);
     }
+    // The limit: the same stream read in the same run with nothing decoded or applied.
+    const rawStarted = performance.now();
+    const rawRead = await readWholeStream(nc, "EVENTS", () => undefined);
+    const rawPerS = Math.round(rawRead / ((performance.now() - rawStarted) / 1000));
     const raw: { count: number } = { count: 0 };
     const replayer = new LogReplayer(emptyLogState());
     let invalid = 0;
@@ -77,7 +81,7 @@ export async function replayBench(args: string[]): Promise<BenchResult> {
     if (raw.count !== events + setup.length || invalid !== 0 || refused !== 0) throw new Error(`replayed ${raw.count} events (${invalid} invalid, ${refused} refused), expected ${events + setup.length}`);
     return {
       name: "replay",
-      figures: { events: raw.count, events_per_s: Math.round(raw.count / seconds), seconds: Number(seconds.toFixed(2)), vips_owned: Object.keys(state.vips).length },
+      figures: { events: raw.count, events_per_s: Math.round(raw.count / seconds), raw_read_per_s: rawPerS, read_ratio: Number((raw.count / seconds / rawPerS).toFixed(2)), seconds: Number(seconds.toFixed(2)), vips_owned: Object.keys(state.vips).length },
       settings: { vips, setup_events: setup.length, storage: "file", sync_interval: "server default (reads are measured)", batch: 5_000, projection: "LogReplayer (reducers on a private mutable copy)" },
       machine: machineDescription(),
     };

@@ -7,6 +7,7 @@ import { report, type BenchResult } from "./report.js";
 
 const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   replay: replayBench,
+  audit: (args) => import("./audit.js").then((m) => m.auditBench(args)),
   failover: failoverBench,
   "arp-flood": arpFloodBench,
   "rolling-restart": rollingRestartBench,
