@@ -34,18 +34,16 @@ export function logLagSamples(jsm: JetStreamManager, streams: Readonly<Partial<R
 type LagSamples = { messages: Sample<"stream">[]; seconds: Sample<"stream">[] };
 
 async function readLag(jsm: JetStreamManager, streams: Readonly<Partial<Record<StreamName, () => LogPosition>>>): Promise<LagSamples> {
-  {
-    const messages: Sample<"stream">[] = [];
-    const seconds: Sample<"stream">[] = [];
-    for (const [stream, applied] of Object.entries(streams) as [StreamName, () => LogPosition][]) {
-      const head = await headOf(jsm, stream);
-      if (!head) continue;
-      const lag = lagBehind(applied(), head);
-      messages.push({ labels: { stream }, value: lag.messages });
-      seconds.push({ labels: { stream }, value: lag.seconds });
-    }
-    return { messages, seconds };
+  const read = await Promise.all((Object.entries(streams) as [StreamName, () => LogPosition][]).map(async ([stream, applied]) => ({ stream, applied, head: await headOf(jsm, stream) })));
+  const messages: Sample<"stream">[] = [];
+  const seconds: Sample<"stream">[] = [];
+  for (const { stream, applied, head } of read) {
+    if (!head) continue;
+    const lag = lagBehind(applied(), head);
+    messages.push({ labels: { stream }, value: lag.messages });
+    seconds.push({ labels: { stream }, value: lag.seconds });
   }
+  return { messages, seconds };
 }
 
 async function headOf(jsm: JetStreamManager, stream: StreamName): Promise<LogPosition | null> {
