@@ -9,7 +9,8 @@
 #   VIPMESH_CACHE_DIR      cache directory (default $HOME/.cache/vipmesh)
 #   VIPMESH_IMAGE_MIRROR   an apt sources file or mirror URL for mmdebstrap (default: this machine's Debian sources)
 #
-# Result, cached as $VIPMESH_CACHE_DIR/image-<version>-<content hash>/ and reused while the inputs are unchanged:
+# Result, cached as $VIPMESH_CACHE_DIR/image-<version>-<content hash>/ and reused while the inputs are unchanged
+# (the three most recent builds are kept; older ones and unfinished builds of dead processes are removed):
 #   oci/                   OCI image layout, tagged <version>  (skopeo copy oci:<oci>:<tag> docker://registry/vipmesh:<tag>)
 #   bundle/config.json     the OCI runtime config umoci derives from the image (user, env, entrypoint)
 #   bundle/rootfs/         the image's root filesystem, unpacked
@@ -138,6 +139,20 @@ assemble_image() {
   umoci unpack --image "$ref" "$WORK/bundle" >&2
 }
 
+# Keeps the newest KEEP_BUILDS finished builds (each is a few hundred MB) and drops leftovers of interrupted ones.
+KEEP_BUILDS=3
+prune_cache() {
+  local dir pid
+  for dir in "${CACHE_DIR}"/image-*.tmp.*; do
+    [ -d "$dir" ] || continue
+    pid="${dir##*.}"
+    kill -0 "$pid" 2>/dev/null || rm -rf "$dir"
+  done
+  ls -1td "${CACHE_DIR}"/image-*/image.json 2>/dev/null | tail -n +$((KEEP_BUILDS + 1)) | while read -r stamp; do
+    rm -rf "$(dirname "$stamp")"
+  done
+}
+
 summary() {
   node -e '
     const fs = require("fs"), path = require("path");
@@ -162,5 +177,6 @@ rm -rf "$OUT"
 mv "$WORK" "$OUT"
 trap - EXIT
 summary >"$OUT/image.json"
+prune_cache
 log "image ${VERSION} in ${OUT}: $(node -p "const r=require('${OUT}/image.json');r.sizeMb+' MB unpacked, '+r.compressedMb+' MB compressed'")"
 cat "$OUT/image.json"
