@@ -1,6 +1,5 @@
 import { Command, Option } from "commander";
-import { closeNats, connectNats, DEFAULT_PING_INTERVAL_MS } from "../adapters/nats/connect.js";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { openLogSource } from "../agents/replay/logSource.js";
 import { decodeLogEntries } from "../events/entries.js";
 import { STREAMS } from "../events/types.js";
 import { LogReplayer } from "../projections/batch.js";
@@ -11,16 +10,19 @@ import { intOption } from "./options.js";
 import { DEFAULT_READ_TIMEOUT_S, readTimeoutOption } from "./replayCommand.js";
 import type { NatsClientSecurity } from "../adapters/nats/security.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
+import { addFromOption, fromFileOption } from "./logSourceOptions.js";
 
-/** Reads the EVENTS log and derives IPAM status: each Service's IPs or why it has none, pool usage, warnings. */
-export async function readIpamStatus(nats: string[], lbClass: string | null, timeoutMs = DEFAULT_READ_TIMEOUT_S * 1000, security?: NatsClientSecurity): Promise<IpamStatus> {
-  const nc = await connectNats({ servers: nats, ...(security ? { security } : {}), name: "vipmesh-ipam-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, giveUpAfterMs: timeoutMs, log: stderrLogger() });
+/** Reads the EVENTS log (from NATS, or an export file with `from`) and derives IPAM status: each Service's IPs or why it has none, pool usage, warnings. */
+export async function readIpamStatus(nats: string[], lbClass: string | null, timeoutMs = DEFAULT_READ_TIMEOUT_S * 1000, security?: NatsClientSecurity, from: string | null = null): Promise<IpamStatus> {
+  const source = await openLogSource(
+    from !== null ? { kind: "file", path: from } : { kind: "nats", servers: nats, ...(security ? { security } : {}), name: "vipmesh-ipam-status", timeoutMs, log: stderrLogger() },
+  );
   try {
     const replayer = new LogReplayer(emptyLogState());
-    await readWholeStream(nc, STREAMS.events, (batch) => replayer.apply(decodeLogEntries(batch, () => undefined)), { stallMs: timeoutMs });
+    await source.read(STREAMS.events, (batch) => replayer.apply(decodeLogEntries(batch, () => undefined)));
     return ipamStatus(replayer.result(), { lbClass });
   } finally {
-    await closeNats(nc);
+    await source.close();
   }
 }
 
@@ -38,14 +40,15 @@ export function formatIpamStatus(status: IpamStatus): string {
 }
 
 export function ipamStatusCommand(): Command {
-  return addNatsOptions(new Command("ipam-status"))
+  return addFromOption(addNatsOptions(new Command("ipam-status")))
     .description("Replay the log and show every Service's IPs (or why it has none), pool usage per family, and allocations a pool edit left uncovered.")
     .addOption(new Option("--lb-class <name>", "the allocators' --lb-class").env("VIPMESH_LB_CLASS"))
     .option("--json", "print JSON")
     .addOption(readTimeoutOption())
-    .action(async (o: { nats: string; lbClass?: string; json?: boolean; timeout: string }) => {
+    .action(async (o: { nats: string; lbClass?: string; json?: boolean; timeout: string; from?: string }, command: Command) => {
+      const from = fromFileOption(o, command);
       const { natsServers, natsSecurity } = natsFromOptions(o);
-      const status = await readIpamStatus(natsServers, o.lbClass ?? null, intOption({ timeout: o.timeout }, "timeout") * 1000, natsSecurity);
+      const status = await readIpamStatus(natsServers, o.lbClass ?? null, intOption({ timeout: o.timeout }, "timeout") * 1000, natsSecurity, from);
       process.stdout.write(`${o.json ? JSON.stringify(status, null, 2) : formatIpamStatus(status)}\n`);
     });
 }

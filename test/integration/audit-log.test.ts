@@ -12,6 +12,7 @@ import { publishEvent } from "../../src/adapters/nats/publish.js";
 import { SNAPSHOT_BUCKET, SNAPSHOT_KEY_LIST } from "../../src/adapters/nats/snapshots.js";
 import { readWholeStream } from "../../src/agents/replay/readLog.js";
 import { auditCommand } from "../../src/cli/auditCommand.js";
+import { readIpamStatus } from "../../src/cli/ipamStatusCommand.js";
 import { logExport } from "../../src/cli/logExportCommand.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
@@ -117,7 +118,7 @@ describe("vipmesh audit against a real nats-server", () => {
     ]);
   });
 
-  it("reads the same from an export as from NATS: audit and replay", async () => {
+  it("reads the same from an export as from NATS: audit, replay and ipam-status", async () => {
     const file = join(dir, "log.jsonl.gz");
     const summary = await logExport({ nats: [server.url], security: server.client("reader"), file, timeoutMs: 10_000 });
     expect(summary.messages.EVENTS).toBe(9);
@@ -132,6 +133,9 @@ describe("vipmesh audit against a real nats-server", () => {
       return lines;
     };
     expect(await text(file)).toEqual(await text());
+    const status = await readIpamStatus([server.url], null, 10_000, server.client("reader"));
+    expect(status.services.length).toBe(2);
+    expect(await readIpamStatus([], null, 10_000, undefined, file)).toEqual(status);
   });
 
   it("the CLI exits 1 on a violation, and 2 naming the line of a damaged export", async () => {
