@@ -26,7 +26,7 @@ export function controllerCommand(): Command {
       if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
       const stop = stopOnSignals(log, 10_000);
       const metrics = await monitorFromOptions(o, "controller", log);
-      const nats = natsFromOptions(o);
+      const nats = natsFromOptions(o, { role: "controller", id });
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const lbClass = o["lbClass"] ?? null;
       const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike

@@ -8,6 +8,7 @@ import { vrfLink, type VrfLink, type VrfLinkOptions } from "./bgpVrfLink.js";
 import { createLab, type Lab } from "./lab.js";
 import { vipmeshArgv } from "./paths.js";
 import { labProbeKeyArgs } from "./probeKey.js";
+import type { SpeakerLauncher } from "./chartCommands.js";
 import { nodeRole, roleIp, roleIp6 } from "./topology.js";
 import type { LabLogger, ProcHandle } from "./types.js";
 
@@ -41,6 +42,8 @@ export type BgpClusterOptions = {
   vrfLinks?: VrfLinkOptions[];
   /** false: no configuration file, speakers start without --config (give them --kubeconfig in speakerArgs). */
   fileConfig?: boolean;
+  /** How speakers are started (the chart's command line: src/lab/chartCommands.ts); default the lab's own. */
+  speakerLauncher?: SpeakerLauncher;
   /**
    * BFD: `profile` is the spec (flow style) of the BFDProfile "lab" that every router BGPPeer names; `router` the
    * profile the router's bfdd pairs with each neighbor.
@@ -146,8 +149,13 @@ export class BgpCluster {
   startSpeaker(k: number, extra: string[] = []): ProcHandle {
     const node = nodeRole(k);
     const config = this.opts.fileConfig === false ? [] : ["--config", this.configPath, "--config-poll", "200"];
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []), ...extra);
-    const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
+    const extraArgs = [...config, ...(this.opts.speakerArgs ?? []), ...extra];
+    const probeKeyArgs = labProbeKeyArgs(this.lab.runDir);
+    const { args, env } = this.opts.speakerLauncher
+      ? this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs: (user) => this.lab.natsArgs(user), replicas: 1, probeKeyArgs, extraArgs })
+      : { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...probeKeyArgs, ...(this.opts.speakerArgs ?? []), ...extra], env: {} };
+    const argv = vipmeshArgv(...args);
+    const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, env, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
   }

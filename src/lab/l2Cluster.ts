@@ -9,6 +9,7 @@ import type { LabLogger, ProcHandle } from "./types.js";
 import { waitFor } from "./run.js";
 import { LabNatsCluster } from "./natsCluster.js";
 import { labProbeKeyArgs } from "./probeKey.js";
+import type { SpeakerLauncher } from "./chartCommands.js";
 
 export type L2ClusterOptions = {
   nodes: number;
@@ -21,6 +22,8 @@ export type L2ClusterOptions = {
   allocators?: number;
   /** The configuration file's content instead of `l2Manifests(vips)` (the scale benchmark's thousands of Services). */
   manifests?: string;
+  /** How speakers are started (the chart's command line: src/lab/chartCommands.ts); default the lab's own, with --config. */
+  speakerLauncher?: SpeakerLauncher;
 };
 
 export function l2Manifests(vips: readonly string[]): string {
@@ -80,11 +83,25 @@ export class L2Cluster {
 
   startSpeaker(k: number): ProcHandle {
     const node = nodeRole(k);
-    const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    const argv = vipmeshArgv("speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), "--config", this.configPath, ...replicas, ...labProbeKeyArgs(this.lab.runDir), ...(this.opts.speakerArgs ?? []));
-    const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, onLine: (line) => this.speakerLines.push({ node: k, line }) });
+    const { args, env } = this.speakerCommand(node);
+    const proc = this.lab.spawn(node, vipmeshArgv(...args), { name: `speaker-${node}-${Date.now()}`, env, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
+  }
+
+  /** Stream replicas of this cluster's NATS. */
+  get streamReplicas(): number {
+    return this.natsCluster ? 3 : 1;
+  }
+
+  /** The speaker's arguments (after the CLI) and environment: the launcher's, else the lab's own. */
+  private speakerCommand(node: string): { args: string[]; env: Record<string, string> } {
+    const probeKeyArgs = labProbeKeyArgs(this.lab.runDir);
+    const extraArgs = this.opts.speakerArgs ?? [];
+    const natsArgs = (user: string): string[] => this.lab.natsArgs(user);
+    if (this.opts.speakerLauncher) return this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs, replicas: this.streamReplicas, probeKeyArgs, extraArgs });
+    const replicas = this.natsCluster ? ["--replicas", "3"] : [];
+    return { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...natsArgs(`speaker-${node}`), "--config", this.configPath, ...replicas, ...probeKeyArgs, ...extraArgs], env: {} };
   }
 
   /** An allocator replica in the nats namespace; replicas need no leader (claims are compare-and-set). */

@@ -5,7 +5,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export type KubeVersions = { kube: string; etcd: string };
+export type KubeVersions = { kube: string; etcd: string; helm: string };
 
 /** The pinned versions, read from scripts/kube-build/versions.env (src/testing and dist/testing are two levels down). */
 export function kubeVersions(): KubeVersions {
@@ -15,7 +15,7 @@ export function kubeVersions(): KubeVersions {
     if (!m?.[1]) throw new Error(`scripts/kube-build/versions.env: ${key} missing`);
     return m[1];
   };
-  return { kube: value("KUBE_VERSION"), etcd: value("ETCD_VERSION") };
+  return { kube: value("KUBE_VERSION"), etcd: value("ETCD_VERSION"), helm: value("HELM_VERSION") };
 }
 
 export type KubeBinaries = { kubeApiServer: string; kubectl: string; etcd: string };
@@ -27,6 +27,12 @@ export function kubeBinaries(): KubeBinaries {
   const kubeDir = process.env["VIPMESH_KUBE_BIN_DIR"] || join(cache, `kube-${v.kube}`, "bin");
   const etcdDir = process.env["VIPMESH_ETCD_BIN_DIR"] || join(cache, `etcd-${v.etcd}`, "bin");
   return { kubeApiServer: join(kubeDir, "kube-apiserver"), kubectl: join(kubeDir, "kubectl"), etcd: join(etcdDir, "etcd") };
+}
+
+/** helm (scripts/kube-build.sh): `$VIPMESH_HELM_BIN_DIR/helm`, else the cache. */
+export function helmBinary(): string {
+  const dir = process.env["VIPMESH_HELM_BIN_DIR"] || join(homedir(), ".cache", "vipmesh", `helm-${kubeVersions().helm}`, "bin");
+  return join(dir, "helm");
 }
 
 /** The binaries that are missing (empty when the test API can start); tests skip themselves with this as the reason. */

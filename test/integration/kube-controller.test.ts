@@ -92,9 +92,9 @@ async function waitForIps(name: string, ips: string[], timeoutMs = 20_000): Prom
 beforeAll(async () => {
   [api, nats] = await Promise.all([startKubeApiServer(), startNatsServer()]);
   await ok(["apply", "-f", join(repo, "deploy/manifests/00-namespace.yaml")]);
-  await ok(["apply", "-f", join(repo, "deploy/rbac")]);
+  await ok(["apply", "-f", join(repo, "deploy/manifests/rbac.yaml")]);
   await ok(["apply", "-f", "-"], CONFIG);
-  // The controllers act as the controller's service account: deploy/rbac (and its admission policy) must suffice.
+  // The controllers act as the controller's service account: deploy/manifests/rbac.yaml (and its admission policy) must suffice.
   const kubeconfig = (controllerKubeconfig = join(api.dir, "controller.kubeconfig"));
   writeFileSync(kubeconfig, readFileSync(api.kubeconfig, "utf8").replace("  user:\n", "  user:\n    as: system:serviceaccount:metallb-system:vipmesh-controller\n"));
   controllers = [startController(nats, kubeconfig, "c1"), startController(nats, kubeconfig, "c2")];

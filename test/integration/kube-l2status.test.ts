@@ -68,7 +68,7 @@ spec: { type: LoadBalancer, ports: [{ port: 443 }] }
 
 beforeAll(async () => {
   [api, nats] = await Promise.all([startKubeApiServer(), startNatsServer()]);
-  for (const dir of ["deploy/manifests/00-namespace.yaml", "deploy/rbac"]) {
+  for (const dir of ["deploy/manifests/00-namespace.yaml", "deploy/manifests/rbac.yaml"]) {
     const r = await api.kubectl(["apply", "-f", join(repo, dir)]);
     expect(r.code, r.stderr).toBe(0);
   }
@@ -80,7 +80,7 @@ beforeAll(async () => {
   speakers.set("node1", [iface("eth0", ["10.0.0.11/24"]), iface("eth1", ["198.18.0.11/24"])]);
   speakers.set("node2", [iface("eth1", ["198.18.0.12/24"])]);
   await until("allocator at the head of the log", () => allocator.lines.some((l) => l["msg"] === "caught up with the log; allocating"));
-  // The writers act as the speaker's service account: deploy/rbac must suffice.
+  // The writers act as the speaker's service account: deploy/manifests/rbac.yaml must suffice.
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
   const log = pino({ level: "silent" });
   writers = ["node1", "node2"].map((node) => runNodeStatusWriter({ kc, natsServers: [nats.url], natsSecurity: nats.client(), namespace: "metallb-system", node, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log, retryMs: 500 }, stop.signal));

@@ -53,7 +53,7 @@ beforeAll(async () => {
   nc = await connect({ servers: nats.url, ...connectionSecurityOptions(nats.client()) });
   await ensureStreams(await jetstreamManager(nc), DEFAULT_STREAM_SETTINGS);
   await ok(["apply", "-f", join(repo, "deploy/manifests/00-namespace.yaml")]);
-  await ok(["apply", "-f", join(repo, "deploy/rbac")]);
+  await ok(["apply", "-f", join(repo, "deploy/manifests/rbac.yaml")]);
   await ok(["apply", "-f", "-"], POOL);
   controllers = [startController(nats, api.kubeconfig, "g1"), startController(nats, api.kubeconfig, "g2")];
 }, 120_000);

@@ -109,7 +109,7 @@ async function stopWriter(name: string): Promise<void> {
 beforeAll(async () => {
   [api, nats] = await Promise.all([startKubeApiServer(), startNatsServer()]);
   await ok(["apply", "-f", join(repo, "deploy/manifests/00-namespace.yaml")]);
-  await ok(["apply", "-f", join(repo, "deploy/rbac")]);
+  await ok(["apply", "-f", join(repo, "deploy/manifests/rbac.yaml")]);
   await ok(["apply", "-f", "-"], CONFIG);
   for (const n of ["node1", "node2"]) await ok(["create", "-f", "-"], node(n));
   nc = await connectNats({ servers: [nats.url], security: nats.client(), name: "status-cleanup-test", pingIntervalMs: 2_000 });
