@@ -5,7 +5,7 @@ import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
 import { configAppliedV1, CURRENT_VERSION, nodeFactsChangedV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
-import type { DomainEvent, EventMeta, Logged } from "./types.js";
+import type { DomainEvent, EventMeta, Logged, NodeHeartbeatRecorded } from "./types.js";
 
 // The boundary between bytes on the log and domain events: envelope -> schema of (type, version) -> upcast.
 
@@ -43,9 +43,12 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeEvent(event: DomainEvent): Uint8Array {
-  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : CURRENT_VERSION[event.type];
+  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : event.type === "NodeHeartbeatRecorded" ? heartbeatVersion(event) : CURRENT_VERSION[event.type];
   return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.data }));
 }
+
+/** A heartbeat that carries interfaces is the v2 shape (v3 would drop them); speakers send v3, without. */
+const heartbeatVersion = (event: NodeHeartbeatRecorded): number => (event.data.interfaces === undefined ? CURRENT_VERSION.NodeHeartbeatRecorded : 2);
 
 /** Never throws: invalid input comes back as a value so consumers can count it and move on. */
 export function decodeEvent(bytes: Uint8Array, meta: EventMeta): DecodeResult {

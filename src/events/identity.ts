@@ -27,6 +27,7 @@ export function identityProblem(subject: string, event: DomainEvent): string | n
       return typeof s === "string" ? s : mismatch("node", s.node, event.data.node);
     }
     case "NodeLeft":
+    case "NodeFactsChanged":
     case "NodeRestarting": {
       const s = expectKind(parsed, "nodeLifecycle", event.type);
       return typeof s === "string" ? s : mismatch("node", s.node, event.data.node);

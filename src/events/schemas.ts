@@ -26,6 +26,16 @@ export const nodeHeartbeatRecordedV1 = z.object({
 
 export const nodeHeartbeatRecordedV2 = nodeHeartbeatRecordedV1.extend({ interfaces: z.array(interfaceFactV2).max(256) });
 
+// v3: only what changes every beat; the interfaces are NodeFactsChanged events on EVENTS.
+export const nodeHeartbeatRecordedV3 = nodeHeartbeatRecordedV1.omit({ interfaces: true });
+
+export const nodeFactsChangedV1 = z.object({
+  node: z.string().min(1),
+  incarnation: z.number().int().nonnegative(),
+  version: z.string(),
+  interfaces: z.array(interfaceFactV2).max(256),
+});
+
 export const nodeLeftV1 = z.object({
   node: z.string().min(1),
   incarnation: z.number().int().nonnegative(),
@@ -103,7 +113,8 @@ export const configAppliedV1 = z.object({
 
 /** The newest version of each event type; `encodeEvent` writes these. */
 export const CURRENT_VERSION = {
-  NodeHeartbeatRecorded: 2,
+  NodeHeartbeatRecorded: 3,
+  NodeFactsChanged: 1,
   NodeLeft: 1,
   NodeRestarting: 1,
   VipConflictObserved: 1,

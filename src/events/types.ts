@@ -36,8 +36,18 @@ export type NodeHeartbeatRecorded = {
     beat: number;
     ready: boolean;
     version: string;
-    interfaces: InterfaceFact[];
+    /**
+     * Only in heartbeats of v1 and v2, which repeated the node's interfaces every beat. Since v3 they are a
+     * `NodeFactsChanged` on EVENTS, published when they change.
+     */
+    interfaces?: InterfaceFact[];
   };
+};
+
+/** A node's interfaces and routes, published on join and whenever they change (not in every heartbeat). */
+export type NodeFactsChanged = {
+  type: "NodeFactsChanged";
+  data: { node: string; incarnation: number; version: string; interfaces: InterfaceFact[] };
 };
 
 export type NodeLeft = {
@@ -160,7 +170,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeFactsChanged | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

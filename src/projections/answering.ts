@@ -1,6 +1,7 @@
 import { qualify } from "./eligibility.js";
 import type { LogState } from "./logState.js";
 import type { MembershipState } from "./membership.js";
+import { interfacesOf } from "./nodeFacts.js";
 import { vipCatalog } from "./vipCatalog.js";
 
 /** VIP -> interface: what a node must answer for, derived from the log alone. */
@@ -12,7 +13,7 @@ export function answerSetFor(node: string, log: LogState, members: MembershipSta
   if (!log.config || !member) return answers;
   for (const entry of vipCatalog(log)) {
     if (log.vips[entry.vip]?.owner !== node) continue;
-    const q = qualify(entry, member, log.config.config);
+    const q = qualify(entry, member, interfacesOf(log, member), log.config.config);
     if (q.ok) answers.set(entry.vip, q.interface);
   }
   return answers;

@@ -37,7 +37,8 @@ function subnetsOf(interfaces: InterfaceFact[]): Subnet[] {
   return subnets;
 }
 
-export function qualify(entry: VipEntry, member: MemberRecord, config: ClusterConfig): Qualification {
+/** `interfaces` are the member's (nodeFacts.ts: interfacesOf). */
+export function qualify(entry: VipEntry, member: MemberRecord, interfaces: InterfaceFact[], config: ClusterConfig): Qualification {
   if (!entry.pool) return { ok: false, reason: "no pool contains the VIP" };
   if (entry.advertisements.length === 0) return { ok: false, reason: `no L2Advertisement selects pool ${entry.pool.name}` };
   const node = config.nodes.find((n) => n.name === member.node);
@@ -54,7 +55,7 @@ export function qualify(entry: VipEntry, member: MemberRecord, config: ClusterCo
   if (ads.length === 0) return { ok: false, reason: "no L2Advertisement selects the node" };
   const allowed = (name: string): boolean => ads.some((ad) => ad.interfaces.length === 0 || ad.interfaces.includes(name));
   let viaRoute: Subnet | undefined;
-  for (const s of subnetsOf(member.interfaces)) {
+  for (const s of subnetsOf(interfaces)) {
     if (!rangeContains(s.range, entry.ip) || !allowed(s.iface.name)) continue;
     if (!s.route) return { ok: true, interface: s.iface.name };
     if (!viaRoute || s.prefix > viaRoute.prefix || (s.prefix === viaRoute.prefix && s.iface.name < viaRoute.iface.name)) viaRoute = s;

@@ -15,7 +15,8 @@ export type MemberRecord = {
   status: NodeStatus;
   ready: boolean;
   version: string;
-  interfaces: InterfaceFact[];
+  /** What v1 and v2 heartbeats carried; null from v3 on, whose interfaces are on EVENTS (nodeFacts.ts). */
+  interfaces: InterfaceFact[] | null;
   /** Stream time of the last beat. */
   lastHeardAt: number;
   /** Live time of the last beat. */
@@ -94,7 +95,7 @@ export function applyHeartbeat(
     status: "alive",
     ready: beat.ready,
     version: beat.version,
-    interfaces: beat.interfaces,
+    interfaces: beat.interfaces ?? null,
     lastHeardAt: meta.time,
     lastHeardLive: draft.live,
     streak,

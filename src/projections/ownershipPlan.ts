@@ -2,6 +2,7 @@ import type { ClaimEvidence, ClaimReason } from "../events/types.js";
 import { preferenceScore, qualify } from "./eligibility.js";
 import { ownerHasLeft, type LogState } from "./logState.js";
 import type { MemberRecord, MembershipState } from "./membership.js";
+import { interfacesOf } from "./nodeFacts.js";
 import { rendezvousScore } from "./rendezvous.js";
 import type { MembershipSettings } from "./settings.js";
 import { vipCatalog, type VipEntry } from "./vipCatalog.js";
@@ -35,14 +36,14 @@ function keeps(ctx: Ctx, entry: VipEntry, owner: string, claimIncarnation: numbe
   const member = ctx.members.nodes[owner];
   if (!member || ownerHasLeft(ctx.log, owner, claimIncarnation) || isLeft(ctx, member)) return false;
   if (member.status === "dead" && !restartingInPlace(ctx, owner, claimIncarnation)) return false;
-  return ctx.log.config !== null && qualify(entry, member, ctx.log.config.config).ok;
+  return ctx.log.config !== null && qualify(entry, member, interfacesOf(ctx.log, member), ctx.log.config.config).ok;
 }
 
 function candidates(ctx: Ctx, entry: VipEntry): string[] {
   const config = ctx.log.config?.config;
   if (!config) return [];
   return Object.values(ctx.members.nodes)
-    .filter((m) => m.status === "alive" && m.streak >= ctx.settings.joinBeats && !isLeft(ctx, m) && qualify(entry, m, config).ok)
+    .filter((m) => m.status === "alive" && m.streak >= ctx.settings.joinBeats && !isLeft(ctx, m) && qualify(entry, m, interfacesOf(ctx.log, m), config).ok)
     .map((m) => m.node);
 }
 

@@ -7,7 +7,7 @@ import { claimEvent } from "../../src/projections/ipam/claims.js";
 import { planIpam } from "../../src/projections/ipam/plan.js";
 import { pool, service } from "./ipamFixtures.js";
 import { SpeakerView } from "../../src/agents/speaker/view.js";
-import { planClaims } from "../../src/projections/ownershipPlan.js";
+import { planClaims, type PlannedClaim } from "../../src/projections/ownershipPlan.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS, type MembershipSettings } from "../../src/projections/settings.js";
 
 // A deterministic in-memory cluster for unit tests of the pure core: two logs with stream-like sequence
@@ -85,25 +85,39 @@ export class SimCluster {
       for (const n of this.nodes.values()) {
         if (!n.up) continue;
         this.time += step / Math.max(1, this.nodes.size);
+        if (n.beat === 0) this.publishFacts(n); // a speaker's interfaces go to EVENTS when it starts
         n.beat++;
         this.append("HEARTBEATS", subjects.heartbeat(n.name), {
           type: "NodeHeartbeatRecorded",
-          data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test", interfaces: nodeInterfaces(n.index) },
+          data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test" },
         });
         this.claimAll();
       }
     }
   }
 
+  publishFacts(n: SimNode): void {
+    this.append("EVENTS", subjects.nodeLifecycle(n.name), { type: "NodeFactsChanged", data: { node: n.name, incarnation: n.incarnation, version: "test", interfaces: nodeInterfaces(n.index) } });
+  }
+
   claimAll(): void {
     for (const c of planClaims(this.view.log, this.view.members, this.settings)) {
       const n = this.nodes.get(c.node);
-      if (!n?.up) continue;
-      this.append("EVENTS", subjects.vipClaim(c.vip, n.name), {
-        type: "VipClaimed",
-        data: { vip: c.vip, node: n.name, incarnation: n.incarnation, term: c.term, reason: c.reason, evidence: c.evidence },
-      }, c.expectedSubjectSeq);
+      if (n?.up) this.claim(c, n.name, n.incarnation);
     }
+  }
+
+  /** Publishes the claims the plan gives `node`, a node beating by hand (not one of `nodes`). */
+  claimAllFor(node: string): void {
+    const incarnation = this.view.members.nodes[node]?.incarnation ?? 0;
+    for (const c of planClaims(this.view.log, this.view.members, this.settings)) if (c.node === node) this.claim(c, node, incarnation);
+  }
+
+  private claim(c: PlannedClaim, node: string, incarnation: number): void {
+    this.append("EVENTS", subjects.vipClaim(c.vip, node), {
+      type: "VipClaimed",
+      data: { vip: c.vip, node, incarnation, term: c.term, reason: c.reason, evidence: c.evidence },
+    }, c.expectedSubjectSeq);
   }
 
   stall(ms: number): void {

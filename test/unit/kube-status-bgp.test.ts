@@ -1,3 +1,4 @@
+import { interfacesOf } from "../../src/projections/nodeFacts.js";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "../../src/config/types.js";
 import { bgpStatusBody, wantedBgpStatuses } from "../../src/kube/status/bgpWanted.js";
@@ -73,7 +74,7 @@ describe("ServiceBGPStatus wanted", () => {
     expect(peersBy(s, "node1")).toEqual({ "default/six": ["v6"] });
     const self = s.view.members.nodes["node1"];
     if (!self) throw new Error("node1 not in the view");
-    const interfaces = [{ ...(self.interfaces ?? [])[0]!, addresses: ["198.18.0.11/16", "2001:db8:2::11/64"] }];
+    const interfaces = [{ ...interfacesOf(s.view.log, self)[0]!, addresses: ["198.18.0.11/16", "2001:db8:2::11/64"] }];
     const members = { ...s.view.members, nodes: { ...s.view.members.nodes, node1: { ...self, interfaces } } };
     const wanted = wantedBgpStatuses(s.view.log, members, "node1");
     expect([...wanted.values()].map((w) => w.peers)).toEqual([["dual", "v6"]]);

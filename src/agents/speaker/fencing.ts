@@ -1,3 +1,4 @@
+import { interfacesOf } from "../../projections/nodeFacts.js";
 import type { Logger } from "pino";
 import { startProbeEndpoint, type ProbeEndpoint, type ProbeTarget } from "../../adapters/probe/udpProbe.js";
 import { initialFence, stepFence, type FenceCause, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
@@ -134,13 +135,13 @@ export class Fencing {
     };
   }
 
-  /** Up to three peers, a stable choice per node, reachable at an IPv4 address they reported in heartbeats. */
+  /** Up to three peers, a stable choice per node, reachable at an IPv4 address they reported (nodeFacts.ts). */
   private peers(): ProbeTarget[] {
     return Object.values(this.view.members.nodes)
       .filter((m) => m.node !== this.node && m.status !== "dead")
       .sort((a, b) => rendezvousScore(this.node, b.node) - rendezvousScore(this.node, a.node))
       .flatMap((m) => {
-        const address = m.interfaces.filter((i) => i.up).flatMap((i) => i.addresses).find((a) => !a.includes(":"));
+        const address = interfacesOf(this.view.log, m).filter((i) => i.up).flatMap((i) => i.addresses).find((a) => !a.includes(":"));
         return address ? [{ node: m.node, address: address.split("/")[0] ?? "" }] : [];
       })
       .slice(0, MAX_PEERS_PROBED);

@@ -22,7 +22,7 @@ import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.j
 import { startHeartbeats } from "./heartbeats.js";
 import { resolveStart } from "./startPoint.js";
 import { SpeakerView } from "./view.js";
-import { cachedFor } from "./cachedFor.js";
+import { startFactsPublisher } from "./factsPublisher.js";
 import { Fencing } from "./fencing.js";
 import { fenceReporter } from "./fenceReporter.js";
 import { startConflictReporter } from "./conflictReporter.js";
@@ -151,9 +151,12 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   if (events.initiallyCaughtUp) view.logCaughtUp = true;
   if (beats.initiallyCaughtUp) view.membersCaughtUp = true;
 
+  const facts = startFactsPublisher({
+    js, node, incarnation, version: opts.version, everyMs: 250, read: () => readInterfaceFacts(new Set(opts.excludeInterfaces)),
+    onError: (err) => log.warn({ err }, "interfaces not published; trying again"),
+  });
   const heartbeat = startHeartbeats({
     js, node, incarnation, version: opts.version, intervalMs: opts.membership.heartbeatIntervalMs,
-    interfaces: cachedFor(250, () => readInterfaceFacts(new Set(opts.excludeInterfaces))),
     onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
   });
   const conflicts = startConflictReporter(js, node, opts.announcer, log);
@@ -182,6 +185,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     await waitForHandover(view, node, opts, left.ok);
   }
   heartbeat.stop();
+  facts.stop();
   conflicts.stop();
   await opts.announcer.close();
   await fencing.stop();

@@ -70,10 +70,13 @@ async function readyMs(cluster: L2Cluster): Promise<number> {
   }
 }
 
-/** SIGKILL of the probed VIP's owner, until the client's first request served by another node. */
+/** SIGKILL of the probed VIP's owner, until the client's first request served by another node; null: failed. */
 async function failoverMs(cluster: L2Cluster, prober: Prober): Promise<number | null> {
-  const owner = await cluster.waitForOwner(SCALE_VIP, 20_000);
-  await prober.waitForSuccess({ timeoutMs: 10_000 });
+  const owner = await cluster.waitForOwner(SCALE_VIP, 20_000).catch(() => null);
+  if (owner === null || !(await prober.waitForSuccess({ timeoutMs: 10_000 }).then(() => true, () => false))) {
+    process.stderr.write("  no owner answering before the trial\n");
+    return null;
+  }
   const at = Date.now();
   cluster.speakers.get(owner)?.kill("SIGKILL");
   const deadline = at + 15_000;
@@ -119,7 +122,9 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     const [cpu, growth] = await Promise.all([cpuPercentOver([...speakerPids, ...(natsPid ? [natsPid] : [])], STEADY_WINDOW_MS), logGrowth(nc, STEADY_WINDOW_MS)]);
     const rss = speakerPids.map(rssMiB);
     const speakerCpu = cpu.slice(0, speakerPids.length);
-    const ready = await readyMs(cluster);
+    process.stderr.write(`steady state: speakers ${speakerCpu.map((c) => c.toFixed(1)).join(", ")} % CPU, ${rss.map((r) => r.toFixed(0)).join(", ")} MiB; nats ${cpu[speakerPids.length]?.toFixed(1)} %; ${Math.round(growth.bytesPerS)} log bytes/s; heartbeat ${growth.maxBeat} bytes\n`);
+    const ready = await readyMs(cluster).catch(() => Number.NaN);
+    process.stderr.write(`ready_ms: ${ready}\n`);
     const prober = cluster.lab.startProber({ url: `http://${SCALE_VIP}/`, intervalMs: 10, timeoutMs: 300, maxMs: 30 * 60_000 });
     const failovers: (number | null)[] = [];
     for (let i = 1; i <= TRIALS; i++) {
@@ -148,7 +153,7 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
         heartbeat_bytes: growth.maxBeat,
         max_event_bytes: maxEvent,
       },
-      settings: { ...DEFAULT_MEMBERSHIP_SETTINGS, realSpeakers: REAL_NODES, allocators: 2, steadyWindowMs: STEADY_WINDOW_MS, trials: TRIALS, simulatedSubnet: "198.19.0.0/16 (qualifies for no VIP)" },
+      settings: { ...DEFAULT_MEMBERSHIP_SETTINGS, realSpeakers: REAL_NODES, allocators: 2, steadyWindowMs: STEADY_WINDOW_MS, trials: TRIALS, simulatedSubnet: "2001:db8:5c::/64 (qualifies for no VIP, never a fencing peer)" },
       machine: machineDescription(),
     };
   } finally {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// A process publishing the events of N simulated nodes as real speakers would: a heartbeat per node every interval
-// (not waiting for acks), spread evenly over the interval. For the scale benchmark and the readiness tests.
+// A process publishing the events of N simulated nodes as real speakers would: each node's interfaces on EVENTS when
+// it joins, then a heartbeat per node every interval (not waiting for acks), spread evenly over the interval. For the
+// scale benchmark and the readiness tests.
 //   node dist/bench/scale/simulator.js --nats URL [nats flags] --nodes 200 [--interval 50] [--prefix sim]
 import { Command, Option } from "commander";
 import { jetstream } from "@nats-io/jetstream";
@@ -10,7 +11,8 @@ import { subjects } from "../../events/subjects.js";
 import { addNatsOptions, natsFromOptions } from "../../cli/natsOptions.js";
 import { intOption } from "../../cli/options.js";
 import { VERSION } from "../../cli/version.js";
-import { simulatedHeartbeat, simulatedNode, type SimulatedNode } from "./simulatedNodes.js";
+import { publishEvent } from "../../adapters/nats/publish.js";
+import { simulatedFacts, simulatedHeartbeat, simulatedNode, type SimulatedNode } from "./simulatedNodes.js";
 
 const TICK_MS = 10;
 
@@ -44,7 +46,12 @@ const cmd = addNatsOptions(new Command("simulator"))
     const incarnation = Date.now();
     const nodes = Array.from({ length: intOption(o, "nodes") }, (_, i) => simulatedNode(o["prefix"] ?? "sim", i + 1, incarnation));
     const counters: Counters = { published: 0, unacknowledged: 0 };
-    const stop = startBeating(jetstream(nc), nodes, intOption(o, "interval"), counters);
+    const js = jetstream(nc);
+    for (const node of nodes) {
+      const r = await publishEvent(js, subjects.nodeLifecycle(node.name), simulatedFacts(node, VERSION));
+      if (!r.ok) counters.unacknowledged++;
+    }
+    const stop = startBeating(js, nodes, intOption(o, "interval"), counters);
     process.stdout.write(`${JSON.stringify({ msg: "simulating", nodes: nodes.length })}\n`);
     const report = setInterval(() => process.stdout.write(`${JSON.stringify({ msg: "published", ...counters })}\n`), 5_000);
     const end = (): void => {

@@ -5,7 +5,8 @@ import { parseAddressBlock, rangeContains } from "../../net/cidr.js";
 import { bitsOf } from "../../net/ip.js";
 import { qualify } from "../../projections/eligibility.js";
 import type { LogState } from "../../projections/logState.js";
-import type { MemberRecord, MembershipState } from "../../projections/membership.js";
+import type { MembershipState } from "../../projections/membership.js";
+import { interfacesOf } from "../../projections/nodeFacts.js";
 import type { VipEntry } from "../../projections/vipCatalog.js";
 import { advertisesPool } from "../../config/advertisesPool.js";
 import { runningMembers } from "./nodeStatus.js";
@@ -20,8 +21,9 @@ export const NO_INTERFACE_REASON = "NoInterfaceInSubnet";
 export function noInterfaceInSubnet(entry: VipEntry, log: LogState, members: MembershipState): { reason: string; message: string } | null {
   const config = log.config?.config;
   if (!config || !entry.pool || entry.advertisements.length === 0 || announcedOverBgp(entry, config)) return null;
-  const candidates = runningMembers(log, members).filter((m) => qualify(entry, withInterfaceFor(m, entry), config).ok);
-  if (candidates.length === 0 || candidates.some((m) => qualify(entry, m, config).ok)) return null;
+  const inSubnet = interfacesInSubnetOf(entry);
+  const candidates = runningMembers(log, members).filter((m) => qualify(entry, m, inSubnet, config).ok);
+  if (candidates.length === 0 || candidates.some((m) => qualify(entry, m, interfacesOf(log, m), config).ok)) return null;
   const names = candidates.map((m) => m.node).sort();
   return {
     reason: NO_INTERFACE_REASON,
@@ -36,11 +38,10 @@ function announcedOverBgp(entry: VipEntry, config: ClusterConfig): boolean {
   return config.bgp.advertisements.some((ad) => advertisesPool(ad, pool) && entry.services.some((s) => anySelectorMatches(ad.serviceSelectors, s.labels)));
 }
 
-function withInterfaceFor(member: MemberRecord, entry: VipEntry): MemberRecord {
+function interfacesInSubnetOf(entry: VipEntry): InterfaceFact[] {
   const names = new Set(["", ...entry.advertisements.flatMap((ad) => ad.interfaces)]);
   const address = `${entry.vip}/${bitsOf(entry.ip.family)}`;
-  const interfaces: InterfaceFact[] = [...names].map((name) => ({ name, mac: "", up: true, answerable: true, addresses: [address], routes: [] }));
-  return { ...member, interfaces };
+  return [...names].map((name) => ({ name, mac: "", up: true, answerable: true, addresses: [address], routes: [] }));
 }
 
 /** The pool's address block holding the VIP, as the pool lists it ("198.18.0.0/24" or "198.18.0.10-198.18.0.20"). */

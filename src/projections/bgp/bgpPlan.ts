@@ -1,3 +1,4 @@
+import { interfacesOf } from "../nodeFacts.js";
 import { advertisesPool } from "../../config/advertisesPool.js";
 import { anySelectorMatches } from "../../config/selectors.js";
 import { EXCLUDE_FROM_LB_LABEL, type BfdProfileConfig, type BgpPeerConfig, type ClusterConfig, type ServiceConfig } from "../../config/types.js";
@@ -34,7 +35,8 @@ export function bgpPlanFor(node: string, log: LogState, members: MembershipState
   if (!config || !bgp) return plan;
   const labels = config.nodes.find((n) => n.name === node)?.labels ?? {};
   const peers = [...bgp.peers].sort(byName).filter((p) => anySelectorMatches(p.nodeSelectors, labels));
-  const interfaces = members.nodes[node]?.interfaces ?? [];
+  const self = members.nodes[node];
+  const interfaces = self ? interfacesOf(log, self) : [];
   for (const peer of peers) {
     const bfd = peer.bfdProfile === undefined ? undefined : bgp.bfdProfiles?.find((b) => b.name === peer.bfdProfile);
     plan.set(peer.name, {

@@ -1,0 +1,44 @@
+import type { JetStreamClient } from "@nats-io/jetstream";
+import { publishEvent } from "../../adapters/nats/publish.js";
+import { subjects } from "../../events/subjects.js";
+import type { InterfaceFact } from "../../events/types.js";
+
+export type FactsPublisherOptions = {
+  js: JetStreamClient;
+  node: string;
+  incarnation: number;
+  version: string;
+  /** The host's interfaces and routes now. */
+  read: () => InterfaceFact[];
+  /** How often they are read again. */
+  everyMs: number;
+  /** Called at the first failure after a success (or at start). */
+  onError: (err: string) => void;
+};
+
+/**
+ * Publishes this node's interfaces and routes (NodeFactsChanged on vipmesh.ev.node.<node>) at start and whenever
+ * they change, instead of in every heartbeat. A publish that fails is tried again at the next read.
+ */
+export function startFactsPublisher(opts: FactsPublisherOptions): { stop: () => void } {
+  let published: string | null = null;
+  let inFlight = false;
+  let failing = false;
+  const check = (): void => {
+    if (inFlight) return;
+    const interfaces = opts.read();
+    const text = JSON.stringify(interfaces);
+    if (text === published) return;
+    inFlight = true;
+    const event = { type: "NodeFactsChanged" as const, data: { node: opts.node, incarnation: opts.incarnation, version: opts.version, interfaces } };
+    void publishEvent(opts.js, subjects.nodeLifecycle(opts.node), event).then((r) => {
+      inFlight = false;
+      if (r.ok) published = text;
+      else if (!failing) opts.onError(r.error); // once per streak of failures, not every read
+      failing = !r.ok;
+    });
+  };
+  check();
+  const timer = setInterval(check, opts.everyMs);
+  return { stop: () => clearInterval(timer) };
+}
