@@ -1,16 +1,40 @@
+import { createHash } from "node:crypto";
 import type { LogState } from "./logState.js";
 
 // A snapshot is the log projection as JSON with the EVENTS sequence it covers. The version changes
-// whenever LogState's shape does, so an agent never loads a snapshot it would misread.
+// whenever LogState's shape does, so an agent never loads a snapshot it would misread. It records the SHA-256 of the
+// EVENTS message at that sequence (its anchor) and of the state, so a reader checks it against the stream before
+// trusting it (a bucket anyone could write would otherwise decide what every restarting agent announces); only a
+// replay of the log can prove the state itself (agents/snapshotAudit.ts).
 
 // Version 5: claim chains' sequences count only the identity layout's subjects, and identity refusals are counted.
 // Version 6: BGPPeer passwords are references (never values), and refusals for meaning are counted per reason.
 export const SNAPSHOT_VERSION = 6;
 
-export type Snapshot = { version: number; seq: number; state: LogState };
+/** `messageSha256`: messageDigest of the EVENTS message at `seq`; null when the writer did not record one (never trusted). */
+export type Snapshot = { version: number; seq: number; messageSha256: string | null; stateSha256: string; state: LogState };
 
-export function encodeSnapshot(state: LogState): string {
-  return JSON.stringify({ version: SNAPSHOT_VERSION, seq: state.seq, state });
+const sha256 = (data: string | Uint8Array): string => createHash("sha256").update(data).digest("hex");
+
+/** The digest a snapshot records of the message it covers: its sequence, subject and bytes. */
+export function messageDigest(seq: number, subject: string, data: Uint8Array): string {
+  return createHash("sha256").update(`${seq}\n${subject}\n`).update(data).digest("hex");
+}
+
+export function encodeSnapshot(state: LogState, messageSha256: string | null = null): string {
+  const stateText = JSON.stringify(state);
+  return `{"version":${SNAPSHOT_VERSION},"seq":${state.seq},"messageSha256":${JSON.stringify(messageSha256)},"stateSha256":"${sha256(stateText)}","state":${stateText}}`;
+}
+
+/**
+ * Why `snapshot` must not be trusted given the EVENTS message stored at its sequence (null: none is); null when its
+ * anchor matches. An empty log's snapshot (sequence 0) has nothing to anchor to and covers nothing.
+ */
+export function snapshotAnchorProblem(snapshot: Snapshot, stored: { subject: string; data: Uint8Array } | null): string | null {
+  if (snapshot.messageSha256 === null) return "the snapshot records no digest of the message it covers";
+  if (stored === null) return `the stream holds no message at sequence ${snapshot.seq}`;
+  if (messageDigest(snapshot.seq, stored.subject, stored.data) !== snapshot.messageSha256) return `the message at sequence ${snapshot.seq} does not match the snapshot's digest`;
+  return null;
 }
 
 export class SnapshotError extends Error {
@@ -30,5 +54,7 @@ export function decodeSnapshot(text: string): Snapshot {
   if (typeof snap.seq !== "number" || typeof snap.state !== "object" || snap.state === null || snap.state.seq !== snap.seq) {
     throw new SnapshotError("snapshot seq and state do not agree");
   }
+  if (snap.messageSha256 !== null && !(typeof snap.messageSha256 === "string" && /^[0-9a-f]{64}$/.test(snap.messageSha256))) throw new SnapshotError("snapshot message digest is not a SHA-256");
+  if (snap.stateSha256 !== sha256(JSON.stringify(snap.state))) throw new SnapshotError("snapshot state does not match its digest");
   return snap as Snapshot;
 }

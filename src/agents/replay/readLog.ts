@@ -8,6 +8,8 @@ export type ReadOptions = {
   maxBatch?: number;
   /** Give up (LogReadStalled) when no message arrives for this long, for example because NATS went away. */
   stallMs?: number;
+  /** Start at this sequence instead of the first stored message (nothing is read when it is past the last). */
+  fromSeq?: number;
 };
 
 export class LogReadStalled extends Error {
@@ -15,14 +17,14 @@ export class LogReadStalled extends Error {
 }
 
 /**
- * Reads a stream from its first stored message up to the last one stored when the read began. It never creates
+ * Reads a stream from its first stored message (or `fromSeq`) up to the last one stored when the read began. It never creates
  * the stream: a missing one is a StreamMissingError that says what creates it.
  */
 export async function readWholeStream(nc: NatsConnection, stream: StreamName, onBatch: (batch: RawMessage[]) => void, opts: ReadOptions = {}): Promise<number> {
   const jsm = await jetstreamManager(nc);
   const info = await existingStreamInfo(jsm, stream);
   const last = info.state.last_seq;
-  if (info.state.messages === 0) return 0;
+  if (info.state.messages === 0 || (opts.fromSeq ?? 0) > last) return 0;
   const stop = new AbortController();
   const watchdog = new StallWatchdog(opts.stallMs, () => stop.abort());
   let read = 0;
@@ -32,7 +34,7 @@ export async function readWholeStream(nc: NatsConnection, stream: StreamName, on
       js: jetstream(nc),
       jsm,
       stream,
-      start: { seq: info.state.first_seq },
+      start: { seq: Math.max(info.state.first_seq, opts.fromSeq ?? 0) },
       maxBatch: opts.maxBatch ?? 5_000,
       signal: stop.signal,
       onBatch: (batch) => {
