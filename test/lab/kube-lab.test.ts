@@ -1,11 +1,14 @@
+import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKubeL2Cluster, type KubeL2Cluster } from "../../src/lab/kubeCluster.js";
 import { l2Manifests } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
+import { chartCommands } from "../../src/lab/chartCommands.js";
+import { renderChart } from "../../src/testing/helmChart.js";
 
 // Kubernetes in the lab: a real kube-apiserver bridged onto the lab network, two `vipmesh controller`s, speakers
-// taking their configuration from the API. A Service created with kubectl is answered in the lab; with the API
+// taking their configuration from the API, all started with the command lines the Helm chart renders. A Service created with kubectl is answered in the lab; with the API
 // server gone for 60 s nothing changes, and afterwards no allocation has changed.
 
 const VIP = "198.18.0.201";
@@ -30,6 +33,22 @@ describe.skipIf(unavailable !== undefined)("Kubernetes in the lab", () => {
 
   afterAll(async () => {
     await k?.destroy();
+  });
+
+  it("runs the speakers and controllers with the command lines the chart renders", async () => {
+    const chart = chartCommands(await renderChart());
+    const proc = (pid: number): { argv: string[]; env: string[] } => ({
+      argv: readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0"),
+      env: readFileSync(`/proc/${pid}/environ`, "utf8").split("\0"),
+    });
+    // The lab replaces only the NATS connection, the probe key file and the stream replicas (src/lab/chartCommands.ts).
+    const kept = (args: string[]): string[] => args.filter((a) => !/^--(nats[a-z-]*|probe-key-file|replicas)=/.test(a)).map((a) => a.replaceAll("$(NODE_NAME)", "node1"));
+    const speaker = proc(k.cluster.speakers.get(1)?.pid ?? 0);
+    expect(kept(chart.speaker.args).length).toBeGreaterThan(3);
+    for (const arg of kept(chart.speaker.args)) expect(speaker.argv).toContain(arg);
+    expect(speaker.env).toEqual(expect.arrayContaining(["NODE_NAME=node1", "VIPMESH_METRICS_PORT=7472"]));
+    const controller = proc(k.controllers[0]?.pid ?? 0);
+    for (const arg of kept(chart.controller.args)) expect(controller.argv).toContain(arg);
   });
 
   it("a Service created with kubectl gets its IP in status and is answered in the lab", async () => {
