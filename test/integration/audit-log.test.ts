@@ -143,6 +143,11 @@ describe("vipmesh audit against a real nats-server", () => {
     const ok = runCli(["audit", "--from", file]);
     expect((await ok.exited).code).toBe(1);
     expect(ok.out[0]).toMatch(/^audit of .*log\.jsonl\.gz: 9 EVENTS, \d+ HEARTBEATS messages, 1 snapshot\(s\): 4 violation\(s\)/);
+    const json = runCli(["audit", "--from", file, "--json"]);
+    expect((await json.exited).code).toBe(1);
+    const parsed = JSON.parse(json.out.join("\n")) as { origin: string; counts: { violations: number }; findings: Finding[] };
+    expect(parsed.counts.violations).toBe(4);
+    expect(parsed.findings.filter((f) => f.level === "violation").map((f) => f.check).sort()).toEqual(["allocation-moved", "claim-term", "claim-unjustified", "snapshot-mismatch"]);
     const lines = gunzipSync(readFileSync(file)).toString("utf8").split("\n");
     lines[4] = lines[4]?.slice(0, 30) ?? "";
     const damaged = join(dir, "damaged.jsonl.gz");
