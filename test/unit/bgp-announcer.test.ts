@@ -146,6 +146,31 @@ describe("BGP announcer", () => {
     }
   });
 
+  it("counts UPDATEs and NOTIFICATIONs per BGPPeer across the sessions that replace one another, and forgets a removed peer", async () => {
+    const sessions: { updatesSent: number; notificationsSentByCode: Record<string, number>; notificationsReceivedByCode: Record<string, number> }[] = [];
+    const open = (): BgpSessionHandle => {
+      const counters = { establishedCount: 1, updatesSent: 0, notificationsSentByCode: {} as Record<string, number>, notificationsReceivedByCode: {} as Record<string, number> };
+      sessions.push(counters);
+      return {
+        start: () => undefined, setRoutes: () => undefined, abandon: async () => undefined,
+        stop: async (cease) => void (counters.notificationsSentByCode[`6/${cease?.subcode ?? 2}`] = 1),
+        state: { session: { state: "established", counters }, ribOut: { sent: new Map() }, unsendable: [] } as unknown as BgpSessionHandle["state"],
+      };
+    };
+    const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: open });
+    a.update(plan([peer("r1"), []]));
+    Object.assign(sessions[0] ?? {}, { updatesSent: 5, notificationsReceivedByCode: { "6/2": 1 } });
+    a.update(plan([peer("r1", { holdTimeMs: 9000 }), []]));
+    Object.assign(sessions[1] ?? {}, { updatesSent: 2 });
+    await new Promise((r) => setTimeout(r, 0));
+    const r1 = a.stats?.().peers["r1"];
+    expect(r1?.updatesSent).toBe(7);
+    expect(r1?.notifications).toEqual({ sent: { "6/4": 1 }, received: { "6/2": 1 } });
+    a.update(plan([peer("r2"), []]));
+    a.update(plan([peer("r1", { holdTimeMs: 9000 }), []]));
+    expect(a.stats?.().peers["r1"]?.updatesSent).toBe(0);
+  });
+
   it("a replaced session ends with Administrative Reset and why; a removed BGPPeer with Peer De-configured", () => {
     const calls: Call[] = [];
     const a = createBgpAnnouncer({ defaults, shutdownWaitMs: 0, log, openSession: fakes(calls) });

@@ -15,6 +15,7 @@ import { CeaseSubcode } from "../../protocols/bgp/notificationCodes.js";
 import type { NextHops } from "../../protocols/bgp/peer.js";
 import { SILENT_PEER_WAIT_MS, type StartReason } from "../../protocols/bfd/bgpPairing.js";
 import { BgpBfdSessions, type BgpPeerBfdStats } from "./bgpBfd.js";
+import { BgpCounterCarry } from "./bgpCounterCarry.js";
 import { FRESH_START, restartDecision, type PreviousStop, type RestartDecision } from "./bgpRestart.js";
 import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
 
@@ -97,6 +98,7 @@ function nextHopProblem(p: BgpPeerPlan): { problem: string; routes: number } | u
 
 export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   const live = new Map<string, Live>();
+  const carried = new BgpCounterCarry();
   let closing = false;
   let lastPlan: BgpPlan | undefined;
   let restart = FRESH_START; // for the sessions the next update opens; only the first update's
@@ -118,14 +120,18 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         opts.log.warn({ peer: name }, "bgp: BFD session down: BGP session taken down, waiting for BFD up");
         const down = l.handle;
         Object.assign(l, { handle: open(name, { ...l.opened, peer: { ...l.opened.peer, nextHops: l.nextHops } }, l.routes), started: false });
-        down.stop({ subcode: CeaseSubcode.bfdDown, message: "vipmesh: BFD session down" }).catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+        const stopped = down.stop({ subcode: CeaseSubcode.bfdDown, message: "vipmesh: BFD session down" }).catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+        carried.retire(name, () => down.state.session.counters, stopped);
       },
     },
   });
 
   const retire = (name: string, l: Live, cease: { subcode: number; message?: string }): Promise<void> => {
-    l.handle.setRoutes(new Map());
-    return l.handle.stop(cease).catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+    const { handle } = l;
+    handle.setRoutes(new Map());
+    const stopped = handle.stop(cease).catch((err: unknown) => opts.log.warn({ peer: name, err: String(err) }, "bgp: stop failed"));
+    carried.retire(name, () => handle.state.session.counters, stopped);
+    return stopped;
   };
   // Once per reason while routes are held back, once more when a next hop is back.
   const reportNextHop = (name: string, l: Live, planned: BgpPeerPlan): void => {
@@ -196,6 +202,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         live.delete(name);
         bfd.remove(name);
         void retire(name, l, { subcode: CeaseSubcode.peerDeconfigured });
+        carried.forget(name);
       }
       for (const [name, planned] of plan) sync(name, planned, flags);
     },
@@ -223,12 +230,13 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
         const unsendable = s.unsendable.length;
         const reason = unsendable === 0 ? undefined : (l.nextHopProblem ?? "address family not negotiated with the peer");
         const b = bfd.stats(name);
+        const totals = carried.totals(name, s.session.counters);
         peers[name] = {
-          state: s.session.state, established: s.session.counters.establishedCount, updatesSent: s.session.counters.updatesSent, prefixesSent: s.ribOut.sent.size,
+          state: s.session.state, established: s.session.counters.establishedCount, updatesSent: totals.updatesSent, prefixesSent: s.ribOut.sent.size,
           unsendable, ...(reason === undefined ? {} : { unsendableReason: reason }),
           updateErrors: s.session.counters.updateErrors, prefixesIgnored: s.session.counters.prefixesIgnored,
           address: l.opened.socket.peerAddress,
-          notifications: { sent: s.session.counters.notificationsSentByCode, received: s.session.counters.notificationsReceivedByCode },
+          notifications: { sent: totals.notificationsSent, received: totals.notificationsReceived },
           ...(b === undefined ? {} : { bfd: b }),
         };
       }
