@@ -127,6 +127,8 @@ describe("deploy/manifests (rendered from the chart) and the chart", () => {
       "get secrets in default": await can(SPEAKER, "get", "secrets", "-n", "default"),
       "list secrets everywhere": await can(SPEAKER, "list", "secrets", "-A"),
       "update ipaddresspools": await can(SPEAKER, "update", "ipaddresspools.metallb.io", ...ns),
+      "get bgppeers in metallb-system": await can(SPEAKER, "get", "bgppeers.metallb.io", ...ns),
+      "list bgppeers in metallb-system": await can(SPEAKER, "list", "bgppeers.metallb.io", ...ns),
     };
     expect(speaker).toEqual({
       "list services": false,
@@ -158,6 +160,9 @@ describe("deploy/manifests (rendered from the chart) and the chart", () => {
       "get secrets in default": false,
       "list secrets everywhere": false,
       "update ipaddresspools": false,
+      // A BGPPeer whose inline password the log references: read by name.
+      "get bgppeers in metallb-system": true,
+      "list bgppeers in metallb-system": false,
     });
     const controller = {
       "patch services/status": await can(CONTROLLER, "patch", "services", "--subresource=status"),
