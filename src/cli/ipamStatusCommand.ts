@@ -47,7 +47,7 @@ export function ipamStatusCommand(): Command {
     .addOption(readTimeoutOption())
     .action(async (o: { nats: string; lbClass?: string; json?: boolean; timeout: string; from?: string }, command: Command) => {
       const from = fromFileOption(o, command);
-      const { natsServers, natsSecurity } = natsFromOptions(o);
+      const { natsServers, natsSecurity } = natsFromOptions(o, { role: "reader", id: null });
       const status = await readIpamStatus(natsServers, o.lbClass ?? null, intOption({ timeout: o.timeout }, "timeout") * 1000, natsSecurity, from);
       process.stdout.write(`${o.json ? JSON.stringify(status, null, 2) : formatIpamStatus(status)}\n`);
     });

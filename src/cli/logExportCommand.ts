@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { stderrLogger } from "./logger.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 import { intOption } from "./options.js";
+import { logInitCommand } from "./logInitCommand.js";
 import { DEFAULT_READ_TIMEOUT_S, readTimeoutOption } from "./replayCommand.js";
 import { VERSION } from "./version.js";
 
@@ -29,10 +30,10 @@ export function logCliCommand(): Command {
     .requiredOption("-o, --output <file>", "the file to write (conventionally .jsonl.gz)")
     .addOption(readTimeoutOption())
     .action(async (o: Record<string, string | undefined>) => {
-      const { natsServers, natsSecurity } = natsFromOptions(o);
+      const { natsServers, natsSecurity } = natsFromOptions(o, { role: "reader", id: null });
       const summary = await logExport({ nats: natsServers, security: natsSecurity, file: o["output"] ?? "", timeoutMs: intOption({ timeout: String(o["timeout"]) }, "timeout") * 1000, log: stderrLogger() });
       const m = summary.messages;
       process.stdout.write(`wrote ${m[STREAMS.events]} EVENTS, ${m[STREAMS.heartbeats]} HEARTBEATS messages and ${summary.entries} snapshot(s) to ${summary.path}\n`);
     });
-  return new Command("log").description("Work with the event log as a file.").addCommand(exportCmd);
+  return new Command("log").description("Create the event log, or work with it as a file.").addCommand(logInitCommand()).addCommand(exportCmd);
 }

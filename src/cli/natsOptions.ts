@@ -1,5 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from "commander";
 import { checkSecurityFiles, type NatsAuth, type NatsClientSecurity, type NatsTls, type SecurityFile } from "../adapters/nats/security.js";
+import { inboxPrefixOf, type Role } from "../events/permissions.js";
+import { toToken } from "../events/subjects.js";
 import { listOption } from "./options.js";
 
 // --nats and how to authenticate and encrypt: one set of flags (and VIPMESH_NATS_* variables) for every command
@@ -57,9 +59,13 @@ function tlsFromOptions(o: Record<string, unknown>): NatsTls | null {
   return { caFile, certFile, keyFile, serverName };
 }
 
+/** The role a command connects in, and its identity (none for reader and admin): its replies go to the role's inbox. */
+export type CommandRole = { role: Role; id: string | null };
+
 /** The servers and security of `addNatsOptions`, checked once: a missing or unreadable file stops the command here. */
-export function natsFromOptions(o: Record<string, unknown>): NatsCliTarget {
-  const natsSecurity = { auth: authFromOptions(o), tls: tlsFromOptions(o) };
+export function natsFromOptions(o: Record<string, unknown>, as: CommandRole): NatsCliTarget {
+  const inboxPrefix = inboxPrefixOf(as.role, as.id === null ? null : toToken(as.id));
+  const natsSecurity = { auth: authFromOptions(o), tls: tlsFromOptions(o), inboxPrefix };
   checkSecurityFiles(natsSecurity);
   return { natsServers: listOption(typeof o["nats"] === "string" ? o["nats"] : undefined), natsSecurity };
 }

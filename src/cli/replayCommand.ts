@@ -72,7 +72,7 @@ export function replayCliCommand(): Command {
     .addOption(readTimeoutOption());
   return addMembershipOptions(cmd).action(async (o: Record<string, string | boolean | undefined>, command: Command) => {
     const from = fromFileOption(o, command);
-    const { natsServers, natsSecurity } = natsFromOptions(o);
+    const { natsServers, natsSecurity } = natsFromOptions(o, { role: "reader", id: null });
     const opts = { nats: natsServers, security: natsSecurity, ...(from ? { from } : {}), vip: typeof o["vip"] === "string" ? o["vip"] : null, json: o["json"] === true };
     const timeoutMs = intOption({ timeout: String(o["timeout"]) }, "timeout") * 1000;
     const html = typeof o["html"] === "string" ? { file: o["html"], settings: membershipFromOptions(o as Record<string, string | undefined>) } : undefined;

@@ -42,7 +42,7 @@ export function speakerCommand(): Command {
       const metrics = await monitorFromOptions(o, "speaker", log);
       // The orderly stop: BGP shutdown wait, the handover, and a few seconds for NATS requests that cannot be answered.
       const stop = stopOnSignals(log, intOption(o, "bgpShutdownWait") + intOption(o, "handoverTimeout") + 5_000);
-      const nats = natsFromOptions(o);
+      const nats = natsFromOptions(o, { role: "speaker", id: o["node"] ?? null });
       const kube = kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
       const ingest = kube && o["ingest"] ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal) : null;

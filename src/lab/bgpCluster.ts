@@ -1,6 +1,7 @@
 // A BGP-mode vipmesh cluster in a lab: NATS, allocators, one speaker and backend per node, and an FRR router peering
 // with every node (src/lab/bgpRouter.ts) with the client behind it. VIPs come from 198.18.100.0/24, outside the node
 // segment, so only BGP (never ARP) can bring traffic to them. Shared by the BGP lab tests and benchmarks.
+import { initLabLog } from "./nats.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAR_ROUTER_V4, LabBgpRouter, type RouterBfdProfile } from "./bgpRouter.js";
@@ -122,6 +123,7 @@ export class BgpCluster {
     const router = new LabBgpRouter(lab, { asn: BGP_LAB_ASN, neighbors, holdTimeS: opts.holdTimeS ?? 9, ...(opts.farRouter ? { far } : {}), vrfLinks, ...(opts.bfd ? { bfd: opts.bfd.router } : {}) });
     try {
       const natsUrl = await lab.startNats(); // checked from the client namespace, before the client moves behind the router
+      await initLabLog(lab, natsUrl, 1);
       await lab.startBackends();
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       await router.start();
@@ -129,7 +131,7 @@ export class BgpCluster {
       const cluster = new BgpCluster(lab, router, vrfLinks, natsUrl, configPath, opts);
       if (opts.fileConfig !== false) cluster.writeConfig({});
       for (let i = 1; i <= (opts.allocators ?? 1); i++) {
-        lab.spawn("nats", vipmeshArgv("allocator", "--nats", natsUrl, ...lab.natsArgs("allocator"), "--id", `allocator${i}`), { name: `allocator${i}` });
+        lab.spawn("nats", vipmeshArgv("allocator", "--nats", natsUrl, ...lab.natsArgs(`allocator-allocator${i}`), "--allocator-id", `allocator${i}`), { name: `allocator${i}` });
       }
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);
       return cluster;

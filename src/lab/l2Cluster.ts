@@ -1,5 +1,6 @@
 // An L2-mode vipmesh cluster in a lab: NATS, allocators (in the nats namespace), one speaker and backend per
 // node, VIPs exposed on every node, and helpers to find a VIP's owner and to fail nodes. Shared by the demo, the lab tests and the benchmarks.
+import { initLabLog } from "./nats.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLab, type Lab } from "./lab.js";
@@ -67,6 +68,7 @@ export class L2Cluster {
       const natsCluster = opts.natsCluster ? new LabNatsCluster(lab) : null;
       await natsCluster?.startAll();
       const natsUrl = natsCluster ? natsCluster.urls.join(",") : await lab.startNats();
+      await initLabLog(lab, natsUrl, natsCluster ? 3 : 1);
       await lab.startBackends();
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       const configPath = join(lab.runDir, "vipmesh.yaml");
@@ -107,7 +109,7 @@ export class L2Cluster {
   /** An allocator replica in the nats namespace; replicas need no leader (claims are compare-and-set). */
   startAllocator(i: number): ProcHandle {
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, ...this.lab.natsArgs("allocator"), "--id", `allocator${i}`, ...replicas);
+    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, ...this.lab.natsArgs(`allocator-allocator${i}`), "--allocator-id", `allocator${i}`, ...replicas);
     const proc = this.lab.spawn("nats", argv, { name: `allocator${i}-${Date.now()}`, onLine: (line) => this.allocatorLines.push(line) });
     this.allocators.push(proc);
     return proc;

@@ -120,7 +120,12 @@ export class Lab implements LabContext, Destroyable {
   get natsKit(): NatsSecurityKit {
     this.kit ??= makeNatsSecurityKit(join(this.runDir, "nats-pki"), {
       hosts: [roleIp("nats")],
-      users: [...DEFAULT_NATS_USERS, ...Array.from({ length: this.nodes }, (_, i) => `speaker-${nodeRole(i + 1)}`)],
+      users: [
+        ...DEFAULT_NATS_USERS,
+        ...Array.from({ length: this.nodes }, (_, i) => `speaker-${nodeRole(i + 1)}`),
+        // Each allocator replica its own identity (design.md, rule 1); bare `allocator`/`controller` stay for others.
+        ...Array.from({ length: 4 }, (_, i) => `allocator-allocator${i}`),
+      ],
     });
     return this.kit;
   }

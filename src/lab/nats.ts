@@ -2,7 +2,7 @@
 // and a password per agent from the run's kit (lab.natsKit).
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { natsServerPath, requireFile } from "./paths.js";
+import { natsServerPath, requireFile, vipmeshArgv } from "./paths.js";
 import { waitFor } from "./run.js";
 import { roleIp } from "./topology.js";
 import type { LabContext, ProcHandle } from "./types.js";
@@ -60,5 +60,24 @@ export async function startNatsServer(lab: LabContext, opts: { port?: number } =
 
   function fail(): never {
     throw new Error(`lab: nats-server exited early; see ${join(lab.runDir, `${proc.name}.log`)}`);
+  }
+}
+
+/**
+ * The install step of the lab's log: `vipmesh log init` as the admin, from the nats namespace, retried while a new
+ * NATS cluster elects its JetStream leader. Agents wait for the streams and never create them.
+ */
+export async function initLabLog(lab: LabContext & { natsArgs(user: string): string[] }, natsUrl: string, replicas: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (let attempt = 1; ; attempt++) {
+    const lines: string[] = [];
+    const proc = lab.spawn("nats", vipmeshArgv("log", "init", "--nats", natsUrl, ...lab.natsArgs("admin"), "--replicas", String(replicas), "--timeout", "10"), {
+      name: `log-init-${attempt}`,
+      onStderrLine: (l) => lines.push(l),
+    });
+    const exit = await proc.exited;
+    if (exit.code === 0) return;
+    if (Date.now() > deadline) throw new Error(`lab: vipmesh log init failed (exit ${String(exit.code)}): ${lines.slice(-3).join(" | ")}`);
+    await new Promise((r) => setTimeout(r, 1_000));
   }
 }

@@ -3,7 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closeNats, connectNats } from "../adapters/nats/connect.js";
+import { initLog } from "../adapters/nats/logInit.js";
 import { NO_SECURITY, type NatsClientSecurity } from "../adapters/nats/security.js";
+import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { natsServerPath } from "../lab/paths.js";
 import { DEFAULT_NATS_USERS, makeNatsSecurityKit, type NatsSecurityKit } from "./natsSecurityKit.js";
 
@@ -38,6 +41,12 @@ export type NatsServerOptions = {
   authorization?: string;
   /** Runs without TLS and authentication; the reason is required, so every such server says why. */
   insecure?: { reason: string };
+  /**
+   * Streams and bucket made by the install step (`vipmesh log init` as admin), as a deployment has them before its
+   * agents start (default, unless `authorization` replaces the users); false for tests of what agents do without
+   * them. `replicas` is 1.
+   */
+  initLog?: boolean;
 };
 
 async function freePort(): Promise<number> {
@@ -68,6 +77,15 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
   throw new Error(`nats-server did not listen on 127.0.0.1:${port} within ${timeoutMs} ms`);
 }
 
+async function initLogAsAdmin(port: number, security: NatsClientSecurity): Promise<void> {
+  const nc = await connectNats({ servers: [`nats://127.0.0.1:${port}`], security, name: "test-log-init", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+  try {
+    await initLog(nc, DEFAULT_STREAM_SETTINGS);
+  } finally {
+    await closeNats(nc);
+  }
+}
+
 export async function startNatsServer(opts: NatsServerOptions = {}): Promise<NatsServer> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "vipmesh-nats-"));
@@ -93,6 +111,8 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     await exited;
   };
   await launch();
+  // A server with its own authorization (operator mode) has no admin password user to do it.
+  if (opts.initLog !== false && opts.authorization === undefined) await initLogAsAdmin(port, kit?.client("admin") ?? NO_SECURITY);
   return {
     url: `nats://127.0.0.1:${port}`,
     port,

@@ -5,9 +5,14 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NatsClientSecurity } from "../adapters/nats/security.js";
+import { renderAuthorization } from "../events/natsAuthorization.js";
+import { grantOfUser, inboxPrefixOf, type Grant } from "../events/permissions.js";
 import { altNames, makeCa, signCert } from "./opensslPki.js";
 
-/** The users a test server knows unless told otherwise; speakers add `speaker-<node>`. */
+/**
+ * The users a test server knows unless told otherwise; speakers add `speaker-<node>`. Each gets the permissions of
+ * the role its name gives (permissions.ts): bare `allocator` and `controller` may claim as any identity of their role.
+ */
 export const DEFAULT_NATS_USERS = ["admin", "allocator", "controller", "reader"] as const;
 
 export type NatsSecurityKit = {
@@ -36,6 +41,21 @@ const SERVER_EXT = (hosts: string[]): string =>
 const CLIENT_EXT = "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n";
 
 const newPassword = (): string => randomBytes(18).toString("hex");
+
+/**
+ * What a kit user may do: the role its name gives; speakers and allocators also publish the configuration file, as
+ * the lab's and the tests' do (`--config`; design.md, "Roles": a host publishing the file holds the config role too).
+ */
+function grantsOf(user: string): Grant[] {
+  const grant = grantOfUser(user);
+  return grant.role === "speaker" || grant.role === "allocator" ? [grant, { role: "config", id: grant.id }] : [grant];
+}
+
+/** The reply prefix a client of `user` uses; a user that may take any identity replies as "any". */
+function clientInbox(user: string): string {
+  const grant = grantOfUser(user);
+  return inboxPrefixOf(grant.role, grant.id === "*" ? "any" : grant.id);
+}
 
 /** Makes the PKI and passwords in `dir`; `hosts` are the addresses the server is dialled at besides loopback. */
 /** `nkeys`: public user nkeys (U...) the server also accepts, for clients that authenticate with a seed. */
@@ -68,14 +88,15 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
     clientCertFile: at("client.crt"),
     client: (user) => ({
       auth: { kind: "password", user: knownUser(user), password: { file: { path: passwordFile(user), source: "--nats-password-file" } } },
+      inboxPrefix: clientInbox(user),
       tls: { caFile: { path: at("ca.crt"), source: "--nats-ca" }, certFile: { path: at("client.crt"), source: "--nats-cert" }, keyFile: { path: at("client.key"), source: "--nats-key" }, serverName: null },
     }),
     cliArgs: (user) => ["--nats-user", knownUser(user), "--nats-password-file", passwordFile(user), "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
     serverConfig: (authorization) => {
       if (authorization !== undefined) return [tlsBlock(""), authorization].join("\n");
-      const users = [...passwords].filter(([u]) => u !== "route").map(([u, p]) => `    { user: "${u}", password: "${p}" }`);
-      users.push(...(opts.nkeys ?? []).map((k) => `    { nkey: "${k}" }`));
-      return [tlsBlock(""), `authorization {`, `  users: [`, ...users, `  ]`, `}`].join("\n");
+      const users = [...passwords].filter(([u]) => u !== "route").map(([user, password]) => ({ user, grants: grantsOf(user), secret: { password } }));
+      const nkeys = (opts.nkeys ?? []).map((nkey) => ({ user: "reader", secret: { nkey } }));
+      return [tlsBlock(""), renderAuthorization([...users, ...nkeys])].join("\n");
     },
     routeConfig: () => [tlsBlock("  "), `  authorization { user: "route", password: "${passwords.get("route") ?? ""}" }`].join("\n"),
     routeUrl: (host, port) => `nats-route://route:${passwords.get("route") ?? ""}@${host}:${port}`,

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../src/adapters/nats/connect.js";
+import { initLog } from "../../src/adapters/nats/logInit.js";
 import { DEFAULT_STREAM_SETTINGS, eventsStreamConfig } from "../../src/adapters/nats/streams.js";
-import { EVENTS_SUBJECTS } from "../../src/events/subjects.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { until } from "../support/allocatorProcs.js";
 import { jsonLines, repeatedTopLevelKeys, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
@@ -29,8 +29,8 @@ async function freeLoopbackUrl(): Promise<string> {
   return `nats://127.0.0.1:${port}`;
 }
 
-async function natsServer(): Promise<NatsServer> {
-  const s = await startNatsServer({ users: ["speaker-n1"] });
+async function natsServer(opts: { initLog?: boolean } = {}): Promise<NatsServer> {
+  const s = await startNatsServer({ users: ["speaker-n1"], ...opts });
   servers.push(s);
   return s;
 }
@@ -195,12 +195,12 @@ describe("NATS going away", () => {
 
 describe("messages", () => {
   it("replay against a NATS without vipmesh's streams says which is missing and what creates it, and creates nothing", async () => {
-    const server = await natsServer();
+    const server = await natsServer({ initLog: false });
     const p = cli("replay", ...natsArgs(server, "reader"), "--timeout", "5");
     expect((await p.exited).code).toBe(2);
     const stderr = p.err.join("\n");
     expect(stderr).toContain("this NATS server has no EVENTS stream");
-    expect(stderr).toContain("`vipmesh speaker`, `vipmesh allocator` or `vipmesh controller`");
+    expect(stderr).toContain("created by `vipmesh log init` (as the NATS admin)");
     expect(stderr).not.toContain("10059");
     const nc = await connectNats({ servers: [server.url], security: server.client(), name: "test", pingIntervalMs: 2_000 });
     const names = await (await jetstreamManager(nc)).streams.names().next();
@@ -208,15 +208,19 @@ describe("messages", () => {
     expect(names).toEqual([]);
   });
 
-  it("a speaker that cannot create the EVENTS stream says which stream and why, and exits", async () => {
-    const server = await natsServer();
-    // Another stream already takes vipmesh's subjects: the server refuses EVENTS.
-    const nc = await connectNats({ servers: [server.url], security: server.client(), name: "test", pingIntervalMs: 2_000 });
-    await (await jetstreamManager(nc)).streams.add({ name: "SQUATTER", subjects: [EVENTS_SUBJECTS] });
-    await nc.close();
+  it("a speaker on a NATS without the log waits, saying what creates it, and starts once `vipmesh log init` ran as admin", async () => {
+    const server = await natsServer({ initLog: false });
     const p = speaker(server);
-    expect((await p.exited).code).toBe(2);
-    expect(p.err.join("\n")).toMatch(/this NATS server has no EVENTS stream, and creating it failed: .*overlap/);
+    await waitLogged(p, "waiting for the log: run `vipmesh log init` as the NATS admin to create it (agents do not)");
+    expect(logged(p, "waiting for the log: run `vipmesh log init` as the NATS admin to create it (agents do not)")[0]?.["missing"]).toEqual(["EVENTS", "HEARTBEATS", "KV_vipmesh_snapshots"]);
+    const refused = cli("log", "init", ...natsArgs(server, "speaker-n1"));
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.err.join("\n")).toMatch(/[Pp]ermissions [Vv]iolation/);
+    const init = cli("log", "init", ...natsArgs(server, "admin"));
+    expect((await init.exited).code).toBe(0);
+    expect(init.out.join("\n")).toContain("log ready");
+    await waitLogged(p, "speaker started");
+    await expectPromptExit(p);
   });
 
   it("no key appears twice in a speaker's or an allocator's JSON log lines", async () => {
@@ -246,10 +250,11 @@ describe("messages", () => {
   });
 
   it("a configuration the stream refuses is reported at warn, never as published", async () => {
-    const server = await natsServer();
-    // A real refusal: EVENTS created beforehand with a message size limit (ensureStreams leaves that setting alone).
+    const server = await natsServer({ initLog: false });
+    // A real refusal: EVENTS created beforehand with a message size limit (the install step leaves that setting alone).
     const nc = await connectNats({ servers: [server.url], security: server.client(), name: "test", pingIntervalMs: 2_000 });
     await (await jetstreamManager(nc)).streams.add({ ...eventsStreamConfig(DEFAULT_STREAM_SETTINGS), max_msg_size: 512 });
+    await initLog(nc, DEFAULT_STREAM_SETTINGS);
     await nc.close();
     const pools = Array.from({ length: 12 }, (_, i) => `kind: IPAddressPool\nmetadata: { name: pool-${i}, namespace: metallb-system }\nspec: { addresses: ["198.18.${40 + i}.0/28"] }`);
     const file = join(mkdtempSync(join(tmpdir(), "vipmesh-cli-")), "config.yaml");

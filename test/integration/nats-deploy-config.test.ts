@@ -13,11 +13,12 @@ const dir = mkdtempSync(join(tmpdir(), "vipmesh-deploy-nats-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("deploy/nats/nats-server.conf", () => {
-  it("is a configuration nats-server accepts, with TLS verifying clients and routes and a user per agent", () => {
+  it("is a configuration nats-server accepts, with TLS verifying clients and routes and a user per agent identity with its role's permissions", () => {
     const kit = makeNatsSecurityKit(join(dir, "pki"));
     const shipped = readFileSync(new URL("../../deploy/nats/nats-server.conf", import.meta.url), "utf8");
     expect(shipped.match(/verify: true/g)).toHaveLength(2);
-    expect([...shipped.matchAll(/\{ user: ([\w-]+),/g)].map((m) => m[1])).toEqual(["admin", "allocator", "controller", "reader", "speaker-node1"]);
+    expect([...shipped.matchAll(/\{ user: "([\w-]+)",/g)].map((m) => m[1])).toEqual(["admin", "reader", "allocator-host1", "speaker-node1"]);
+    expect(shipped).toContain('"vipmesh.ev.vip.*.node1"');
     const conf = join(dir, "nats.conf");
     writeFileSync(conf, shipped.replaceAll("/etc/nats/tls/", `${kit.dir}/`).replace("/var/lib/nats/jetstream", join(dir, "js")));
     const check = spawnSync(natsServerPath(), ["-c", conf, "-t"], { encoding: "utf8" });

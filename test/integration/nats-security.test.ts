@@ -98,7 +98,7 @@ describe("NATS with TLS and authentication", () => {
     const tls = kit.client("reader").tls!;
     process.env[PASSWORD_ENV] = readFileSync(join(kit.dir, "reader.password"), "utf8").trim();
     try {
-      const target = natsFromOptions({ nats: server.url, natsUser: "reader", natsCa: tls.caFile.path, natsCert: tls.certFile?.path, natsKey: tls.keyFile?.path });
+      const target = natsFromOptions({ nats: server.url, natsUser: "reader", natsCa: tls.caFile.path, natsCert: tls.certFile?.path, natsKey: tls.keyFile?.path }, { role: "reader", id: null });
       const nc = await connectNats({ servers: target.natsServers, security: target.natsSecurity, name: "env", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
       await closeNats(nc);
       process.env[PASSWORD_ENV] = "wrong";

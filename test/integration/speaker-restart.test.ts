@@ -115,7 +115,7 @@ describe("speaker restart against a real nats-server", () => {
   it("discards a snapshot the stream cannot back, and rebuilds from the log", async () => {
     const nc = await connectNats({ servers: [server.url], security: server.client(), name: "forger", pingIntervalMs: 2_000 });
     const kv = await new Kvm(nc).open("vipmesh_snapshots");
-    await kv.put("events-v1", encodeSnapshot({ ...emptyLogState(), seq: 1_000_000 }));
+    await kv.put("speaker", encodeSnapshot({ ...emptyLogState(), seq: 1_000_000 })); // the speakers' key
     await nc.close();
     const run = memoryLogger();
     await runFor(1_000, new RecordingAnnouncer(), run.log);

@@ -9,6 +9,7 @@ import { natsFromOptions } from "../../src/cli/natsOptions.js";
 // The --nats-* flags: which combinations are refused and with what message, and how a failed connect is told apart
 // (credentials refused, TLS failed, or simply unreachable).
 
+const READER = { role: "reader", id: null } as const;
 const dir = mkdtempSync(join(tmpdir(), "vipmesh-nats-options-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, text = "x\n"): string => {
@@ -32,19 +33,20 @@ describe("natsFromOptions", () => {
     ["a missing file", { natsCa: join(dir, "nope.crt") }, `--nats-ca: cannot read ${join(dir, "nope.crt")}: no such file`],
     ["an empty file", { natsUser: "a", natsPasswordFile: file("empty", "") }, `--nats-password-file: ${join(dir, "empty")} is empty`],
   ])("refuses %s", (_name, o, message) => {
-    expect(() => natsFromOptions({ nats: "nats://h:4222", ...o })).toThrow(message);
+    expect(() => natsFromOptions({ nats: "nats://h:4222", ...o }, READER)).toThrow(message);
   });
 
   it("builds user + password over mutual TLS with a server name, every file named by its flag", () => {
-    const t = natsFromOptions({ nats: "nats://a:4222, nats://b:4222", natsUser: "allocator", natsPasswordFile: password, natsCa: ca, natsCert: cert, natsKey: key, natsTlsServerName: "nats.example" });
+    const t = natsFromOptions({ nats: "nats://a:4222, nats://b:4222", natsUser: "allocator", natsPasswordFile: password, natsCa: ca, natsCert: cert, natsKey: key, natsTlsServerName: "nats.example" }, { role: "allocator", id: "a1.example" });
     expect(t.natsServers).toEqual(["nats://a:4222", "nats://b:4222"]);
     expect(t.natsSecurity.auth).toEqual({ kind: "password", user: "allocator", password: { file: { path: password, source: "--nats-password-file" } } });
     expect(t.natsSecurity.tls?.serverName).toBe("nats.example");
+    expect(t.natsSecurity.inboxPrefix).toBe("_INBOX_allocator.a1_example");
     expect(securityFiles(t.natsSecurity).map((f) => f.source)).toEqual(["--nats-password-file", "--nats-ca", "--nats-cert", "--nats-key"]);
   });
 
   it("without any flag: anonymous, in plain text (a server that requires more refuses it, and says so)", () => {
-    expect(natsFromOptions({ nats: "nats://h:4222" }).natsSecurity).toEqual(NO_SECURITY);
+    expect(natsFromOptions({ nats: "nats://h:4222" }, READER).natsSecurity).toEqual({ ...NO_SECURITY, inboxPrefix: "_INBOX_reader" });
   });
 });
 

@@ -28,7 +28,8 @@ export type NatsTls = {
   serverName: string | null;
 };
 
-export type NatsClientSecurity = { auth: NatsAuth | null; tls: NatsTls | null };
+/** `inboxPrefix`: where replies to this client go; a role's NATS user may read only its own (permissions.ts). */
+export type NatsClientSecurity = { auth: NatsAuth | null; tls: NatsTls | null; inboxPrefix?: string };
 
 export const NO_SECURITY: NatsClientSecurity = { auth: null, tls: null };
 
@@ -104,6 +105,7 @@ export function connectionSecurityOptions(sec: NatsClientSecurity): Partial<Conn
   return {
     ...(sec.auth ? { authenticator: authenticatorFor(sec.auth) } : {}),
     ...(sec.tls ? { tls: tlsOptionsFor(sec.tls) } : {}),
+    ...(sec.inboxPrefix !== undefined ? { inboxPrefix: sec.inboxPrefix } : {}),
     ignoreAuthErrorAbort: true,
   };
 }

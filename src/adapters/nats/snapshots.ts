@@ -1,19 +1,33 @@
+import { StorageType } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from "../../projections/snapshot.js";
 import type { LogState } from "../../projections/logState.js";
+import { SNAPSHOT_BUCKET, SNAPSHOT_KEYS } from "../../events/permissions.js";
 
-export const SNAPSHOT_BUCKET = "vipmesh_snapshots";
-export const SNAPSHOT_KEY = "events-v1";
-const BUCKET = SNAPSHOT_BUCKET;
-const KEY = SNAPSHOT_KEY;
+export { SNAPSHOT_BUCKET };
+export type SnapshotKey = (typeof SNAPSHOT_KEYS)[keyof typeof SNAPSHOT_KEYS];
+/** Every key a snapshot may be stored under: one per role that writes them. */
+export const SNAPSHOT_KEY_LIST: readonly SnapshotKey[] = Object.values(SNAPSHOT_KEYS);
 
-/** Shared snapshots of the EVENTS projection in a KV bucket: any agent may store a newer one; older ones never win. */
+/**
+ * Snapshots of the EVENTS projection in a KV bucket, one key per role that writes them (speakers, allocators): an
+ * agent may store a newer one under its role's key (the server lets it write no other); older ones never win.
+ */
 export class SnapshotStore {
-  private constructor(private readonly kv: KV) {}
+  private constructor(
+    private readonly kv: KV,
+    private readonly key: SnapshotKey,
+  ) {}
 
-  static async open(nc: NatsConnection, replicas: number): Promise<SnapshotStore> {
-    return new SnapshotStore(await new Kvm(nc).create(BUCKET, { history: 1, replicas }));
+  /** Opens the bucket `vipmesh log init` created (agents do not create it: logGuard.ts waits for it). */
+  static async open(nc: NatsConnection, key: SnapshotKey): Promise<SnapshotStore> {
+    return new SnapshotStore(await new Kvm(nc).open(SNAPSHOT_BUCKET), key);
+  }
+
+  /** Creates the bucket, or leaves an existing one alone: the admin's install step. */
+  static async create(nc: NatsConnection, replicas: number): Promise<void> {
+    await new Kvm(nc).create(SNAPSHOT_BUCKET, { history: 1, replicas, storage: StorageType.File });
   }
 
   /**
@@ -25,7 +39,7 @@ export class SnapshotStore {
     let entry: Awaited<ReturnType<KV["get"]>> = null;
     for (let attempt = 1; ; attempt++) {
       try {
-        entry = await this.kv.get(KEY);
+        entry = await this.kv.get(this.key);
         break;
       } catch (err) {
         if (attempt >= attempts) return { snapshot: null, problem: `snapshot store unavailable: ${(err as Error).message}` };
@@ -45,7 +59,7 @@ export class SnapshotStore {
    * caught up with the stream knows a stored snapshot beyond its own sequence is bogus, and replaces it.
    */
   async save(state: LogState, caughtUp: boolean): Promise<boolean> {
-    const entry = await this.kv.get(KEY);
+    const entry = await this.kv.get(this.key);
     let current = 0;
     if (entry?.operation === "PUT") {
       try {
@@ -56,8 +70,8 @@ export class SnapshotStore {
     }
     if (current === state.seq || (current > state.seq && !caughtUp)) return false;
     try {
-      if (entry) await this.kv.update(KEY, encodeSnapshot(state), entry.revision);
-      else await this.kv.create(KEY, encodeSnapshot(state));
+      if (entry) await this.kv.update(this.key, encodeSnapshot(state), entry.revision);
+      else await this.kv.create(this.key, encodeSnapshot(state));
       return true;
     } catch {
       return false; // Another agent stored one first; theirs is at least as new.

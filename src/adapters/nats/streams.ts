@@ -1,6 +1,7 @@
 import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig, type StreamInfo } from "@nats-io/jetstream";
 import { EVENTS_SUBJECTS, HEARTBEATS_SUBJECTS } from "../../events/subjects.js";
 import { STREAMS, type StreamName } from "../../events/types.js";
+import { EVENTS_DUPLICATE_WINDOW_MS, type LogRequirements } from "../../events/logRequirements.js";
 
 export type StreamSettings = {
   replicas: number;
@@ -9,6 +10,9 @@ export type StreamSettings = {
 };
 
 export const DEFAULT_STREAM_SETTINGS: StreamSettings = { replicas: 1, heartbeatsMaxAgeMs: 60_000 };
+
+/** What an agent checks the log against: at least its --replicas, the heartbeats' age limit it was started with. */
+export const requirementsOf = (s: StreamSettings): LogRequirements => ({ minReplicas: s.replicas, heartbeatsMaxAgeMs: s.heartbeatsMaxAgeMs });
 
 const ms = (value: number): number => value * 1_000_000;
 
@@ -25,7 +29,11 @@ export function eventsStreamConfig(s: StreamSettings): NamedStreamConfig {
     deny_delete: true,
     deny_purge: true,
     allow_direct: true,
-    duplicate_window: ms(120_000),
+    max_msgs: -1,
+    max_bytes: -1,
+    max_msgs_per_subject: -1,
+    allow_rollup_hdrs: false,
+    duplicate_window: ms(EVENTS_DUPLICATE_WINDOW_MS),
     discard: DiscardPolicy.Old,
   };
 }
@@ -40,6 +48,8 @@ export function heartbeatsStreamConfig(s: StreamSettings): NamedStreamConfig {
     retention: RetentionPolicy.Limits,
     num_replicas: s.replicas,
     max_age: ms(s.heartbeatsMaxAgeMs),
+    max_msgs: -1,
+    max_bytes: -1,
     duplicate_window: ms(Math.min(s.heartbeatsMaxAgeMs, 10_000)),
     discard: DiscardPolicy.Old,
     allow_direct: true,
@@ -50,7 +60,10 @@ export class StreamMissingError extends Error {
   readonly code = "STREAM_MISSING";
 }
 
-/** Creates both streams, or brings an existing one's updatable settings in line. Safe to call from every agent. */
+/**
+ * Creates both streams, or brings an existing one's updatable settings in line (a weakened one is restored). Needs
+ * the admin role: `vipmesh log init` and test servers call it, agents never do (logGuard.ts).
+ */
 export async function ensureStreams(jsm: JetStreamManager, s: StreamSettings): Promise<void> {
   for (const config of [eventsStreamConfig(s), heartbeatsStreamConfig(s)]) {
     const name = config.name;
@@ -83,8 +96,8 @@ export async function existingStreamInfo(jsm: JetStreamManager, stream: StreamNa
   } catch (err) {
     if (!(err instanceof JetStreamApiError) || err.code !== JetStreamApiCodes.StreamNotFound) throw err;
     throw new StreamMissingError(
-      `this NATS server has no ${stream} stream: vipmesh's streams are created when the first \`vipmesh speaker\`, ` +
-        "`vipmesh allocator` or `vipmesh controller` connects to it; is --nats the cluster's NATS?",
+      `this NATS server has no ${stream} stream: vipmesh's streams are created by \`vipmesh log init\` (as the NATS admin); ` +
+        "is --nats the cluster's NATS?",
     );
   }
 }

@@ -4,7 +4,8 @@ import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithi
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream, type Follower } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
-import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import type { StreamSettings } from "../../adapters/nats/streams.js";
+import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import { STREAMS } from "../../events/types.js";
 import { heldServices } from "../../projections/ipam/state.js";
 import type { ConfigSource } from "../speaker/configSource.js";
@@ -113,8 +114,11 @@ async function openLog(opts: AllocatorOptions, signal: AbortSignal) {
   if (!nc) return null;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, opts.streams);
-  const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
+  if (!(await openGuardedLog(nc, jsm, opts.streams, opts.log, signal))) {
+    await nc.close();
+    return null;
+  }
+  const snapshots = await SnapshotStore.open(nc, "allocator");
   return { nc, js, jsm, snapshots, start: await resolveStart(jsm, snapshots, opts.log) };
 }
 

@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { readLogFile } from "../../adapters/logfile/readLogFile.js";
 import { closeNats, connectNats, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
-import { SNAPSHOT_BUCKET, SNAPSHOT_KEY } from "../../adapters/nats/snapshots.js";
+import { SNAPSHOT_BUCKET, SNAPSHOT_KEY_LIST } from "../../adapters/nats/snapshots.js";
 import type { RawEntry } from "../../events/entries.js";
 import type { StreamName } from "../../events/types.js";
 import type { LogFileContents } from "../../logfile/format.js";
@@ -54,9 +54,13 @@ async function natsSnapshots(nc: NatsConnection): Promise<SnapshotRecord[]> {
   } catch {
     return [];
   }
-  const entry = await (await new Kvm(nc).open(SNAPSHOT_BUCKET)).get(SNAPSHOT_KEY);
-  if (!entry || entry.operation !== "PUT") return [];
-  return [{ key: entry.key, revision: entry.revision, time: entry.created.getTime(), text: entry.string() }];
+  const kv = await new Kvm(nc).open(SNAPSHOT_BUCKET);
+  const records: SnapshotRecord[] = [];
+  for (const key of SNAPSHOT_KEY_LIST) {
+    const entry = await kv.get(key);
+    if (entry?.operation === "PUT") records.push({ key: entry.key, revision: entry.revision, time: entry.created.getTime(), text: entry.string() });
+  }
+  return records;
 }
 
 export function fileSource(path: string, contents: LogFileContents): LogSource {
@@ -71,7 +75,7 @@ export function fileSource(path: string, contents: LogFileContents): LogSource {
       return messages.length;
     },
     snapshots: async () =>
-      contents.entries.filter((e) => e.bucket === SNAPSHOT_BUCKET && e.key === SNAPSHOT_KEY && e.operation === "PUT").map((e) => ({ key: e.key, revision: e.revision, time: e.time, text: text.decode(e.data) })),
+      contents.entries.filter((e) => e.bucket === SNAPSHOT_BUCKET && (SNAPSHOT_KEY_LIST as readonly string[]).includes(e.key) && e.operation === "PUT").map((e) => ({ key: e.key, revision: e.revision, time: e.time, text: text.decode(e.data) })),
     close: async () => undefined,
   };
 }

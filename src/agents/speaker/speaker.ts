@@ -5,7 +5,8 @@ import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { publishEvent } from "../../adapters/nats/publish.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
-import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import type { StreamSettings } from "../../adapters/nats/streams.js";
+import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import { readInterfaceFacts } from "../../adapters/host/interfaces.js";
 import { subjects } from "../../events/subjects.js";
 import { STREAMS } from "../../events/types.js";
@@ -80,8 +81,11 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   if (!nc) return health.close();
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, opts.streams);
-  const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
+  if (!(await openGuardedLog(nc, jsm, opts.streams, log, signal))) {
+    await nc.close();
+    return health.close();
+  }
+  const snapshots = await SnapshotStore.open(nc, "speaker");
   const start = await resolveStart(jsm, snapshots, log);
   // Graceful restart: this node's last stop on the log (a NodeRestarting within the restart time sets the R bit).
   const previousStop = !opts.bgp ? null : await readPreviousStop(jsm, node).catch((err: unknown) => {

@@ -41,7 +41,7 @@ const cmd = addNatsOptions(new Command("simulator"))
   .addOption(new Option("--interval <ms>", "heartbeat interval").default("50"))
   .addOption(new Option("--prefix <name>", "node name prefix").default("sim"))
   .action(async (o: Record<string, string | undefined>) => {
-    const target = natsFromOptions(o);
+    const target = natsFromOptions(o, { role: "admin", id: null }); // beats as many nodes at once
     const nc = await connectNats({ servers: target.natsServers, security: target.natsSecurity, name: "vipmesh-simulator", pingIntervalMs: DEFAULT_PING_INTERVAL_MS });
     const incarnation = Date.now();
     const nodes = Array.from({ length: intOption(o, "nodes") }, (_, i) => simulatedNode(o["prefix"] ?? "sim", i + 1, incarnation));

@@ -13,8 +13,8 @@ import { STREAMS } from "../../events/types.js";
 export type AllocationsLog = { view: AllocatorView; follower: Follower };
 
 /** Follows EVENTS from the newest snapshot; `changed` runs after every batch. */
-export async function followAllocations(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, replicas: number, log: Logger, changed: () => void, signal: AbortSignal): Promise<AllocationsLog> {
-  const start = await resolveStart(jsm, await SnapshotStore.open(nc, replicas), log);
+export async function followAllocations(nc: NatsConnection, js: JetStreamClient, jsm: JetStreamManager, log: Logger, changed: () => void, signal: AbortSignal): Promise<AllocationsLog> {
+  const start = await resolveStart(jsm, await SnapshotStore.open(nc, "allocator"), log);
   const view = new AllocatorView(start.state, { lbClass: null }, (i) => log.warn({ invalid: i.reason, seq: i.meta.seq }, "skipped invalid message"));
   const follower = await followStream({
     nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal,

@@ -2,7 +2,8 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
-import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import type { StreamSettings } from "../../adapters/nats/streams.js";
+import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import { ConfigError } from "../../config/parseManifests.js";
 import { Rerunner } from "../../agents/rerunner.js";
 import { recordEvent } from "../events.js";
@@ -170,10 +171,13 @@ export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): P
   if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, opts.streams);
+  if (!(await openGuardedLog(nc, jsm, opts.streams, opts.log, signal))) {
+    await nc.close();
+    return;
+  }
   let loop: IngestLoop | null = null;
   const stopFollow = new AbortController();
-  const allocations = await followAllocations(nc, js, jsm, opts.streams.replicas, opts.log, () => loop?.schedule(), stopFollow.signal);
+  const allocations = await followAllocations(nc, js, jsm, opts.log, () => loop?.schedule(), stopFollow.signal);
   const source = new KubeSource(opts.kc, opts.namespace, () => loop?.schedule(), opts.log);
   loop = new IngestLoop(source, allocations.view, js, jsm, opts);
   const recheck = setInterval(() => loop.schedule(), opts.recheckMs);

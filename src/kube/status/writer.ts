@@ -4,7 +4,8 @@ import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../..
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
-import { ensureStreams, type StreamSettings } from "../../adapters/nats/streams.js";
+import type { StreamSettings } from "../../adapters/nats/streams.js";
+import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import { AllocatorView } from "../../agents/allocator/view.js";
 import { resolveStart } from "../../agents/speaker/startPoint.js";
 import { decodeHeartbeatEntries } from "../../events/entries.js";
@@ -168,8 +169,11 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
   if (!nc) return;
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
-  await ensureStreams(jsm, opts.streams);
-  const snapshots = await SnapshotStore.open(nc, opts.streams.replicas);
+  if (!(await openGuardedLog(nc, jsm, opts.streams, log, signal))) {
+    await nc.close();
+    return;
+  }
+  const snapshots = await SnapshotStore.open(nc, "allocator");
   const start = await resolveStart(jsm, snapshots, log);
   const view = new AllocatorView(start.state, { lbClass: opts.lbClass }, (i) => log.warn({ invalid: i.reason }, "skipped invalid message"));
   let reconciler: Reconciler | null = null;
