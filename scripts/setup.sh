@@ -4,8 +4,8 @@
 #   - node_modules (npm ci) when missing or older than package-lock.json
 #   - nats-server built from source with Go into ~/.cache/vipmesh/nats-server-<version>/bin (in the background while
 #     npm ci and the build run)
-#   - kube-apiserver, kubectl and etcd for the integration tests, built with Go by scripts/kube-build.sh into
-#     ~/.cache/vipmesh/{kube,etcd}-<version>/bin (versions in scripts/kube-build/versions.env; ~7 min the first time)
+#   - kube-apiserver, kubectl, etcd and helm for the integration tests, built with Go by scripts/kube-build.sh into
+#     ~/.cache/vipmesh/{kube,etcd,helm}-<version>/bin (versions in scripts/kube-build/versions.env; ~11 min the first time)
 #   - npm run build
 # Usage: scripts/setup.sh [--demo]
 #   --demo: only what `make demo` uses (the lab's network tools, npm modules, nats-server, the build): no routers, no
