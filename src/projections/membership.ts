@@ -37,9 +37,23 @@ export type MembershipState = {
   refusedIdentity: number;
   /** Live time until which nobody may be declared dead, set when the log comes back from an outage. */
   graceUntilLive: number;
+  /**
+   * No node's status can change before live time passes this (its silence crossing suspectAfterMs or deadAfterMs),
+   * so a heartbeat before it need not look at every node: the sweep costs O(nodes) per beat round, not per beat.
+   */
+  sweepAfterLive: number;
+  /** A suspect node is past deadAfterMs and held only by the outage grace: its status changes when the grace ends. */
+  heldByGrace: boolean;
+  /**
+   * Counts the changes an ownership plan can depend on (a node's status, incarnation, readiness, join streak, or
+   * the interfaces an old heartbeat carries), so a view re-plans only when it moved, not on every beat.
+   */
+  epoch: number;
 };
 
-export const emptyMembership = (): MembershipState => ({ seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0, refusedIdentity: 0, graceUntilLive: 0 });
+export const emptyMembership = (): MembershipState => ({
+  seq: 0, time: 0, live: 0, nodes: {}, ignoredBeats: 0, refusedIdentity: 0, graceUntilLive: 0, sweepAfterLive: 0, heldByGrace: false, epoch: 0,
+});
 
 export function advanceClock(draft: Draft<MembershipState>, meta: EventMeta, settings: MembershipSettings): void {
   const time = Math.max(draft.time, meta.time);
@@ -57,14 +71,44 @@ export function statusAfterSilence(silentMs: number, settings: MembershipSetting
   return silentMs > settings.suspectAfterMs ? "suspect" : "alive";
 }
 
+const SWEEP_MARGIN_MS = 0.001;
+/** Every node is dead: nothing changes until one beats again (a finite number: the state is plain JSON). */
+const NOBODY_TO_SWEEP = Number.MAX_SAFE_INTEGER;
+
+/** When a node's status next changes if it stays silent: silence passing suspectAfterMs, then deadAfterMs. */
+function nextChange(record: MemberRecord, settings: MembershipSettings): number {
+  return record.lastHeardLive + (record.status === "alive" ? settings.suspectAfterMs : settings.deadAfterMs);
+}
+
+/** Statuses after silence, recomputed only when live time may have crossed someone's threshold or ended a grace. */
 function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): void {
+  // The margin keeps rounding (live - last > threshold against live > last + threshold) on the side of sweeping.
+  if (draft.live < draft.sweepAfterLive - SWEEP_MARGIN_MS && !(draft.heldByGrace && draft.live >= draft.graceUntilLive)) return;
   const inGrace = draft.live < draft.graceUntilLive;
+  let next = NOBODY_TO_SWEEP;
+  let held = false;
   for (const record of Object.values(draft.nodes)) {
     if (record.status === "dead") continue;
     const silence = statusAfterSilence(draft.live - record.lastHeardLive, settings);
     const status = inGrace && silence === "dead" ? "suspect" : silence;
-    if (status !== record.status) record.status = status;
+    if (status !== record.status) {
+      record.status = status;
+      draft.epoch++;
+    }
+    if (status === "dead") continue;
+    next = Math.min(next, nextChange(record, settings));
+    held ||= status === "suspect" && silence === "dead";
   }
+  draft.sweepAfterLive = next;
+  draft.heldByGrace = held;
+}
+
+/** Whether the new record of a beating node differs from the old one in anything a plan reads. */
+function planRelevantChange(before: MemberRecord | undefined, after: MemberRecord): boolean {
+  if (!before) return true;
+  if (before.status !== after.status || before.incarnation !== after.incarnation || before.ready !== after.ready || before.streak !== after.streak) return true;
+  if (before.interfaces === null && after.interfaces === null) return false;
+  return JSON.stringify(before.interfaces) !== JSON.stringify(after.interfaces);
 }
 
 export function applyHeartbeat(
@@ -88,7 +132,7 @@ export function applyHeartbeat(
   }
   const fresh = !record || beat.incarnation > record.incarnation || record.status === "dead";
   const streak = fresh ? 1 : Math.min(record.streak + 1, settings.joinBeats);
-  draft.nodes[beat.node] = {
+  const next: MemberRecord = {
     node: beat.node,
     incarnation: beat.incarnation,
     beat: beat.beat,
@@ -100,6 +144,9 @@ export function applyHeartbeat(
     lastHeardLive: draft.live,
     streak,
   };
+  if (planRelevantChange(record, next)) draft.epoch++;
+  draft.nodes[beat.node] = next;
+  draft.sweepAfterLive = Math.min(draft.sweepAfterLive, nextChange(next, settings));
 }
 
 /** Counts a message the boundary rejected; it still moved the log forward. */

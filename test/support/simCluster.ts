@@ -78,6 +78,17 @@ export class SimCluster {
     this.nodes.set(name, { name, index: this.nodes.size + 1, incarnation, beat: 0, up: true });
   }
 
+  /** One heartbeat interval in which every up node beats and nobody claims. */
+  beatWithoutClaiming(): void {
+    for (const n of this.nodes.values()) {
+      if (!n.up) continue;
+      this.time += this.settings.heartbeatIntervalMs / Math.max(1, this.nodes.size);
+      if (n.beat === 0) this.publishFacts(n);
+      n.beat++;
+      this.append("HEARTBEATS", subjects.heartbeat(n.name), { type: "NodeHeartbeatRecorded", data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test" } });
+    }
+  }
+
   /** Advances time in heartbeat-interval steps; every up node beats, then every up node publishes its planned claims. */
   run(ms: number): void {
     const step = this.settings.heartbeatIntervalMs;

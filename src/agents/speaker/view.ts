@@ -5,6 +5,7 @@ import { applyHeartbeatBatch, applyLogBatch } from "../../projections/batch.js";
 import { emptyLogState, type LogState } from "../../projections/logState.js";
 import { emptyMembership, type MembershipState } from "../../projections/membership.js";
 import { planClaims, type PlannedClaim } from "../../projections/ownershipPlan.js";
+import { planInputs, samePlanInputs, type PlanInputs } from "../../projections/planInputs.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 
 /**
@@ -17,6 +18,10 @@ export class SpeakerView {
   logCaughtUp = false;
   membersCaughtUp = false;
   invalid = 0;
+  /** Plans computed, not answered from the previous one: what the batches have cost. */
+  plansComputed = 0;
+  private lastPlan: { inputs: PlanInputs; claims: PlannedClaim[] } | null = null;
+  private lastAnswers: { log: LogState; self: unknown; answers: AnswerSet } | null = null;
 
   constructor(
     private readonly settings: MembershipSettings,
@@ -40,17 +45,42 @@ export class SpeakerView {
     return this.logCaughtUp && this.membersCaughtUp;
   }
 
+  /**
+   * The claims the plan gives `node`. A plan with no claims is kept while its inputs (planInputs.ts) stay the same,
+   * so a batch of heartbeats that changed no node's status costs no plan; a plan with claims is made again each
+   * time, for fresh evidence, until its claims are on the log.
+   */
   claimsFor(node: string): PlannedClaim[] {
     if (!this.ready) return [];
-    return planClaims(this.log, this.members, this.settings).filter((c) => c.node === node);
+    const inputs = planInputs(this.log, this.members, this.settings);
+    const last = this.lastPlan;
+    if (last && last.claims.length === 0 && samePlanInputs(last.inputs, inputs)) return [];
+    this.plansComputed++;
+    const claims = planClaims(this.log, this.members, this.settings);
+    this.lastPlan = { inputs, claims };
+    return claims.filter((c) => c.node === node);
   }
 
+  /** What `node` answers for: made again only when the log or what `node`'s own record says of it changed. */
   answersFor(node: string): AnswerSet {
-    return this.logCaughtUp ? answerSetFor(node, this.log, this.members) : new Map();
+    if (!this.logCaughtUp) return new Map();
+    const member = this.members.nodes[node];
+    const self = member && [member.ready, member.interfaces];
+    const last = this.lastAnswers;
+    if (last && last.log === this.log && sameSelf(last.self, self)) return last.answers;
+    const answers = answerSetFor(node, this.log, this.members);
+    this.lastAnswers = { log: this.log, self, answers };
+    return answers;
   }
 
   private countInvalid(i: InvalidEvent): void {
     this.invalid++;
     this.onInvalid(i);
   }
+}
+
+/** The parts of a node's own record its answers depend on: readiness and the interfaces an old heartbeat carried. */
+function sameSelf(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === b;
+  return a[0] === b[0] && a[1] === b[1];
 }

@@ -1,0 +1,127 @@
+// A speaker's work per batch of heartbeats is proportional to what changed. Measured (npm run bench -- scale and a
+// --cpu-prof of the view under 200 simulated nodes): the membership sweep looked at every node on every beat
+// (O(nodes) per beat, 70% of the speaker's time), and every batch re-planned every VIP. Now the sweep runs when live
+// time may have crossed someone's threshold, and an empty plan is kept while nothing it reads has changed.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { subjects } from "../../src/events/subjects.js";
+import type { NodeHeartbeatRecorded } from "../../src/events/types.js";
+import { applyHeartbeatBatch } from "../../src/projections/batch.js";
+import { emptyMembership, statusAfterSilence, type NodeStatus } from "../../src/projections/membership.js";
+import { planClaims } from "../../src/projections/ownershipPlan.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS as SETTINGS } from "../../src/projections/settings.js";
+import { labConfig, SimCluster } from "../support/simCluster.js";
+
+type Beat = { node: string; gapMs: number };
+
+/** The reference: every node's status recomputed from its silence on every message, as the reducer did before. */
+function naiveStatuses(beats: readonly Beat[]): Record<string, NodeStatus>[] {
+  const nodes = new Map<string, { last: number; status: NodeStatus }>();
+  const out: Record<string, NodeStatus>[] = [];
+  let live = 0;
+  let grace = 0;
+  beats.forEach((b, i) => {
+    if (i > 0) {
+      live += Math.min(b.gapMs, SETTINGS.maxStepMs);
+      if (b.gapMs >= SETTINGS.stallGapMs) grace = live + SETTINGS.stallGraceMs;
+    }
+    for (const r of nodes.values()) {
+      if (r.status === "dead") continue;
+      const silence = statusAfterSilence(live - r.last, SETTINGS);
+      r.status = live < grace && silence === "dead" ? "suspect" : silence;
+    }
+    nodes.set(b.node, { last: live, status: "alive" });
+    out.push(Object.fromEntries([...nodes].map(([n, r]) => [n, r.status])));
+  });
+  return out;
+}
+
+function reducerStatuses(beats: readonly Beat[]): Record<string, NodeStatus>[] {
+  let state = emptyMembership();
+  let time = 1_700_000_000_000;
+  const counts = new Map<string, number>();
+  return beats.map((b, i) => {
+    time += i === 0 ? 0 : b.gapMs;
+    const beat = (counts.get(b.node) ?? 0) + 1;
+    counts.set(b.node, beat);
+    const event: NodeHeartbeatRecorded = { type: "NodeHeartbeatRecorded", data: { node: b.node, incarnation: 1, beat, ready: true, version: "t" } };
+    state = applyHeartbeatBatch(state, [{ meta: { stream: "HEARTBEATS", seq: i + 1, time, subject: subjects.heartbeat(b.node) }, event }], SETTINGS);
+    return Object.fromEntries(Object.values(state.nodes).map((r) => [r.node, r.status]));
+  });
+}
+
+const beats = fc.array(
+  fc.record({
+    node: fc.constantFrom("a", "b", "c", "d"),
+    gapMs: fc.oneof(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 100, max: 400 }), fc.integer({ min: 900, max: 2_500 }), fc.double({ min: 0, max: 200, noNaN: true })),
+  }),
+  { minLength: 1, maxLength: 120 },
+);
+
+describe("the membership sweep runs only when a status can change", () => {
+  it("agrees with recomputing every node on every message (gaps, stalls, outage grace, deaths)", () => {
+    fc.assert(fc.property(beats, (bs) => {
+      expect(reducerStatuses(bs)).toEqual(naiveStatuses(bs));
+    }), { numRuns: 300 });
+  });
+});
+
+describe("a speaker plans again only when something a plan reads has changed", () => {
+  const warmCluster = (): SimCluster => {
+    const sim = new SimCluster();
+    sim.applyConfig(labConfig(10));
+    for (let i = 1; i <= 20; i++) sim.addNode(`node${i}`);
+    sim.run(2_000);
+    return sim;
+  };
+
+  it("heartbeat batches that change no node's status cost no plan", () => {
+    const sim = warmCluster();
+    expect(Object.values(sim.owners()).every((o) => o !== null)).toBe(true);
+    sim.view.claimsFor("node1");
+    const before = sim.view.plansComputed;
+    for (let round = 0; round < 50; round++) {
+      sim.beatWithoutClaiming();
+      expect(sim.view.claimsFor("node1")).toEqual([]);
+    }
+    expect(sim.view.plansComputed).toBe(before);
+  });
+
+  it("a node that dies, a configuration change and a new node each make a new plan", () => {
+    const sim = warmCluster();
+    sim.view.claimsFor("node1");
+    const owner = sim.owners()["198.18.8.1"] ?? "";
+    sim.kill(owner);
+    const planned = (): number => {
+      const before = sim.view.plansComputed;
+      sim.view.claimsFor("node1");
+      return sim.view.plansComputed - before;
+    };
+    let replans = 0;
+    for (let round = 0; round < 10; round++) {
+      sim.beatWithoutClaiming();
+      replans += planned();
+    }
+    expect(replans).toBeGreaterThan(0); // the owner went suspect, then dead: the plan now has claims for its VIPs
+    sim.run(500);
+    expect(sim.owners()["198.18.8.1"]).not.toBe(owner);
+    planned();
+    expect(planned()).toBe(0);
+    sim.applyConfig(labConfig(11));
+    expect(planned()).toBe(1);
+    sim.addNode("node21");
+    sim.beatWithoutClaiming();
+    expect(planned()).toBe(1);
+  });
+
+  it("the same claims as planning every time (what the cache keeps is what a new plan would say)", () => {
+    const sim = warmCluster();
+    for (let round = 0; round < 30; round++) {
+      if (round === 10) sim.kill("node3");
+      if (round === 20) sim.restart("node3");
+      sim.beatWithoutClaiming();
+      const fresh = planClaims(sim.view.log, sim.view.members, SETTINGS).filter((c) => c.node === "node1");
+      expect(sim.view.claimsFor("node1")).toEqual(fresh);
+    }
+  });
+});
