@@ -41,6 +41,7 @@ export function frrPeerStats(plan: BgpPlan, neighbors: FrrNeighborsJson, bfdPeer
       ...(held > 0 && o !== undefined && "problem" in o ? { unsendableReason: o.problem } : {}),
       updateErrors: {},
       prefixesIgnored: 0,
+      address: p.peer.peerAddress,
       ...(bfd === undefined || p.bfd === undefined ? {} : { bfd: bfdStats(p.bfd.name, bfd) }),
     };
   }
