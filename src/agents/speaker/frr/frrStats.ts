@@ -52,7 +52,7 @@ const BFD_STATES: Record<string, string> = { up: "Up", down: "Down", init: "Init
 /** RFC 5880 4.1 diagnostic codes by the text FRR shows for them. */
 const DIAGNOSTICS = ["ok", "control detection time expired", "echo function failed", "neighbor signaled session down", "forwarding plane reset", "path down", "concatenated path down", "administratively down", "reverse concatenated path down"];
 
-/** FRR's BFD session in the native BFD stats' shape; FRR counts no up/down events in this output (0). */
+/** FRR's BFD session in the native BFD stats' shape; FRR counts no up/down events in this output (left out, not 0). */
 function bfdStats(profile: string, b: FrrBfdPeer): BgpPeerBfdStats {
   const remoteMult = b["remote-detect-multiplier"];
   const remoteTx = b["remote-transmit-interval"];
@@ -66,7 +66,5 @@ function bfdStats(profile: string, b: FrrBfdPeer): BgpPeerBfdStats {
     receiveIntervalMs: rx,
     detectMultiplier: b["detect-multiplier"] ?? 0,
     detectTimeMs: remoteMult === undefined || remoteTx === undefined ? null : remoteMult * Math.max(rx, remoteTx),
-    upCount: 0,
-    downCount: 0,
   };
 }
