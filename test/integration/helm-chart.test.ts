@@ -67,7 +67,8 @@ describe("the chart", () => {
     const pod = find(objs, "DaemonSet", "vipmesh-speaker").spec.template.spec;
     expect(pod.hostNetwork).toBe(true);
     const c = pod.containers[0];
-    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["NET_RAW", "NET_ADMIN"] } });
+    // uid 0: Kubernetes sets no ambient capabilities, so any other uid would start with none of the two.
+    expect(c.securityContext).toEqual({ runAsUser: 0, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"], add: ["NET_RAW", "NET_ADMIN"] } });
     expect(c.ports).toContainEqual({ name: "metrics", containerPort: 7472, protocol: "TCP" });
     expect(c.env).toContainEqual({ name: "VIPMESH_METRICS_PORT", value: "7472" });
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "metrics" });
