@@ -5,6 +5,7 @@ import { pino } from "pino";
 import { connectNats } from "../../adapters/nats/connect.js";
 import { readWholeStream } from "../../agents/replay/readLog.js";
 import { STREAMS } from "../../events/types.js";
+import { subjects } from "../../events/subjects.js";
 import { L2Cluster } from "../../lab/l2Cluster.js";
 import { labUnavailableReason } from "../../lab/lab.js";
 import type { Prober } from "../../lab/prober.js";
@@ -32,19 +33,21 @@ function startSimulator(cluster: L2Cluster, nodes: number): ProcHandle | null {
   return cluster.lab.spawn("nats", argv, { name: "simulator" });
 }
 
-/** Bytes published on both streams' subjects per second (payload and subject), and the largest heartbeat seen. */
+/**
+ * Both streams' growth per second over `ms`: messages stored times their mean stored size (HEARTBEATS ages out
+ * after 60 s, so its byte count alone stops growing), and the size of a real speaker's last heartbeat.
+ */
 async function logGrowth(nc: NatsConnection, ms: number): Promise<{ bytesPerS: number; maxBeat: number }> {
-  let bytes = 0;
-  let maxBeat = 0;
-  const sub = nc.subscribe("vipmesh.>", {
-    callback: (_err, m) => {
-      bytes += m.data.length + m.subject.length;
-      if (m.subject.startsWith("vipmesh.hb.")) maxBeat = Math.max(maxBeat, m.data.length);
-    },
-  });
+  const jsm = await jetstreamManager(nc);
+  const states = async () => Promise.all([STREAMS.events, STREAMS.heartbeats].map(async (s) => (await jsm.streams.info(s)).state));
+  const before = await states();
+  const started = performance.now();
   await sleep(ms);
-  sub.unsubscribe();
-  return { bytesPerS: bytes / (ms / 1000), maxBeat };
+  const after = await states();
+  const seconds = (performance.now() - started) / 1000;
+  const bytesPerS = after.reduce((sum, s, i) => sum + ((s.last_seq - (before[i]?.last_seq ?? 0)) * (s.bytes / Math.max(1, s.messages))) / seconds, 0);
+  const beat = await jsm.direct.getMessage(STREAMS.heartbeats, { last_by_subj: subjects.heartbeat(nodeRole(1)) });
+  return { bytesPerS, maxBeat: beat?.data.length ?? Number.NaN };
 }
 
 async function largestEvent(nc: NatsConnection): Promise<number> {
