@@ -132,9 +132,9 @@ describe("the chart", () => {
     expect(auth).toMatch(/user: "admin", password: "[^"]+" \}/);
   });
 
-  it("creates the log as admin in a hook Job, with the streams' replicas", async () => {
-    const job = find(objects(await renderChart()), "Job", "vipmesh-log-init");
-    expect(job.metadata).toMatchObject({ annotations: { "helm.sh/hook": "post-install,post-upgrade" } });
+  it("creates the log as admin in a Job of each release revision, with the streams' replicas (no hook: --wait would wait for it)", async () => {
+    const job = find(objects(await renderChart()), "Job", "vipmesh-log-init-1");
+    expect(job.metadata).not.toHaveProperty("annotations");
     const c = job.spec.template.spec.containers[0];
     expect(c.args).toEqual(expect.arrayContaining(["log", "init", "--nats-user=admin", "--replicas=3"]));
     expect(job.spec.template.spec.volumes[0].secret.secretName).toBe("vipmesh-nats-admin");
