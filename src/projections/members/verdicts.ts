@@ -1,0 +1,76 @@
+// The verdict projection of the watcher design (design.md, "Membership: watchers and verdicts"), pure. Verdicts
+// stand on `vipmesh.ev.member.<target>.<watcher>`; the projection accepts one only from a node that was a designated
+// watcher of the target at the log position the verdict names, and only for the target's current incarnation. A
+// node refutes a suspicion with `NodeAlive` of its own at a higher incarnation. The first death verdict for an
+// incarnation wins. Refusals are counted by reason, so a replay shows every verdict that did not count and why.
+
+export const VERDICT_KINDS = ["NodeSuspected", "NodeDeclaredDead", "NodeAlive"] as const;
+export type VerdictKind = (typeof VERDICT_KINDS)[number];
+
+/** What the watcher saw: its last reply from the target, its probes, the indirect probers' answers, its own health. */
+export type VerdictEvidence = {
+  lastReplyAt: number | null;
+  probes: number;
+  indirect: { via: string; replied: boolean }[];
+  watcherHealth: number;
+};
+
+export type MemberVerdict = {
+  kind: VerdictKind;
+  target: string;
+  watcher: string;
+  /** The target's incarnation the verdict is about (for a refutation: the target's new incarnation). */
+  incarnation: number;
+  /** The log position at which the watcher judged: its designation is checked there. */
+  position: number;
+  evidence: VerdictEvidence;
+};
+
+export type VerdictStatus = "alive" | "suspect" | "dead";
+export type TargetVerdict = { incarnation: number; status: VerdictStatus; by: string | null; seq: number };
+
+export const VERDICT_REFUSALS = ["unknown-target", "future-position", "self-verdict", "not-a-watcher", "stale-incarnation", "already-dead", "refutation-not-higher"] as const;
+export type VerdictRefusal = (typeof VERDICT_REFUSALS)[number];
+
+export type VerdictState = { targets: Record<string, TargetVerdict>; refused: Partial<Record<VerdictRefusal, number>> };
+
+export const emptyVerdicts = (): VerdictState => ({ targets: {}, refused: {} });
+
+/** The designated watchers of `target` at log position `position` (watchers.ts over the projection there). */
+export type WatchersAt = (target: string, position: number) => readonly string[];
+
+/** A node joined (its facts at a new incarnation): alive, and verdicts about older incarnations no longer count. */
+export function applyJoin(state: VerdictState, node: string, incarnation: number, seq: number): void {
+  const known = state.targets[node];
+  if (known && known.incarnation >= incarnation) return;
+  state.targets[node] = { incarnation, status: "alive", by: null, seq };
+}
+
+/** Applies one verdict stored at `seq`; returns why it was refused, or null when it counted. */
+export function applyVerdict(state: VerdictState, v: MemberVerdict, seq: number, watchersAt: WatchersAt): VerdictRefusal | null {
+  const refusal = refusalOf(state, v, seq, watchersAt);
+  if (refusal !== null) {
+    state.refused[refusal] = (state.refused[refusal] ?? 0) + 1;
+    return refusal;
+  }
+  state.targets[v.target] = { incarnation: v.incarnation, status: statusAfter(v.kind), by: v.watcher, seq };
+  return null;
+}
+
+function statusAfter(kind: VerdictKind): VerdictStatus {
+  return kind === "NodeDeclaredDead" ? "dead" : kind === "NodeSuspected" ? "suspect" : "alive";
+}
+
+function refusalOf(state: VerdictState, v: MemberVerdict, seq: number, watchersAt: WatchersAt): VerdictRefusal | null {
+  const known = state.targets[v.target];
+  if (v.position > seq) return "future-position";
+  if (v.watcher === v.target) {
+    if (v.kind !== "NodeAlive") return "self-verdict";
+    return known && v.incarnation <= known.incarnation ? "refutation-not-higher" : null;
+  }
+  if (!known) return "unknown-target";
+  if (!watchersAt(v.target, v.position).includes(v.watcher)) return "not-a-watcher";
+  if (v.incarnation !== known.incarnation) return "stale-incarnation";
+  if (known.status === "dead") return "already-dead";
+  return null;
+}
