@@ -32,8 +32,8 @@ export function controllerCommand(): Command {
       const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike
       const state = { namespace: kube.namespace, name: "controller", component: "controller", node: null } as const;
       await Promise.all([
-        runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal),
-        keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }) }, stop.signal), log, stop.signal),
+        runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor),
+        keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }), ...(metrics.monitor ? { monitor: metrics.monitor } : {}) }, stop.signal), log, stop.signal),
         runAllocator(
           { id, ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log, ...(metrics.monitor ? { monitor: metrics.monitor } : {}) },
           stop.signal,

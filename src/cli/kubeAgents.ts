@@ -7,6 +7,7 @@ import { runKubeIngest } from "../kube/ingest/ingest.js";
 import { DEFAULT_CONFIG_NAMESPACE } from "../kube/ingest/kubeSource.js";
 import type { ReleaseGuardSettings } from "../projections/ipam/releaseGuard.js";
 import type { NatsCliTarget } from "./natsOptions.js";
+import type { AgentMonitor } from "../agents/health/monitor.js";
 
 // The Kubernetes side of a command: --kubeconfig (else $KUBECONFIG, else in-cluster credentials) switches the
 // configuration source from the file to the API server.
@@ -26,8 +27,8 @@ export function kubeFromOptions(o: Record<string, string | undefined>, log: Logg
   return { kc, namespace: o["namespace"] ?? DEFAULT_CONFIG_NAMESPACE };
 }
 
-export function runIngestFor(kube: KubeContext, nats: NatsCliTarget, streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal): Promise<void> {
-  const opts = { kc: kube.kc, ...nats, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ part: "ingest" }) };
+export function runIngestFor(kube: KubeContext, nats: NatsCliTarget, streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal, monitor?: AgentMonitor): Promise<void> {
+  const opts = { kc: kube.kc, ...nats, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ part: "ingest" }), ...(monitor ? { monitor } : {}) };
   return keepRunning("ingest", () => runKubeIngest(opts, signal), opts.log, signal);
 }
 

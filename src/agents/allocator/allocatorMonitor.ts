@@ -1,13 +1,12 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Follower } from "../../adapters/nats/follow.js";
-import { trackNatsLink } from "../../adapters/nats/linkState.js";
 import { STREAMS } from "../../events/types.js";
 import { positionOf, registerAgentLogMetrics } from "../health/agentMetrics.js";
-import { watchFollower } from "../health/followerWatch.js";
 import type { LogChanges } from "../health/logChanges.js";
 import type { AgentMonitor } from "../health/monitor.js";
 import type { PartHealth } from "../health/partHealth.js";
+import { reportOpened } from "../health/reportOpened.js";
 import { registerAllocatorMetrics } from "./allocatorMetrics.js";
 import type { PublisherStats } from "./publisher.js";
 import type { AllocatorView } from "./view.js";
@@ -26,9 +25,7 @@ export type AllocatorMonitorParts = {
 
 /** The allocator's health facts (connected, caught up, follower running) and its metrics. */
 export function monitorAllocator(monitor: AgentMonitor, health: PartHealth, p: AllocatorMonitorParts): void {
-  const link = trackNatsLink(p.nc);
-  const events = watchFollower(p.events.done);
-  health.opened(() => ({ natsConnected: link.connected, caughtUp: p.caughtUp(), followers: { [STREAMS.events]: events.alive } }));
+  reportOpened(health, { nc: p.nc, followers: { [STREAMS.events]: p.events }, caughtUp: p.caughtUp });
   registerAllocatorMetrics(monitor.metrics, { log: () => p.view.log, claims: p.claims });
   registerAgentLogMetrics(monitor, {
     agent: "allocator", jsm: p.jsm, changes: p.changes, configOutcomes: p.configOutcomes, invalid: () => p.view.invalid,

@@ -1,13 +1,12 @@
 import type { JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Follower } from "../../adapters/nats/follow.js";
-import { trackNatsLink } from "../../adapters/nats/linkState.js";
 import { STREAMS } from "../../events/types.js";
 import { positionOf, registerAgentLogMetrics } from "../health/agentMetrics.js";
-import { watchFollower } from "../health/followerWatch.js";
 import type { LogChanges } from "../health/logChanges.js";
 import type { AgentMonitor } from "../health/monitor.js";
 import type { PartHealth } from "../health/partHealth.js";
+import { reportOpened } from "../health/reportOpened.js";
 import { registerSpeakerMetrics, type SpeakerMetricSources } from "./speakerMetrics.js";
 
 export type SpeakerMonitorParts = {
@@ -22,11 +21,8 @@ export type SpeakerMonitorParts = {
 
 /** The speaker's health facts (connected, caught up, not fenced, followers running) and its metrics. */
 export function monitorSpeaker(monitor: AgentMonitor, health: PartHealth, p: SpeakerMonitorParts): void {
-  const link = trackNatsLink(p.nc);
-  const events = watchFollower(p.events.done);
-  const beats = watchFollower(p.beats.done);
   const { view, fencing } = p.metrics;
-  health.opened(() => ({ natsConnected: link.connected, caughtUp: view.ready, fenced: fencing.fenced, followers: { [STREAMS.events]: events.alive, [STREAMS.heartbeats]: beats.alive } }));
+  reportOpened(health, { nc: p.nc, followers: { [STREAMS.events]: p.events, [STREAMS.heartbeats]: p.beats }, caughtUp: () => view.ready, fenced: () => fencing.fenced });
   registerSpeakerMetrics(monitor.metrics, p.metrics);
   registerAgentLogMetrics(monitor, {
     agent: "speaker", jsm: p.jsm, changes: p.changes, invalid: () => view.invalid, configOutcomes: p.configOutcomes,

@@ -17,6 +17,10 @@ import type { AllocatorView } from "../../agents/allocator/view.js";
 import { describeHeldChange, type GuardDecision, type ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { followAllocations } from "./allocationsLog.js";
 import { servingNotice } from "../../config/servingNotice.js";
+import type { AgentMonitor } from "../../agents/health/monitor.js";
+import { PartHealth } from "../../agents/health/partHealth.js";
+import { reportOpened } from "../../agents/health/reportOpened.js";
+import { STREAMS } from "../../events/types.js";
 
 // The ingest agent: Kubernetes objects -> ClusterConfig -> ConfigApplied on the log. Any number may run (speakers,
 // controllers): each publishes only a complete view that is newer in every kind than the logged one (see
@@ -38,6 +42,8 @@ export type IngestOptions = {
   /** The guard on changes that would release many allocations (held and reported, not published). */
   releaseGuard: ReleaseGuardSettings;
   log: Logger;
+  /** The process's health (/readyz: connected, every informer listed, the allocations read to the head of the log). */
+  monitor?: AgentMonitor;
 };
 
 const RELIST_AT_MOST_EVERY_MS = 5_000;
@@ -167,19 +173,22 @@ class IngestLoop {
 
 /** Runs the ingest agent until `signal` aborts. */
 export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): Promise<void> {
+  const health = new PartHealth(opts.monitor, "ingest", signal);
   const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: "vipmesh-ingest", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
-  if (!nc) return;
+  if (!nc) return health.close();
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   if (!(await openGuardedLog(nc, jsm, opts.streams, opts.log, signal))) {
     await nc.close();
-    return;
+    return health.close();
   }
   let loop: IngestLoop | null = null;
   const stopFollow = new AbortController();
   const allocations = await followAllocations(nc, js, jsm, opts.log, () => loop?.schedule(), stopFollow.signal);
   const source = new KubeSource(opts.kc, opts.namespace, () => loop?.schedule(), opts.log);
   loop = new IngestLoop(source, allocations.view, js, jsm, opts);
+  let listed = false;
+  reportOpened(health, { nc, followers: { [STREAMS.events]: allocations.follower }, caughtUp: () => (listed ||= source.synced && allocations.view.atHead) });
   const recheck = setInterval(() => loop.schedule(), opts.recheckMs);
   opts.log.info({ namespace: opts.namespace }, "watching Kubernetes for configuration");
   try {
@@ -189,5 +198,6 @@ export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): P
     stopFollow.abort();
     await closeNats(nc);
     await allocations.follower.done.catch(() => undefined);
+    health.close();
   }
 }

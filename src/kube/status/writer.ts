@@ -22,6 +22,9 @@ import { annotationPatch, statusPatch } from "./servicePatches.js";
 import { Rerunner } from "../../agents/rerunner.js";
 import { StatusCleanup } from "./cleanup.js";
 import type { KubeCredentials } from "../credentials.js";
+import type { AgentMonitor } from "../../agents/health/monitor.js";
+import { PartHealth } from "../../agents/health/partHealth.js";
+import { reportOpened } from "../../agents/health/reportOpened.js";
 
 // The status writer: the projection's results onto the API server (Service ingress, pool annotation, Announced
 // condition, pool usage) and Events on transitions. Writes only at the head of the log, only the difference,
@@ -41,6 +44,8 @@ export type StatusWriterOptions = {
   /** The speakers' failure-detector settings: whether a node still runs is judged as they judge it. */
   membership: MembershipSettings;
   log: Logger;
+  /** The process's health (/readyz: connected, both streams read to their head). */
+  monitor?: AgentMonitor;
 };
 
 /** The HEARTBEATS projection and whether it has caught up; `apply` tells whether anything the status depends on moved. */
@@ -165,13 +170,14 @@ class Reconciler {
 
 export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSignal): Promise<void> {
   const { log } = opts;
+  const health = new PartHealth(opts.monitor, "status", signal);
   const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
-  if (!nc) return;
+  if (!nc) return health.close();
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   if (!(await openGuardedLog(nc, jsm, opts.streams, log, signal))) {
     await nc.close();
-    return;
+    return health.close();
   }
   const snapshots = await SnapshotStore.open(nc, "allocator");
   const start = await resolveStart(jsm, snapshots, log);
@@ -200,6 +206,8 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
   });
   if (follower.initiallyCaughtUp) view.atHead = true;
   if (beats.initiallyCaughtUp) members.caughtUp = true;
+  let caughtUp = false;
+  reportOpened(health, { nc, followers: { [STREAMS.events]: follower, [STREAMS.heartbeats]: beats }, caughtUp: () => (caughtUp ||= view.atHead && members.caughtUp) });
   const retry = setInterval(changed, opts.retryMs);
   log.info({ lbClass: opts.lbClass }, "status writer started");
   try {
@@ -209,6 +217,7 @@ export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSi
     stopFollow.abort();
     await closeNats(nc);
     await Promise.allSettled([follower.done, beats.done]);
+    health.close();
     log.info({ writes: reconciler.writes, conflicts: reconciler.conflicts, deleted: cleanup.deleted }, "status writer stopped");
   }
 }
