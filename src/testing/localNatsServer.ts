@@ -7,6 +7,7 @@ import { closeNats, connectNats } from "../adapters/nats/connect.js";
 import { initLog } from "../adapters/nats/logInit.js";
 import { NO_SECURITY, type NatsClientSecurity } from "../adapters/nats/security.js";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
+import type { Grant } from "../events/permissions.js";
 import { natsServerPath } from "../lab/paths.js";
 import { DEFAULT_NATS_USERS, makeNatsSecurityKit, type NatsSecurityKit } from "./natsSecurityKit.js";
 
@@ -35,6 +36,8 @@ export type NatsServerOptions = {
   syncAlways?: boolean;
   /** Users besides admin, allocator, controller and reader (e.g. speaker-node1). */
   users?: string[];
+  /** What a user may do instead of what its name gives (natsSecurityKit.ts). */
+  grants?: Readonly<Record<string, Grant[]>>;
   /** Public user nkeys (U...) accepted besides the users. */
   nkeys?: string[];
   /** Configuration that replaces the users (e.g. `operator: …` and a resolver, for .creds files); TLS stays on. */
@@ -92,7 +95,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
   const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
-  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [] });
+  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [], ...(opts.grants ? { grants: opts.grants } : {}) });
   const writeConfig = (): void =>
     writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig(opts.authorization)}\n` : ""}`);
   writeConfig();

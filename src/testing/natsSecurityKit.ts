@@ -59,7 +59,8 @@ function clientInbox(user: string): string {
 
 /** Makes the PKI and passwords in `dir`; `hosts` are the addresses the server is dialled at besides loopback. */
 /** `nkeys`: public user nkeys (U...) the server also accepts, for clients that authenticate with a seed. */
-export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users?: readonly string[]; nkeys?: readonly string[] } = {}): NatsSecurityKit {
+/** `grants`: what a user may do instead of what its name gives (e.g. a speaker without the config role). */
+export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users?: readonly string[]; nkeys?: readonly string[]; grants?: Readonly<Record<string, Grant[]>> } = {}): NatsSecurityKit {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hosts = opts.hosts ?? [];
   const at = (f: string): string => join(dir, f);
@@ -94,7 +95,7 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
     cliArgs: (user) => ["--nats-user", knownUser(user), "--nats-password-file", passwordFile(user), "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
     serverConfig: (authorization) => {
       if (authorization !== undefined) return [tlsBlock(""), authorization].join("\n");
-      const users = [...passwords].filter(([u]) => u !== "route").map(([user, password]) => ({ user, grants: grantsOf(user), secret: { password } }));
+      const users = [...passwords].filter(([u]) => u !== "route").map(([user, password]) => ({ user, grants: opts.grants?.[user] ?? grantsOf(user), secret: { password } }));
       const nkeys = (opts.nkeys ?? []).map((nkey) => ({ user: "reader", secret: { nkey } }));
       return [tlsBlock(""), renderAuthorization([...users, ...nkeys])].join("\n");
     },
