@@ -17,7 +17,6 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "create-to-reachable": (args) => import("./createToReachable.js").then((m) => m.createToReachableBench(args)),
   "bfd-detect": (args) => import("./bfdDetect.js").then((m) => m.bfdDetectBench(args)),
   scale: (args) => import("./scale/scaleBench.js").then((m) => m.scaleBench(args)),
-  install: () => import("./install.js").then((m) => m.installBench()),
   attacks: () => import("./attacks.js").then((m) => m.attacksBench()),
 };
 
