@@ -24,6 +24,9 @@ kind: EndpointSlice
 metadata: { name: local-1, namespace: default, labels: { kubernetes.io/service-name: local } }
 endpoints: [{ nodeName: node2, conditions: { ready: true } }, { nodeName: node3, conditions: { ready: false } }]
 `;
+// A restart grace well above how long a restart takes on a loaded machine (18 s seen with load average 20): the case
+// is about graceful restart within the grace, not about the grace's length.
+const RESTART_IN_PLACE = ["--on-sigterm", "restart", "--restart-grace", "60000"];
 const unavailable = labUnavailableReason();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -31,7 +34,7 @@ type BgpPath = { community?: { string: string }; largeCommunity?: { string: stri
 type Summary = { peers?: Record<string, { state: string; peerUptimeMsec?: number; peerUptimeEstablishedEpoch?: number; connectionsEstablished?: number; connectionsDropped?: number }> };
 
 // Both BGP backends: the native speaker, and FRR's bgpd beside each speaker (--bgp-backend frr), driven from the
-// same plan. Only the restart and kill -9 cases are the native speaker's alone (FRR's bgpd outlives a killed speaker).
+// same plan. Only the kill -9 case is the native speaker's alone (FRR's bgpd outlives a killed speaker).
 // The FRR run's sessions also carry TCP MD5 (BGPPeer password -> `neighbor ... password`; the router has the same key).
 const BACKENDS = [{ backend: "native", args: [], password: undefined }, { backend: "frr", args: frrModeArgs(), password: "vipmesh-lab-md5" }] as const;
 
@@ -150,16 +153,29 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (
     }
     expect(prober.results.length).toBeGreaterThan(100);
     expect(prober.failuresBetween()).toBe(0);
-    c.startSpeaker(3, ["--on-sigterm", "restart"]);
+    c.startSpeaker(3, RESTART_IN_PLACE);
     await waitFor("node3 back", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);
   }, 60_000);
 
-  it.runIf(backend === "native")("restart in place with graceful restart: FRR keeps node3's route (stale) while its speaker restarts, sees the R bit, no request lost", async () => {
+  it("restart in place with graceful restart: FRR keeps node3's route (stale) while its speaker restarts, sees the R bit, no request lost", async () => {
     const node3 = roleIp("node3");
+    if (c.speakers.get(3)?.running !== true) c.startSpeaker(3, RESTART_IN_PLACE); // the case above restarts it, unless it failed first
     await waitFor("node3 Established with graceful restart", async () => ((await summary())[node3]?.state === "Established" ? true : undefined), 20_000, 100);
-    // The running speaker started fresh (its predecessor left with NodeLeft): R = 0, and F = 0 (nothing preserved).
-    expect(await restartBits(node3)).toEqual({ rBit: false, fBit: false, endOfRibRecv: true });
+    await waitFor("node3's End-of-RIB", async () => ((await restartBits(node3)).endOfRibRecv === true ? true : undefined), 10_000, 100);
+    // The running speaker started fresh (its predecessor left with NodeLeft): F = 0 (nothing preserved); R = 0 from
+    // the native speaker (FRR's bgpd sets R on every session of a bgpd that has just started: its own rule).
+    console.log(`bgp-cluster (${backend}): graceful-restart bits of a fresh start ${JSON.stringify(await restartBits(node3))}`);
+    expect(await restartBits(node3)).toMatchObject({ fBit: false, endOfRibRecv: true, ...(backend === "native" ? { rBit: false } : {}) });
     const prober = c.lab.startProber({ url: `http://${VIP}/`, intervalMs: 10, timeoutMs: 1000 });
+    // The router's RIB read all along: node3's next hop must never leave it (no session reset seen as a route loss).
+    const missing: number[] = [];
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        if (!(await ribNextHops("198.18.100.0/24")).includes(node3)) missing.push(Date.now());
+        await sleep(20);
+      }
+    })();
     try {
       await prober.waitForSuccess({ timeoutMs: 10_000 });
       const old = c.speakers.get(3);
@@ -168,20 +184,27 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (
       await waitFor("node3's session down", async () => ((await summary())[node3]?.state !== "Established" ? true : undefined), 5_000, 50);
       expect(await ribNextHops("198.18.100.0/24")).toContain(node3); // kept by the helper...
       expect((await pathFrom("198.18.100.0/24", node3))?.stale).toBe(true); // ...as stale
-      c.startSpeaker(3, ["--on-sigterm", "restart"]);
-      await waitFor("node3 Established again", async () => ((await summary())[node3]?.state === "Established" ? true : undefined), 20_000, 100);
+      c.startSpeaker(3, RESTART_IN_PLACE);
+      const from = c.speakerLines.length;
+      await waitFor("node3 Established again", async () => ((await summary())[node3]?.state === "Established" ? true : undefined), 20_000, 100).catch(async (err: unknown) => {
+        throw new Error(`${String(err)}: router ${JSON.stringify((await summary())[node3])}; node3 said ${c.speakerLines.slice(from).filter((l) => l.node === 3).map((l) => l.line.slice(0, 300)).slice(-12).join("\n")}`);
+      });
+      // Routes re-sent, then End-of-RIB: nothing of node3's is stale any more.
+      await waitFor("node3's path fresh", async () => ((await pathFrom("198.18.100.0/24", node3))?.stale !== true ? true : undefined), 10_000, 50);
       // The first session after a restart in place within the restart time: R = 1; the node kept its VIPs: F = 1.
+      console.log(`bgp-cluster (${backend}): graceful-restart bits after a restart in place ${JSON.stringify(await restartBits(node3))}`);
       expect(await restartBits(node3)).toEqual({ rBit: true, fBit: true, endOfRibRecv: true });
       expect(await ribNextHops("198.18.100.0/24")).toEqual(allNodes);
-      // Routes re-sent, then End-of-RIB: nothing of node3's is stale any more.
-      await waitFor("node3's path fresh", async () => ((await pathFrom("198.18.100.0/24", node3))?.stale !== true ? true : undefined), 5_000, 50);
       await sleep(500);
     } finally {
+      watching = false;
+      await watch;
       await prober.stop();
     }
+    expect(missing).toEqual([]);
     expect(prober.results.length).toBeGreaterThan(100);
     expect(prober.failuresBetween()).toBe(0);
-  }, 60_000);
+  }, 90_000);
 
   it.runIf(backend === "native")("kill -9 of a speaker removes its next hop within the hold time (9 s)", async () => {
     await waitFor("3 next hops", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);

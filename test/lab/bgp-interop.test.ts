@@ -1,7 +1,8 @@
 // BGP interoperability with three router implementations (FRR, BIRD 2, GoBGP; src/lab/peerRouter.ts) on the node
 // segment, each peering with every node over IPv4 with dualStackAddressFamily (eBGP, AS 64700): the IPv6 VIP arrives
 // over the IPv4 session with the node's own IPv6 address as next hop (issue 10 item 4), and a speaker's SIGTERM
-// shuts the sessions down with an RFC 9003 shutdown communication every router reports (item 7).
+// shuts the sessions down with an RFC 9003 shutdown communication every router reports (item 7). BIRD's IPv6 sessions
+// expect a BGPPeer localASN (64999) from the nodes while every other router sees their myASN (64512).
 // Real nats-server, allocator and speakers (compiled CLI: npm run build).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
@@ -22,10 +23,14 @@ const HOSTS_V6_SESSION = { frr: 6, bird: 7 } as const;
 const NODES = [1, 2];
 const unavailable = labUnavailableReason();
 
-const dualStackPeer = (name: string, address: string): string => `---
+/** The ASN the nodes present to BIRD over IPv6 (BGPPeer localASN), while every other peer of the node sees myASN. */
+const LOCAL_ASN = 64999;
+const localAsnOf = (kind: RouterKind): number | undefined => (kind === "bird" ? LOCAL_ASN : undefined);
+
+const dualStackPeer = (name: string, address: string, localASN?: number): string => `---
 kind: BGPPeer
 metadata: { name: ${name}, namespace: metallb-system }
-spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${PEER_ASN}, peerAddress: "${address}", holdTime: 9s, dualStackAddressFamily: true }
+spec: { myASN: ${BGP_LAB_ASN}, ${localASN === undefined ? "" : `localASN: ${localASN}, `}peerASN: ${PEER_ASN}, peerAddress: "${address}", holdTime: 9s, dualStackAddressFamily: true }
 `;
 
 // Both BGP backends: the native speaker, and FRR's bgpd beside each speaker (--bgp-backend frr).
@@ -45,12 +50,12 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP interop: FRR, BIR
       await r.start();
     }
     for (const [kind, host] of Object.entries(HOSTS_V6_SESSION) as [RouterKind, number][]) {
-      const neighbors = NODES.map((k) => ({ address: roleIp6(nodeRole(k)), asn: BGP_LAB_ASN, families: ["ipv4", "ipv6"] as const }));
+      const neighbors = NODES.map((k) => ({ address: roleIp6(nodeRole(k)), asn: localAsnOf(kind) ?? BGP_LAB_ASN, families: ["ipv4", "ipv6"] as const }));
       const r = new LabPeerRouter(c.lab, { kind, host, asn: PEER_ASN, neighbors });
       routersV6.set(kind, r);
       await r.start();
     }
-    const peers = [...[...routers.values()].map((r) => dualStackPeer(r.kind, r.v4)), ...[...routersV6.values()].map((r) => dualStackPeer(`${r.kind}-v6`, r.v6))];
+    const peers = [...[...routers.values()].map((r) => dualStackPeer(r.kind, r.v4)), ...[...routersV6.values()].map((r) => dualStackPeer(`${r.kind}-v6`, r.v6, localAsnOf(r.kind)))];
     c.writeConfig({ extraManifests: peers.join("") });
   }, 120_000);
 
@@ -82,6 +87,18 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP interop: FRR, BIR
       expect(await r.paths(`${VIP6}/128`)).toEqual(NODES.map((k) => ({ from: roleIp6(nodeRole(k)), nextHop: roleIp6(nodeRole(k)) })));
     }, 60_000);
   });
+
+  it("a per-peer localASN: BIRD over IPv6 expects AS 64999 from each node, the other routers 64512, all Established at once (MetalLB's FRR mode has one myASN per node)", async () => {
+    for (const k of NODES) {
+      const node = nodeRole(k);
+      const bird6 = routersV6.get("bird") as LabPeerRouter;
+      await waitFor(`bird over IPv6: ${node} Established as AS ${LOCAL_ASN}`, async () => ((await bird6.established(roleIp6(node))) ? true : undefined), 30_000, 250);
+      for (const r of [...routers.values(), routersV6.get("frr") as LabPeerRouter]) {
+        const address = routersV6.get("frr") === r ? roleIp6(node) : roleIp(node);
+        expect(await r.established(address), `${r.kind}: ${node} Established as AS ${BGP_LAB_ASN}`).toBe(true);
+      }
+    }
+  }, 60_000);
 
   it("node1 without a global IPv6 address: its IPv6 path is withdrawn at every router and the speaker says why once per peer; back with the address", async () => {
     const node1 = nodeRole(1);

@@ -28,6 +28,12 @@ const base = plan(
 );
 
 describe("renderFrrConfig", () => {
+  it("a restart in place within the grace sets the F bit (preserve-fw-state) on every instance; a fresh start does not", () => {
+    const instanceLines = (d: typeof D & { preserveForwarding?: boolean }): string[] => renderFrrConfig(base, d).sections.filter((s) => s.context[0]?.startsWith("router bgp") && s.context.length === 1).flatMap((s) => s.lines.map((l) => l.text));
+    expect(instanceLines({ ...D, preserveForwarding: true })).toContain("bgp graceful-restart preserve-fw-state");
+    expect(instanceLines(D)).not.toContain("bgp graceful-restart preserve-fw-state");
+  });
+
   it("renders peers, their policies and the networks (golden)", () => {
     const lines = render(base).sections.flatMap((s) => [...s.context, ...s.lines.map((l) => ` ${l.text}`)]);
     expect(lines).toEqual([

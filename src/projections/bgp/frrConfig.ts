@@ -40,7 +40,12 @@ export type FrrSection = {
 };
 export type FrrConfig = { readonly sections: readonly FrrSection[]; readonly problems: readonly string[] };
 
-export type FrrDefaults = { routerId: string; restartTimeS: number };
+/**
+ * `preserveForwarding`: this process restarted in place within the grace the log gave it (bgpRestart.ts), so its
+ * Graceful Restart capability says forwarding state was kept (F bit, `bgp graceful-restart preserve-fw-state`) and a
+ * helper router keeps the stale routes until End-of-RIB instead of dropping them when the session comes back.
+ */
+export type FrrDefaults = { routerId: string; restartTimeS: number; preserveForwarding?: boolean };
 
 /** Incoming routes are refused (the speaker takes no routes, as the native one counts and drops them). */
 export const FRR_IN_ROUTE_MAP = "vipmesh-in";
@@ -157,6 +162,7 @@ function instanceSections(vrf: string | null, peers: readonly BgpPeerPlan[], d: 
     { text: "no bgp ebgp-requires-policy" },
     { text: "no bgp network import-check" },
     { text: `bgp graceful-restart restart-time ${d.restartTimeS}`, slot: "bgp graceful-restart restart-time" },
+    ...(d.preserveForwarding === true ? [{ text: "bgp graceful-restart preserve-fw-state" }] : []),
   ];
   for (const { peer, bfd, md5Key } of peers) {
     if ((peer.routerID ?? d.routerId) !== routerId) {

@@ -35,6 +35,7 @@ const EMPTY_PLAN: BgpPlan = new Map();
 export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
   const { log } = opts;
   const frr = new FrrDaemons({ node: opts.node, ...(opts.frrDir === undefined ? {} : { frrDir: opts.frrDir }) });
+  let defaults: FrrDefaults = opts.defaults;
   let desired: BgpPlan = EMPTY_PLAN;
   let appliedPlan: BgpPlan = EMPTY_PLAN;
   let appliedConfig: FrrConfig = EMPTY_FRR_CONFIG;
@@ -90,7 +91,7 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
       bfdd = true;
       log.info({}, "bgp: FRR bfdd started (a BGPPeer names a BFDProfile)");
     }
-    const config = renderFrrConfig(plan, opts.defaults);
+    const config = renderFrrConfig(plan, defaults);
     for (const problem of config.problems) {
       if (problemsLogged.has(problem)) continue;
       problemsLogged.add(problem);
@@ -128,7 +129,9 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
   return {
     begin(previous, self): RestartDecision {
       const decision = restartDecision(previous, self, opts.defaults.restartTimeS);
-      log.info({ previous, ...decision, backend: "frr" }, decision.restarting ? "bgp: restarted in place (FRR decides its own restart bits)" : "bgp: fresh start");
+      // Before the first apply, so bgpd's first OPENs carry it. The R bit is bgpd's own (it sets R while it has just started).
+      if (decision.forwarding) defaults = { ...opts.defaults, preserveForwarding: true };
+      log.info({ previous, ...decision, backend: "frr" }, decision.restarting ? "bgp: restarted in place (F bit from bgp graceful-restart preserve-fw-state; R bit FRR's own)" : "bgp: fresh start");
       return decision;
     },
 
