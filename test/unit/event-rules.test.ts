@@ -9,7 +9,7 @@ import { decodeEvent, encodeEvent } from "../../src/events/codec.js";
 import { decodeLogEntries, type RawEntry } from "../../src/events/entries.js";
 import { MAX_CONFIG_EVENT_BYTES, MAX_EVENT_BYTES } from "../../src/events/limits.js";
 import { subjects } from "../../src/events/subjects.js";
-import type { DomainEvent, EventMeta, LogEvent } from "../../src/events/types.js";
+import type { DomainEvent, EventMeta, IpAllocated, LogEvent } from "../../src/events/types.js";
 import { applyLogBatch } from "../../src/projections/batch.js";
 import { refusalsByReason } from "../../src/projections/eventRules.js";
 import { ipRecord } from "../../src/projections/ipam/state.js";
@@ -34,7 +34,7 @@ const ad = (over: Partial<BgpAdvertisementConfig> = {}): BgpAdvertisementConfig 
 });
 const withBgp = (peers: BgpPeerConfig[], advertisements: BgpAdvertisementConfig[], pools = [pool("p", ["198.18.0.0/24"])]): ClusterConfig => config({ pools, bgp: { peers, advertisements } });
 const sharing = { key: null, backendKey: "", ports: ["TCP/80"] };
-const allocated = (ip: string, service = "ns/a"): LogEvent => ({ type: "IpAllocated", data: { ip, service, pool: "p", reason: "auto-assign", sharing, lbClass: null, evidence: { allocator: "a1", configHash: "h", observedSeq: 0 } } });
+const allocated = (ip: string, service = "ns/a"): IpAllocated => ({ type: "IpAllocated", data: { ip, service, pool: "p", reason: "auto-assign", sharing, lbClass: null, evidence: { allocator: "a1", configHash: "h", observedSeq: 0 } } });
 const evidence = { previousOwner: null, previousOwnerStatus: null, previousOwnerLastHeardAt: null, silentForMs: null, observedAt: 0, heartbeatSeq: 0, eligibleNodes: 1 };
 const claimed = (vip: string, term = 1): LogEvent => ({ type: "VipClaimed", data: { vip, node: "node1", incarnation: 1, term, reason: "unowned", evidence } });
 
@@ -112,7 +112,7 @@ describe("claims are held to the allocation and ownership rules", () => {
   });
 
   it("a Service refreshing an IP a pool edit no longer covers is not refused (the allocation stays)", () => {
-    const refresh: LogEvent = { ...allocated("198.18.0.5"), data: { ...(allocated("198.18.0.5") as Extract<LogEvent, { type: "IpAllocated" }>).data, reason: "sharing-updated", sharing: { key: "k", backendKey: "", ports: ["TCP/80"] } } };
+    const refresh: IpAllocated = { ...allocated("198.18.0.5"), data: { ...allocated("198.18.0.5").data, reason: "sharing-updated", sharing: { key: "k", backendKey: "", ports: ["TCP/80"] } } };
     const state = replay(applied(config()), allocated("198.18.0.5"), applied(config({ pools: [pool("q", ["198.18.1.0/24"])] }), "edited"), refresh);
     expect(refusalsByReason(state)).toEqual({});
     expect(ipRecord(state.ipam, "198.18.0.5")?.holders[0]?.sharing.key).toBe("k");
@@ -131,6 +131,16 @@ describe("claims are held to the allocation and ownership rules", () => {
     const refused = rows.filter((r) => r.kind === "refused");
     expect(refused.map((r) => (r.kind === "refused" ? [r.seq, r.type, r.reason] : []))).toEqual([[2, "VipClaimed", "vip-not-allocated"], [3, "ConfigApplied", "config-invalid"]]);
     expect(formatRow(refused[1]!)).toMatch(/ConfigApplied on vipmesh.ev.config.file refused \(config-invalid\): IPAddressPool\/all: spec.addresses\[0\]: 0.0.0.0\/0 includes/);
+  });
+});
+
+describe("refusals per reason", () => {
+  it("gathers every kind: meaning, identity, IPAM's own, stale terms and undecodable messages", () => {
+    const raw = log(applied(config()), allocated("198.18.0.5"), allocated("198.18.0.5", "ns/b"), claimed("198.18.0.5"), claimed("198.18.0.5"), claimed("198.18.0.9"));
+    raw.push({ meta: { stream: "EVENTS", seq: raw.length + 1, time: 2_000, subject: subjects.vipClaim("198.18.0.5", "node2") }, data: encodeEvent(claimed("198.18.0.5", 2)) });
+    raw.push({ meta: { stream: "EVENTS", seq: raw.length + 1, time: 2_001, subject: subjects.vipClaim("198.18.0.5", "node1") }, data: new TextEncoder().encode("{") });
+    const state = applyLogBatch(emptyLogState(), decodeLogEntries(raw, ignore));
+    expect(refusalsByReason(state)).toEqual({ identity: 1, invalid: 1, ipam: 1, "stale-claim": 1, "vip-not-allocated": 1 });
   });
 });
 
