@@ -1,3 +1,4 @@
+import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -124,6 +125,7 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     const natsPid = cluster.lab.natsProc?.pid;
     const [cpu, growth] = await Promise.all([cpuPercentOver([...speakerPids, ...(natsPid ? [natsPid] : [])], STEADY_WINDOW_MS), logGrowth(nc, STEADY_WINDOW_MS)]);
     const rss = speakerPids.map(rssMiB);
+    const load = loadavg()[0] ?? Number.NaN; // on a shared machine the speakers get a share of the cores, not what they need
     const speakerCpu = cpu.slice(0, speakerPids.length);
     process.stderr.write(`steady state: speakers ${speakerCpu.map((c) => c.toFixed(1)).join(", ")} % CPU, ${rss.map((r) => r.toFixed(0)).join(", ")} MiB; nats ${cpu[speakerPids.length]?.toFixed(1)} %; ${Math.round(growth.bytesPerS)} log bytes/s; heartbeat ${growth.maxBeat} bytes\n`);
     const ready = await readyMs(cluster).catch(() => Number.NaN);
@@ -155,6 +157,7 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
         log_bytes_per_s: Math.round(growth.bytesPerS),
         heartbeat_bytes: growth.maxBeat,
         max_event_bytes: maxEvent,
+        load_avg_1m: load,
       },
       settings: { ...DEFAULT_MEMBERSHIP_SETTINGS, realSpeakers: REAL_NODES, allocators: 2, steadyWindowMs: STEADY_WINDOW_MS, trials: TRIALS, simulatedSubnet: "2001:db8:5c::/64 (qualifies for no VIP, never a fencing peer)" },
       machine: machineDescription(),
