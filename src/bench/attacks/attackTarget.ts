@@ -77,9 +77,13 @@ function agent(args: string[]): ChildProcess {
 }
 
 async function waitForLine(child: ChildProcess, msg: string, ms: number): Promise<void> {
+  const seen: string[] = [];
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => seen.push(chunk));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not log "${msg}" within ${ms} ms`)), ms);
+    const said = (): string => seen.join("").split("\n").filter((l) => /"level":[456]0|vipmesh:/.test(l)).slice(-3).join(" | ");
+    const timer = setTimeout(() => reject(new Error(`agent did not log "${msg}" within ${ms} ms; its last warnings: ${said()}`)), ms);
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      seen.push(chunk);
       if (chunk.includes(`"msg":"${msg}"`)) {
         clearTimeout(timer);
         resolve();
