@@ -1,4 +1,5 @@
 import { renderAuthorization, renderChartPermissions, type AuthorizedUser } from "./natsAuthorization.js";
+import { ROLE_PERMISSIONS, ROLES, type RolePermissions } from "./permissions.js";
 
 // The generated parts of deploy/: the authorization block of deploy/nats/nats-server.conf (hosts without Kubernetes,
 // one user per agent identity) and the Helm chart's permissions file. scripts/render-nats-permissions.mjs writes
@@ -35,3 +36,35 @@ export function withAuthorizationBlock(conf: string): string {
 }
 
 export { renderChartPermissions };
+
+export const TABLE_BEGIN = "<!-- roles-table:begin (scripts/render-nats-permissions.mjs) -->";
+export const TABLE_END = "<!-- roles-table:end -->";
+export const DESIGN_PATH = "docs/design.md";
+
+const code = (items: readonly string[]): string => (items.length === 0 ? "nothing" : items.map((i) => `\`${i}\``).join(", "));
+
+/** What a role may do with the JetStream API, in words: reads of which streams, and whether it may manage them. */
+function apiSummary(p: RolePermissions): { reads: string; manages: string } {
+  if (p.publish.includes(">")) return { reads: "everything", manages: "everything: streams and bucket create, update, purge, delete" };
+  const reads = [...new Set(p.publish.filter((x) => x.startsWith("$JS.API.CONSUMER.CREATE.")).map((x) => x.split(".")[4] ?? ""))];
+  return { reads: `${reads.join(", ")} (consumers, direct gets); settings of every log stream`, manages: "nothing" };
+}
+
+/** The roles table of docs/design.md, from the same definition the server's authorization is rendered from. */
+export function rolesTable(): string {
+  const rows = ROLES.map((role) => {
+    const p = ROLE_PERMISSIONS[role];
+    const own = p.publish.filter((x) => !x.startsWith("$JS.API.") && x !== ">");
+    const api = apiSummary(p);
+    return `| ${role} | ${p.publish.includes(">") ? "anything" : code(own)} | ${api.reads} | ${api.manages} | \`${p.inboxPrefix}.>\` |`;
+  });
+  return [TABLE_BEGIN, "| role | may publish (besides reading) | may read | may manage | replies on |", "| --- | --- | --- | --- | --- |", ...rows, TABLE_END].join("\n");
+}
+
+/** `doc` with its generated roles table replaced by the current one. */
+export function withRolesTable(doc: string): string {
+  const begin = doc.indexOf(TABLE_BEGIN);
+  const end = doc.indexOf(TABLE_END);
+  if (begin < 0 || end < begin) throw new Error(`${DESIGN_PATH} has no "${TABLE_BEGIN}" ... "${TABLE_END}" block`);
+  return doc.slice(0, begin) + rolesTable() + doc.slice(end + TABLE_END.length);
+}

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CHART_PERMISSIONS_PATH, DEPLOY_CONF_PATH, deployAuthorizationBlock, renderChartPermissions, withAuthorizationBlock } from "../../src/events/deployAuthorization.js";
+import { CHART_PERMISSIONS_PATH, DEPLOY_CONF_PATH, DESIGN_PATH, deployAuthorizationBlock, renderChartPermissions, rolesTable, withAuthorizationBlock } from "../../src/events/deployAuthorization.js";
 import { combinedPermissions, renderAuthorization } from "../../src/events/natsAuthorization.js";
 import { GrantError, grantOfUser, inboxPrefixOf, permissionsFor, ROLES } from "../../src/events/permissions.js";
 
@@ -31,6 +31,10 @@ describe("generated from the roles", () => {
     const conf = read(DEPLOY_CONF_PATH);
     expect(conf).toContain(deployAuthorizationBlock());
     expect(withAuthorizationBlock(conf)).toBe(conf);
+  });
+
+  it(`${DESIGN_PATH}'s roles table is current (node scripts/render-nats-permissions.mjs)`, () => {
+    expect(read(DESIGN_PATH)).toContain(rolesTable());
   });
 
   it("the chart's file has every role, the identity written as {id}", () => {
