@@ -57,5 +57,12 @@ done
 cap_set="-all"
 IFS=',' read -ra wanted <<<"$caps"
 for c in "${wanted[@]}"; do [ -n "$c" ] && cap_set+=",+$c"; done
-exec /usr/bin/env -i "${envs[@]}" /usr/sbin/chroot "$rootfs" /usr/bin/setpriv --reuid="${user%%:*}" --regid="${user##*:}" --clear-groups \
-  --inh-caps="$cap_set" --ambient-caps="$cap_set" --bounding-set="$cap_set" --no-new-privs -- "$@"
+# As Kubernetes runtimes do: the capabilities bound what uid 0 gets across exec. Another uid keeps them only as
+# ambient capabilities, which Kubernetes cannot grant (kubernetes#56374), hence the speaker's runAsUser: 0.
+if [ "${user%%:*}" = 0 ]; then
+  keep=(--inh-caps=-all)
+else
+  keep=(--inh-caps="$cap_set" --ambient-caps="$cap_set")
+fi
+exec /usr/bin/env -i "${envs[@]}" /usr/sbin/chroot "$rootfs" /usr/bin/setpriv --reuid="${user%%:*}" --regid="${user##*:}" \
+  --clear-groups "${keep[@]}" --bounding-set="$cap_set" --no-new-privs -- "$@"
