@@ -4,6 +4,7 @@ import { initLabLog } from "./nats.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLab, type Lab } from "./lab.js";
+import { imageArgv, type ImageLaunch } from "./imageRootfs.js";
 import { vipmeshArgv } from "./paths.js";
 import { nodeRole, roleIp } from "./topology.js";
 import type { LabLogger, ProcHandle } from "./types.js";
@@ -21,6 +22,8 @@ export type L2ClusterOptions = {
   natsCluster?: boolean;
   /** Allocator replicas, run in the nats namespace (default 2): the Services' VIPs are allocated on the log. */
   allocators?: number;
+  /** Speakers run from the container image's root filesystem (its user, and only the capabilities given). */
+  speakerImage?: Omit<ImageLaunch, "binds">;
   /** The configuration file's content instead of `l2Manifests(vips)` (the scale benchmark's thousands of Services). */
   manifests?: string;
   /** How speakers are started (the chart's command line: src/lab/chartCommands.ts); default the lab's own, with --config. */
@@ -86,7 +89,11 @@ export class L2Cluster {
   startSpeaker(k: number): ProcHandle {
     const node = nodeRole(k);
     const { args, env } = this.speakerCommand(node);
-    const proc = this.lab.spawn(node, vipmeshArgv(...args), { name: `speaker-${node}-${Date.now()}`, env, onLine: (line) => this.speakerLines.push({ node: k, line }) });
+    const image = this.opts.speakerImage;
+    // From the image, the process sees the image's environment and the container's (the launcher's), nothing else.
+    const imageEnv = image ? [...image.env, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)] : [];
+    const argv = image ? imageArgv({ ...image, env: imageEnv, binds: [this.lab.runDir] }, args) : vipmeshArgv(...args);
+    const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, env, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
   }
