@@ -1,8 +1,9 @@
-import { StorageType } from "@nats-io/jetstream";
+import { jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from "../../projections/snapshot.js";
 import type { LogState } from "../../projections/logState.js";
+import { storedEventDigest } from "./storedEvent.js";
 import { SNAPSHOT_BUCKET, SNAPSHOT_KEYS } from "../../events/permissions.js";
 
 export { SNAPSHOT_BUCKET };
@@ -18,11 +19,19 @@ export class SnapshotStore {
   private constructor(
     private readonly kv: KV,
     private readonly key: SnapshotKey,
+    private readonly jsm: JetStreamManager,
   ) {}
+
+  /** While held (a state from a snapshot no replay has confirmed yet, snapshotAudit.ts), nothing is saved. */
+  private held = false;
+
+  hold(held: boolean): void {
+    this.held = held;
+  }
 
   /** Opens the bucket `vipmesh log init` created (agents do not create it: logGuard.ts waits for it). */
   static async open(nc: NatsConnection, key: SnapshotKey): Promise<SnapshotStore> {
-    return new SnapshotStore(await new Kvm(nc).open(SNAPSHOT_BUCKET), key);
+    return new SnapshotStore(await new Kvm(nc).open(SNAPSHOT_BUCKET), key, await jetstreamManager(nc));
   }
 
   /** Creates the bucket, or leaves an existing one alone: the admin's install step. */
@@ -59,6 +68,7 @@ export class SnapshotStore {
    * caught up with the stream knows a stored snapshot beyond its own sequence is bogus, and replaces it.
    */
   async save(state: LogState, caughtUp: boolean): Promise<boolean> {
+    if (this.held) return false;
     const entry = await this.kv.get(this.key);
     let current = 0;
     if (entry?.operation === "PUT") {
@@ -69,12 +79,23 @@ export class SnapshotStore {
       }
     }
     if (current === state.seq || (current > state.seq && !caughtUp)) return false;
+    // The digest of the message the state covers, which readers check against the stream (startPoint.ts).
+    const digest = await storedEventDigest(this.jsm, state.seq);
+    if (digest === null) return false;
     try {
-      if (entry) await this.kv.update(this.key, encodeSnapshot(state), entry.revision);
-      else await this.kv.create(this.key, encodeSnapshot(state));
+      if (entry) await this.kv.update(this.key, encodeSnapshot(state, digest), entry.revision);
+      else await this.kv.create(this.key, encodeSnapshot(state, digest));
       return true;
     } catch {
       return false; // Another agent stored one first; theirs is at least as new.
     }
+  }
+
+  /** Replaces whatever is stored (a snapshot a replay of the log disproved) with `state`, proven by that replay. */
+  async replace(state: LogState): Promise<boolean> {
+    const digest = await storedEventDigest(this.jsm, state.seq);
+    if (digest === null) return false;
+    await this.kv.put(this.key, encodeSnapshot(state, digest));
+    return true;
   }
 }

@@ -10,6 +10,7 @@ import { STREAMS } from "../../events/types.js";
 import { heldServices } from "../../projections/ipam/state.js";
 import type { ConfigSource } from "../speaker/configSource.js";
 import { resolveStart } from "../speaker/startPoint.js";
+import { SnapshotAudit } from "../snapshotAudit.js";
 import { ConfigPublisher } from "../config/configPublisher.js";
 import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { ClaimPublisher } from "./publisher.js";
@@ -141,6 +142,10 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
     configs: new ConfigPublisher({ js, jsm, source: opts.configSource, guard: opts.releaseGuard, log }),
   };
   const loop = new PlanLoop(parts, opts);
+  const audit = new SnapshotAudit({
+    nc, log, state: { get: () => parts.view.log, set: (s) => void (parts.view.log = s) }, caughtUp: () => loop.started, fromSnapshot: start.from === "snapshot",
+    onRebuilt: () => loop.schedule(), store: snapshots,
+  });
   const abortFollow = new AbortController();
   const changes = new LogChanges();
   const events: Follower = await followStream({
@@ -164,6 +169,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
 
   await waitForAbort(signal);
   loop.stop();
+  await audit.stop();
   clearInterval(replan);
   clearInterval(configPoll);
   await parts.publisher.drain(2_000);

@@ -22,6 +22,7 @@ import { ConfigPublisher } from "../config/configPublisher.js";
 import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { startHeartbeats } from "./heartbeats.js";
 import { resolveStart } from "./startPoint.js";
+import { SnapshotAudit } from "../snapshotAudit.js";
 import { SpeakerView } from "./view.js";
 import { startFactsPublisher } from "./factsPublisher.js";
 import { Fencing } from "./fencing.js";
@@ -93,6 +94,10 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     return null;
   });
   const view = new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start.state);
+  const audit = new SnapshotAudit({
+    nc, log, state: { get: () => view.log, set: (s) => void (view.log = s) }, caughtUp: () => view.logCaughtUp, fromSnapshot: start.from === "snapshot",
+    onRebuilt: () => react(), store: snapshots,
+  });
   const claimer = new Claimer(js, node, incarnation, log);
   let leaving = false;
   let lastSnapshotSeq = start.state.seq;
@@ -193,6 +198,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   conflicts.stop();
   await opts.announcer.close();
   await fencing.stop();
+  await audit.stop();
   await settledWithin(snapshots.save(view.log, view.logCaughtUp), 1_000);
   abortFollow.abort();
   await closeNats(nc);
