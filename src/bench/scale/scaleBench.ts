@@ -97,6 +97,15 @@ async function failoverMs(cluster: L2Cluster, prober: Prober): Promise<number | 
   return ms;
 }
 
+/** A speaker that exited during the run, with its last lines: its figures would otherwise just be missing. */
+function reportExited(cluster: L2Cluster): void {
+  for (const [k, proc] of cluster.speakers) {
+    if (proc.running) continue;
+    process.stderr.write(`speaker node${k} exited; its last lines:\n`);
+    for (const l of cluster.speakerLines.filter((x) => x.node === k).slice(-6)) process.stderr.write(`  ${l.line.slice(0, 400)}\n`);
+  }
+}
+
 /** The speakers' last warnings, so a failed trial says what the speakers saw. */
 function reportFailure(cluster: L2Cluster): void {
   const warnings = cluster.speakerLines.filter((l) => /"level":(40|50)/.test(l.line)).slice(-8);
@@ -126,6 +135,7 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     const natsPid = cluster.lab.natsProc?.pid;
     const [cpu, growth] = await Promise.all([cpuPercentOver([...speakerPids, ...(natsPid ? [natsPid] : [])], STEADY_WINDOW_MS), logGrowth(nc, STEADY_WINDOW_MS)]);
     const rss = speakerPids.map(rssMiB);
+    reportExited(cluster);
     const load = loadavg()[0] ?? Number.NaN; // on a shared machine the speakers get a share of the cores, not what they need
     const speakerCpu = cpu.slice(0, speakerPids.length);
     process.stderr.write(`steady state: speakers ${speakerCpu.map((c) => c.toFixed(1)).join(", ")} % CPU, ${rss.map((r) => r.toFixed(0)).join(", ")} MiB; nats ${cpu[speakerPids.length]?.toFixed(1)} %; ${Math.round(growth.bytesPerS)} log bytes/s; heartbeat ${growth.maxBeat} bytes\n`);
