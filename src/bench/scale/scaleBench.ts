@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
@@ -101,8 +103,11 @@ async function failoverMs(cluster: L2Cluster, prober: Prober): Promise<number | 
 function reportExited(cluster: L2Cluster): void {
   for (const [k, proc] of cluster.speakers) {
     if (proc.running) continue;
+    // The process's log file (stdout and stderr) holds what it printed last, a crash's stack included.
+    const file = readdirSync(cluster.lab.runDir).filter((f) => f.startsWith(`speaker-${nodeRole(k)}-`)).sort().pop();
+    const lines = file ? readFileSync(join(cluster.lab.runDir, file), "utf8").trimEnd().split("\n") : [];
     process.stderr.write(`speaker node${k} exited; its last lines:\n`);
-    for (const l of cluster.speakerLines.filter((x) => x.node === k).slice(-6)) process.stderr.write(`  ${l.line.slice(0, 400)}\n`);
+    for (const line of lines.slice(-12)) process.stderr.write(`  ${line.slice(0, 400)}\n`);
   }
 }
 
