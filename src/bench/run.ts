@@ -18,6 +18,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "bfd-detect": (args) => import("./bfdDetect.js").then((m) => m.bfdDetectBench(args)),
   scale: (args) => import("./scale/scaleBench.js").then((m) => m.scaleBench(args)),
   install: () => import("./install.js").then((m) => m.installBench()),
+  attacks: () => import("./attacks.js").then((m) => m.attacksBench()),
 };
 
 const [name, ...args] = process.argv.slice(2);
