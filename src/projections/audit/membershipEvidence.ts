@@ -14,7 +14,7 @@ export type FenceSpan = { node: string; incarnation: number; reason: string; ent
 
 type Beat = { time: number; seq: number; incarnation: number; subject: string };
 
-type Pending = DeathClaim & { status: "dead" | "alive" | "suspect" | "absent" | null; lastBeat: Beat | null; lastBefore: Beat | null; firstAfter: Beat | null };
+type Pending = DeathClaim & { status: "dead" | "alive" | "suspect" | "absent" | null; lastHeardAt: number | null; lastBefore: Beat | null; firstAfter: Beat | null };
 
 export class MembershipEvidence {
   private readonly state: MembershipState = emptyMembership();
@@ -30,7 +30,7 @@ export class MembershipEvidence {
     private readonly settings: MembershipSettings,
     private readonly boundMs: number,
   ) {
-    const pending = deaths.map((d) => ({ ...d, status: null, lastBeat: null, lastBefore: null, firstAfter: null }));
+    const pending = deaths.map((d) => ({ ...d, status: null, lastHeardAt: null, lastBefore: null, firstAfter: null }));
     this.byPosition = [...pending].sort((a, b) => a.position - b.position);
     for (const p of [...pending].sort((a, b) => a.claimTime - b.claimTime)) {
       const entry = this.byOwner.get(p.owner) ?? { claims: [], passed: 0, last: null };
@@ -66,7 +66,7 @@ export class MembershipEvidence {
       const p = this.byPosition[this.next++] as Pending;
       const record = this.state.nodes[p.owner];
       p.status = record ? record.status : "absent";
-      p.lastBeat = record ? { time: record.lastHeardAt, seq: 0, incarnation: record.incarnation, subject: "" } : null;
+      p.lastHeardAt = record ? record.lastHeardAt : null;
     }
   }
 
@@ -91,7 +91,7 @@ export class MembershipEvidence {
       return [note("claim-unjustified", about, `cannot be checked: the heartbeats around position #${p.position} that declared ${p.owner} dead have aged out of HEARTBEATS (claim by ${p.claimant})`, [p.claim])];
     }
     if (p.status === "dead" || p.status === "absent") return [];
-    const heard = p.lastBeat ? `; its last beat was ${Math.round(p.claimTime - p.lastBeat.time)} ms before the claim` : "";
+    const heard = p.lastHeardAt !== null ? `; its last beat was ${Math.round(p.claimTime - p.lastHeardAt)} ms before the claim` : "";
     return [violation("claim-unjustified", about, `claim by ${p.claimant} says ${p.owner} was dead, but at heartbeat #${p.position} the membership shows it ${p.status}${heard}`, refs(p))];
   }
 
