@@ -2,7 +2,6 @@ import { InvalidArgumentError, Option, type Command } from "commander";
 import type { Logger } from "pino";
 import { startMonitorServer, type MonitorServer } from "../adapters/http/monitorServer.js";
 import type { AgentMonitor } from "../agents/health/monitor.js";
-import { processMonitor } from "../agents/health/processMonitor.js";
 import { VERSION } from "./version.js";
 
 // --metrics-port / --metrics-address: /healthz, /readyz and /metrics of every long-running agent on one port
@@ -26,6 +25,8 @@ export async function monitorFromOptions(o: Record<string, string | undefined>, 
   const port = Number(o["metricsPort"]);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new InvalidArgumentError(`--metrics-port must be a port number (0 turns it off), got "${o["metricsPort"]}"`);
   if (port === 0) return { monitor: undefined, close: async () => undefined };
+  // Loaded here: prom-client costs every command's start otherwise (validate, replay, a test's agent with port 0).
+  const { processMonitor } = await import("../agents/health/processMonitor.js");
   const monitor = processMonitor(command, VERSION);
   const address = o["metricsAddress"] ?? "0.0.0.0";
   let server: MonitorServer | null = null;

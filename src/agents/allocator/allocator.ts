@@ -19,7 +19,6 @@ import { AllocatorView } from "./view.js";
 import type { AgentMonitor } from "../health/monitor.js";
 import { PartHealth } from "../health/partHealth.js";
 import { LogChanges } from "../health/logChanges.js";
-import { monitorAllocator } from "./allocatorMonitor.js";
 
 export type AllocatorOptions = {
   /** Names this replica in the evidence of its claims. */
@@ -161,6 +160,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   const replan = setInterval(() => loop.schedule(), opts.replanMs);
   const configPoll = setInterval(() => void (loop.started && parts.configs.check(configView(parts.view))), opts.configPollMs);
   if (opts.monitor) {
+    const { monitorAllocator } = await import("./allocatorMonitor.js"); // prom-client only in processes that serve metrics
     const monitored = { nc, jsm, events, view: parts.view, caughtUp: () => loop.started, changes, claims: parts.publisher.stats, configOutcomes: parts.configs.outcomes };
     monitorAllocator(opts.monitor, health, monitored);
   }

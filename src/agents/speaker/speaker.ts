@@ -35,7 +35,6 @@ import type { BgpPlan } from "../../projections/bgp/bgpPlan.js";
 import type { AgentMonitor } from "../health/monitor.js";
 import { PartHealth } from "../health/partHealth.js";
 import { LogChanges } from "../health/logChanges.js";
-import { monitorSpeaker } from "./speakerMonitor.js";
 
 export type SpeakerOptions = {
   node: string;
@@ -170,6 +169,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   });
   const conflicts = startConflictReporter(js, node, opts.announcer, log);
   if (opts.monitor) {
+    const { monitorSpeaker } = await import("./speakerMonitor.js"); // prom-client only in processes that serve metrics
     const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan };
     monitorSpeaker(opts.monitor, health, { nc, jsm, events, beats, changes, configOutcomes: configs.outcomes, metrics });
   }
