@@ -100,5 +100,6 @@ describe("what each role may publish", () => {
     expect(allows(both.publish, "vipmesh.ev.config.file")).toBe(true);
     expect(both.inboxPrefix).toBe("_INBOX_speaker.n1");
     expect(renderAuthorization([{ user: "speaker-n1", secret: { password: "p" } }])).toContain('{ user: "speaker-n1", password: "p", permissions: { publish: { allow: ["vipmesh.hb.n1"');
+    expect(renderAuthorization([{ user: "admin", secret: { password: "p" } }])).toContain('{ user: "admin", password: "p" }');
   });
 });
