@@ -65,6 +65,8 @@ export class BfdEndpoint {
   private readonly now: () => number;
   private readonly random: () => number;
   private readonly index: BfdSessionIndex<Entry>;
+  /** Once closing, the sockets' fds may be closed and reused: no filter is attached any more. */
+  private closed = false;
 
   constructor(private readonly o: BfdEndpointOptions = {}) {
     this.now = o.now ?? (() => performance.now());
@@ -119,21 +121,25 @@ export class BfdEndpoint {
     const e = this.byDiscriminator.get(driver.state.config.localDiscriminator);
     this.byDiscriminator.delete(driver.state.config.localDiscriminator);
     await driver.close();
-    if (e?.multihop) await this.refilter(e);
+    if (!e?.multihop) return;
+    // Called from timers (a removed peer is closed after its AdminDown): a failure is logged, never thrown at nobody.
+    await this.refilter(e).catch((err: unknown) => this.o.log?.warn({ peer: e.peer, err: String(err) }, "bfd: multihop TTL floors not updated"));
   }
 
   /** The multihop receive socket of `like`'s family and device gets the floors of the sessions it serves. */
   private async refilter(like: Entry): Promise<void> {
     const socket = this.listeners.get(listenerKey(like.family, true, like.device));
-    if (socket === undefined) return;
+    if (socket === undefined || this.closed) return;
     const fallback = receiveTtlThreshold(true, this.o.multihopMinimumTtl);
     const floors = [...this.byDiscriminator.values()]
       .filter((e) => e.multihop && e.family === like.family && e.device === like.device)
       .map((e) => ({ address: e.peer, minTtl: e.minTtl ?? fallback }));
-    setReceiveFilter(await socket, multihopTtlFilter(like.family, floors, fallback));
+    const open = await socket;
+    if (!this.closed) setReceiveFilter(open, multihopTtlFilter(like.family, floors, fallback));
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.all([...this.byDiscriminator.values()].map((e) => e.driver.close()));
     this.byDiscriminator.clear();
     const sockets = await Promise.allSettled(this.listeners.values());
