@@ -65,9 +65,9 @@ describe.skipIf(unavailable !== undefined)("speaker metrics and readiness while 
       }, 20_000, 200);
       expect(ready.body).toMatch(/^speaker: fenced \(cut off from the log/m);
       const fenced = await scrape(victim);
-      expect(sampleValue(fenced, "vipmesh_fenced")).toBe(1);
-      expect(announcedBy(fenced)).toBe(0);
-      expect(samples(fenced).filter((s) => s.name === "vipmesh_fence_episodes_total").reduce((a, s) => a + s.value, 0)).toBe(1);
+      expect(sampleValue(fenced, "vipmesh_fenced"), "vipmesh_fenced of the cut-off node").toBe(1);
+      expect(announcedBy(fenced), "VIPs the cut-off node announces").toBe(0);
+      expect(samples(fenced).filter((s) => s.name === "vipmesh_fence_episodes_total").reduce((a, s) => a + s.value, 0), "fence episodes of the cut-off node").toBe(1);
       expect((await getInLab(cluster.lab, nodeRole(victim), "/healthz")).status).toBe(200);
 
       const after = await waitFor("the survivors to announce every VIP", async () => {
@@ -79,11 +79,11 @@ describe.skipIf(unavailable !== undefined)("speaker metrics and readiness while 
         const now = after.get(k) ?? "";
         expect(sampleValue(now, "vipmesh_failovers_total", { reason: "owner-dead" }), `node${k} failovers`).toBe((sampleValue(was, "vipmesh_failovers_total", { reason: "owner-dead" }) ?? 0) + moving);
         expect(sampleValue(now, "vipmesh_membership_nodes", { status: "dead" }), `node${k} sees the victim dead`).toBe(1);
-        expect(sampleValue(now, "vipmesh_membership_nodes", { status: "alive" })).toBe(2);
+        expect(sampleValue(now, "vipmesh_membership_nodes", { status: "alive" }), `node${k} sees two alive`).toBe(2);
         expect((await getInLab(cluster.lab, nodeRole(k), "/readyz")).status).toBe(200);
       }
       const claimsWon = survivors.map((k) => (sampleValue(after.get(k) ?? "", "vipmesh_vip_claims_total", { result: "won" }) ?? 0) - (sampleValue(before.get(k) ?? "", "vipmesh_vip_claims_total", { result: "won" }) ?? 0));
-      expect(claimsWon.reduce((a, b) => a + b, 0)).toBe(moving);
+      expect(claimsWon.reduce((a, b) => a + b, 0), "VIP claims the survivors won").toBe(moving);
     } finally {
       await healPartition(cluster.lab, nodeRole(victim));
     }
