@@ -2,7 +2,8 @@
 // two `vipmesh controller`s (ingest, allocator, status writer), speakers with --kubeconfig and no configuration file,
 // and a real FRR router (zebra + bgpd, ECMP) peering with every node with TCP MD5; the client sits behind the router,
 // so every request is forwarded by FRR's RIB. The metallb.io objects, the password Secret and the Service are applied
-// with kubectl; FRR's state is read with `vtysh -c '... json'`.
+// with kubectl; FRR's state is read with `vtysh -c '... json'`. The speakers read the password from the Secret
+// themselves (the log carries a reference and a hash): a rotation brings every session back with the new one.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BGP_LAB_ASN, BGP_LAB_POOL } from "../../src/lab/bgpCluster.js";
@@ -11,13 +12,16 @@ import { startKubeBgpCluster, type KubeBgpCluster } from "../../src/lab/kubeBgpC
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { sleep, waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
+import { connectNats } from "../../src/adapters/nats/connect.js";
 import { frrBgpPaths, frrIpv4Peers, frrRibNextHops, type FrrPeerSummary } from "../support/frr.js";
+import { secretsOnLog } from "../support/logGrep.js";
 
 const VIP = "198.18.100.10";
 const PREFIX = `${VIP}/32`;
 const VIP2 = "198.18.100.11";
 const PREFIX2 = `${VIP2}/32`;
 const PASSWORD = "vipmesh-kube-md5";
+const ROTATED = "vipmesh-kube-md5-rotated";
 const NODES = 3;
 const allNodes = Array.from({ length: NODES }, (_, i) => roleIp(nodeRole(i + 1))).sort();
 
@@ -195,4 +199,24 @@ describe.skipIf(unavailable !== undefined)("BGP mode configured through Kubernet
     // The sessions stay up: only the route went.
     for (const p of Object.values(await nodePeers())) expect(p?.state).toBe("Established");
   }, 75_000);
+
+  it("rotating the password (the Secret and FRR's neighbors): every speaker reads the new one itself and its session comes back with it; no password is on the log", async () => {
+    const rotatedAt = Date.now();
+    await router().configure([`router bgp ${BGP_LAB_ASN}`, ...allNodes.map((ip) => `neighbor ${ip} password ${ROTATED}`)]);
+    await kubectl(["apply", "-f", "-"], SECRET.replace(PASSWORD, ROTATED));
+    // FRR resets a neighbor's counters with its password: a session up for less time than since the rotation is new.
+    const newSession = (p: FrrPeerSummary | undefined): boolean => p?.state === "Established" && (p.peerUptimeMsec ?? Infinity) < Date.now() - rotatedAt;
+    await waitFor("every node Established again with the rotated password", async () => (Object.values(await nodePeers()).every(newSession) ? true : undefined), 90_000, 500);
+    await waitFor("the VIP from every node again", async () => ((await frrRibNextHops(router(), PREFIX2)).length === NODES ? true : undefined), 30_000, 250);
+    // The speakers logged no value, and neither value is in EVENTS, HEARTBEATS or the snapshot bucket.
+    const nc = await connectNats({ servers: [await k.cluster.lab.natsHostUrl()], security: k.cluster.lab.natsClient("admin"), name: "grep", pingIntervalMs: 2_000 });
+    try {
+      const { found, counts } = await secretsOnLog(nc, [PASSWORD, ROTATED]);
+      expect(counts["EVENTS"]).toBeGreaterThan(0);
+      expect(counts["HEARTBEATS"]).toBeGreaterThan(0);
+      expect(found).toEqual([]);
+    } finally {
+      await nc.close();
+    }
+  }, 240_000);
 });

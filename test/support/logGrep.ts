@@ -1,16 +1,15 @@
-import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import type { StreamName } from "../../src/events/types.js";
 
-// What a reader of the log could find: every stored message of a stream (subject, headers, bytes) as one text.
+// What a reader of the log could find: every stored message of a stream (subject and bytes) as one text.
 
 export async function streamText(nc: NatsConnection, stream: string): Promise<{ messages: number; text: string }> {
-  const jsm = await jetstreamManager(nc);
-  const info = await jsm.streams.info(stream);
   const parts: string[] = [];
-  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-    const m = await jsm.streams.getMessage(stream, { seq }).catch(() => null);
-    if (m) parts.push(`${m.subject}\n${JSON.stringify(m.header ?? {})}\n${Buffer.from(m.data).toString("latin1")}`);
-  }
+  // One ordered read of the whole stream (a request per message takes minutes on a lab's HEARTBEATS).
+  await readWholeStream(nc, stream as StreamName, (batch) => {
+    for (const m of batch) parts.push(`${m.meta.subject}\n${Buffer.from(m.data).toString("latin1")}`);
+  });
   return { messages: parts.length, text: parts.join("\n") };
 }
 
