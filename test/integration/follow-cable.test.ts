@@ -82,4 +82,31 @@ describe("following a stream across a 15 s black-holed link", () => {
       await f.stop();
     }
   }, 60_000);
+
+  it("a follower started while the server does not answer waits for it instead of failing with a timeout", async () => {
+    // What a speaker met at start under 200 nodes' heartbeats: its stream info and start-time lookup timed out, and
+    // it exited with "timeout". Here the link is black-holed for 7 s from the moment the follower starts.
+    const reader = await connectNats({ servers: [`nats://127.0.0.1:${proxy.port}`], security: server.client(), name: "reader", pingIntervalMs: 2_000, log: pino({ level: "silent" }) });
+    const abort = new AbortController();
+    let seen = 0;
+    try {
+      await publish();
+      const jsm = await jetstreamManager(reader);
+      proxy.cut();
+      const following = followStream({
+        nc: reader, js: jetstream(reader), jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abort.signal,
+        onBatch: (batch) => (seen = batch.at(-1)?.meta.seq ?? seen),
+      });
+      const outcome = following.then(() => "following", (err: unknown) => `failed: ${String(err)}`);
+      await sleep(7_000);
+      proxy.restore();
+      expect(await outcome).toBe("following");
+      const last = await publish();
+      await waitUntilSeen({ seen: () => seen }, last, 20_000);
+      expect(seen).toBe(last);
+    } finally {
+      abort.abort();
+      await reader.close();
+    }
+  }, 60_000);
 });

@@ -1,5 +1,6 @@
 import { DeliverPolicy, type ConsumerMessages, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
+import { TimeoutError } from "@nats-io/transport-node";
 import type { EventMeta, StreamName } from "../../events/types.js";
 
 export type RawMessage = { meta: EventMeta; data: Uint8Array };
@@ -46,7 +47,8 @@ class CatchUpPosition {
 const RESUBSCRIBE_RETRY_MS = 250;
 
 /**
- * Follows a stream with an ordered consumer. Batches end when the server says nothing is pending.
+ * Follows a stream with an ordered consumer. Its start-up requests are asked again while a busy server lets them time
+ * out (under the load of hundreds of nodes' heartbeats, a speaker otherwise died at start with "timeout").
  *
  * After every reconnect the consumer is replaced by a new one starting right after the last message handed to
  * `onBatch`. The client's own recovery cannot be relied on there: messages the server pushed to the lost connection
@@ -57,12 +59,13 @@ const RESUBSCRIBE_RETRY_MS = 250;
  * server refuses, so a consumer started by time was never re-created.
  */
 export async function followStream(opts: FollowOptions): Promise<Follower> {
-  const info = await opts.jsm.streams.info(opts.stream);
-  const startSeq = "seq" in opts.start ? opts.start.seq : await firstSeqSince(opts.jsm, opts.stream, opts.start.sinceMs, info.state.last_seq);
+  const info = await patiently(opts.signal, () => opts.jsm.streams.info(opts.stream));
+  const start = opts.start;
+  const startSeq = "seq" in start ? start.seq : await patiently(opts.signal, () => firstSeqSince(opts.jsm, opts.stream, start.sinceMs, info.state.last_seq));
   const initiallyCaughtUp = info.state.messages === 0 || ("seq" in opts.start && info.state.last_seq < startSeq);
   let next = Math.max(1, startSeq); // the first sequence not yet handed to onBatch
   const position = new CatchUpPosition(info.state.last_seq);
-  let messages = await subscribe(opts, next);
+  let messages = await patiently(opts.signal, () => subscribe(opts, next));
   let replaced = false;
   const stop = (): void => void messages.close();
   opts.signal.addEventListener("abort", stop, { once: true });
@@ -135,6 +138,18 @@ async function resubscribe(opts: FollowOptions, from: number, position: CatchUpP
     }
   }
   return null;
+}
+
+/** `ask`, asked again while it times out (a server too busy to answer in time), until the follower is stopped. */
+async function patiently<T>(signal: AbortSignal, ask: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      return await ask();
+    } catch (err) {
+      if (!(err instanceof TimeoutError) || signal.aborted) throw err;
+      await new Promise((r) => setTimeout(r, RESUBSCRIBE_RETRY_MS));
+    }
+  }
 }
 
 /** Calls `then` on every reconnect of `nc`; returns the way to stop watching. */
