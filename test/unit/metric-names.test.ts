@@ -59,7 +59,7 @@ beforeAll(async () => {
   registerAllocatorMetrics(monitor.metrics, { log: () => sim.view.log, claims: { published: 2, won: 2, lost: 0, failed: 0 } });
   const jsm = { streams: { info: async () => ({ state: { last_seq: sim.view.log.seq + 4, last_ts: new Date(sim.view.log.time + 1_500).toISOString() } }) } } as unknown as JetStreamManager;
   for (const agent of ["speaker", "allocator"]) {
-    registerAgentLogMetrics(monitor, { agent, jsm, positions: { EVENTS: () => ({ seq: sim.view.log.seq, time: sim.view.log.time }) }, changes: new LogChanges(), configOutcomes: { published: 1, invalid: 0, unreadable: 0, held: 0 }, invalid: () => 0 });
+    registerAgentLogMetrics(monitor, { agent, jsm, positions: { EVENTS: () => ({ seq: sim.view.log.seq, time: sim.view.log.time }) }, changes: new LogChanges(), configOutcomes: { published: 1, invalid: 0, unreadable: 0, held: 0 }, invalid: () => 0, refused: () => ({ "config-invalid": 1 }), snapshotMismatches: () => 0 });
   }
   text = await monitor.metrics.metrics();
   types = new Map((await monitor.metrics.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));

@@ -161,7 +161,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
   const configPoll = setInterval(() => void (loop.started && parts.configs.check(configView(parts.view))), opts.configPollMs);
   if (opts.monitor) {
     const { monitorAllocator } = await import("./allocatorMonitor.js"); // prom-client only in processes that serve metrics
-    const monitored = { nc, jsm, events, view: parts.view, caughtUp: () => loop.started, changes, claims: parts.publisher.stats, configOutcomes: parts.configs.outcomes };
+    const monitored = { nc, jsm, events, view: parts.view, caughtUp: () => loop.started, changes, claims: parts.publisher.stats, configOutcomes: parts.configs.outcomes, audit };
     monitorAllocator(opts.monitor, health, monitored);
   }
   log.info({ lbClass: opts.lbClass, fromSeq: start.state.seq, from: start.from }, "allocator started");

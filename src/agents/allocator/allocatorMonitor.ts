@@ -10,6 +10,7 @@ import { reportOpened } from "../health/reportOpened.js";
 import { registerAllocatorMetrics } from "./allocatorMetrics.js";
 import type { PublisherStats } from "./publisher.js";
 import type { AllocatorView } from "./view.js";
+import { refusalsByReason } from "../../projections/eventRules.js";
 
 export type AllocatorMonitorParts = {
   nc: NatsConnection;
@@ -21,6 +22,7 @@ export type AllocatorMonitorParts = {
   changes: LogChanges;
   claims: PublisherStats;
   configOutcomes: Readonly<Record<string, number>>;
+  audit?: { readonly mismatches: number };
 };
 
 /** The allocator's health facts (connected, caught up, follower running) and its metrics. */
@@ -28,7 +30,8 @@ export function monitorAllocator(monitor: AgentMonitor, health: PartHealth, p: A
   reportOpened(health, { nc: p.nc, followers: { [STREAMS.events]: p.events }, caughtUp: p.caughtUp });
   registerAllocatorMetrics(monitor.metrics, { log: () => p.view.log, claims: p.claims });
   registerAgentLogMetrics(monitor, {
-    agent: "allocator", jsm: p.jsm, changes: p.changes, configOutcomes: p.configOutcomes, invalid: () => p.view.invalid,
+    agent: "allocator", jsm: p.jsm, changes: p.changes, configOutcomes: p.configOutcomes, invalid: () => p.view.invalid, refused: () => refusalsByReason(p.view.log),
+    ...(p.audit === undefined ? {} : { snapshotMismatches: () => p.audit?.mismatches ?? 0 }),
     positions: { [STREAMS.events]: () => positionOf(p.view.log) },
   });
 }

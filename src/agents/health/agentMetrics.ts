@@ -18,6 +18,10 @@ export type AgentLogSources = {
   configOutcomes?: Readonly<Record<string, number>>;
   /** Log messages the agent's view skipped as invalid. */
   invalid: () => number;
+  /** Events its projection refused, per reason (refusalsByReason). */
+  refused?: () => Readonly<Record<string, number>>;
+  /** Replays of the log that disproved the projection (snapshotAudit.ts). */
+  snapshotMismatches?: () => number;
 };
 
 export const positionOf = (log: LogState): LogPosition => ({ seq: log.seq, time: log.time });
@@ -33,6 +37,16 @@ export function registerAgentLogMetrics(monitor: AgentMonitor, src: AgentLogSour
     async () => withAgent((await lag()).seconds));
   addObservedSource(registry, "counter", { name: "vipmesh_invalid_events_total", help: "Log messages the agent skipped as invalid", labelNames: ["agent"] },
     () => [{ labels: { agent }, value: src.invalid() }]);
+  const refused = src.refused;
+  if (refused) {
+    addObservedSource(registry, "counter", { name: "vipmesh_events_refused_total", help: "Events the agent's projection refused, by reason (meaning, identity, IPAM, stale term, undecodable)", labelNames: ["agent", "reason"] },
+      () => Object.entries(refused()).map(([reason, value]) => ({ labels: { agent, reason }, value })));
+  }
+  const mismatches = src.snapshotMismatches;
+  if (mismatches) {
+    addObservedSource(registry, "counter", { name: "vipmesh_snapshot_mismatches_total", help: "Replays of the log that disagreed with the agent's projection (a forged or corrupt snapshot); each rebuilt it from the log", labelNames: ["agent"] },
+      () => [{ labels: { agent }, value: mismatches() }]);
+  }
   const changes = src.changes;
   if (changes) {
     addObservedSource(registry, "counter", { name: "vipmesh_config_revisions_applied_total", help: "Configurations from the log this agent applied since it caught up", labelNames: ["agent"] },

@@ -8,6 +8,7 @@ import type { AgentMonitor } from "../health/monitor.js";
 import type { PartHealth } from "../health/partHealth.js";
 import { reportOpened } from "../health/reportOpened.js";
 import { registerSpeakerMetrics, type SpeakerMetricSources } from "./speakerMetrics.js";
+import { refusalsByReason } from "../../projections/eventRules.js";
 
 export type SpeakerMonitorParts = {
   nc: NatsConnection;
@@ -17,6 +18,7 @@ export type SpeakerMonitorParts = {
   changes: LogChanges;
   configOutcomes: Readonly<Record<string, number>>;
   metrics: SpeakerMetricSources;
+  audit?: { readonly mismatches: number };
 };
 
 /** The speaker's health facts (connected, caught up, not fenced, followers running) and its metrics. */
@@ -25,7 +27,8 @@ export function monitorSpeaker(monitor: AgentMonitor, health: PartHealth, p: Spe
   reportOpened(health, { nc: p.nc, followers: { [STREAMS.events]: p.events, [STREAMS.heartbeats]: p.beats }, caughtUp: () => view.ready, fenced: () => fencing.fenced });
   registerSpeakerMetrics(monitor.metrics, p.metrics);
   registerAgentLogMetrics(monitor, {
-    agent: "speaker", jsm: p.jsm, changes: p.changes, invalid: () => view.invalid, configOutcomes: p.configOutcomes,
+    agent: "speaker", jsm: p.jsm, changes: p.changes, invalid: () => view.invalid, configOutcomes: p.configOutcomes, refused: () => refusalsByReason(view.log),
+    ...(p.audit === undefined ? {} : { snapshotMismatches: () => p.audit?.mismatches ?? 0 }),
     positions: { [STREAMS.events]: () => positionOf(view.log), [STREAMS.heartbeats]: () => ({ seq: view.members.seq, time: view.members.time }) },
   });
 }
