@@ -102,6 +102,14 @@ async function snapshots(nc: NatsConnection, sim: ClusterSim): Promise<void> {
   sim.injected.push({ check: "snapshot-mismatch", seq: half + 1 });
 }
 
+/** Both streams read with nothing decoded or applied: messages per second. */
+async function rawRead(nc: NatsConnection): Promise<number> {
+  const started = performance.now();
+  let raw = 0;
+  for (const stream of [STREAMS.events, STREAMS.heartbeats]) raw += await readWholeStream(nc, stream, () => undefined);
+  return Math.round(raw / ((performance.now() - started) / 1000));
+}
+
 const matches = (f: Finding, i: Injected): boolean => f.check === i.check && f.events.some((e) => e.stream === "EVENTS" && e.seq === i.seq);
 
 export async function auditBench(args: string[]): Promise<BenchResult> {
@@ -116,20 +124,19 @@ export async function auditBench(args: string[]): Promise<BenchResult> {
     await snapshots(admin, sim);
     await admin.close();
     const reader = await connectNats({ servers: [server.url], security: server.client("reader"), name: "bench-audit-reader", pingIntervalMs: 10_000 });
-    let raw = 0;
-    const rawStarted = performance.now();
-    for (const stream of [STREAMS.events, STREAMS.heartbeats]) raw += await readWholeStream(reader, stream, () => undefined);
-    const rawSeconds = (performance.now() - rawStarted) / 1000;
+    const before = await rawRead(reader);
     const started = performance.now();
     const report = await auditSource(natsSource(reader, server.url, 60_000), { membership: DEFAULT_MEMBERSHIP_SETTINGS, handoverBoundMs: 250 });
     const seconds = (performance.now() - started) / 1000;
+    // Read raw again after the audit and keep the faster: the first read of a stream can be the slower one.
+    const after = await rawRead(reader);
     await reader.close();
     const events = report.counts.events + report.counts.heartbeats;
     const violations = report.findings.filter((f) => f.level === "violation");
     const found = sim.injected.filter((i) => violations.some((f) => matches(f, i))).length;
     const falseFindings = violations.filter((f) => !sim.injected.some((i) => matches(f, i))).length;
     const eventsPerS = Math.round(events / seconds);
-    const rawPerS = Math.round(raw / rawSeconds);
+    const rawPerS = Math.max(before, after);
     return {
       name: "audit",
       figures: { events, events_per_s: eventsPerS, anomalies_injected: sim.injected.length, anomalies_found: found, false_findings: falseFindings, raw_read_per_s: rawPerS, read_ratio: Number((eventsPerS / rawPerS).toFixed(2)), notes: report.counts.notes, listed: report.counts.listings, seconds: Number(seconds.toFixed(2)) },
