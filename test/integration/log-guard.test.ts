@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { closeNats, connectNats } from "../../src/adapters/nats/connect.js";
-import { DEFAULT_STREAM_SETTINGS, eventsStreamConfig } from "../../src/adapters/nats/streams.js";
+import { guardLog, type LogWeakenedError } from "../../src/adapters/nats/logGuard.js";
+import { initLog } from "../../src/adapters/nats/logInit.js";
+import { DEFAULT_STREAM_SETTINGS, eventsStreamConfig, requirementsOf } from "../../src/adapters/nats/streams.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { until } from "../support/allocatorProcs.js";
 import { jsonLines, runCli, stopCli, type CliProc } from "../support/cliProcs.js";
@@ -24,10 +26,14 @@ afterAll(async () => {
   await server?.stop();
 });
 
-async function manager(user: string): Promise<JetStreamManager> {
+async function connectAs(user: string): Promise<NatsConnection> {
   const nc = await connectNats({ servers: [server.url], security: server.client(user), name: `as-${user}`, pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
   conns.push(nc);
-  return jetstreamManager(nc, { timeout: 3_000 });
+  return nc;
+}
+
+async function manager(user: string): Promise<JetStreamManager> {
+  return jetstreamManager(await connectAs(user), { timeout: 3_000 });
 }
 
 describe("the log's settings", () => {
@@ -53,5 +59,27 @@ describe("the log's settings", () => {
     const fatal = jsonLines(p.out).find((l) => l["level"] === 60);
     expect(String(fatal?.["msg"])).toContain('EVENTS.max_msgs is 1, needs no limit (-1 or 0)');
     expect(fatal?.["differences"]).toEqual([{ stream: "EVENTS", field: "max_msgs", actual: 1, wanted: "no limit (-1 or 0)" }]);
+  });
+
+  it("a stream missing for a moment (a leader election) is tolerated; one missing for longer is a deleted log", async () => {
+    const own = await startNatsServer({ users: ["speaker-n1"] });
+    try {
+      const admin = await connectNats({ servers: [own.url], security: own.client("admin"), name: "admin", pingIntervalMs: 2_000 });
+      const speaker = await connectNats({ servers: [own.url], security: own.client("speaker-n1"), name: "speaker", pingIntervalMs: 2_000 });
+      const seen: LogWeakenedError[] = [];
+      const stop = new AbortController();
+      guardLog(speaker, await jetstreamManager(speaker), requirementsOf(DEFAULT_STREAM_SETTINGS), stop.signal, (e) => seen.push(e), 100, 1_500);
+      await (await jetstreamManager(admin)).streams.delete("HEARTBEATS");
+      await initLog(admin, DEFAULT_STREAM_SETTINGS);
+      await new Promise((r) => setTimeout(r, 2_000));
+      expect(seen).toEqual([]);
+      await (await jetstreamManager(admin)).streams.delete("HEARTBEATS");
+      await until("the deleted stream reported", () => seen.length > 0, 10_000);
+      expect(seen[0]?.message).toContain("HEARTBEATS.(stream) is \"missing\"");
+      stop.abort();
+      await Promise.all([closeNats(admin), closeNats(speaker)]);
+    } finally {
+      await own.stop();
+    }
   });
 });

@@ -63,16 +63,26 @@ export async function awaitVerifiedLog(jsm: JetStreamManager, r: LogRequirements
   return false;
 }
 
+/** How long a stream must stay missing before a running agent takes it as deleted (not a leader election). */
+export const MISSING_FOR_MS = 60_000;
+
 /**
- * Checks the log after every reconnect and every `everyMs`, until `signal` aborts; calls `onWeakened` once when it
- * differs (a deleted stream included). A check that fails to get an answer is retried at the next tick.
+ * Checks the log after every reconnect and every `everyMs`, until `signal` aborts; calls `onWeakened` once when a
+ * stream's settings differ, or when a stream has been missing for `missingForMs` (a cluster electing a stream's
+ * leader may answer "stream not found" for a while, and an outage must change nothing). A check that gets no answer
+ * is retried at the next tick.
  */
-export function guardLog(nc: NatsConnection, jsm: JetStreamManager, r: LogRequirements, signal: AbortSignal, onWeakened: (err: LogWeakenedError) => void, everyMs = LOG_CHECK_EVERY_MS): void {
+export function guardLog(nc: NatsConnection, jsm: JetStreamManager, r: LogRequirements, signal: AbortSignal, onWeakened: (err: LogWeakenedError) => void, everyMs = LOG_CHECK_EVERY_MS, missingForMs = MISSING_FOR_MS): void {
   let done = false;
+  let missingSince: number | null = null;
   const check = async (): Promise<void> => {
     if (done || signal.aborted) return;
-    const diffs = await checkLog(jsm, r).catch(() => []);
-    if (diffs.length > 0 && !done && !signal.aborted) {
+    const diffs = await checkLog(jsm, r).catch(() => null);
+    if (diffs === null) return;
+    const missing = diffs.some((d) => d.field === "(stream)");
+    missingSince = missing ? (missingSince ?? Date.now()) : null;
+    const weakened = diffs.some((d) => d.field !== "(stream)") || (missingSince !== null && Date.now() - missingSince >= missingForMs);
+    if (weakened && !done && !signal.aborted) {
       done = true;
       onWeakened(new LogWeakenedError(diffs));
     }
