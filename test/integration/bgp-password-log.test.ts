@@ -21,7 +21,7 @@ import { startNatsServer, type NatsServer } from "../../src/testing/localNatsSer
 import { stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
 import { serviceAccountKubeconfig, startController } from "../support/controllerProcs.js";
 import { memoryLogger } from "../support/memoryLog.js";
-import { secretsOnLog, streamText } from "../support/logGrep.js";
+import { secretsOnLog, streamText } from "../../src/testing/logGrep.js";
 import { RecordingAnnouncer } from "../support/recordingAnnouncer.js";
 
 // No BGP password on the log or in a snapshot (real kube-apiserver + etcd, real nats-server, a `vipmesh controller`

@@ -14,7 +14,7 @@ import { sleep, waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { frrBgpPaths, frrIpv4Peers, frrRibNextHops, type FrrPeerSummary } from "../support/frr.js";
-import { secretsOnLog } from "../support/logGrep.js";
+import { secretsOnLog } from "../../src/testing/logGrep.js";
 
 const VIP = "198.18.100.10";
 const PREFIX = `${VIP}/32`;

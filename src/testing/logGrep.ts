@@ -1,8 +1,9 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
-import type { StreamName } from "../../src/events/types.js";
+import { readWholeStream } from "../agents/replay/readLog.js";
+import type { StreamName } from "../events/types.js";
 
-// What a reader of the log could find: every stored message of a stream (subject and bytes) as one text.
+// What a reader of the log could find: every stored message of a stream (subject and bytes) as one text, and the
+// secret values found in it (the password tests; the attacks benchmark counts secrets_found_on_log with it).
 
 export async function streamText(nc: NatsConnection, stream: string): Promise<{ messages: number; text: string }> {
   const parts: string[] = [];
