@@ -45,7 +45,7 @@ export function formatRow(row: TimelineRow): string {
     case "ip-rejected":
       return `${head}  ${row.ip}  ${row.claim} for ${row.service} refused: ${row.why}`;
     case "invalid":
-      return `${head}  invalid message on ${row.subject} skipped`;
+      return `${head}  invalid message on ${row.subject} skipped${row.reason === undefined ? "" : ` (${row.reason}: ${row.detail ?? ""})`}`;
     case "identity-refused":
       return `${head}  ${row.type} on ${row.subject} refused: ${row.why}`;
     case "refused":

@@ -5,14 +5,16 @@ import type { EventMeta, LogEvent, NodeHeartbeatRecorded } from "./types.js";
 // with no event: the projection still sees its sequence, and the caller counts it.
 
 export type RawEntry = { meta: EventMeta; data: Uint8Array };
-export type Decoded<E> = { meta: EventMeta; event: E | null };
+/** `invalid`: why the boundary refused the message, when `event` is null. */
+export type Decoded<E> = { meta: EventMeta; event: E | null; invalid?: { reason: InvalidEvent["reason"]; detail: string } };
 
 export function decodeLogEntries(raw: readonly RawEntry[], onInvalid: (i: InvalidEvent) => void): Decoded<LogEvent>[] {
   return raw.map(({ meta, data }) => {
     const result = decodeEvent(data, meta);
     if (result.ok && result.event.type !== "NodeHeartbeatRecorded") return { meta, event: result.event };
-    onInvalid(result.ok ? { reason: "unknown-type", detail: "heartbeat on the events stream", meta } : result.invalid);
-    return { meta, event: null };
+    const invalid: InvalidEvent = result.ok ? { reason: "unknown-type", detail: "heartbeat on the events stream", meta } : result.invalid;
+    onInvalid(invalid);
+    return { meta, event: null, invalid: { reason: invalid.reason, detail: invalid.detail } };
   });
 }
 

@@ -19,7 +19,7 @@ export type TimelineRow =
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
   | { kind: "ip-rejected"; seq: number; time: number; ip: string; service: string; claim: "allocate" | "release"; why: string }
-  | { kind: "invalid"; seq: number; time: number; subject: string }
+  | { kind: "invalid"; seq: number; time: number; subject: string; reason?: string; detail?: string }
   | { kind: "identity-refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; why: string }
   | { kind: "refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; reason: RefusalReason; detail: string };
 
@@ -81,11 +81,11 @@ export function addressOf(row: TimelineRow): string | null {
 export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogState = emptyLogState()): { rows: TimelineRow[]; state: LogState } {
   const rows: TimelineRow[] = [];
   const state = produce(start, (draft) => {
-    for (const { meta, event } of entries) {
+    for (const { meta, event, invalid } of entries) {
       if (meta.seq <= draft.seq) continue;
       if (!event) {
         applyInvalidLogMessage(draft, meta);
-        rows.push({ kind: "invalid", seq: meta.seq, time: meta.time, subject: meta.subject });
+        rows.push({ kind: "invalid", seq: meta.seq, time: meta.time, subject: meta.subject, ...(invalid === undefined ? {} : { reason: invalid.reason, detail: invalid.detail }) });
         continue;
       }
       const before = event.type === "VipClaimed" ? { owner: draft.vips[event.data.vip]?.owner ?? null, term: draft.vips[event.data.vip]?.term ?? 0 } : null;

@@ -57,7 +57,7 @@ export function markFor(row: TimelineRow): Mark {
     case "config-applied":
       return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), text("LoadBalancer Services", row.services)] };
     case "invalid":
-      return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject)] };
+      return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject), ...(row.reason === undefined ? [] : [text("why", `${row.reason}: ${row.detail ?? ""}`)])] };
     case "identity-refused":
       return { ...base, kind: "refused", title: `${row.type} refused: not its publisher's`, facts: [text("subject", row.subject), text("why", row.why)] };
     case "refused":
