@@ -17,15 +17,31 @@ export const REFUSAL_REASONS = [
   "ip-outside-pools",
   /** An ownership claim for an address no Service holds. */
   "vip-not-allocated",
+  /**
+   * A leave, restart or claim whose incarnation (the speaker's start time in ms) is later than the log time it was
+   * stored at by more than MAX_CLOCK_AHEAD_MS: a NodeLeft with a far-future incarnation would shut the node out for as
+   * long, since a node's next start has a lower one.
+   */
+  "incarnation-in-future",
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export type Refusal = { reason: RefusalReason; detail: string };
 
+/** How far a speaker's clock may run ahead of the NATS server's (its incarnation is its start time). */
+export const MAX_CLOCK_AHEAD_MS = 60 * 60_000;
+
 /** At most this many configuration problems go into a refusal's detail (the rest are counted). */
 const DETAIL_PROBLEMS = 3;
 
-/** Why `state` must not take `event`; null when it may (the reducers' own rules, terms and sharing, still apply). */
+/**
+ * Why `state` must not take `event`; null when it may (the reducers' own rules, terms and sharing, still apply).
+ * `state.time` is the log time of the event's own message.
+ */
 export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
+  if (event.type === "NodeLeft" || event.type === "NodeRestarting" || event.type === "VipClaimed") {
+    const future = futureIncarnation(state, event.data.incarnation);
+    if (future !== null) return future;
+  }
   switch (event.type) {
     case "ConfigApplied": {
       const problems = configRuleProblems(event.data.config);
@@ -41,6 +57,11 @@ export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
     default:
       return null;
   }
+}
+
+function futureIncarnation(state: LogState, incarnation: number): Refusal | null {
+  if (incarnation <= state.time + MAX_CLOCK_AHEAD_MS) return null;
+  return { reason: "incarnation-in-future", detail: `incarnation ${incarnation} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} min after the log time ${state.time}` };
 }
 
 /** An IP in a pool of the configuration in force, or one the Service already holds (a refresh after a pool edit). */

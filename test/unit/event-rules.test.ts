@@ -9,7 +9,7 @@ import { decodeEvent, encodeEvent } from "../../src/events/codec.js";
 import { decodeLogEntries, type RawEntry } from "../../src/events/entries.js";
 import { MAX_CONFIG_EVENT_BYTES, MAX_EVENT_BYTES } from "../../src/events/limits.js";
 import { subjects } from "../../src/events/subjects.js";
-import type { DomainEvent, EventMeta, IpAllocated, LogEvent } from "../../src/events/types.js";
+import type { DomainEvent, EventMeta, IpAllocated, LogEvent, VipClaimed } from "../../src/events/types.js";
 import { applyLogBatch } from "../../src/projections/batch.js";
 import { refusalsByReason } from "../../src/projections/eventRules.js";
 import { ipRecord } from "../../src/projections/ipam/state.js";
@@ -131,6 +131,31 @@ describe("claims are held to the allocation and ownership rules", () => {
     const refused = rows.filter((r) => r.kind === "refused");
     expect(refused.map((r) => (r.kind === "refused" ? [r.seq, r.type, r.reason] : []))).toEqual([[2, "VipClaimed", "vip-not-allocated"], [3, "ConfigApplied", "config-invalid"]]);
     expect(formatRow(refused[1]!)).toMatch(/ConfigApplied on vipmesh.ev.config.file refused \(config-invalid\): IPAddressPool\/all: spec.addresses\[0\]: 0.0.0.0\/0 includes/);
+  });
+});
+
+describe("incarnations from the future", () => {
+  const leave = (incarnation: number): LogEvent => ({ type: "NodeLeft", data: { node: "node1", incarnation, reason: "drain" } });
+  const at = (e: LogEvent, time: number): RawEntry[] => [{ meta: { stream: "EVENTS", seq: 1, time, subject: subjects.nodeLifecycle("node1") }, data: encodeEvent(e) }];
+  const T = 1_800_000_000_000;
+
+  it("a leave whose incarnation is far after its log time is refused (it would shut the node out until then)", () => {
+    const state = applyLogBatch(emptyLogState(), decodeLogEntries(at(leave(Number.MAX_SAFE_INTEGER), T), ignore));
+    expect(state.left).toEqual({});
+    expect(state.lastRefusal).toMatchObject({ reason: "incarnation-in-future", detail: expect.stringMatching(/more than 60 min after the log time/) });
+  });
+
+  it("a clock up to an hour ahead of the server's is taken", () => {
+    const state = applyLogBatch(emptyLogState(), decodeLogEntries(at(leave(T + 59 * 60_000), T), ignore));
+    expect(state.left).toEqual({ node1: T + 59 * 60_000 });
+    expect(refusalsByReason(state)).toEqual({});
+  });
+
+  it("a claim with a future incarnation is refused too", () => {
+    const future: VipClaimed = { type: "VipClaimed", data: { vip: "198.18.0.7", node: "node1", incarnation: 10 * 3_600_000, term: 1, reason: "unowned", evidence } };
+    const state = replay(applied(config()), allocated("198.18.0.7"), future);
+    expect(state.refused).toEqual({ "incarnation-in-future": 1 });
+    expect(state.vips["198.18.0.7"]?.owner).toBeNull();
   });
 });
 
