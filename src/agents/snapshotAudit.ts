@@ -37,7 +37,6 @@ const decode = (batch: readonly RawMessage[]) => decodeLogEntries(batch, ignore)
 export class SnapshotAudit {
   /** Replays that disagreed with the live projection. */
   mismatches = 0;
-  replays = 0;
   private proven: boolean;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | null = null;
@@ -90,7 +89,6 @@ export class SnapshotAudit {
       after.push(...batch.filter((m) => m.meta.seq > live.seq));
     });
     if (firstSeq !== null && firstSeq > 1) throw new Error(`EVENTS starts at sequence ${firstSeq}: the log before it is gone, there is nothing to compare with`);
-    this.replays++;
     if (JSON.stringify(replayed) === JSON.stringify(live)) {
       if (!this.proven) this.o.log.info({ seq: live.seq }, "snapshot audit: a replay of the log agrees with the projection started from the snapshot");
       return this.prove();

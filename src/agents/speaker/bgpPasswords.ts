@@ -20,7 +20,7 @@ const refKey = (ref: BgpPasswordRef): string => JSON.stringify(ref);
 const describe = (ref: BgpPasswordRef): string =>
   ref.from === "secret" ? `Secret ${ref.namespace ?? "(default namespace)"}/${ref.name} key ${ref.key}` : `BGPPeer ${ref.namespace ?? "(default namespace)"}/${ref.name}`;
 
-export class BgpPasswords {
+class BgpPasswords {
   private readonly values = new Map<string, string>();
   private readonly reading = new Set<string>();
   private readonly waitingWhy = new Map<string, string>();
@@ -93,7 +93,7 @@ export class BgpPasswords {
 }
 
 /** `inner` given each plan with the peers' checked passwords (md5Key); a peer whose password is not read yet waits. */
-export function withBgpPasswords(inner: BgpAnnouncer, reader: PasswordReader, log: PasswordLog, retryMs?: number): BgpAnnouncer & { readonly passwords: BgpPasswords } {
+export function withBgpPasswords(inner: BgpAnnouncer, reader: PasswordReader, log: PasswordLog, retryMs?: number): BgpAnnouncer {
   let last: BgpPlan | undefined;
   const withKeys = (plan: BgpPlan): BgpPlan => {
     const refs = [...plan.values()].flatMap((p) => (p.peer.password === null ? [] : [p.peer.password]));
@@ -111,7 +111,6 @@ export function withBgpPasswords(inner: BgpAnnouncer, reader: PasswordReader, lo
   };
   const passwords: BgpPasswords = new BgpPasswords(reader, log, () => last !== undefined && inner.update(withKeys(last)), retryMs);
   return {
-    passwords,
     begin: (previous, self) => inner.begin(previous, self),
     update(plan) {
       if (plan === last) return;
