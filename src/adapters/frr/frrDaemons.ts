@@ -16,10 +16,15 @@ const TOP_LEVEL = /^(no )?(router bgp |route-map |bfd$|ip prefix-list |ipv6 pref
 /** Lines that enter a nested node. */
 const ENTERS_NODE = /^(router bgp |route-map |bfd$|address-family |profile )/;
 
+/** A BGPPeer's MD5 password never goes into an error or a log line: `neighbor X password <hidden>`. */
+export const withoutPasswords = (text: string): string => text.replace(/(\bpassword\s+)\S+/g, "$1<hidden>");
+
 export class FrrCommandError extends Error {
   readonly code = "FRR_COMMAND_FAILED";
-  constructor(readonly what: string, readonly output: string) {
-    super(`FRR: ${what} failed: ${output.trim().slice(0, 2_000)}`);
+  readonly output: string;
+  constructor(readonly what: string, output: string) {
+    super(`FRR: ${what} failed: ${withoutPasswords(output.trim().slice(0, 2_000))}`);
+    this.output = withoutPasswords(output);
     this.name = "FrrCommandError";
   }
 }
@@ -118,7 +123,7 @@ export class FrrDaemons {
         }
         const r = await s.vty.command(line);
         if (r.status !== 0) throw new FrrCommandError("applying configuration", `${line}: ${r.output.trim() || `status ${r.status}`}`);
-        if (r.output.trim() !== "") remarks.push(r.output.trim());
+        if (r.output.trim() !== "") remarks.push(withoutPasswords(r.output.trim()));
         if (ENTERS_NODE.test(line)) s.nested = true;
       }
     } finally {
@@ -148,7 +153,7 @@ export class FrrDaemons {
     const r = await exec(["vtysh", "--vty_socket", this.dir, "-f", file]);
     const refused = `${r.stdout}\n${r.stderr}`.split("\n").filter((l) => l.startsWith("%") || /line \d+:/.test(l));
     if (r.code !== 0) throw new FrrCommandError("applying configuration", refused.join("\n") || r.stderr || r.stdout);
-    return refused;
+    return refused.map(withoutPasswords);
   }
 
   /** bgpd commands outside configuration mode (`clear bgp ... soft out`). */
