@@ -18,7 +18,9 @@ export type FactsPublisherOptions = {
 
 /**
  * Publishes this node's interfaces and routes (NodeFactsChanged on vipmesh.ev.node.<node>) at start and whenever
- * they change, instead of in every heartbeat. A publish that fails is tried again at the next read.
+ * they change, instead of in every heartbeat. After a publish that fails, the facts are published again at the next
+ * read whatever they are: a pulled cable's "eth0 down", buffered by the client, reached the log after the cable was
+ * back, and with nothing changed since the last acknowledged publish the node stayed down there (never eligible).
  */
 export function startFactsPublisher(opts: FactsPublisherOptions): { stop: () => void } {
   let published: string | null = null;
@@ -33,9 +35,11 @@ export function startFactsPublisher(opts: FactsPublisherOptions): { stop: () => 
     const event = { type: "NodeFactsChanged" as const, data: { node: opts.node, incarnation: opts.incarnation, version: opts.version, interfaces } };
     void publishEvent(opts.js, subjects.nodeLifecycle(opts.node), event).then((r) => {
       inFlight = false;
-      if (r.ok) published = text;
-      else if (!failing) opts.onError(r.error); // once per streak of failures, not every read
+      if (!failing && !r.ok) opts.onError(r.error); // once per streak of failures, not every read
       failing = !r.ok;
+      // A publish whose ack timed out may still be stored later (the client sends what it buffered when the link is
+      // back): forget what is on the log, so the facts of now are published again after it, even if unchanged.
+      published = r.ok ? text : null;
     });
   };
   check();
