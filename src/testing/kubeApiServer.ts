@@ -115,6 +115,8 @@ export function runKubectl(kubectl: string, kubeconfig: string, args: string[], 
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
     child.once("error", reject);
     child.once("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    // kubectl may exit without reading its input (a refusal, a command that takes none): its exit code says why.
+    child.stdin.on("error", () => undefined);
     child.stdin.end(input ?? "");
   });
 }
