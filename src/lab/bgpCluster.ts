@@ -12,6 +12,8 @@ import { labProbeKeyArgs } from "./probeKey.js";
 import type { SpeakerLauncher } from "./chartCommands.js";
 import { nodeRole, roleIp, roleIp6 } from "./topology.js";
 import type { LabLogger, ProcHandle } from "./types.js";
+import { auditLab, violationsOf } from "./labAudit.js";
+import type { AuditReport, Finding } from "../projections/audit/findings.js";
 
 export const BGP_LAB_ASN = 64512;
 export const BGP_LAB_POOL = "198.18.100.0/24";
@@ -100,6 +102,8 @@ ${services.join("")}${o.bfd === undefined ? "" : `---\nkind: BFDProfile\nmetadat
 export class BgpCluster {
   readonly speakers = new Map<number, ProcHandle>();
   readonly speakerLines: { node: number; line: string }[] = [];
+  /** Every speaker's arguments, for the audit's failure-detector settings. */
+  private readonly speakerArgs: string[][] = [];
 
   private constructor(
     readonly lab: Lab,
@@ -156,10 +160,20 @@ export class BgpCluster {
     const { args, env } = this.opts.speakerLauncher
       ? this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs: (user) => this.lab.natsArgs(user), replicas: 1, probeKeyArgs, extraArgs })
       : { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...probeKeyArgs, ...(this.opts.speakerArgs ?? []), ...extra], env: {} };
+    this.speakerArgs.push(args);
     const argv = vipmeshArgv(...args);
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, env, onLine: (line) => this.speakerLines.push({ node: k, line }) });
     this.speakers.set(k, proc);
     return proc;
+  }
+
+  /** `vipmesh audit` of this run's log, with the failure-detector settings the speakers ran with. */
+  audit(): Promise<AuditReport> {
+    return auditLab({ natsUrls: async () => [await this.lab.natsHostUrl()], security: this.lab.natsClient(), speakerArgvs: this.speakerArgs });
+  }
+
+  async auditViolations(): Promise<Finding[]> {
+    return violationsOf(await this.audit());
   }
 
   async destroy(): Promise<void> {

@@ -12,6 +12,8 @@ import { waitFor } from "./run.js";
 import { LabNatsCluster } from "./natsCluster.js";
 import { labProbeKeyArgs } from "./probeKey.js";
 import type { SpeakerLauncher } from "./chartCommands.js";
+import { auditLab, violationsOf } from "./labAudit.js";
+import type { AuditReport, Finding } from "../projections/audit/findings.js";
 
 export type L2ClusterOptions = {
   nodes: number;
@@ -56,6 +58,8 @@ export class L2Cluster {
   readonly speakerLines: { node: number; line: string }[] = [];
   readonly allocators: ProcHandle[] = [];
   readonly allocatorLines: string[] = [];
+  /** Every speaker's arguments, for the audit's failure-detector settings. */
+  private readonly speakerArgs: string[][] = [];
 
   private constructor(
     readonly lab: Lab,
@@ -89,6 +93,7 @@ export class L2Cluster {
   startSpeaker(k: number): ProcHandle {
     const node = nodeRole(k);
     const { args, env } = this.speakerCommand(node);
+    this.speakerArgs.push(args);
     const image = this.opts.speakerImage;
     // From the image, the process sees the image's environment and the container's (the launcher's), nothing else.
     const imageEnv = image ? [...image.env, ...Object.entries(env).map(([k, v]) => `${k}=${v}`)] : [];
@@ -174,6 +179,15 @@ export class L2Cluster {
       urls.push(`nats://${f.host}:${f.port}`);
     }
     return urls;
+  }
+
+  /** `vipmesh audit` of this run's log, with the failure-detector settings the speakers ran with. */
+  audit(): Promise<AuditReport> {
+    return auditLab({ natsUrls: () => this.hostNatsUrls(), security: this.lab.natsClient(), speakerArgvs: this.speakerArgs });
+  }
+
+  async auditViolations(): Promise<Finding[]> {
+    return violationsOf(await this.audit());
   }
 
   destroy(): Promise<void> {

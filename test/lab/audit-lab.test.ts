@@ -8,6 +8,7 @@ import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { nodeRole } from "../../src/lab/topology.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // Real speakers, real nats-server, real ARP: a run through the fault matrix's L2 cases (a crashed owner and its
 // restart, a pulled cable, a SIGTERM handover) audits with no violation, lists the fencing episode of the cable pull,
@@ -28,7 +29,7 @@ describe.skipIf(unavailable !== undefined)("audit of a lab run", () => {
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("a crash, a restart, a pulled cable and a handover give no violation; the export reads the same", async () => {

@@ -12,6 +12,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { LabPeerRouter } from "../../src/lab/peerRouter.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const BIRD_ASN = 64700;
@@ -44,7 +45,7 @@ describe.skipIf(unavailable !== undefined)("BGP with BFD against BIRD 2 (2 nodes
 
   afterAll(async () => {
     await bird?.stop();
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("BIRD's BFD session to each node is Up with the profile's timers, and BIRD holds the VIP from both", async () => {

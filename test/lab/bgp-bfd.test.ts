@@ -13,6 +13,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
 import { frrRibNextHops } from "../support/frr.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const PROFILE = "{ receiveInterval: 200, transmitInterval: 250, detectMultiplier: 4 }";
@@ -57,7 +58,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP with BFD in the l
   }, 120_000);
 
   afterAll(async () => {
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("each node's BGP session at the router has BFD Up, with the profile's timers as FRR sees them", async () => {

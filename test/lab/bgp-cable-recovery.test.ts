@@ -9,6 +9,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
 import { frrRibNextHops } from "../support/frr.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const unavailable = labUnavailableReason();
@@ -37,7 +38,7 @@ describe.skipIf(unavailable !== undefined)("BGP mode after a pulled cable shorte
   }, 120_000);
 
   afterAll(async () => {
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("node1, fenced and cut off from NATS for 20 s with its session alive, advertises the VIP again once its cable is back", async () => {

@@ -9,6 +9,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp, roleIp6 } from "../../src/lab/topology.js";
 import { frrRibNextHops } from "../support/frr.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const VIP2 = "198.18.100.11";
@@ -70,7 +71,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (
   }, 120_000);
 
   afterAll(async () => {
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("FRR installs the VIP with one next hop per node (IPv4 and IPv6), in its RIB and the kernel FIB", async () => {

@@ -15,6 +15,7 @@ import { LabPeerRouter } from "../../src/lab/peerRouter.js";
 import type { RouterPath } from "../../src/lab/routerDaemon.js";
 import { inNs, run, waitFor } from "../../src/lab/run.js";
 import { roleIp, roleIp6 } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.20";
 const FOREIGN = "198.18.60.0/24";
@@ -54,7 +55,7 @@ spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BGP_LAB_ASN}, peerAddress: "${gobgp.v6
 
   afterAll(async () => {
     await gobgp?.stop();
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("the session stays Established and GoBGP keeps the VIP; the speaker logs the case once", async () => {

@@ -13,6 +13,7 @@ import { LabPeerRouter } from "../../src/lab/peerRouter.js";
 import { ROUTER_KINDS, type RouterKind } from "../../src/lab/routerDaemon.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp, roleIp6 } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const VIP6 = "2001:db8:100::10";
@@ -61,7 +62,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP interop: FRR, BIR
 
   afterAll(async () => {
     for (const r of [...routers.values(), ...routersV6.values()]) await r.stop();
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   describe.each(ROUTER_KINDS)("%s", (kind) => {

@@ -16,6 +16,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { desiredRoutes } from "../../src/protocols/bgp/adjRibOut.js";
 import { FrrRouter, eventually } from "../support/frr.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const MY_ASN = 64512;
 const LOCAL_ASN = 4_200_000_001;
@@ -103,7 +104,7 @@ spec: { myASN: ${BGP_LAB_ASN}, localASN: ${LAB_LOCAL_ASN}, peerASN: ${BGP_LAB_AS
   }, 120_000);
 
   afterAll(async () => {
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("FRR (remote-as = localASN) establishes the session and the route's AS path is localASN", async () => {

@@ -11,6 +11,7 @@ import { LabPeerRouter } from "../../src/lab/peerRouter.js";
 import { waitFor } from "../../src/lab/run.js";
 import { roleIp } from "../../src/lab/topology.js";
 import { Injector, MALFORMED_UPDATES, injectAll } from "../support/bgpInjector.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.30";
 const PEER_ASN = 64700;
@@ -50,7 +51,7 @@ spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${PEER_ASN}, peerAddress: "${node1}", pe
       injector.stop();
       await router.stop();
     }
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it.each(ROUTERS.map((r) => r.kind))("%s: the session stays Established, the VIP stays, each kind is logged once", async (kind) => {

@@ -13,6 +13,7 @@ import { kernelSupportsVrf, vrfLink, type VrfIsolation, type VrfLinkOptions } fr
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { sleep, waitFor } from "../../src/lab/run.js";
 import { nodeRole, roleIp } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const unavailable = labUnavailableReason();
@@ -46,7 +47,7 @@ spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BGP_LAB_ASN}, peerAddress: "${link.rou
   }, 120_000);
 
   afterAll(async () => {
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("the router's end of the link is reachable only from inside the VRF", async () => {

@@ -7,6 +7,7 @@ import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { buildImage, imageToolsUnavailableReason, readImageRunConfig, type BuiltImage } from "../../src/testing/containerImage.js";
 import { VERSION } from "../../src/cli/version.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // The image scripts/build-image.sh builds (cached by content under ~/.cache/vipmesh; the first build takes minutes),
 // run from its unpacked root filesystem as a runtime would: read-only root, the image's user, environment and
@@ -69,7 +70,7 @@ describe.skipIf(unavailable !== undefined)(`container image${unavailable ? ` (sk
     });
 
     afterAll(async () => {
-      await cluster?.destroy();
+      await auditThenDestroy(cluster, () => cluster.destroy());
     });
 
     it("answers ARP for its VIP, from the read-only image with CAP_NET_RAW and CAP_NET_ADMIN only", async () => {

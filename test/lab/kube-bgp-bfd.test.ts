@@ -12,6 +12,7 @@ import { startKubeBgpCluster, type KubeBgpCluster } from "../../src/lab/kubeBgpC
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const NODES = 2;
@@ -73,7 +74,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BFD state in ServiceB
   }, 180_000);
 
   afterAll(async () => {
-    await k?.destroy();
+    await auditThenDestroy(k?.cluster, () => k.destroy());
   });
 
   it("each node's ServiceBGPStatus lists the peer's BFD session Up", async () => {

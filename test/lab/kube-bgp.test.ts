@@ -15,6 +15,7 @@ import { nodeRole, roleIp } from "../../src/lab/topology.js";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { frrBgpPaths, frrIpv4Peers, frrRibNextHops, type FrrPeerSummary } from "../support/frr.js";
 import { secretsOnLog } from "../../src/testing/logGrep.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIP = "198.18.100.10";
 const PREFIX = `${VIP}/32`;
@@ -96,7 +97,7 @@ describe.skipIf(unavailable !== undefined)("BGP mode configured through Kubernet
   }, 180_000);
 
   afterAll(async () => {
-    await k?.destroy();
+    await auditThenDestroy(k?.cluster, () => k.destroy());
   });
 
   it("objects applied with kubectl: the Service gets its IP, FRR (MD5 with the Secret's password) holds the VIP from every node with the community and local-pref, clients reach a backend", async () => {

@@ -6,6 +6,7 @@ import { l2Manifests } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { chartCommands } from "../../src/lab/chartCommands.js";
 import { renderChart } from "../../src/testing/helmChart.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // Kubernetes in the lab: a real kube-apiserver bridged onto the lab network, two `vipmesh controller`s, speakers
 // taking their configuration from the API, all started with the command lines the Helm chart renders. A Service created with kubectl is answered in the lab; with the API
@@ -32,7 +33,7 @@ describe.skipIf(unavailable !== undefined)("Kubernetes in the lab", () => {
   }, 180_000);
 
   afterAll(async () => {
-    await k?.destroy();
+    await auditThenDestroy(k?.cluster, () => k.destroy());
   });
 
   it("runs the speakers and controllers with the command lines the chart renders", async () => {

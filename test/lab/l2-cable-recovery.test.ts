@@ -7,6 +7,7 @@ import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 const VIPS = ["198.18.0.200", "198.18.0.201", "198.18.0.202"];
 const unavailable = labUnavailableReason();
@@ -21,7 +22,7 @@ describe.skipIf(unavailable !== undefined)("L2 owner after a 20 s pulled cable",
   }, 120_000);
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("the owner, whose VIP moved while its cable was out, unfences once back and is eligible again", async () => {

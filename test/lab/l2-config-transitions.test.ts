@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { L2Cluster, l2Manifests } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // Issue 10, item 1, end to end: speakers re-read --config (every 2 s, the default) and publish it; a configuration
 // that returns to an earlier state must reach the log, the allocators and ARP like any other change. Before, the
@@ -23,7 +24,7 @@ describe.skipIf(unavailable !== undefined)("a configuration that returns to an e
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("A -> B -> A -> B -> A a few seconds apart: the toggled VIP stops and starts being answered every time", async () => {

@@ -5,6 +5,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { nodeRole } from "../../src/lab/topology.js";
 import type { ArpCapture } from "../../src/lab/capture.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // Real ARP on veth links in network namespaces, real nats-server, real speakers (compiled CLI: npm run build).
 
@@ -29,7 +30,7 @@ describe.skipIf(unavailable !== undefined)("L2 failover in the lab", () => {
 
   afterAll(async () => {
     stopArping();
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("exactly one node answers for the VIP", async () => {

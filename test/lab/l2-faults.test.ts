@@ -7,6 +7,7 @@ import { healPartition, partitionFromNats } from "../../src/lab/faults.js";
 import type { ArpCapture } from "../../src/lab/capture.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import { rollingRestart } from "../../src/lab/rollingRestart.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // Faults with one NATS server: a node cut off from NATS only, a node's link down, a rolling restart.
 // Real ARP between namespaces; a capture on the switch checks that no VIP is ever answered by two nodes.
@@ -41,7 +42,7 @@ describe.skipIf(unavailable !== undefined)("L2 faults in the lab", () => {
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("a node cut off from NATS stops answering before the others claim its VIPs", async () => {

@@ -4,6 +4,7 @@ import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { nodeRole } from "../../src/lab/topology.js";
 import type { ArpCapture } from "../../src/lab/capture.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // An IPv6 VIP end to end: allocated on the log, answered with NDP by exactly one node, reachable over HTTP, and
 // taken over by another node when its owner crashes. Real NDP between namespaces (ndisc6 from the client).
@@ -21,7 +22,7 @@ describe.skipIf(unavailable !== undefined)("L2 with an IPv6 VIP", () => {
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("one node answers neighbour solicitations for the VIP and serves HTTP through it", async () => {

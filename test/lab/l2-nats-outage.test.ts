@@ -8,6 +8,7 @@ import type { ArpCapture } from "../../src/lab/capture.js";
 import type { Prober } from "../../src/lab/prober.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import type { TimelineRow } from "../../src/projections/timeline.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // A three-server NATS cluster (streams replicated 3x): killing the stream leader, and a full NATS outage of
 // 60 s, change no announcement, fail no client request, and declare no node dead.
@@ -39,7 +40,7 @@ describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages 
 
   afterAll(async () => {
     await prober?.stop();
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("killing the heartbeat stream's leader moves nothing and fails no request", async () => {

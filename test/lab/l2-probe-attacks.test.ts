@@ -8,6 +8,7 @@ import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
 import { healPartition, partitionFromNats } from "../../src/lab/faults.js";
 import type { ProcHandle } from "../../src/lab/types.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // An attacker on the lab switch (in the client namespace, reading a capture of the probe port on the switch) against
 // real speakers with a per-run probe key. During a NATS outage for everyone it answers every probe it sees with a
@@ -62,7 +63,7 @@ describe.skipIf(unavailable !== undefined)("fencing probes under attack in the l
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("forged 'you are cut off' answers during a NATS outage for everyone fence nobody; the owner keeps answering", async () => {

@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { nodeRole } from "../../src/lab/topology.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // A VIP outside every interface subnet (198.18.5.10, while the nodes sit in 198.18.0.0/24) is answered on the
 // interface that routes to it: here an on-link route 198.18.5.0/24 dev eth0 on the nodes and the client.
@@ -20,7 +21,7 @@ describe.skipIf(unavailable !== undefined)("L2: a VIP reached through a route, n
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("one node answers ARP for it on the routing interface and serves HTTP through it", async () => {

@@ -7,6 +7,7 @@ import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
 import { getInLab } from "../support/labScrape.js";
 import { sampleValue } from "../support/promText.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // MetalLB's BGP and BFD series, and vipmesh's NOTIFICATION counts, from speakers peering with the lab's FRR router
 // (bgpd + bfdd) through a BFDProfile: up while the sessions are, and a node whose cable is pulled says its BFD and
@@ -39,7 +40,7 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP and BFD metrics o
   }, 120_000);
 
   afterAll(async () => {
-    await c?.destroy();
+    await auditThenDestroy(c, () => c.destroy());
   });
 
   it("each speaker's BGP and BFD sessions are up, announcing the VIP's prefix", async () => {

@@ -7,6 +7,7 @@ import { nodeRole } from "../../src/lab/topology.js";
 import { healPartition, partitionFromNats } from "../../src/lab/faults.js";
 import { getInLab } from "../support/labScrape.js";
 import { samples, sampleValue } from "../support/promText.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // The speakers' /readyz and /metrics, read inside each node's namespace while the lab cuts a VIP owner off from
 // NATS: the survivors' failovers, announcements and membership move; the cut-off node, fenced and dead to the
@@ -31,7 +32,7 @@ describe.skipIf(unavailable !== undefined)("speaker metrics and readiness while 
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   it("every speaker is ready and its series add up to the cluster", async () => {

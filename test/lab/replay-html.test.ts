@@ -8,6 +8,7 @@ import { labUnavailableReason } from "../../src/lab/lab.js";
 import { vipmeshArgv } from "../../src/lab/paths.js";
 import { nodeRole } from "../../src/lab/topology.js";
 import { dumpDom, screenshot } from "../../src/testing/headlessChromium.js";
+import { auditThenDestroy } from "../support/labAudit.js";
 
 // A real failover in the lab (cable pulled and speaker killed), its log drawn by the compiled `vipmesh replay --html`,
 // and the page opened by a real headless Chromium with no network at all. The screenshot is kept under build/lab/.
@@ -41,7 +42,7 @@ describe.skipIf(unavailable !== undefined)("the HTML timeline of a lab failover,
   });
 
   afterAll(async () => {
-    await cluster?.destroy();
+    await auditThenDestroy(cluster, () => cluster.destroy());
   });
 
   const failoverArticle = (): string => /<article class="failover"[^>]*data-reason="owner-dead"[^>]*>[\s\S]*?<\/article>/.exec(dom)?.[0] ?? "";
