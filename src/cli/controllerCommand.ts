@@ -11,10 +11,12 @@ import { addMembershipOptions, membershipFromOptions } from "./membershipOptions
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 import { addMetricsOptions, monitorFromOptions } from "./metricsOptions.js";
 import { addAllocatorIdOption, allocatorIdFromOptions } from "./allocatorIdOption.js";
+import { addAuthCalloutOptions, authCalloutFromOptions } from "./authCalloutOptions.js";
+import { runAuthCallout } from "../kube/natsCallout/authCallout.js";
 
 /** `vipmesh controller`: ingest + allocator + status writer against Kubernetes (the chart's Deployment, deploy/helm/vipmesh). */
 export function controllerCommand(): Command {
-  return addMetricsOptions(addAllocatorIdOption(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller")))))))
+  return addAuthCalloutOptions(addMetricsOptions(addAllocatorIdOption(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addNatsOptions(new Command("controller"))))))))
     .description("Kubernetes controller: publish the cluster's MetalLB configuration to the log, allocate Service IPs, write Service and pool status. Run any number of replicas.")
     .addOption(new Option("--lb-class <name>", "serve Services of this spec.loadBalancerClass (default: Services without a class)").env("VIPMESH_LB_CLASS"))
     .option("--replicas <n>", "stream replicas (3 on a NATS cluster)", String(DEFAULT_STREAM_SETTINGS.replicas))
@@ -29,9 +31,11 @@ export function controllerCommand(): Command {
       const nats = natsFromOptions(o, { role: "controller", id });
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const lbClass = o["lbClass"] ?? null;
+      const callout = authCalloutFromOptions(o, kube.namespace);
       const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike
       const state = { namespace: kube.namespace, name: "controller", component: "controller", node: null } as const;
       await Promise.all([
+        callout ? keepRunning("auth callout", () => runAuthCallout({ ...nats, kc: kube.kc, ...callout, maxInFlight: 64, reviewTimeoutMs: 1_500, log: log.child({ part: "auth-callout" }), ...(metrics.monitor ? { monitor: metrics.monitor } : {}) }, stop.signal), log, stop.signal) : Promise.resolve(),
         runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor),
         keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }), ...(metrics.monitor ? { monitor: metrics.monitor } : {}) }, stop.signal), log, stop.signal),
         runAllocator(

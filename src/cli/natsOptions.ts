@@ -16,6 +16,7 @@ export function addNatsOptions(cmd: Command): Command {
     .addOption(new Option("--nats <urls>", "NATS server URLs, comma-separated").env("VIPMESH_NATS").default("nats://127.0.0.1:4222"))
     .addOption(new Option("--nats-creds <file>", "NATS credentials file (.creds: user JWT and nkey seed)").env("VIPMESH_NATS_CREDS"))
     .addOption(new Option("--nats-nkey <file>", "file holding this agent's NATS nkey seed (SU...)").env("VIPMESH_NATS_NKEY"))
+    .addOption(new Option("--nats-token-file <file>", "file holding a token for the servers' auth callout (a projected ServiceAccount token; read again on every connect)").env("VIPMESH_NATS_TOKEN_FILE"))
     .addOption(new Option("--nats-user <name>", `NATS user; the password comes from --nats-password-file or $${PASSWORD_ENV}`).env("VIPMESH_NATS_USER"))
     .addOption(new Option("--nats-password-file <file>", "file holding the NATS user's password").env("VIPMESH_NATS_PASSWORD_FILE"))
     .addOption(new Option("--nats-ca <file>", "CA certificate(s) that sign the NATS servers' certificates; turns TLS on").env("VIPMESH_NATS_CA"))
@@ -32,13 +33,15 @@ const file = (o: Record<string, unknown>, key: string, flag: string): SecurityFi
 function authFromOptions(o: Record<string, unknown>): NatsAuth | null {
   const creds = file(o, "natsCreds", "--nats-creds");
   const nkey = file(o, "natsNkey", "--nats-nkey");
+  const token = file(o, "natsTokenFile", "--nats-token-file");
   const user = typeof o["natsUser"] === "string" && o["natsUser"] !== "" ? o["natsUser"] : null;
   const passwordFile = file(o, "natsPasswordFile", "--nats-password-file");
-  const given = [creds && "--nats-creds", nkey && "--nats-nkey", user !== null && "--nats-user"].filter((f): f is string => typeof f === "string");
+  const given = [creds && "--nats-creds", nkey && "--nats-nkey", token && "--nats-token-file", user !== null && "--nats-user"].filter((f): f is string => typeof f === "string");
   if (given.length > 1) throw new InvalidArgumentError(`${given.join(" and ")}: give one way to authenticate to NATS, not ${given.length}`);
   if (passwordFile && user === null) throw new InvalidArgumentError("--nats-password-file needs --nats-user");
   if (creds) return { kind: "creds", file: creds };
   if (nkey) return { kind: "nkey", seedFile: nkey };
+  if (token) return { kind: "token", file: token };
   if (user === null) return null;
   if (passwordFile) return { kind: "password", user, password: { file: passwordFile } };
   if (process.env[PASSWORD_ENV] === undefined) throw new InvalidArgumentError(`--nats-user ${user}: no password (give --nats-password-file or set $${PASSWORD_ENV})`);

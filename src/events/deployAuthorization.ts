@@ -47,6 +47,7 @@ const code = (items: readonly string[]): string => (items.length === 0 ? "nothin
 function apiSummary(p: RolePermissions): { reads: string; manages: string } {
   if (p.publish.includes(">")) return { reads: "everything", manages: "everything: streams and bucket create, update, purge, delete" };
   const reads = [...new Set(p.publish.filter((x) => x.startsWith("$JS.API.CONSUMER.CREATE.")).map((x) => x.split(".")[4] ?? ""))];
+  if (reads.length === 0) return { reads: "nothing", manages: "nothing" };
   return { reads: `${reads.join(", ")} (consumers, direct gets); settings of every log stream`, manages: "nothing" };
 }
 
@@ -56,7 +57,9 @@ export function rolesTable(): string {
     const p = ROLE_PERMISSIONS[role];
     const own = p.publish.filter((x) => !x.startsWith("$JS.API.") && x !== ">");
     const api = apiSummary(p);
-    return `| ${role} | ${p.publish.includes(">") ? "anything" : code(own)} | ${api.reads} | ${api.manages} | \`${p.inboxPrefix}.>\` |`;
+    const requests = p.subscribe.filter((x) => !x.startsWith(p.inboxPrefix));
+    const publishes = p.publish.includes(">") ? "anything" : p.allowResponses ? `one reply to each request it reads on ${code(requests)}` : code(own);
+    return `| ${role} | ${publishes} | ${api.reads} | ${api.manages} | \`${p.inboxPrefix}.>\` |`;
   });
   return [TABLE_BEGIN, "| role | may publish (besides reading) | may read | may manage | replies on |", "| --- | --- | --- | --- | --- |", ...rows, TABLE_END].join("\n");
 }

@@ -14,13 +14,16 @@ export function combinedPermissions(grants: readonly Grant[]): RolePermissions {
   const union = (pick: (p: RolePermissions) => readonly string[]): string[] => [...new Set(each.flatMap(pick))];
   const first = each[0];
   if (!first) throw new Error("a NATS user needs at least one grant");
-  return { publish: union((p) => p.publish), subscribe: union((p) => p.subscribe), inboxPrefix: first.inboxPrefix };
+  const allowResponses = each.some((p) => p.allowResponses === true);
+  return { publish: union((p) => p.publish), subscribe: union((p) => p.subscribe), inboxPrefix: first.inboxPrefix, ...(allowResponses ? { allowResponses } : {}) };
 }
 
 const list = (items: readonly string[]): string => `[${items.map((s) => JSON.stringify(s)).join(", ")}]`;
 
 export function renderPermissions(p: RolePermissions): string {
-  return `{ publish: { allow: ${list(p.publish)} }, subscribe: { allow: ${list(p.subscribe)} } }`;
+  // An empty allow list would allow everything: a role that publishes nothing of its own denies every subject.
+  const publish = p.publish.length > 0 ? `{ allow: ${list(p.publish)} }` : `{ deny: [">"] }`;
+  return `{ publish: ${publish}, subscribe: { allow: ${list(p.subscribe)} }${p.allowResponses ? ", allow_responses: true" : ""} }`;
 }
 
 function renderUser(u: AuthorizedUser): string {
@@ -33,9 +36,27 @@ function renderUser(u: AuthorizedUser): string {
   return `{ ${who}, permissions: ${renderPermissions(p)} }`;
 }
 
+/**
+ * Auth callout (nats-server 2.10+): a client that is none of the configured users is sent to the callout service,
+ * which answers with a user JWT signed by `issuer` (an account nkey, A...). `xkey` (X...): the service's curve key;
+ * requests and replies are then encrypted. Every configured user logs in as before (`auth_users`).
+ */
+export type AuthCalloutSettings = { issuer: string; xkey?: string };
+
 /** `authorization { users: [...] }` with each user's role; a user without a grant gets the one its name gives. */
-export function renderAuthorization(users: readonly AuthorizedUser[], indent = ""): string {
-  return [`${indent}authorization {`, `${indent}  users: [`, ...users.map((u) => `${indent}    ${renderUser(u)}`), `${indent}  ]`, `${indent}}`].join("\n");
+export function renderAuthorization(users: readonly AuthorizedUser[], indent = "", callout?: AuthCalloutSettings): string {
+  const calloutLines = callout ? renderAuthCallout(callout, users.map((u) => ("nkey" in u.secret ? u.secret.nkey : u.user))).map((l) => `${indent}  ${l}`) : [];
+  return [`${indent}authorization {`, `${indent}  users: [`, ...users.map((u) => `${indent}    ${renderUser(u)}`), `${indent}  ]`, ...calloutLines, `${indent}}`].join("\n");
+}
+
+function renderAuthCallout(c: AuthCalloutSettings, authUsers: readonly string[]): string[] {
+  return [
+    "auth_callout {",
+    `  issuer: ${JSON.stringify(c.issuer)}`,
+    `  auth_users: ${list(authUsers)}`,
+    ...(c.xkey ? [`  xkey: ${JSON.stringify(c.xkey)}`] : []),
+    "}",
+  ];
 }
 
 /** deploy/helm/vipmesh/files/nats-permissions.json: every role, `{id}` standing for the identity. */

@@ -5,10 +5,17 @@ import { STREAMS } from "./types.js";
 // so the server, not the client, holds every agent to its role. `{id}` stands for the identity (a node name for a
 // speaker, the --allocator-id for an allocator), written as a subject token (dots become "_").
 
-export const ROLES = ["speaker", "allocator", "config", "controller", "reader", "admin"] as const;
+export const ROLES = ["speaker", "allocator", "config", "controller", "callout", "reader", "admin"] as const;
 export type Role = (typeof ROLES)[number];
 
-export type RolePermissions = { publish: readonly string[]; subscribe: readonly string[]; inboxPrefix: string };
+/**
+ * `allowResponses`: the user may also publish one reply to each request it received (nats-server's
+ * `allow_responses`), whatever the reply subject; the auth callout's replies go to the server's own inbox.
+ */
+export type RolePermissions = { publish: readonly string[]; subscribe: readonly string[]; inboxPrefix: string; allowResponses?: boolean };
+
+/** Where nats-server asks who a connecting client is (auth callout, nats-server 2.10+). */
+export const AUTH_CALLOUT_SUBJECT = "$SYS.REQ.USER.AUTH";
 
 export const SNAPSHOT_BUCKET = "vipmesh_snapshots";
 const KV_STREAM = `KV_${SNAPSHOT_BUCKET}`;
@@ -80,6 +87,17 @@ const CONTROLLER: RolePermissions = {
   inboxPrefix: inbox("controller"),
 };
 
+/**
+ * Answers nats-server's auth callout (the controller, when speakers log in with their ServiceAccount token): it reads
+ * the requests and may publish nothing but the one reply to each.
+ */
+const CALLOUT: RolePermissions = {
+  publish: [],
+  subscribe: [AUTH_CALLOUT_SUBJECT, `${inbox("callout")}.>`],
+  inboxPrefix: inbox("callout"),
+  allowResponses: true,
+};
+
 const READER: RolePermissions = {
   publish: readStreams(LOG),
   subscribe: ["_INBOX_reader.>"],
@@ -94,6 +112,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, RolePermissions>> = {
   allocator: ALLOCATOR,
   config: CONFIG,
   controller: CONTROLLER,
+  callout: CALLOUT,
   reader: READER,
   admin: ADMIN,
 };
@@ -115,7 +134,7 @@ export function permissionsFor(grant: Grant): RolePermissions {
   if (needsId && (grant.id === null || !(TOKEN.test(grant.id) || grant.id === "*"))) throw new GrantError(`role ${grant.role} needs an identity that is one subject token, got ${JSON.stringify(grant.id)}`);
   const fill = (s: string): string => s.replaceAll(ID, grant.id ?? "");
   const p = ROLE_PERMISSIONS[grant.role];
-  return { publish: p.publish.map(fill), subscribe: p.subscribe.map(fill), inboxPrefix: fill(p.inboxPrefix) };
+  return { publish: p.publish.map(fill), subscribe: p.subscribe.map(fill), inboxPrefix: fill(p.inboxPrefix), ...(p.allowResponses ? { allowResponses: true } : {}) };
 }
 
 /** The inbox prefix an agent of `role` uses as `id` (a subject token; none for reader and admin). */
@@ -134,7 +153,7 @@ export function grantOfUser(user: string): Grant {
   const dash = user.indexOf("-");
   const role = user.slice(0, dash) as Role;
   if (dash < 0 || !ROLES.includes(role) || role === "admin" || role === "reader") {
-    throw new GrantError(`NATS user "${user}" names no role: use admin, reader, speaker-<node>, allocator-<id>, config-<id> or controller-<id>`);
+    throw new GrantError(`NATS user "${user}" names no role: use admin, reader, speaker-<node>, allocator-<id>, config-<id>, controller-<id> or callout-<id>`);
   }
   return { role, id: user.slice(dash + 1).replaceAll(".", "_") };
 }

@@ -8,6 +8,7 @@ import { initLog } from "../adapters/nats/logInit.js";
 import { NO_SECURITY, type NatsClientSecurity } from "../adapters/nats/security.js";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import type { Grant } from "../events/permissions.js";
+import type { AuthCalloutSettings } from "../events/natsAuthorization.js";
 import { natsServerPath } from "../lab/paths.js";
 import { DEFAULT_NATS_USERS, makeNatsSecurityKit, type NatsSecurityKit } from "./natsSecurityKit.js";
 
@@ -42,6 +43,8 @@ export type NatsServerOptions = {
   nkeys?: string[];
   /** Configuration that replaces the users (e.g. `operator: …` and a resolver, for .creds files); TLS stays on. */
   authorization?: string;
+  /** Auth callout: clients that are none of the users are sent to the callout service (e.g. `vipmesh controller`). */
+  authCallout?: AuthCalloutSettings;
   /** Runs without TLS and authentication; the reason is required, so every such server says why. */
   insecure?: { reason: string };
   /**
@@ -95,7 +98,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
   const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
-  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [], ...(opts.grants ? { grants: opts.grants } : {}) });
+  const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [], ...(opts.grants ? { grants: opts.grants } : {}), ...(opts.authCallout ? { callout: opts.authCallout } : {}) });
   const writeConfig = (): void =>
     writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig(opts.authorization)}\n` : ""}`);
   writeConfig();

@@ -5,7 +5,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { NatsClientSecurity } from "../adapters/nats/security.js";
-import { renderAuthorization } from "../events/natsAuthorization.js";
+import { renderAuthorization, type AuthCalloutSettings } from "../events/natsAuthorization.js";
 import { grantOfUser, inboxPrefixOf, type Grant } from "../events/permissions.js";
 import { altNames, makeCa, signCert } from "./opensslPki.js";
 
@@ -21,6 +21,8 @@ export type NatsSecurityKit = {
   clientCertFile: string;
   /** Password auth and mutual TLS as `user`, reading the kit's files on every connect. */
   client(user: string): NatsClientSecurity;
+  /** A speaker of `node` logging in through the auth callout with the token in `tokenFile` (mutual TLS too). */
+  tokenClient(tokenFile: string, node: string): NatsClientSecurity;
   /** The same as `vipmesh` flags. */
   cliArgs(user: string): string[];
   /** `tls { … }` and `authorization { … }` for the server's client port; `authorization` replaces the latter (operator mode). */
@@ -46,8 +48,9 @@ const newPassword = (): string => randomBytes(18).toString("hex");
  * What a kit user may do: the role its name gives; speakers and allocators also publish the configuration file, as
  * the lab's and the tests' do (`--config`; design.md, "Roles": a host publishing the file holds the config role too).
  */
-function grantsOf(user: string): Grant[] {
+function grantsOf(user: string, callout: boolean): Grant[] {
   const grant = grantOfUser(user);
+  if (grant.role === "controller" && callout) return [grant, { role: "callout", id: grant.id }];
   return grant.role === "speaker" || grant.role === "allocator" ? [grant, { role: "config", id: grant.id }] : [grant];
 }
 
@@ -60,7 +63,8 @@ function clientInbox(user: string): string {
 /** Makes the PKI and passwords in `dir`; `hosts` are the addresses the server is dialled at besides loopback. */
 /** `nkeys`: public user nkeys (U...) the server also accepts, for clients that authenticate with a seed. */
 /** `grants`: what a user may do instead of what its name gives (e.g. a speaker without the config role). */
-export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users?: readonly string[]; nkeys?: readonly string[]; grants?: Readonly<Record<string, Grant[]>> } = {}): NatsSecurityKit {
+/** `callout`: the server sends every other client to the auth callout; the controller user may answer it. */
+export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users?: readonly string[]; nkeys?: readonly string[]; grants?: Readonly<Record<string, Grant[]>>; callout?: AuthCalloutSettings } = {}): NatsSecurityKit {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const hosts = opts.hosts ?? [];
   const at = (f: string): string => join(dir, f);
@@ -83,6 +87,7 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
     if (!passwords.has(user)) throw new Error(`the test NATS server has no user "${user}" (it has ${[...passwords.keys()].join(", ")})`);
     return user;
   };
+  const tls = { caFile: { path: at("ca.crt"), source: "--nats-ca" }, certFile: { path: at("client.crt"), source: "--nats-cert" }, keyFile: { path: at("client.key"), source: "--nats-key" }, serverName: null };
   return {
     dir,
     caFile: at("ca.crt"),
@@ -90,14 +95,15 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
     client: (user) => ({
       auth: { kind: "password", user: knownUser(user), password: { file: { path: passwordFile(user), source: "--nats-password-file" } } },
       inboxPrefix: clientInbox(user),
-      tls: { caFile: { path: at("ca.crt"), source: "--nats-ca" }, certFile: { path: at("client.crt"), source: "--nats-cert" }, keyFile: { path: at("client.key"), source: "--nats-key" }, serverName: null },
+      tls,
     }),
+    tokenClient: (tokenFile, node) => ({ auth: { kind: "token", file: { path: tokenFile, source: "--nats-token-file" } }, inboxPrefix: inboxPrefixOf("speaker", node.replaceAll(".", "_")), tls }),
     cliArgs: (user) => ["--nats-user", knownUser(user), "--nats-password-file", passwordFile(user), "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
     serverConfig: (authorization) => {
       if (authorization !== undefined) return [tlsBlock(""), authorization].join("\n");
-      const users = [...passwords].filter(([u]) => u !== "route").map(([user, password]) => ({ user, grants: opts.grants?.[user] ?? grantsOf(user), secret: { password } }));
+      const users = [...passwords].filter(([u]) => u !== "route").map(([user, password]) => ({ user, grants: opts.grants?.[user] ?? grantsOf(user, opts.callout !== undefined), secret: { password } }));
       const nkeys = (opts.nkeys ?? []).map((nkey) => ({ user: "reader", secret: { nkey } }));
-      return [tlsBlock(""), renderAuthorization([...users, ...nkeys])].join("\n");
+      return [tlsBlock(""), renderAuthorization([...users, ...nkeys], "", opts.callout)].join("\n");
     },
     routeConfig: () => [tlsBlock("  "), `  authorization { user: "route", password: "${passwords.get("route") ?? ""}" }`].join("\n"),
     routeUrl: (host, port) => `nats-route://route:${passwords.get("route") ?? ""}@${host}:${port}`,

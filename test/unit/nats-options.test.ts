@@ -26,6 +26,7 @@ describe("natsFromOptions", () => {
 
   it.each([
     ["two ways to authenticate", { natsUser: "a", natsPasswordFile: password, natsNkey: file("seed") }, "--nats-nkey and --nats-user: give one way to authenticate to NATS, not 2"],
+    ["a token and a user", { natsUser: "a", natsPasswordFile: password, natsTokenFile: file("token") }, "--nats-token-file and --nats-user: give one way to authenticate to NATS, not 2"],
     ["a password file without a user", { natsPasswordFile: password }, "--nats-password-file needs --nats-user"],
     ["a client certificate without a CA", { natsCert: cert, natsKey: key }, "--nats-cert, --nats-key needs --nats-ca"],
     ["a server name without a CA", { natsTlsServerName: "nats" }, "--nats-tls-server-name needs --nats-ca"],
@@ -43,6 +44,14 @@ describe("natsFromOptions", () => {
     expect(t.natsSecurity.tls?.serverName).toBe("nats.example");
     expect(t.natsSecurity.inboxPrefix).toBe("_INBOX_allocator.a1_example");
     expect(securityFiles(t.natsSecurity).map((f) => f.source)).toEqual(["--nats-password-file", "--nats-ca", "--nats-cert", "--nats-key"]);
+  });
+
+  it("a token file (the auth callout's login) is read again on every connect and watched for rotation", () => {
+    const token = file("sa.token", "eyJ.a.b\n");
+    const t = natsFromOptions({ nats: "nats://h:4222", natsTokenFile: token, natsCa: ca }, { role: "speaker", id: "node-a" });
+    expect(t.natsSecurity.auth).toEqual({ kind: "token", file: { path: token, source: "--nats-token-file" } });
+    expect(securityFiles(t.natsSecurity).map((f) => f.source)).toEqual(["--nats-token-file", "--nats-ca"]);
+    expect(t.natsSecurity.inboxPrefix).toBe("_INBOX_speaker.node-a");
   });
 
   it("without any flag: anonymous, in plain text (a server that requires more refuses it, and says so)", () => {

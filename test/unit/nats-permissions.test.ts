@@ -103,3 +103,21 @@ describe("what each role may publish", () => {
     expect(renderAuthorization([{ user: "admin", secret: { password: "p" } }])).toContain('{ user: "admin", password: "p" }');
   });
 });
+
+describe("the auth callout", () => {
+  it("may read the callout's requests and answer them, and nothing else", () => {
+    const callout = permissionsFor({ role: "callout", id: "c1" });
+    expect(callout.subscribe).toContain("$SYS.REQ.USER.AUTH");
+    expect(callout.publish).toEqual([]);
+    expect(callout.allowResponses).toBe(true);
+    expect(renderAuthorization([{ user: "controller", grants: [{ role: "controller", id: "*" }, { role: "callout", id: "*" }], secret: { password: "p" } }])).toContain("allow_responses: true");
+  });
+
+  it("sends every client but the configured users to the callout, and a role publishing nothing denies every subject", () => {
+    const conf = renderAuthorization([{ user: "admin", secret: { password: "p" } }, { user: "callout-x", secret: { password: "q" } }, { user: "reader", secret: { nkey: "UABC" } }], "", { issuer: "AISSUER", xkey: "XKEY" });
+    expect(conf).toContain('auth_users: ["admin", "callout-x", "UABC"]');
+    expect(conf).toContain('issuer: "AISSUER"');
+    expect(conf).toContain('xkey: "XKEY"');
+    expect(conf).toContain('publish: { deny: [">"] }');
+  });
+});

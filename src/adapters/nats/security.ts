@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import {
   credsAuthenticator,
   nkeyAuthenticator,
+  tokenAuthenticator,
   usernamePasswordAuthenticator,
   type Authenticator,
   type ConnectionOptions,
@@ -17,7 +18,9 @@ export type SecurityFile = { path: string; source: string };
 export type NatsAuth =
   | { kind: "creds"; file: SecurityFile }
   | { kind: "nkey"; seedFile: SecurityFile }
-  | { kind: "password"; user: string; password: { file: SecurityFile } | { env: string } };
+  | { kind: "password"; user: string; password: { file: SecurityFile } | { env: string } }
+  /** A bearer token for the server's auth callout (a speaker's projected ServiceAccount token in Kubernetes). */
+  | { kind: "token"; file: SecurityFile };
 
 export type NatsTls = {
   caFile: SecurityFile;
@@ -40,7 +43,7 @@ export class NatsSecurityFileError extends Error {
 /** Every file the client reads, in a stable order (rotation compares them). */
 export function securityFiles(sec: NatsClientSecurity): SecurityFile[] {
   const files: SecurityFile[] = [];
-  if (sec.auth?.kind === "creds") files.push(sec.auth.file);
+  if (sec.auth?.kind === "creds" || sec.auth?.kind === "token") files.push(sec.auth.file);
   if (sec.auth?.kind === "nkey") files.push(sec.auth.seedFile);
   if (sec.auth?.kind === "password" && "file" in sec.auth.password) files.push(sec.auth.password.file);
   if (sec.tls) files.push(...[sec.tls.caFile, sec.tls.certFile, sec.tls.keyFile].filter((f): f is SecurityFile => f !== null));
@@ -85,6 +88,8 @@ function authenticatorFor(auth: NatsAuth): Authenticator {
       return nkeyAuthenticator(() => new TextEncoder().encode(readSecurityFile(auth.seedFile).toString("utf8").trim()));
     case "password":
       return usernamePasswordAuthenticator(auth.user, passwordReader(auth));
+    case "token":
+      return tokenAuthenticator(() => readSecurityFile(auth.file).toString("utf8").trim());
   }
 }
 
@@ -117,6 +122,7 @@ export function describeIdentity(sec: NatsClientSecurity): string {
     auth === null ? "anonymous"
     : auth.kind === "password" ? `user "${auth.user}"`
     : auth.kind === "creds" ? `credentials ${auth.file.path}`
+    : auth.kind === "token" ? `token ${auth.file.path}`
     : `nkey seed ${auth.seedFile.path}`;
   return sec.tls ? `${who} over TLS (CA ${sec.tls.caFile.path}${sec.tls.certFile ? `, client certificate ${sec.tls.certFile.path}` : ""})` : who;
 }

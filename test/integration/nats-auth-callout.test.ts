@@ -1,0 +1,223 @@
+import { createPrivateKey, createSign } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { jetstream } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { closeNats, connectNats } from "../../src/adapters/nats/connect.js";
+import { encodeEvent } from "../../src/events/codec.js";
+import { subjects } from "../../src/events/subjects.js";
+import { makeCalloutKeys } from "../../src/testing/calloutKeys.js";
+import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
+import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
+import { stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
+import { serviceAccountKubeconfig, startControllerWith } from "../support/controllerProcs.js";
+
+// NATS auth callout for speakers, against the real things: a real kube-apiserver issues pod-bound ServiceAccount
+// tokens (Nodes and Pods with spec.nodeName, no kubelet), a real nats-server runs with auth_callout (encrypted with an
+// xkey) and `vipmesh controller` answers it as the controller's ServiceAccount (deploy/manifests/rbac.yaml plus the
+// TokenReview binding). A token logs in as the node its Pod is on, with that node's speaker permissions only.
+
+const repo = fileURLToPath(new URL("../../", import.meta.url));
+const NS = "metallb-system";
+let api: KubeApiServer;
+let nats: NatsServer;
+let controller: AllocatorProc;
+let dir: string;
+let metricsPort = 0;
+let keys: ReturnType<typeof makeCalloutKeys>;
+const open: NatsConnection[] = [];
+
+const OBJECTS = `
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: vipmesh-speaker, namespace: ${NS} }
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: { name: intruder, namespace: ${NS} }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: vipmesh-controller-token-review }
+rules: [{ apiGroups: [authentication.k8s.io], resources: [tokenreviews], verbs: [create] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: vipmesh-controller-token-review }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: vipmesh-controller-token-review }
+subjects: [{ kind: ServiceAccount, name: vipmesh-controller, namespace: ${NS} }]
+`;
+
+const node = (name: string): string => JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name } });
+const pod = (name: string, nodeName: string, sa: string): string =>
+  JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name, namespace: NS }, spec: { nodeName, serviceAccountName: sa, automountServiceAccountToken: false, containers: [{ name: "c", image: "vipmesh:test" }] } });
+
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await api.kubectl(args, input === undefined ? {} : { input });
+  expect(r.code, `kubectl ${args.join(" ")}:\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
+/** A token file as the kubelet would project it for `podName` (or unbound, or for another audience). */
+async function tokenFile(name: string, args: string[]): Promise<string> {
+  const token = (await ok(["create", "token", "-n", NS, ...args])).trim();
+  const file = join(dir, `${name}.token`);
+  writeFileSync(file, token, { mode: 0o600 });
+  return file;
+}
+const speakerToken = (podName: string): Promise<string> => tokenFile(podName, ["vipmesh-speaker", "--audience", "vipmesh-nats", "--bound-object-kind", "Pod", "--bound-object-name", podName]);
+
+/** A token signed with the API server's own ServiceAccount key, as TokenRequest makes them, but with `exp` as given. */
+function signedToken(name: string, claims: { exp: number; podName: string; podUid: string; nodeName: string; nodeUid: string; saUid: string }): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    aud: ["vipmesh-nats"], exp: claims.exp, iat: now - 60, nbf: now - 60, iss: "https://kubernetes.default.svc.cluster.local", jti: `test-${name}`,
+    sub: `system:serviceaccount:${NS}:vipmesh-speaker`,
+    "kubernetes.io": { namespace: NS, node: { name: claims.nodeName, uid: claims.nodeUid }, pod: { name: claims.podName, uid: claims.podUid }, serviceaccount: { name: "vipmesh-speaker", uid: claims.saUid } },
+  };
+  const header = { alg: "RS256", kid: "" };
+  const signing = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+  const key = createPrivateKey(readFileSync(join(api.dir, "sa.key")));
+  const sig = createSign("RSA-SHA256").update(signing).sign(key).toString("base64url");
+  const file = join(dir, `${name}.token`);
+  writeFileSync(file, `${signing}.${sig}`, { mode: 0o600 });
+  return file;
+}
+
+async function connectWithToken(file: string, nodeName: string): Promise<NatsConnection> {
+  const nc = await connectNats({ servers: [nats.url], security: nats.kit!.tokenClient(file, nodeName), name: `test-speaker-${nodeName}`, pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
+  open.push(nc);
+  return nc;
+}
+
+async function refusal(file: string | null, nodeName: string): Promise<string> {
+  const security = file === null ? { ...nats.kit!.tokenClient("unused", nodeName), auth: null } : nats.kit!.tokenClient(file, nodeName);
+  try {
+    const nc = await connectNats({ servers: [nats.url], security, name: "test-refused", pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
+    await closeNats(nc);
+    return "connected";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+const beat = (n: string): Uint8Array => encodeEvent({ type: "NodeHeartbeatRecorded", data: { node: n, incarnation: 1, beat: 1, ready: true, version: "test", interfaces: [] } });
+const claim = (n: string): Uint8Array =>
+  encodeEvent({ type: "VipClaimed", data: { vip: "198.18.0.200", node: n, incarnation: 1, term: 1, reason: "unowned", evidence: { previousOwner: null, previousOwnerStatus: null, previousOwnerLastHeardAt: null, silentForMs: null, observedAt: 0, heartbeatSeq: 0, eligibleNodes: 1 } } });
+
+async function published(nc: NatsConnection, subject: string, bytes: Uint8Array): Promise<string> {
+  try {
+    const ack = await jetstream(nc).publish(subject, bytes, { timeout: 3_000 });
+    return `stored at ${ack.seq}`;
+  } catch (err) {
+    return `refused: ${(err as Error).message}`;
+  }
+}
+
+async function refusals(): Promise<Record<string, number>> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const out: Record<string, number> = {};
+  for (const m of text.matchAll(/^vipmesh_nats_callout_logins_total\{result="(\w+)",reason="([\w-]*)"\} (\d+)/gm)) out[m[2] || m[1]!] = Number(m[3]);
+  return out;
+}
+
+const refusedLines = (reason: string): number => controller.lines.filter((l) => l["msg"] === `NATS login refused: ${reason}`).length;
+
+async function startCallout(): Promise<void> {
+  const kubeconfig = serviceAccountKubeconfig(api.kubeconfig, dir, "vipmesh-controller");
+  metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
+  controller = startControllerWith(nats, kubeconfig, "c1", [
+    "--nats-callout-issuer-seed-file", keys.issuerSeedFile, "--nats-callout-xkey-seed-file", keys.xkeySeedFile,
+    "--metrics-port", String(metricsPort), "--metrics-address", "127.0.0.1",
+  ]);
+  await until("the controller serves the auth callout", () => controller.lines.some((l) => l["msg"] === "serving NATS auth callout for speakers"), 30_000);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "vipmesh-callout-"));
+  keys = makeCalloutKeys(dir);
+  api = await startKubeApiServer();
+  await ok(["create", "namespace", NS]);
+  await ok(["apply", "-f", join(repo, "deploy/manifests/rbac.yaml")]);
+  await ok(["apply", "-f", "-"], OBJECTS);
+  for (const n of ["node-a", "node-b"]) await ok(["apply", "-f", "-"], node(n));
+  await ok(["apply", "-f", "-"], pod("speaker-a", "node-a", "vipmesh-speaker"));
+  await ok(["apply", "-f", "-"], pod("speaker-b", "node-b", "vipmesh-speaker"));
+  await ok(["apply", "-f", "-"], pod("intruder-a", "node-a", "intruder"));
+  nats = await startNatsServer({ authCallout: keys.server });
+  await startCallout();
+}, 120_000);
+
+afterAll(async () => {
+  for (const nc of open) await closeNats(nc).catch(() => undefined);
+  if (controller) await stopAllocator(controller, "SIGTERM");
+  await nats?.stop();
+  await api?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("speakers log in to NATS with their ServiceAccount token (auth callout)", () => {
+  it("node A's token publishes A's heartbeat and claim, and is refused B's", async () => {
+    const nc = await connectWithToken(await speakerToken("speaker-a"), "node-a");
+    expect(await published(nc, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
+    expect(await published(nc, subjects.vipClaim("198.18.0.200", "node-a"), claim("node-a"))).toMatch(/^stored/);
+    expect(await published(nc, subjects.heartbeat("node-b"), beat("node-b"))).toBe('refused: Permissions Violation for Publish to "vipmesh.hb.node-b"');
+    expect(await published(nc, subjects.vipClaim("198.18.0.200", "node-b"), claim("node-b"))).toBe('refused: Permissions Violation for Publish to "vipmesh.ev.vip.198_18_0_200.node-b"');
+    expect(controller.lines.some((l) => l["msg"] === "speaker logged in to NATS" && l["node"] === "node-a" && l["pod"] === "speaker-a")).toBe(true);
+  });
+
+  it.each<[string, () => Promise<string | null>, string, string]>([
+    ["no token", async () => null, "node-a", "no-token"],
+    ["a token of another ServiceAccount bound to a Pod on node A", () => tokenFile("intruder", ["intruder", "--audience", "vipmesh-nats", "--bound-object-kind", "Pod", "--bound-object-name", "intruder-a"]), "node-a", "wrong-service-account"],
+    ["a speaker token for another audience", () => tokenFile("other-aud", ["vipmesh-speaker", "--audience", "https://kubernetes.default.svc", "--bound-object-kind", "Pod", "--bound-object-name", "speaker-a"]), "node-a", "wrong-audience"],
+    ["a speaker token bound to no Pod (so to no node)", () => tokenFile("unbound", ["vipmesh-speaker", "--audience", "vipmesh-nats"]), "node-a", "no-node"],
+    ["not a token at all", async () => { const f = join(dir, "garbage.token"); writeFileSync(f, "let-me-in"); return f; }, "node-a", "malformed-token"],
+  ])("refuses %s (Authorization Violation; reason in the log and the metric)", async (_name, make, nodeName, reason) => {
+    const before = refusedLines(reason);
+    const message = await refusal(await make(), nodeName);
+    expect(message).toMatch(/Authorization Violation/i);
+    await until(`a refusal logged as ${reason}`, () => refusedLines(reason) > before, 5_000);
+    expect((await refusals())[reason] ?? 0).toBeGreaterThan(0);
+  });
+
+  it("refuses an expired token, and takes the same token unexpired (so the refusal is the expiry's)", async () => {
+    const ids = async (kind: string, name: string, ns?: string): Promise<string> => (await ok(["get", kind, name, ...(ns ? ["-n", ns] : []), "-o", "jsonpath={.metadata.uid}"])).trim();
+    const claims = { podName: "speaker-a", podUid: await ids("pod", "speaker-a", NS), nodeName: "node-a", nodeUid: await ids("node", "node-a"), saUid: await ids("serviceaccount", "vipmesh-speaker", NS) };
+    const now = Math.floor(Date.now() / 1000);
+    const fresh = await connectWithToken(signedToken("fresh", { ...claims, exp: now + 600 }), "node-a");
+    expect(await published(fresh, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
+    const before = refusedLines("expired");
+    expect(await refusal(signedToken("expired", { ...claims, exp: now - 5 }), "node-a")).toMatch(/Authorization Violation/i);
+    await until("the expiry logged", () => refusedLines("expired") > before, 5_000);
+  });
+
+  it("a token whose Pod was deleted is refused by the API server's review", async () => {
+    await ok(["apply", "-f", "-"], pod("speaker-gone", "node-b", "vipmesh-speaker"));
+    const file = await speakerToken("speaker-gone");
+    await ok(["delete", "pod", "-n", NS, "speaker-gone", "--grace-period=0", "--force"]);
+    const before = refusedLines("not-authenticated");
+    expect(await refusal(file, "node-b")).toMatch(/Authorization Violation/i);
+    await until("the review's refusal logged", () => refusedLines("not-authenticated") > before, 5_000);
+  });
+
+  it("a Node that joins after install gets in with no upgrade, as itself only", async () => {
+    await ok(["apply", "-f", "-"], node("node-c"));
+    await ok(["apply", "-f", "-"], pod("speaker-c", "node-c", "vipmesh-speaker"));
+    const nc = await connectWithToken(await speakerToken("speaker-c"), "node-c");
+    expect(await published(nc, subjects.heartbeat("node-c"), beat("node-c"))).toMatch(/^stored/);
+    expect(await published(nc, subjects.heartbeat("node-a"), beat("node-a"))).toBe('refused: Permissions Violation for Publish to "vipmesh.hb.node-a"');
+  });
+
+  it("with the controller down, new logins fail clearly and established speakers keep publishing", async () => {
+    const established = await connectWithToken(await speakerToken("speaker-b"), "node-b");
+    const file = await speakerToken("speaker-a");
+    await stopAllocator(controller, "SIGTERM");
+    expect(await refusal(file, "node-a")).toMatch(/Authorization Violation/i);
+    expect(await published(established, subjects.heartbeat("node-b"), beat("node-b"))).toMatch(/^stored/);
+    await startCallout();
+    await connectWithToken(file, "node-a");
+  });
+});
