@@ -1,4 +1,5 @@
 import { addressOf, type TimelineRow } from "../projections/timeline.js";
+import { sessionsSummary, sessionText } from "../projections/timelineMarks.js";
 import { printable } from "./printable.js";
 
 const at = (ms: number): string => new Date(ms).toISOString();
@@ -36,6 +37,8 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  node ${row.node} fenced itself (${row.reason}) at ${at(row.at)} by its clock`;
     case "fence-left":
       return `${head}  node ${row.node} answered again after ${Math.round(row.leftAt - row.enteredAt)} ms fenced (${row.reason}; ${row.unfenceReason}), from ${at(row.enteredAt)} by its clock`;
+    case "bgp-sessions":
+      return `${head}  node ${row.node}'s BGP sessions (${row.backend}): ${sessionsSummary(row.sessions)}${row.sessions.map((s) => `; ${s.peer} ${sessionText(s)}`).join("")}`;
     case "config-applied":
       return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.services} LoadBalancer Service(s)`;
     case "ip-allocated":

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5, parseConfigAppliedV6 } from "./configSchemas.js";
+import { parseBgpSessionsChangedV1 } from "./bgpSessionSchemas.js";
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
@@ -25,6 +26,7 @@ const decoders: Record<string, Decoder> = {
   "VipConflictObserved@1": (d) => ({ type: "VipConflictObserved", data: vipConflictObservedV1.parse(d) }),
   "FenceEntered@1": (d) => ({ type: "FenceEntered", data: fenceEnteredV1.parse(d) }),
   "FenceLeft@1": (d) => ({ type: "FenceLeft", data: fenceLeftV1.parse(d) }),
+  "BgpSessionsChanged@1": (d) => ({ type: "BgpSessionsChanged", data: parseBgpSessionsChangedV1(d) }),
   "VipClaimed@1": (d) => ({ type: "VipClaimed", data: vipClaimedV1.parse(d) }),
   "ConfigApplied@1": (d) => ({ type: "ConfigApplied", data: upcastConfigAppliedV1(configAppliedV1.parse(d)) }),
   "ConfigApplied@2": (d) => ({ type: "ConfigApplied", data: configAppliedV2.parse(d) }),

@@ -22,7 +22,8 @@ export function identityProblem(subject: string, event: DomainEvent): string | n
       return typeof s === "string" ? s : mismatch("node", s.node, event.data.node);
     }
     case "FenceEntered":
-    case "FenceLeft": {
+    case "FenceLeft":
+    case "BgpSessionsChanged": {
       const s = expectKind(parsed, "announce", event.type);
       return typeof s === "string" ? s : mismatch("node", s.node, event.data.node);
     }

@@ -120,6 +120,7 @@ export const CURRENT_VERSION = {
   VipConflictObserved: 1,
   FenceEntered: 1,
   FenceLeft: 1,
+  BgpSessionsChanged: 1,
   VipClaimed: 1,
   ConfigApplied: 6, // written as 3, 4 or 5 when no BGPPeer has a password (configSchemas.ts)
   IpAllocated: 1,

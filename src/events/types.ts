@@ -85,6 +85,38 @@ export type FenceLeft = {
   data: { node: string; incarnation: number; reason: string; enteredAt: number; leftAt: number; unfenceReason: string };
 };
 
+/** A BGP session's FSM state (RFC 4271 8.2.2), as both backends report it. */
+export const BGP_SESSION_STATES = ["idle", "connect", "active", "openSent", "openConfirm", "established"] as const;
+export type BgpSessionStateName = (typeof BGP_SESSION_STATES)[number];
+
+/** MetalLB's words for a BFD session's state (its BGPSessionState's bfdStatus); "Error": it could not be opened. */
+export const BFD_STATUS_WORDS = ["Up", "Down", "Init", "AdminDown", "Error", "Unknown"] as const;
+export type BfdStatusWord = (typeof BFD_STATUS_WORDS)[number];
+
+/** One BGP session of a speaker as it reported it: the state and what changes with it, never a running counter. */
+export type BgpSessionReport = {
+  /** The BGPPeer's name. */
+  peer: string;
+  address: string;
+  /** The BGPPeer's peerASN; null when it names dynamicASN instead. */
+  peerASN: number | null;
+  state: BgpSessionStateName;
+  /** When the session entered `state`, by the speaker's clock (ms since the epoch). */
+  since: number;
+  prefixesSent: number;
+  /** For peers naming a BFDProfile: the paired BFD session's state, and why echo mode is not run when asked for. */
+  bfd?: { profile: string | null; status: BfdStatusWord; echo?: string };
+};
+
+/**
+ * A speaker's BGP sessions after a change of state (a session up or down, BFD up or down, prefixes sent), coalesced
+ * over a short window so a flapping session cannot flood the log. Published on vipmesh.ev.announce.<node>.
+ */
+export type BgpSessionsChanged = {
+  type: "BgpSessionsChanged";
+  data: { node: string; incarnation: number; backend: "native" | "frr"; sessions: BgpSessionReport[] };
+};
+
 export const CLAIM_REASONS = ["unowned", "owner-dead", "owner-left", "owner-ineligible"] as const;
 export type ClaimReason = (typeof CLAIM_REASONS)[number];
 
@@ -170,7 +202,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | NodeFactsChanged | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeFactsChanged | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | BgpSessionsChanged | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

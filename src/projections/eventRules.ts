@@ -1,6 +1,6 @@
 import { isDraft, original } from "immer";
 import { configRuleProblems } from "../config/configRules.js";
-import type { LogEvent } from "../events/types.js";
+import type { BgpSessionsChanged, LogEvent } from "../events/types.js";
 import { parseIp } from "../net/ip.js";
 import { configIndex, poolContaining } from "./ipam/configIndex.js";
 import { ipRecord } from "./ipam/state.js";
@@ -23,6 +23,8 @@ export const REFUSAL_REASONS = [
    * long, since a node's next start has a lower one.
    */
   "incarnation-in-future",
+  /** A BGP session report naming a peer twice, a peer address that is no IP address, or a state change dated in the future. */
+  "session-report-invalid",
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export type Refusal = { reason: RefusalReason; detail: string };
@@ -38,7 +40,7 @@ const DETAIL_PROBLEMS = 3;
  * `state.time` is the log time of the event's own message.
  */
 export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
-  if (event.type === "NodeLeft" || event.type === "NodeRestarting" || event.type === "VipClaimed") {
+  if (event.type === "NodeLeft" || event.type === "NodeRestarting" || event.type === "VipClaimed" || event.type === "BgpSessionsChanged") {
     const future = futureIncarnation(state, event.data.incarnation);
     if (future !== null) return future;
   }
@@ -51,6 +53,8 @@ export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
     }
     case "IpAllocated":
       return allocationRefusal(state, event.data.ip, event.data.service);
+    case "BgpSessionsChanged":
+      return sessionReportRefusal(state, event.data.sessions);
     case "VipClaimed":
       if ((ipRecord(state.ipam, event.data.vip)?.holders.length ?? 0) > 0) return null;
       return { reason: "vip-not-allocated", detail: `no Service holds ${event.data.vip}` };
@@ -62,6 +66,27 @@ export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
 function futureIncarnation(state: LogState, incarnation: number): Refusal | null {
   if (incarnation <= state.time + MAX_CLOCK_AHEAD_MS) return null;
   return { reason: "incarnation-in-future", detail: `incarnation ${incarnation} is more than ${MAX_CLOCK_AHEAD_MS / 60_000} min after the log time ${state.time}` };
+}
+
+function sessionReportRefusal(state: LogState, sessions: BgpSessionsChanged["data"]["sessions"]): Refusal | null {
+  const seen = new Set<string>();
+  for (const s of sessions) {
+    const refuse = (detail: string): Refusal => ({ reason: "session-report-invalid", detail: `BGPPeer ${s.peer}: ${detail}` });
+    if (seen.has(s.peer)) return refuse("reported twice");
+    seen.add(s.peer);
+    if (!isIpText(s.address)) return refuse(`peer address "${s.address}" is not an IP address`);
+    if (s.since > state.time + MAX_CLOCK_AHEAD_MS) return refuse(`state since ${s.since}, more than ${MAX_CLOCK_AHEAD_MS / 60_000} min after the log time ${state.time}`);
+  }
+  return null;
+}
+
+function isIpText(text: string): boolean {
+  try {
+    parseIp(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An IP in a pool of the configuration in force, or one the Service already holds (a refresh after a pool edit). */

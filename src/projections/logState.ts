@@ -111,7 +111,8 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
       return;
     case "FenceEntered":
     case "FenceLeft":
-      return; // for replay and audit: a fencing episode changes no one's view of the log
+    case "BgpSessionsChanged":
+      return; // for replay, audit and status: a fencing episode or a session report changes no one's view of the log
     case "VipConflictObserved": {
       const known = draft.conflicts[event.data.vip];
       draft.conflicts[event.data.vip] = { reports: (known?.reports ?? 0) + 1, lastNode: event.data.node, lastMac: event.data.otherMac, lastAt: draft.time };

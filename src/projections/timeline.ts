@@ -1,6 +1,6 @@
 import { produce } from "immer";
 import type { Decoded } from "../events/entries.js";
-import { assertNever, type AllocationReason, type ClaimEvidence, type ClaimReason, type LogEvent, type ReleaseReason } from "../events/types.js";
+import { assertNever, type AllocationReason, type BgpSessionReport, type ClaimEvidence, type ClaimReason, type LogEvent, type ReleaseReason } from "../events/types.js";
 import type { RefusalReason } from "./eventRules.js";
 import { applyInvalidLogMessage, applyLogEvent, emptyLogState, type LogState } from "./logState.js";
 
@@ -15,6 +15,7 @@ export type TimelineRow =
   | { kind: "conflict-observed"; seq: number; time: number; vip: string; node: string; otherMac: string; ifname: string; count: number }
   | { kind: "fence-entered"; seq: number; time: number; node: string; incarnation: number; reason: string; at: number }
   | { kind: "fence-left"; seq: number; time: number; node: string; incarnation: number; reason: string; enteredAt: number; leftAt: number; unfenceReason: string }
+  | { kind: "bgp-sessions"; seq: number; time: number; node: string; incarnation: number; backend: "native" | "frr"; sessions: BgpSessionReport[] }
   | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; services: number }
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
@@ -41,6 +42,8 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
       return { kind: "fence-entered", seq, time, ...event.data };
     case "FenceLeft":
       return { kind: "fence-left", seq, time, ...event.data };
+    case "BgpSessionsChanged":
+      return { kind: "bgp-sessions", seq, time, ...event.data };
     case "NodeFactsChanged":
       return null; // a node's interfaces: input to eligibility, not a decision to show
     case "NodeRestarting":

@@ -7,13 +7,27 @@ import type { TimelineRow } from "./timeline.js";
 export type FactValue = { text: string } | { at: number } | { ms: number };
 export type Fact = { label: string; value: FactValue };
 
-export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "fenced" | "config" | "invalid";
+export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "fenced" | "bgp" | "config" | "invalid";
 
 export type Mark = { seq: number; time: number; kind: MarkKind; title: string; facts: Fact[] };
 
 const text = (label: string, value: string | number | null): Fact => ({ label, value: { text: value === null ? "(none)" : String(value) } });
 const at = (label: string, value: number | null): Fact => (value === null ? text(label, "never heard") : { label, value: { at: value } });
 const ms = (label: string, value: number | null): Fact => (value === null ? text(label, "unknown") : { label, value: { ms: value } });
+
+type SessionRow = Extract<TimelineRow, { kind: "bgp-sessions" }>["sessions"][number];
+
+/** "2 of 3 Established", or "none" for a speaker with no session. */
+export function sessionsSummary(sessions: readonly SessionRow[]): string {
+  if (sessions.length === 0) return "none";
+  return `${sessions.filter((s) => s.state === "established").length} of ${sessions.length} Established`;
+}
+
+/** One session as a line: address, ASN, state, prefixes, BFD. */
+export function sessionText(s: SessionRow): string {
+  const bfd = s.bfd === undefined ? "" : `, BFD ${s.bfd.status}${s.bfd.echo === undefined ? "" : ` (echo: ${s.bfd.echo})`}`;
+  return `${s.address} AS ${s.peerASN ?? "dynamic"} ${s.state}, ${s.prefixesSent} prefix(es) sent${bfd}`;
+}
 
 type OwnerChange = Extract<TimelineRow, { kind: "owner-changed" }>;
 
@@ -54,6 +68,8 @@ export function markFor(row: TimelineRow): Mark {
       return { ...base, kind: "fenced", title: `${row.node} fenced itself`, facts: [text("reason", row.reason), at("fenced at (its clock)", row.at)] };
     case "fence-left":
       return { ...base, kind: "fenced", title: `${row.node} answered again after fencing`, facts: [text("reason", row.reason), at("fenced at (its clock)", row.enteredAt), ms("fenced for", row.leftAt - row.enteredAt), text("unfenced because", row.unfenceReason)] };
+    case "bgp-sessions":
+      return { ...base, kind: "bgp", title: `${row.node}'s BGP sessions: ${sessionsSummary(row.sessions)}`, facts: [text("backend", row.backend), ...row.sessions.map((s) => text(s.peer, sessionText(s)))] };
     case "config-applied":
       return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), text("LoadBalancer Services", row.services)] };
     case "invalid":

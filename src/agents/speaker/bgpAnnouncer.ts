@@ -20,6 +20,8 @@ import { FRESH_START, restartDecision, type PreviousStop, type RestartDecision }
 import { sessionFor, type BgpSessionDefaults, type BgpSessionPlan } from "./bgpSession.js";
 
 export interface BgpAnnouncer {
+  /** Who speaks BGP, for the session reports on the log; "native" when absent. */
+  readonly backend?: "native" | "frr";
   /**
    * Once, before the first update: this node's last stop on the log and the log time of this process's first
    * heartbeat. The first session to each peer (those the next update opens) carries the resulting R and F bits.
@@ -186,6 +188,7 @@ export function createBgpAnnouncer(opts: BgpAnnouncerOptions): BgpAnnouncer {
   };
 
   return {
+    backend: "native",
     begin(previous, self) {
       restart = restartDecision(previous, self, opts.defaults.restartTimeS);
       opts.log.info({ previous, ...restart }, restart.restarting ? "bgp: restarted in place: graceful restart R bit on the first sessions" : "bgp: fresh start");

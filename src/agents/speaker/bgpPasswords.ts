@@ -122,5 +122,6 @@ export function withBgpPasswords(inner: BgpAnnouncer, reader: PasswordReader, lo
       return inner.close(options);
     },
     ...(inner.stats === undefined ? {} : { stats: () => inner.stats!() }),
+    ...(inner.backend === undefined ? {} : { backend: inner.backend }),
   };
 }

@@ -28,6 +28,7 @@ import { startFactsPublisher } from "./factsPublisher.js";
 import { Fencing } from "./fencing.js";
 import { fenceReporter } from "./fenceReporter.js";
 import { startConflictReporter } from "./conflictReporter.js";
+import { DEFAULT_SESSION_REPORT_POLL_MS, DEFAULT_SESSION_REPORT_WINDOW_MS, startBgpSessionsPublisher } from "./bgpSessionsPublisher.js";
 import type { FenceSettings } from "../../protocols/fence/fenceMachine.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import type { AnswerSet } from "../../projections/answering.js";
@@ -168,6 +169,10 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
   });
   const conflicts = startConflictReporter(js, node, opts.announcer, log);
+  const sessionReports = !opts.bgp ? null : startBgpSessionsPublisher({
+    js, node, incarnation, announcer: opts.bgp, plan: () => bgpPlan, pollMs: DEFAULT_SESSION_REPORT_POLL_MS, windowMs: DEFAULT_SESSION_REPORT_WINDOW_MS,
+    onError: (err) => log.warn({ err }, "BGP session states not published; trying again"),
+  });
   if (opts.monitor) {
     const { monitorSpeaker } = await import("./speakerMonitor.js"); // prom-client only in processes that serve metrics
     const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan };
@@ -180,6 +185,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   leaving = true;
   clearInterval(configPoll);
+  sessionReports?.stop(); // the sessions closing now are the leave's doing, not news
   // Routers move traffic away (or keep it, restarting) first; the Cease says why (RFC 9003).
   const restarting = opts.onSigterm === "restart";
   await opts.bgp?.close({ restart: restarting, reason: restarting ? "vipmesh: speaker restarting in place" : "vipmesh: node draining" });

@@ -127,6 +127,7 @@ export function createFrrBgpAnnouncer(opts: FrrAnnouncerOptions): BgpAnnouncer {
     })());
 
   return {
+    backend: "frr",
     begin(previous, self): RestartDecision {
       const decision = restartDecision(previous, self, opts.defaults.restartTimeS);
       // Before the first apply, so bgpd's first OPENs carry it. The R bit is bgpd's own (it sets R while it has just started).
