@@ -8,6 +8,7 @@ import { labCommand } from "./labCommand.js";
 import { logCliCommand } from "./logExportCommand.js";
 import { replayCliCommand } from "./replayCommand.js";
 import { speakerCommand } from "./speakerCommand.js";
+import { statusCliCommand } from "./statusCommand.js";
 import { validateCommand } from "./validateCommand.js";
 import { versionLine } from "./version.js";
 
@@ -19,6 +20,7 @@ const program = new Command("vipmesh")
       "  vipmesh lab                       build a lab of network namespaces, show a failover, tear it down (root)\n" +
       "  vipmesh speaker --node n1 --nats nats://host:4222 --config pools.yaml --probe-key-file keys\n" +
       "  vipmesh allocator --nats nats://host:4222      allocate Service IPs (any number of replicas)\n" +
+      "  vipmesh status --nats nats://host:4222   nodes, VIP owners, pools, BGP sessions and problems (exit 1 on a problem)\n" +
       "  vipmesh replay --nats nats://host:4222   explain every ownership change in the log\n" +
       "  vipmesh audit --nats nats://host:4222    check the log against vipmesh's invariants (or --from an export)\n" +
       "  vipmesh validate -f pools.yaml            check a configuration: every error and warning, by object and field",
@@ -29,6 +31,7 @@ const program = new Command("vipmesh")
 program.addCommand(speakerCommand());
 program.addCommand(allocatorCommand());
 program.addCommand(controllerCommand());
+program.addCommand(statusCliCommand());
 program.addCommand(ipamStatusCommand());
 program.addCommand(validateCommand());
 program.addCommand(replayCliCommand());

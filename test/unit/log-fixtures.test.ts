@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { auditCommand } from "../../src/cli/auditCommand.js";
 import { formatAudit } from "../../src/cli/auditFormat.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
+import { statusCommand } from "../../src/cli/statusCommand.js";
+import { formatStatus } from "../../src/cli/statusFormat.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 
 // Exports of real lab runs (test/lab/audit-lab.test.ts writes one: a crash, a restart, a pulled cable, a handover),
@@ -23,5 +25,13 @@ describe("exported lab failover", () => {
     const { report, origin } = await auditCommand({ nats: [], from: FIXTURE, settings: { membership: DEFAULT_MEMBERSHIP_SETTINGS, handoverBoundMs: 250 } });
     expect(report.counts.violations).toBe(0);
     expect(formatAudit(report, origin)).toBe(golden("lab-failover.audit.txt"));
+  });
+
+  it("shows the status at the export's last message: node3 left, the VIP with node1, no problem", async () => {
+    const settings = { membership: DEFAULT_MEMBERSHIP_SETTINGS, handoverBoundMs: 250, poolWarnPercent: 90 };
+    const { status, origin } = await statusCommand({ nats: [], from: FIXTURE, settings });
+    expect(status.problems).toEqual([]);
+    expect(status.vips.map((v) => [v.vip, v.owner, v.reason])).toEqual([["198.18.0.200", "node1", "owner-left"]]);
+    expect(formatStatus(status, origin)).toBe(golden("lab-failover.status.txt"));
   });
 });
