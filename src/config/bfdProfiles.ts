@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { dampeningFromAnnotations } from "./bfdDampening.js";
 import { objectNameSchema } from "./kubeNames.js";
-import type { BfdProfileConfig, BgpConfig } from "./types.js";
+import type { BfdDampeningConfig, BfdProfileConfig, BgpConfig } from "./types.js";
 
 // BFDProfile objects and the BGPPeers that name them. A peer naming a profile that does not exist (or an echo-mode
 // profile on a multi-hop peer, which FRR refuses) is a configuration problem. The profiles some peer names travel
@@ -10,7 +11,11 @@ const interval = z.number().int().min(10).max(60_000);
 
 export const bfdProfileSchema = z.object({
   kind: z.literal("BFDProfile"),
-  metadata: z.object({ name: objectNameSchema, namespace: z.string().min(1).optional() }),
+  metadata: z
+    .object({ name: objectNameSchema, namespace: z.string().min(1).optional(), annotations: z.record(z.string(), z.string()).default({}) })
+    .superRefine((m, ctx) => {
+      for (const p of dampeningFromAnnotations(m.annotations).problems) ctx.addIssue({ code: "custom", path: ["annotations", p.key], message: p.reason });
+    }),
   spec: z
     .object({
       receiveInterval: interval.optional(),
@@ -53,7 +58,13 @@ export function toBfdProfileConfig(m: BfdProfileManifest): BfdProfileConfig {
     name: m.metadata.name,
     ...set("receiveInterval", receiveInterval), ...set("transmitInterval", transmitInterval), ...set("detectMultiplier", detectMultiplier),
     ...set("echoInterval", echoInterval), echoMode, passiveMode, ...set("minimumTtl", minimumTtl),
+    ...dampeningOf(m),
   };
+}
+
+function dampeningOf(m: BfdProfileManifest): { dampening?: BfdDampeningConfig } {
+  const { dampening } = dampeningFromAnnotations(m.metadata.annotations);
+  return dampening === undefined ? {} : { dampening };
 }
 
 /**

@@ -155,7 +155,12 @@ export type BfdProfileConfig = {
   echoMode: boolean;
   passiveMode: boolean;
   minimumTtl?: number;
+  /** Flap dampening (vipmesh's `vipmesh.io/bfd-dampening-*` annotations, src/config/bfdDampening.ts); absent: off. */
+  dampening?: BfdDampeningConfig;
 };
+
+/** BFD flap dampening of a profile's sessions, every value filled in (protocols/bfd/dampening.ts). */
+export type BfdDampeningConfig = { halfLifeMs: number; penalty: number; suppressThreshold: number; reuseThreshold: number; maxSuppressMs: number };
 
 /** A MetalLB BGPAdvertisement with Community aliases resolved: `communities` are "a:b", `largeCommunities` "a:b:c". */
 export type BgpAdvertisementConfig = {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { canonicalIp } from "../net/ip.js";
+import { dampeningProblems } from "../protocols/bfd/dampening.js";
 import { selector } from "./schemas.js";
 
 // The BGP part of ConfigApplied v3: BGPPeers and BGPAdvertisements with Community aliases already resolved.
@@ -62,6 +63,16 @@ export const bfdProfileV5 = z.object({
   minimumTtl: z.number().int().min(1).max(254).optional(),
 });
 
+// v7: a profile may carry flap dampening (vipmesh's annotations on the BFDProfile), every value filled in.
+const count = z.number().int().positive();
+export const bfdDampeningV7 = z
+  .object({ halfLifeMs: count, penalty: count, suppressThreshold: count, reuseThreshold: count, maxSuppressMs: count })
+  .strict()
+  .superRefine((d, ctx) => {
+    for (const p of dampeningProblems(d)) ctx.addIssue({ code: "custom", path: [p.field], message: p.reason });
+  });
+export const bfdProfileV7 = bfdProfileV5.extend({ dampening: bfdDampeningV7.optional() });
+
 export const bgpAdvertisementV3 = z.object({
   name: z.string().min(1),
   aggregationLength: z.number().int().min(1).max(32),
@@ -87,5 +98,9 @@ export const bgpConfigV5 = z
   .optional();
 export const bgpConfigV6 = z
   .object({ peers: z.array(bgpPeerV6), advertisements: z.array(bgpAdvertisementV3), bfdProfiles: z.array(bfdProfileV5).optional() })
+  .refine(namesKnownProfiles, "every bfdProfile a peer names is in bfdProfiles")
+  .optional();
+export const bgpConfigV7 = z
+  .object({ peers: z.array(bgpPeerV6), advertisements: z.array(bgpAdvertisementV3), bfdProfiles: z.array(bfdProfileV7).optional() })
   .refine(namesKnownProfiles, "every bfdProfile a peer names is in bfdProfiles")
   .optional();

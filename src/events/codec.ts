@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5, parseConfigAppliedV6 } from "./configSchemas.js";
+import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5, parseConfigAppliedV6, parseConfigAppliedV7 } from "./configSchemas.js";
 import { parseBgpSessionsChangedV1 } from "./bgpSessionSchemas.js";
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
@@ -34,6 +34,7 @@ const decoders: Record<string, Decoder> = {
   "ConfigApplied@4": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV4(d) }),
   "ConfigApplied@5": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV5(d) }),
   "ConfigApplied@6": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV6(d) }),
+  "ConfigApplied@7": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV7(d) }),
   "IpAllocated@1": (d) => ({ type: "IpAllocated", data: ipAllocatedV1.parse(d) }),
   "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };

@@ -4,7 +4,7 @@ import { parseAddressBlock } from "../net/cidr.js";
 import { canonicalIp } from "../net/ip.js";
 import { passwordSha256 } from "../config/bgpPassword.js";
 import type { BgpPasswordRef } from "../config/types.js";
-import { bgpConfigV3, bgpConfigV4, bgpConfigV5, bgpConfigV6 } from "./bgpConfigSchemas.js";
+import { bgpConfigV3, bgpConfigV4, bgpConfigV5, bgpConfigV6, bgpConfigV7 } from "./bgpConfigSchemas.js";
 import { labelMap, selector } from "./schemas.js";
 
 // ConfigApplied v2: Services carry requests (IPs, pool, sharing, families, ports) instead of fixed VIPs, pools carry
@@ -105,7 +105,11 @@ export const configAppliedV5 = configAppliedV2.extend({ config: configAppliedV2.
 // reference to the peer and the value's hash (legacyPasswordRefs), so an old value is never copied onward.
 export const configAppliedV6 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV6 }) });
 
-type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV6>> } };
+// ConfigApplied v7: v6 whose BFD profiles may carry flap dampening. Written only when one does: a v6 reader skips
+// it rather than run the profile's sessions undamped.
+export const configAppliedV7 = configAppliedV2.extend({ config: configAppliedV2.shape.config.extend({ bgp: bgpConfigV7 }) });
+
+type ConfigAppliedData = z.infer<typeof configAppliedV2> & { config: { bgp?: NonNullable<z.infer<typeof bgpConfigV7>> } };
 type LegacyData = z.infer<typeof configAppliedV5>;
 
 /** A v3, v4 or v5 payload as the domain type: `bgp` present only when the configuration has BGP objects. */
@@ -125,6 +129,10 @@ export function parseConfigAppliedV6(d: unknown): ConfigAppliedData {
   return withoutEmptyBgp(configAppliedV6.parse(d));
 }
 
+export function parseConfigAppliedV7(d: unknown): ConfigAppliedData {
+  return withoutEmptyBgp(configAppliedV7.parse(d));
+}
+
 /** An old payload's password value becomes a reference to its BGPPeer and the value's hash; the value is dropped. */
 function legacyPasswordRefs(parsed: LegacyData): z.infer<typeof configAppliedV6> {
   const bgp = parsed.config.bgp;
@@ -136,17 +144,21 @@ function legacyPasswordRefs(parsed: LegacyData): z.infer<typeof configAppliedV6>
   return { ...parsed, config: { ...parsed.config, bgp: { ...bgp, peers } } };
 }
 
-function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV6>): ConfigAppliedData {
+function withoutEmptyBgp(parsed: z.infer<typeof configAppliedV7>): ConfigAppliedData {
   const { bgp, ...config } = parsed.config;
   return { ...parsed, config: bgp === undefined ? config : { ...config, bgp } };
 }
 
 /**
- * The version a configuration is written with: the oldest that holds it (6 with a password reference, 5 with a
- * BFDProfile, 4 with localASN). A v5 reader skips a v6 configuration rather than open sessions without their MD5 key.
+ * The version a configuration is written with: the oldest that holds it (7 with BFD dampening, 6 with a password
+ * reference, 5 with a BFDProfile, 4 with localASN). A v5 reader skips a v6 configuration rather than open sessions
+ * without their MD5 key.
  */
-export function configAppliedVersion(config: { bgp?: { peers: readonly { localASN?: number; bfdProfile?: string; password: unknown }[] } }): 3 | 4 | 5 | 6 {
+export function configAppliedVersion(config: {
+  bgp?: { peers: readonly { localASN?: number; bfdProfile?: string; password: unknown }[]; bfdProfiles?: readonly { dampening?: unknown }[] };
+}): 3 | 4 | 5 | 6 | 7 {
   const peers = config.bgp?.peers ?? [];
+  if (config.bgp?.bfdProfiles?.some((p) => p.dampening !== undefined)) return 7;
   if (peers.some((p) => p.password !== null)) return 6;
   if (peers.some((p) => p.bfdProfile !== undefined)) return 5;
   return peers.some((p) => p.localASN !== undefined) ? 4 : 3;

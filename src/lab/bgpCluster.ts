@@ -51,7 +51,7 @@ export type BgpClusterOptions = {
    * BFD: `profile` is the spec (flow style) of the BFDProfile "lab" that every router BGPPeer names; `router` the
    * profile the router's bfdd pairs with each neighbor.
    */
-  bfd?: { profile: string; router: RouterBfdProfile };
+  bfd?: { profile: string; router: RouterBfdProfile; annotations?: Record<string, string> };
 };
 
 export const FAR_ASN = 64600;
@@ -96,7 +96,13 @@ spec: { communities: [{ name: lab-tag, value: "64512:300" }, { name: lab-large, 
 kind: BGPAdvertisement
 metadata: { name: bgp, namespace: metallb-system }
 spec: ${o.advertisement ?? "{ ipAddressPools: [bgp, bgp6] }"}
-${services.join("")}${o.bfd === undefined ? "" : `---\nkind: BFDProfile\nmetadata: { name: lab, namespace: metallb-system }\nspec: ${o.bfd.profile}\n`}${o.extraManifests ?? ""}`;
+${services.join("")}${o.bfd === undefined ? "" : bfdProfileManifest(o.bfd)}${o.extraManifests ?? ""}`;
+}
+
+function bfdProfileManifest(bfd: NonNullable<BgpClusterOptions["bfd"]>): string {
+  const annotations = Object.entries(bfd.annotations ?? {}).map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  const metadata = `name: lab, namespace: metallb-system${annotations.length > 0 ? `, annotations: { ${annotations.join(", ")} }` : ""}`;
+  return `---\nkind: BFDProfile\nmetadata: { ${metadata} }\nspec: ${bfd.profile}\n`;
 }
 
 export class BgpCluster {

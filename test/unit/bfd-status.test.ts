@@ -28,6 +28,11 @@ describe("peerBfdStatuses", () => {
     expect(peerBfdStatuses(undefined)).toEqual({});
   });
 
+  it("a session dampening suppresses says so (Up, yet not trusted); one merely carrying a penalty does not", () => {
+    const damped = (suppressed: boolean): BgpPeerBfdStats => ({ ...native("up"), dampening: { penalty: 1800, suppressed, ...(suppressed ? { reuseInMs: 4000 } : {}) } });
+    expect(peerBfdStatuses({ peers: { a: bgp(damped(true)), b: bgp(damped(false)) } })).toEqual({ a: { status: "Up", suppressed: true }, b: { status: "Up" } });
+  });
+
   it("FRR mode: bfdd's `show bfd peers json` through frrPeerStats", () => {
     const plan = new Map([["router", { peer: peer("router", { peerAddress: "198.18.0.1" }), routes: new Map(), bfd: { name: "lab", echoMode: false, passiveMode: false } }]]);
     const neighbors = { default: { vrfId: 0, vrfName: "default", "198.18.0.1": { remoteAs: 64512, bgpState: "Established", connectionsEstablished: 1, messageStats: { updatesSent: 1 } } } };

@@ -192,6 +192,17 @@ describe("frrCommands", () => {
     expect(commands(withBfd, plan([v6, []]))).toEqual(["router bgp 64512", "no neighbor 2001:db8:0:1::1 bfd", "no bfd"]);
   });
 
+  it("BFD dampening: bfdd has none, so the profile renders as without it and the problem is reported", () => {
+    const lab = { name: "lab", echoMode: false, passiveMode: false };
+    const damped = plan([{ ...v6, bfdProfile: "lab" }, []]);
+    damped.get("v6")!.bfd = { ...lab, dampening: { halfLifeMs: 30_000, penalty: 1000, suppressThreshold: 2000, reuseThreshold: 750, maxSuppressMs: 120_000 } };
+    const plain = plan([{ ...v6, bfdProfile: "lab" }, []]);
+    plain.get("v6")!.bfd = lab;
+    expect(render(damped).sections).toEqual(render(plain).sections);
+    expect(render(damped).problems).toEqual([expect.stringMatching(/^BFDProfile\/lab: metadata\.annotations\.vipmesh\.io\/bfd-dampening-\*: FRR's bfdd has no flap dampening/)]);
+    expect(render(plain).problems).toEqual([]);
+  });
+
   it("localASN toward a peer whose ASN is the instance's: remote-as external, and the problem FRR leaves is reported", () => {
     const c = render(plan([peer("a", { peerAddress: "198.18.0.1", peerASN: 64512 }), []], [peer("b", { peerAddress: "198.18.3.1", peerASN: 64512, localASN: 64700 }), []]));
     expect(c.sections.flatMap((s) => s.lines.map((l) => l.text))).toEqual(expect.arrayContaining(["neighbor 198.18.3.1 remote-as external", "neighbor 198.18.3.1 local-as 64700 no-prepend replace-as"]));

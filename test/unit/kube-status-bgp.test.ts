@@ -37,6 +37,7 @@ describe("ServiceBGPStatus wanted", () => {
       ...base, bfd: [{ peer: "router-a", status: "Down", echo: "notSupported" }, { peer: "router-b", status: "Up" }],
     });
     expect(bgpStatusBody(first!, {})).toEqual({ ...base, bfd: null });
+    expect(bgpStatusBody(first!, { "router-a": { status: "Up", suppressed: true } })).toEqual({ ...base, bfd: [{ peer: "router-a", status: "Up", suppressed: true }] });
   });
 
   it("a wanted null differs from a present field only (so the writer patches once to remove it, then rests)", () => {

@@ -31,7 +31,7 @@ const bgpStats: BgpAnnouncerStats = {
     router: {
       state: "established", established: 1, updatesSent: 4, prefixesSent: 2, unsendable: 0, updateErrors: {}, prefixesIgnored: 0, address: "198.18.0.1",
       notifications: { sent: { "6/2": 1 }, received: { "6/4": 2 } },
-      bfd: { state: "Up", transmitIntervalMs: 300, receiveIntervalMs: 300, detectMultiplier: 3, upCount: 1, downCount: 0 },
+      bfd: { state: "Up", transmitIntervalMs: 300, receiveIntervalMs: 300, detectMultiplier: 3, upCount: 1, downCount: 0, dampening: { penalty: 1800, suppressed: true, reuseInMs: 5000 } },
     },
   },
 };
@@ -111,6 +111,8 @@ describe("metric values come from what the agents keep", () => {
     expect(sampleValue(text, "metallb_bgp_session_up", { peer: "198.18.0.1" })).toBe(1);
     expect(sampleValue(text, "metallb_bgp_updates_total", { peer: "198.18.0.1" })).toBe(4);
     expect(sampleValue(text, "metallb_bfd_session_up", { peer: "198.18.0.1" })).toBe(1);
+    expect(sampleValue(text, "vipmesh_bfd_session_suppressed", { peer: "198.18.0.1" })).toBe(1);
+    expect(sampleValue(text, "vipmesh_bfd_dampening_penalty", { peer: "198.18.0.1" })).toBe(1800);
     expect(sampleValue(text, "vipmesh_bgp_notifications_total", { direction: "received", code: "6", subcode: "4" })).toBe(2);
     expect(sampleValue(text, "vipmesh_bgp_notifications_total", { direction: "sent", code: "6", subcode: "2" })).toBe(1);
   });

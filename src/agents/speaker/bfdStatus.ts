@@ -9,6 +9,8 @@ export type PeerBfdStatus = {
   status: BfdStatusWord;
   /** The profile asks for echo mode and the session does not run it: why ("notSupported", or "multihop"). */
   echo?: string;
+  /** Flap dampening suppresses the session: not trusted, the BGP session held down whatever BFD says. */
+  suppressed?: true;
 };
 
 const WORDS: Record<string, BfdStatusWord> = { up: "Up", down: "Down", init: "Init", admindown: "AdminDown", error: "Error" };
@@ -21,7 +23,11 @@ export function peerBfdStatuses(stats: BgpAnnouncerStats | undefined): Record<st
   const out: Record<string, PeerBfdStatus> = {};
   for (const [peer, p] of Object.entries(stats?.peers ?? {})) {
     if (p.bfd === undefined) continue;
-    out[peer] = { status: bfdStatusWord(p.bfd.state), ...(p.bfd.echo === undefined ? {} : { echo: p.bfd.echo.reason }) };
+    out[peer] = {
+      status: bfdStatusWord(p.bfd.state),
+      ...(p.bfd.echo === undefined ? {} : { echo: p.bfd.echo.reason }),
+      ...(p.bfd.dampening?.suppressed === true ? { suppressed: true as const } : {}),
+    };
   }
   return out;
 }

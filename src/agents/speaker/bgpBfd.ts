@@ -8,6 +8,7 @@ import type { BfdSessionDriver, BfdLogger } from "../../adapters/bfd/bfdSession.
 import type { BfdProfileConfig, BgpPeerConfig } from "../../config/types.js";
 import { echoVerdict, type EchoVerdict } from "../../protocols/bfd/echo.js";
 import { initialPairing, nextPairingDeadline, stepPairing, type BfdPairingInput, type BfdPairingState, type StartReason } from "../../protocols/bfd/bgpPairing.js";
+import { penaltyAt, type DampeningConfig } from "../../protocols/bfd/dampening.js";
 import { profileMinimumTtl, profileTimers } from "../../protocols/bfd/profile.js";
 import type { BfdSessionState } from "../../protocols/bfd/sessionTypes.js";
 
@@ -41,6 +42,8 @@ export type BgpPeerBfdStats = {
   downCount?: number;
   /** echoMode asked for and not run: why ("notSupported", or "multihop"). */
   echo?: { reason: string; detail: string };
+  /** The profile's flap dampening: the penalty now, and while suppressed (BFD not trusted, BGP held down) when that ends. */
+  dampening?: { penalty: number; suppressed: boolean; reuseInMs?: number };
   error?: string;
 };
 
@@ -85,6 +88,7 @@ export class BgpBfdSessions {
         live.driver?.configure(profileTimers(profile));
         if (live.multihop && live.driver) void this.endpoint?.setMinimumTtl(live.driver, profileMinimumTtl(profile)).catch((err: unknown) => this.o.log.error({ peer: name, err: String(err) }, "bfd: the profile's minimumTtl could not be applied"));
         this.o.log.info({ peer: name, profile: profile.name }, "bfd: profile applied to the live session");
+        this.step(name, live, { type: "tick" }); // a dampening change may end or shorten a suppression
       }
       return live.pairing.bgp === "waiting";
     }
@@ -127,8 +131,16 @@ export class BgpBfdSessions {
       upCount: s?.counters.upCount ?? 0,
       downCount: s?.counters.downCount ?? 0,
       ...(echo.run || echo.reason === "notRequested" ? {} : { echo: { reason: echo.reason, detail: echo.detail } }),
+      ...(p.profile.dampening === undefined ? {} : { dampening: this.dampeningStats(p, p.profile.dampening) }),
       ...(p.error === undefined ? {} : { error: p.error }),
     };
+  }
+
+  private dampeningStats(p: Paired, config: DampeningConfig): NonNullable<BgpPeerBfdStats["dampening"]> {
+    const now = this.now();
+    const until = p.pairing.suppressedUntil;
+    const penalty = Math.round(penaltyAt(config, p.pairing.dampening, now));
+    return until === undefined || until <= now ? { penalty, suppressed: false } : { penalty, suppressed: true, reuseInMs: Math.round(until - now) };
   }
 
   /** Every session AdminDown (RFC 5882 3.2: the routers keep their BGP sessions for it), then the sockets closed. */
@@ -166,7 +178,7 @@ export class BgpBfdSessions {
       this.o.log.error({ peer: name, err: p.error }, "bfd: session could not be opened; the BGP session runs without BFD");
       if (this.paired.get(name) === p && p.pairing.bgp === "waiting") {
         clearTimeout(p.timer);
-        p.pairing = { bfd: p.pairing.bfd, remoteAdminDown: false, bgp: "running" };
+        p.pairing = { bfd: p.pairing.bfd, remoteAdminDown: false, bgp: "running", dampening: p.pairing.dampening };
         this.o.hooks.startBgp(name, "bfdError");
       }
     }
@@ -180,13 +192,22 @@ export class BgpBfdSessions {
   }
 
   private step(name: string, p: Paired, input: BfdPairingInput): void {
-    const r = stepPairing(p.pairing, input, this.now(), this.o.silentPeerWaitMs);
+    const before = p.pairing.suppressedUntil;
+    const r = stepPairing(p.pairing, input, this.now(), { ...(this.o.silentPeerWaitMs === undefined ? {} : { silentWaitMs: this.o.silentPeerWaitMs }), dampening: p.profile.dampening });
     p.pairing = r.state;
+    this.logDampening(name, p, before);
     this.arm(name, p);
     for (const a of r.actions) {
       if (a.type === "startBgp") this.o.hooks.startBgp(name, a.reason);
       else this.o.hooks.stopBgp(name);
     }
+  }
+
+  private logDampening(name: string, p: Paired, before: number | undefined): void {
+    const until = p.pairing.suppressedUntil;
+    const penalty = Math.round(p.pairing.dampening.penalty);
+    if (before === undefined && until !== undefined) this.o.log.warn({ peer: name, profile: p.profile.name, penalty, reuseInMs: Math.round(until - this.now()) }, "bfd: session flapping: suppressed by dampening; the BGP session stays down until the penalty decays");
+    else if (before !== undefined && until === undefined) this.o.log.info({ peer: name, profile: p.profile.name, penalty }, "bfd: dampening ended: the session is trusted again");
   }
 
   private arm(name: string, p: Paired): void {

@@ -132,6 +132,8 @@ function registerBgp(registry: Registry, bgp: BgpAnnouncer): void {
   observedGauge(registry, { name: "metallb_bfd_session_up", help: "BFD session state (1 is up, 0 is down), for peers naming a BFDProfile", labelNames: ["peer"], read: perPeer((p) => (p.bfd ? (p.bfd.state.toLowerCase() === "up" ? 1 : 0) : undefined)) });
   observedCounter(registry, { name: "metallb_bfd_session_up_events", help: "Times the BFD session came up", labelNames: ["peer"], read: perPeer((p) => p.bfd?.upCount) });
   observedCounter(registry, { name: "metallb_bfd_session_down_events", help: "Times the BFD session went down", labelNames: ["peer"], read: perPeer((p) => p.bfd?.downCount) });
+  observedGauge(registry, { name: "vipmesh_bfd_session_suppressed", help: "1 while flap dampening suppresses the BFD session (not trusted: its BGP session stays down), for profiles with dampening", labelNames: ["peer"], read: perPeer((p) => (p.bfd?.dampening ? (p.bfd.dampening.suppressed ? 1 : 0) : undefined)) });
+  observedGauge(registry, { name: "vipmesh_bfd_dampening_penalty", help: "The BFD session's flap penalty now (it decays with the profile's half-life), for profiles with dampening", labelNames: ["peer"], read: perPeer((p) => p.bfd?.dampening?.penalty) });
   observedCounter(registry, {
     name: "vipmesh_bgp_notifications_total", help: "BGP NOTIFICATIONs sent and received, by peer, direction, error code and subcode", labelNames: ["peer", "direction", "code", "subcode"],
     read: () => peers().flatMap(([peer, p]) => (["sent", "received"] as const).flatMap((direction) =>

@@ -1,5 +1,5 @@
 // ServiceL2Status, ServiceBGPStatus and ConfigurationState (metallb.io/v1beta1): written by vipmesh, read by users.
-import { arr, crd, int, obj, type Rule, type Schema, str } from "./schema.js";
+import { arr, bool, crd, int, obj, type Rule, type Schema, str } from "./schema.js";
 
 // Once set, which node and Service a status object describes never changes (MetalLB: "Value is immutable"); a
 // rule on the status object also catches removing the field, which a rule on the field alone would not.
@@ -62,6 +62,7 @@ export const serviceBGPStatus = crd({
               peer: str("The BGPPeer name.", { maxLength: 253 }),
               status: str("Up, Down, Init, AdminDown; Error when the session could not be opened.", { enum: ["Up", "Down", "Init", "AdminDown", "Error", "Unknown"] }),
               echo: str("Set when the profile asks for echo mode and the session does not run it: notSupported, or multihop.", { maxLength: 64 }),
+              suppressed: bool("vipmesh: true while flap dampening (the BFDProfile's vipmesh.io/bfd-dampening-* annotations) suppresses the session: not trusted, the BGP session held down until the penalty decays."),
             }, { required: ["peer", "status"] }),
             { maxItems: 1024 },
           ),

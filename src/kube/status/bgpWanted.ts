@@ -60,7 +60,7 @@ function peersOf(entry: VipEntry, ads: readonly BgpAdvertisementConfig[], plan: 
 
 /**
  * The status object's body. With `bfd` (the speaker's live BFD state, bfdStatus.ts) it also lists, for each listed
- * peer paired with BFD, the session's state and why echo mode does not run; `bfd: null` (removed by the merge patch)
+ * peer paired with BFD, the session's state, why echo mode does not run and whether dampening suppresses it; `bfd: null` (removed by the merge patch)
  * when none is.
  */
 export function bgpStatusBody(w: BgpStatusWanted, bfd?: Readonly<Record<string, PeerBfdStatus>>): Record<string, unknown> {
@@ -68,7 +68,7 @@ export function bgpStatusBody(w: BgpStatusWanted, bfd?: Readonly<Record<string, 
   if (bfd === undefined) return body;
   const sessions = w.peers.flatMap((peer) => {
     const b = bfd[peer];
-    return b === undefined ? [] : [{ peer, status: b.status, ...(b.echo === undefined ? {} : { echo: b.echo }) }];
+    return b === undefined ? [] : [{ peer, status: b.status, ...(b.echo === undefined ? {} : { echo: b.echo }), ...(b.suppressed ? { suppressed: true } : {}) }];
   });
   return { ...body, bfd: sessions.length > 0 ? sessions : null };
 }

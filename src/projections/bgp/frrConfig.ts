@@ -63,14 +63,17 @@ export function renderFrrConfig(plan: BgpPlan, d: FrrDefaults): FrrConfig {
   for (const [vrf, peers] of byVrf(plan)) instances.push(...instanceSections(vrf, peers, d, problems));
   // Policy changes are pushed with a soft reset out where needed (frrDiff.ts), not on FRR's delay timer.
   const top: FrrSection = { context: [], lines: [{ text: "bgp route-map delay-timer 0" }, { text: `route-map ${FRR_IN_ROUTE_MAP} deny 1` }, ...prefixLists] };
-  return { sections: [top, ...routeMaps, ...bfdSections(plan), ...instances], problems };
+  return { sections: [top, ...routeMaps, ...bfdSections(plan, problems), ...instances], problems };
 }
 
 /** Whether any peer of the plan asks for BFD (bfdd must run). */
 export const planUsesBfd = (plan: BgpPlan): boolean => [...plan.values()].some((p) => p.bfd !== undefined);
 
-/** bfdd's profiles, as the BFDProfile objects set them; unset fields keep FRR's defaults, which are MetalLB's. */
-function bfdSections(plan: BgpPlan): FrrSection[] {
+/**
+ * bfdd's profiles, as the BFDProfile objects set them; unset fields keep FRR's defaults, which are MetalLB's. bfdd has
+ * no flap dampening: a profile asking for it (vipmesh's annotations) is a problem, and its sessions are not damped.
+ */
+function bfdSections(plan: BgpPlan, problems: string[]): FrrSection[] {
   const profiles = new Map<string, BfdProfileConfig>();
   for (const p of plan.values()) if (p.bfd) profiles.set(p.bfd.name, p.bfd);
   if (profiles.size === 0) return [];
@@ -86,6 +89,7 @@ function bfdSections(plan: BgpPlan): FrrSection[] {
     set("echo receive-interval", b.echoInterval);
     set("echo transmit-interval", b.echoInterval);
     if (b.passiveMode) lines.push({ text: "passive-mode" });
+    if (b.dampening) problems.push(`BFDProfile/${b.name}: metadata.annotations.vipmesh.io/bfd-dampening-*: FRR's bfdd has no flap dampening, so this profile's sessions are not damped in FRR mode; the native backend damps them`);
     sections.push({ context: ["bfd", `profile ${b.name}`], whole: true, lines });
   }
   return sections;

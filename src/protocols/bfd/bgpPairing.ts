@@ -14,7 +14,12 @@
 //   "BFD Down" (RFC 9384), and the next BGP session waits as a new one does.
 // - The peer's AdminDown is not a failure (RFC 5882 3.2): the BGP session is left alone, and does not wait for BFD.
 // - A BGP session already running when BFD is added keeps running: only a BFD that was Up and went Down acts.
+// - Flap dampening (when the profile asks for it, dampening.ts): each Up -> Down adds a penalty; while the penalty
+//   holds the session suppressed, BFD is not trusted and the BGP session stays down whatever BFD says (Up, the peer's
+//   AdminDown, a silent peer); once it decays to the reuse threshold the session is paired as a new one (BFD Up
+//   connects at once, a silent peer after the bound).
 import type { BfdState } from "./constants.js";
+import { recordFlap, reuseAt, settle, UNDAMPED, type DampeningConfig, type DampeningState } from "./dampening.js";
 
 export type BgpGate = "waiting" | "running";
 
@@ -28,7 +33,13 @@ export interface BfdPairingState {
   readonly bgp: BgpGate;
   /** Waiting with nothing heard from the peer's BFD: when BGP connects without BFD Up. */
   readonly connectAnywayAt?: number;
+  readonly dampening: DampeningState;
+  /** Suppressed by dampening: when the penalty will have decayed to the reuse threshold. */
+  readonly suppressedUntil?: number;
 }
+
+/** How the pairing is set: the bound of a wait on a silent peer, and the profile's dampening (none: off). */
+export type PairingOptions = { readonly silentWaitMs?: number; readonly dampening?: DampeningConfig | undefined };
 
 export type BfdPairingInput =
   | { readonly type: "bfdState"; readonly to: BfdState; readonly remoteAdminDown: boolean }
@@ -46,21 +57,27 @@ export interface BfdPairingStep {
 
 /** A pairing whose BGP session waits for BFD Up (bounded while the peer is silent), or (`running`) already runs. */
 export function initialPairing(bgp: BgpGate, now: number, silentWaitMs = SILENT_PEER_WAIT_MS): BfdPairingState {
-  const s: BfdPairingState = { bfd: "down", remoteAdminDown: false, bgp };
+  const s: BfdPairingState = { bfd: "down", remoteAdminDown: false, bgp, dampening: UNDAMPED };
   return bgp === "waiting" ? { ...s, connectAnywayAt: now + silentWaitMs } : s;
 }
 
 /** When the driver must feed a `tick` if no BFD state change comes first. */
 export function nextPairingDeadline(s: BfdPairingState): number | undefined {
+  if (s.suppressedUntil !== undefined) return s.suppressedUntil;
   return s.bgp === "waiting" ? s.connectAnywayAt : undefined;
 }
 
-export function stepPairing(s: BfdPairingState, input: BfdPairingInput, now: number, silentWaitMs = SILENT_PEER_WAIT_MS): BfdPairingStep {
+export function stepPairing(s: BfdPairingState, input: BfdPairingInput, now: number, o: PairingOptions = {}): BfdPairingStep {
+  const silentWaitMs = o.silentWaitMs ?? SILENT_PEER_WAIT_MS;
+  const flapped = input.type === "bfdState" && s.bfd === "up" && input.to === "down" && !input.remoteAdminDown;
+  const dampened = dampen(s, flapped, now, o.dampening);
+  if (dampened.suppressedUntil !== undefined) return suppressed(s, dampened, input);
+  if (s.suppressedUntil !== undefined) return reused({ ...dampened, ...(input.type === "bfdState" ? bfdOf(input) : {}) }, now, silentWaitMs);
   if (input.type === "tick") {
     const due = s.bgp === "waiting" && s.connectAnywayAt !== undefined && now >= s.connectAnywayAt;
-    return due ? { state: running(s), actions: [{ type: "startBgp", reason: "peerSilent" }] } : { state: s, actions: [] };
+    return due ? { state: running(dampened), actions: [{ type: "startBgp", reason: "peerSilent" }] } : { state: dampened, actions: [] };
   }
-  const next: BfdPairingState = { ...s, bfd: input.to, remoteAdminDown: input.to === "up" ? false : input.remoteAdminDown };
+  const next: BfdPairingState = { ...dampened, ...bfdOf(input) };
   if (s.bgp === "waiting" && (next.bfd === "up" || next.remoteAdminDown)) {
     return { state: running(next), actions: [{ type: "startBgp", reason: next.bfd === "up" ? "bfdUp" : "peerAdminDown" }] };
   }
@@ -69,6 +86,37 @@ export function stepPairing(s: BfdPairingState, input: BfdPairingInput, now: num
   }
   if (s.bgp === "waiting") return { state: waitingAfter(next, now, silentWaitMs), actions: [] };
   return { state: next, actions: [] };
+}
+
+const bfdOf = (input: { to: BfdState; remoteAdminDown: boolean }): Pick<BfdPairingState, "bfd" | "remoteAdminDown"> => ({
+  bfd: input.to,
+  remoteAdminDown: input.to === "up" ? false : input.remoteAdminDown,
+});
+
+/** The dampening state at `now` (with this step's flap), and whether it suppresses the session; off: undamped. */
+function dampen(s: BfdPairingState, flapped: boolean, now: number, config: DampeningConfig | undefined): BfdPairingState {
+  const { suppressedUntil: _, ...rest } = s;
+  if (config === undefined) return { ...rest, dampening: UNDAMPED };
+  const d = flapped ? recordFlap(config, s.dampening, now) : settle(config, s.dampening, now);
+  const until = reuseAt(config, d);
+  return until === undefined ? { ...rest, dampening: d } : { ...rest, dampening: d, suppressedUntil: until };
+}
+
+/**
+ * Suppressed: BFD is followed but not trusted, and the BGP session waits (suppression starts at a flap, so a running
+ * session is one BFD just took down).
+ */
+function suppressed(s: BfdPairingState, d: BfdPairingState, input: BfdPairingInput): BfdPairingStep {
+  const { connectAnywayAt: _, ...next } = input.type === "bfdState" ? { ...d, ...bfdOf(input) } : d;
+  if (s.bgp === "running") return { state: { ...next, bgp: "waiting" }, actions: [{ type: "stopBgp", reason: "bfdDown" }] };
+  return { state: next, actions: [] };
+}
+
+/** The penalty has decayed to the reuse threshold: paired as a new session, waiting as one does. */
+function reused(s: BfdPairingState, now: number, silentWaitMs: number): BfdPairingStep {
+  if (s.bfd === "up" || s.remoteAdminDown) return { state: running(s), actions: [{ type: "startBgp", reason: s.bfd === "up" ? "bfdUp" : "peerAdminDown" }] };
+  const { connectAnywayAt: _, ...rest } = s;
+  return { state: waitingAfter({ ...rest, bgp: "waiting" }, now, silentWaitMs), actions: [] };
 }
 
 function running(s: BfdPairingState): BfdPairingState {
