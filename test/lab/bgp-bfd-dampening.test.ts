@@ -32,8 +32,17 @@ describe.skipIf(unavailable !== undefined)("BFD flap dampening in the lab (FRR b
   const inEcmp = async (k: number): Promise<boolean> => (await frrRibNextHops(c.router, `${VIP}/32`)).includes(roleIp(nodeRole(k)));
   const lines = (k: number, from: number, msg: string): string[] => c.speakerLines.slice(from).filter((l) => l.node === k && l.line.includes('"peer":"router",') && l.line.includes(msg)).map((l) => l.line);
 
-  /** Pulls node k's cable until the router has dropped it from the ECMP set, then puts it back. */
+  const routerBfdUp = async (k: number): Promise<boolean> => {
+    const peers = await c.router.vtysh<{ peer: string; status: string }[] | Record<string, never>>("show bfd peers json");
+    return (Array.isArray(peers) ? peers : []).some((p) => p.peer === roleIp(nodeRole(k)) && p.status === "up");
+  };
+
+  /**
+   * Once the router's BFD session to node k is Up (FRR opens it only with the BGP session), pulls node k's cable until
+   * the router has dropped it from the ECMP set, then puts it back.
+   */
   async function flap(k: number): Promise<void> {
+    await waitFor(`the router's BFD session to node${k} Up`, async () => ((await routerBfdUp(k)) ? true : undefined), 30_000, 100);
     await c.lab.setLink(nodeRole(k), false);
     try {
       await waitFor(`node${k} out of the ECMP set`, async () => (!(await inEcmp(k)) ? true : undefined), 10_000, 50);
