@@ -38,8 +38,8 @@ render() {
 mkdir -p "$OUT"
 rm -f "${OUT}"/*.yaml
 render 00-namespace.yaml namespace.yaml
-render rbac.yaml serviceaccounts.yaml rbac-speaker.yaml rbac-controller.yaml controller-service-writes.yaml
-render nats.yaml nats-config.yaml nats-services.yaml nats-statefulset.yaml
+render rbac.yaml serviceaccounts.yaml rbac-speaker.yaml rbac-controller.yaml rbac-callout-keys.yaml controller-service-writes.yaml
+render nats.yaml nats-config.yaml nats-services.yaml callout-keys-job.yaml nats-statefulset.yaml
 render log-init.yaml log-init-job.yaml
 render speaker.yaml speaker.yaml
 render controller.yaml controller.yaml

@@ -15,7 +15,8 @@ export function addAuthCalloutOptions(cmd: Command): Command {
     .addOption(new Option("--nats-callout-issuer-seed-file <file>", "account nkey seed (SA...) that signs the users the auth callout issues; serves the callout").env("VIPMESH_NATS_CALLOUT_ISSUER_SEED_FILE"))
     .addOption(new Option("--nats-callout-xkey-seed-file <file>", "curve nkey seed (SX...) when the servers encrypt callout requests (auth_callout xkey)").env("VIPMESH_NATS_CALLOUT_XKEY_SEED_FILE"))
     .addOption(new Option("--nats-callout-audience <aud>", "audience a speaker's token must be for").env("VIPMESH_NATS_CALLOUT_AUDIENCE").default(DEFAULT_TOKEN_AUDIENCE))
-    .addOption(new Option("--nats-callout-service-account <name>", "ServiceAccount (in --namespace) a speaker's token must be of").env("VIPMESH_NATS_CALLOUT_SERVICE_ACCOUNT").default(DEFAULT_SPEAKER_SERVICE_ACCOUNT));
+    .addOption(new Option("--nats-callout-service-account <name>", "ServiceAccount a speaker's token must be of").env("VIPMESH_NATS_CALLOUT_SERVICE_ACCOUNT").default(DEFAULT_SPEAKER_SERVICE_ACCOUNT))
+    .addOption(new Option("--nats-callout-namespace <ns>", "namespace of that ServiceAccount (default: --namespace)").env("VIPMESH_NATS_CALLOUT_NAMESPACE"));
 }
 
 function seed(path: string, flag: string, read: (b: Uint8Array) => KeyPair, prefix: string): KeyPair {
@@ -41,6 +42,6 @@ export function authCalloutFromOptions(o: Record<string, string | undefined>, na
   }
   const issuer = seed(issuerFile, "--nats-callout-issuer-seed-file", fromSeed, "A");
   const xkey = xkeyFile ? seed(xkeyFile, "--nats-callout-xkey-seed-file", fromCurveSeed, "X") : null;
-  const policy = { audience: o["natsCalloutAudience"] ?? DEFAULT_TOKEN_AUDIENCE, namespace, serviceAccount: o["natsCalloutServiceAccount"] ?? DEFAULT_SPEAKER_SERVICE_ACCOUNT };
+  const policy = { audience: o["natsCalloutAudience"] ?? DEFAULT_TOKEN_AUDIENCE, namespace: o["natsCalloutNamespace"] || namespace, serviceAccount: o["natsCalloutServiceAccount"] ?? DEFAULT_SPEAKER_SERVICE_ACCOUNT };
   return { keys: { issuer, xkey }, policy };
 }

@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { allocatorCommand } from "./allocatorCommand.js";
 import { auditCliCommand } from "./auditCommand.js";
+import { calloutKeysCommand } from "./calloutKeysCommand.js";
 import { controllerCommand } from "./controllerCommand.js";
 import { ipamStatusCommand } from "./ipamStatusCommand.js";
 import { labCommand } from "./labCommand.js";
@@ -31,6 +32,7 @@ const program = new Command("vipmesh")
 program.addCommand(speakerCommand());
 program.addCommand(allocatorCommand());
 program.addCommand(controllerCommand());
+program.addCommand(calloutKeysCommand());
 program.addCommand(statusCliCommand());
 program.addCommand(ipamStatusCommand());
 program.addCommand(validateCommand());

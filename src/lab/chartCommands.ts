@@ -1,7 +1,8 @@
 // The lab runs what the chart installs: the speaker's and controller's arguments and environment are read from
 // `helm template` of deploy/helm/vipmesh (the DaemonSet's and Deployment's containers), and only what is lab-specific
-// is put in their place: the NATS URL and the files of the lab's NATS credentials and PKI, the probe key file, the
-// node's name, the stream replicas of the lab's NATS and, for controllers sharing a namespace, the metrics port.
+// is put in their place: the NATS URL and the files of the lab's NATS credentials and PKI (a speaker's token or its
+// node's user), the auth callout's key files, the probe key file, the node's name, the stream replicas of the lab's
+// NATS and, for controllers sharing a namespace, the metrics port.
 import { parseAllDocuments } from "yaml";
 import { renderChart } from "../testing/helmChart.js";
 
@@ -60,10 +61,18 @@ export type LabSubstitutes = {
   metricsPort?: number;
   /** Lab-only flags appended (--kubeconfig, --id, …). */
   extraArgs?: string[];
+  /**
+   * The controller's auth callout flags with the lab's key files; without them the lab's controller serves no callout
+   * (the lab's NATS then has a static user per speaker).
+   */
+  calloutArgs?: string[];
 };
 
 // Flags whose values are the cluster's: the lab gives its own (or none: the server name is the lab's address).
-const REPLACED = new Set(["--nats", "--nats-user", "--nats-password-file", "--nats-ca", "--nats-cert", "--nats-key", "--nats-tls-server-name", "--probe-key-file", "--replicas"]);
+const REPLACED = new Set([
+  "--nats", "--nats-user", "--nats-password-file", "--nats-token-file", "--nats-ca", "--nats-cert", "--nats-key", "--nats-tls-server-name", "--probe-key-file", "--replicas",
+  "--nats-callout-issuer-seed-file", "--nats-callout-xkey-seed-file",
+]);
 
 const flagName = (arg: string): string => (arg.startsWith("--") ? arg.split("=")[0] ?? arg : "");
 
@@ -88,11 +97,13 @@ function labEnv(c: ChartContainer, s: LabSubstitutes): Map<string, string> {
 export function labCommand(c: ChartContainer, s: LabSubstitutes): { args: string[]; env: Record<string, string> } {
   const env = labEnv(c, s);
   const args = c.args.map((a) => expand(a, env));
-  const user = args.find((a) => flagName(a) === "--nats-user")?.slice("--nats-user=".length);
-  if (user === undefined) throw new ChartCommandError("chart: the container has no --nats-user=<user>");
+  // A speaker of nats.auth.mode callout logs in with its token; the lab gives it its node's user (natsArgs decides how).
+  const byToken = args.some((a) => flagName(a) === "--nats-token-file") && s.node !== undefined ? `speaker-${s.node}` : undefined;
+  const user = args.find((a) => flagName(a) === "--nats-user")?.slice("--nats-user=".length) ?? byToken;
+  if (user === undefined) throw new ChartCommandError("chart: the container has no --nats-user=<user> (nor, for a speaker, --nats-token-file)");
   if (args.some((a) => REPLACED.has(a))) throw new ChartCommandError(`chart: write replaced flags as --flag=value (${args.join(" ")})`);
   const kept = args.filter((a) => !REPLACED.has(flagName(a)));
-  const lab = ["--nats", s.natsUrl, ...s.natsArgs(user), "--replicas", String(s.replicas), ...(s.probeKeyArgs ?? [])];
+  const lab = ["--nats", s.natsUrl, ...s.natsArgs(user), "--replicas", String(s.replicas), ...(s.probeKeyArgs ?? []), ...(s.calloutArgs ?? [])];
   return { args: [...kept, ...lab, ...(s.extraArgs ?? [])], env: Object.fromEntries(env) };
 }
 

@@ -110,7 +110,7 @@ describe("the chart", () => {
     cleanups.push(() => rmSync(copy, { recursive: true, force: true }));
     cpSync(CHART_DIR, copy, { recursive: true });
     const render = async (): Promise<string> => {
-      const r = await runHelm(["template", "vipmesh", copy, "--namespace", "metallb-system", "--set", "nats.speakerNodes={node1,node2}"]);
+      const r = await runHelm(["template", "vipmesh", copy, "--namespace", "metallb-system", "--set", "nats.speakerNodes={node1,node2}", "--set", "nats.auth.mode=static"]);
       expect(r.code, r.stderr).toBe(0);
       return authOf(r.stdout);
     };
@@ -130,6 +130,35 @@ describe("the chart", () => {
     expect(auth).toContain('permissions: {"publish":{"allow":["vipmesh.ev.ip.*.*"]},"subscribe":{"allow":["_INBOX_controller.*.>"]}} }');
     expect(auth).toContain('permissions: {"publish":{"deny":[">"]},"subscribe":{"allow":["_INBOX_reader.>"]}} }');
     expect(auth).toMatch(/user: "admin", password: "[^"]+" \}/);
+  });
+
+  it("logs speakers in through NATS auth callout by default: each Pod's own projected token, the controllers answer, no speaker user", async () => {
+    const objs = objects(await renderChart({ set: ["nats.speakerNodes={node1}"] }));
+    const auth = find(objs, "Secret", "vipmesh-nats-auth").stringData?.["auth.conf"] ?? "";
+    expect(auth).not.toContain("speaker-node1");
+    expect(auth).toMatch(/auth_callout \{\s+include \.\/callout\.conf\s+auth_users: \["admin","controller","reader"\]\s+\}/);
+    expect(auth).toMatch(/user: "controller", password: "[^"]+", permissions: \{"allow_responses":true,.*"subscribe":\{"allow":\[[^\]]*"\$SYS\.REQ\.USER\.AUTH"/);
+    const speaker = find(objs, "DaemonSet", "vipmesh-speaker").spec.template.spec;
+    expect(speaker.containers[0].args).toContain("--nats-token-file=/var/run/secrets/vipmesh/nats/token");
+    expect(speaker.containers[0].args.some((a: string) => a.startsWith("--nats-user"))).toBe(false);
+    expect(speaker.volumes.find((v: { name: string }) => v.name === "nats-token").projected.sources).toEqual([{ serviceAccountToken: { audience: "vipmesh-nats", expirationSeconds: 3600, path: "token" } }]);
+    const controller = find(objs, "Deployment", "vipmesh-controller").spec.template.spec;
+    expect(controller.containers[0].args).toEqual(expect.arrayContaining(["--nats-callout-issuer-seed-file=/etc/vipmesh/callout/issuer.seed", "--nats-callout-xkey-seed-file=/etc/vipmesh/callout/xkey.seed"]));
+    expect(controller.volumes.find((v: { name: string }) => v.name === "callout-keys").secret.items.map((i: { key: string }) => i.key)).toEqual(["issuer.seed", "xkey.seed"]);
+    // The NATS servers see only the public keys.
+    const natsSources = find(objs, "StatefulSet", "vipmesh-nats").spec.template.spec.volumes[0].projected.sources;
+    expect(natsSources).toContainEqual({ secret: { name: "vipmesh-nats-callout", items: [{ key: "callout.conf", path: "auth/callout.conf" }] } });
+    expect(find(objs, "ClusterRole", "vipmesh-controller-token-review").spec ?? (find(objs, "ClusterRole", "vipmesh-controller-token-review") as unknown as { rules: unknown }).rules).toEqual([{ apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] }]);
+    expect(find(objs, "Job", "vipmesh-callout-keys-1").spec.template.spec.containers[0].args).toEqual(["nats-callout-keys", "--namespace=metallb-system", "--secret=vipmesh-nats-callout"]);
+  });
+
+  it("with nats.auth.mode static: a password user per listed Node, no callout, no token, no TokenReview", async () => {
+    const objs = objects(await renderChart({ set: ["nats.speakerNodes={node1}", "nats.auth.mode=static"] }));
+    const auth = find(objs, "Secret", "vipmesh-nats-auth").stringData?.["auth.conf"] ?? "";
+    expect(auth).toContain('user: "speaker-node1"');
+    expect(auth).not.toContain("auth_callout");
+    expect(find(objs, "DaemonSet", "vipmesh-speaker").spec.template.spec.containers[0].args).toContain("--nats-user=speaker-$(NODE_NAME)");
+    expect(objs.filter((o) => /callout|token-review/.test(o.metadata.name)).map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([]);
   });
 
   it("creates the log as admin in a Job of each release revision, with the streams' replicas (no hook: --wait would wait for it)", async () => {
@@ -163,8 +192,8 @@ function freePort(): Promise<number> {
 }
 
 describe("the NATS PKI and users the chart makes", () => {
-  it("run a real nats-server that lets speaker-node1 in over mutual TLS with its password, and no one with a wrong one", async () => {
-    const objs = objects(await renderChart({ set: ["nats.speakerNodes={node1}"] }));
+  it("run a real nats-server that lets speaker-node1 in over mutual TLS with its password, and no one with a wrong one (nats.auth.mode static)", async () => {
+    const objs = objects(await renderChart({ set: ["nats.speakerNodes={node1}", "nats.auth.mode=static"] }));
     const dir = mkdtempSync(join(tmpdir(), "vipmesh-chart-nats-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     mkdirSync(join(dir, "tls"));
@@ -215,7 +244,12 @@ describe("the lab's command lines from the chart (src/lab/chartCommands.ts)", ()
     ]);
     expect(speaker.env).toEqual({ NODE_NAME: "node1", VIPMESH_METRICS_PORT: "7472" });
     const controller = labCommand(chart.controller, { natsUrl: "nats://198.18.0.2:4222", natsArgs, replicas: 3, metricsPort: 7481 });
-    expect(controller.args.slice(0, 3)).toEqual(["controller", "--max-release-share=50", "--log-level=info"]);
+    // The auth callout's key files are the lab's or none (the lab's NATS then has a user per speaker).
+    expect(controller.args.slice(0, 7)).toEqual([
+      "controller", "--nats-callout-audience=vipmesh-nats", "--nats-callout-service-account=vipmesh-speaker", "--nats-callout-namespace=metallb-system", "--max-release-share=50", "--log-level=info", "--nats",
+    ]);
+    const withCallout = labCommand(chart.controller, { natsUrl: "nats://198.18.0.2:4222", natsArgs, replicas: 3, calloutArgs: ["--nats-callout-issuer-seed-file", "/lab/issuer.seed"] });
+    expect(withCallout.args.slice(-2)).toEqual(["--nats-callout-issuer-seed-file", "/lab/issuer.seed"]);
     expect(controller.args).toContain("controller");
     expect(controller.env).toEqual({ VIPMESH_METRICS_PORT: "7481" });
     expect(() => labCommand(chart.speaker, { natsUrl: "x", natsArgs, replicas: 1 })).toThrow(/node's name/);

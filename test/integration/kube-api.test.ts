@@ -193,6 +193,8 @@ describe("deploy/manifests (rendered from the chart) and the chart", () => {
       "create servicel2statuses": await can(CONTROLLER, "create", "servicel2statuses.metallb.io", ...ns),
       "patch servicebgpstatuses/status": await can(CONTROLLER, "patch", "servicebgpstatuses.metallb.io", "--subresource=status", ...ns),
       "delete servicel2statuses in default": await can(CONTROLLER, "delete", "servicel2statuses.metallb.io", "-n", "default"),
+      "create tokenreviews": await can(CONTROLLER, "create", "tokenreviews.authentication.k8s.io"),
+      "create tokenrequests for the speaker": await can(CONTROLLER, "create", "serviceaccounts/token", ...ns),
     };
     expect(controller).toEqual({
       "patch services/status": true,
@@ -223,6 +225,27 @@ describe("deploy/manifests (rendered from the chart) and the chart", () => {
       "create servicel2statuses": false,
       "patch servicebgpstatuses/status": false,
       "delete servicel2statuses in default": false,
+      // nats.auth.mode callout: each speaker's token is checked before NATS lets it in.
+      "create tokenreviews": true,
+      "create tokenrequests for the speaker": false,
+    });
+    // The auth callout's keys Job: it makes its Secret and reads it back, nothing else.
+    const KEYS = "system:serviceaccount:metallb-system:vipmesh-callout-keys";
+    const keys = {
+      "create secrets in metallb-system": await can(KEYS, "create", "secrets", ...ns),
+      "get secrets/vipmesh-nats-callout": await can(KEYS, "get", "secrets/vipmesh-nats-callout", ...ns),
+      "get secrets/vipmesh-nats-admin": await can(KEYS, "get", "secrets/vipmesh-nats-admin", ...ns),
+      "list secrets in metallb-system": await can(KEYS, "list", "secrets", ...ns),
+      "update secrets/vipmesh-nats-callout": await can(KEYS, "update", "secrets/vipmesh-nats-callout", ...ns),
+      "create secrets in default": await can(KEYS, "create", "secrets", "-n", "default"),
+    };
+    expect(keys).toEqual({
+      "create secrets in metallb-system": true,
+      "get secrets/vipmesh-nats-callout": true,
+      "get secrets/vipmesh-nats-admin": false,
+      "list secrets in metallb-system": false,
+      "update secrets/vipmesh-nats-callout": false,
+      "create secrets in default": false,
     });
   });
 

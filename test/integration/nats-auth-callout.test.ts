@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from "node:child_process";
 import { createPrivateKey, createSign } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,49 +8,50 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { closeNats, connectNats } from "../../src/adapters/nats/connect.js";
+import { initLog } from "../../src/adapters/nats/logInit.js";
+import type { NatsClientSecurity } from "../../src/adapters/nats/security.js";
+import { DEFAULT_STREAM_SETTINGS } from "../../src/adapters/nats/streams.js";
 import { encodeEvent } from "../../src/events/codec.js";
+import { inboxPrefixOf } from "../../src/events/permissions.js";
 import { subjects } from "../../src/events/subjects.js";
-import { makeCalloutKeys } from "../../src/testing/calloutKeys.js";
+import { chartCommands, labCommand } from "../../src/lab/chartCommands.js";
+import { vipmeshCliPath } from "../../src/lab/paths.js";
+import { chartObjects, startChartNatsServer, type ChartNatsServer } from "../../src/testing/chartNatsServer.js";
+import { renderChart } from "../../src/testing/helmChart.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
-import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
-import { stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
-import { serviceAccountKubeconfig, startControllerWith } from "../support/controllerProcs.js";
+import { stopAllocator, trackProc, until, type AllocatorProc } from "../support/allocatorProcs.js";
+import { serviceAccountKubeconfig } from "../support/controllerProcs.js";
 
-// NATS auth callout for speakers, against the real things: a real kube-apiserver issues pod-bound ServiceAccount
-// tokens (Nodes and Pods with spec.nodeName, no kubelet), a real nats-server runs with auth_callout (encrypted with an
-// xkey) and `vipmesh controller` answers it as the controller's ServiceAccount (deploy/manifests/rbac.yaml plus the
-// TokenReview binding). A token logs in as the node its Pod is on, with that node's speaker permissions only.
+// NATS auth callout for speakers, against the real things, as the chart installs it: a real kube-apiserver with the
+// chart's RBAC (deploy/manifests/rbac.yaml) issues pod-bound ServiceAccount tokens (Nodes and Pods with
+// spec.nodeName, no kubelet); `vipmesh nats-callout-keys` (the chart's Job) makes the keys Secret as its own
+// ServiceAccount; a real nats-server runs the configuration `helm template` renders (auth_callout with an xkey, the
+// chart's PKI and passwords); and `vipmesh controller` runs with the chart's arguments as the controller's
+// ServiceAccount and answers the callout. A token logs in as the node its Pod is on, with that node's speaker
+// permissions only.
 
 const repo = fileURLToPath(new URL("../../", import.meta.url));
 const NS = "metallb-system";
 let api: KubeApiServer;
-let nats: NatsServer;
+let nats: ChartNatsServer;
 let controller: AllocatorProc;
 let dir: string;
 let metricsPort = 0;
-let keys: ReturnType<typeof makeCalloutKeys>;
+let rendered = "";
+const seeds = { issuer: "", xkey: "" };
 const open: NatsConnection[] = [];
 
 const OBJECTS = `
 apiVersion: v1
 kind: ServiceAccount
-metadata: { name: vipmesh-speaker, namespace: ${NS} }
----
-apiVersion: v1
-kind: ServiceAccount
 metadata: { name: intruder, namespace: ${NS} }
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: { name: vipmesh-controller-token-review }
-rules: [{ apiGroups: [authentication.k8s.io], resources: [tokenreviews], verbs: [create] }]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: { name: vipmesh-controller-token-review }
-roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: vipmesh-controller-token-review }
-subjects: [{ kind: ServiceAccount, name: vipmesh-controller, namespace: ${NS} }]
 `;
+
+/** A speaker Pod's NATS client: the chart's speaker certificate, and its token (or none). */
+function speakerSecurity(tokenPath: string | null, nodeName: string): NatsClientSecurity {
+  const tls = nats.client("speaker", { role: "speaker", id: nodeName }).tls;
+  return { auth: tokenPath === null ? null : { kind: "token", file: { path: tokenPath, source: "--nats-token-file" } }, tls, inboxPrefix: inboxPrefixOf("speaker", nodeName) };
+}
 
 const node = (name: string): string => JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name } });
 const pod = (name: string, nodeName: string, sa: string): string =>
@@ -88,13 +90,13 @@ function signedToken(name: string, claims: { exp: number; podName: string; podUi
 }
 
 async function connectWithToken(file: string, nodeName: string): Promise<NatsConnection> {
-  const nc = await connectNats({ servers: [nats.url], security: nats.kit!.tokenClient(file, nodeName), name: `test-speaker-${nodeName}`, pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
+  const nc = await connectNats({ servers: [nats.url], security: speakerSecurity(file, nodeName), name: `test-speaker-${nodeName}`, pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
   open.push(nc);
   return nc;
 }
 
 async function refusal(file: string | null, nodeName: string): Promise<string> {
-  const security = file === null ? { ...nats.kit!.tokenClient("unused", nodeName), auth: null } : nats.kit!.tokenClient(file, nodeName);
+  const security = speakerSecurity(file, nodeName);
   try {
     const nc = await connectNats({ servers: [nats.url], security, name: "test-refused", pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
     await closeNats(nc);
@@ -126,19 +128,39 @@ async function refusals(): Promise<Record<string, number>> {
 
 const refusedLines = (reason: string): number => controller.lines.filter((l) => l["msg"] === `NATS login refused: ${reason}`).length;
 
+/** `vipmesh controller` with the chart's arguments, NATS credentials of the chart's Secret, the keys Job's seeds. */
 async function startCallout(): Promise<void> {
   const kubeconfig = serviceAccountKubeconfig(api.kubeconfig, dir, "vipmesh-controller");
   metricsPort = 20_000 + Math.floor(Math.random() * 20_000);
-  controller = startControllerWith(nats, kubeconfig, "c1", [
-    "--nats-callout-issuer-seed-file", keys.issuerSeedFile, "--nats-callout-xkey-seed-file", keys.xkeySeedFile,
-    "--metrics-port", String(metricsPort), "--metrics-address", "127.0.0.1",
-  ]);
+  const secret = nats.secretDir("controller");
+  const natsArgs = (user: string): string[] => [
+    "--nats-user", user, "--nats-password-file", join(secret, "password"), "--nats-ca", join(secret, "ca.crt"), "--nats-cert", join(secret, "tls.crt"), "--nats-key", join(secret, "tls.key"),
+    "--nats-tls-server-name", "vipmesh-nats.metallb-system.svc",
+  ];
+  const cmd = labCommand(chartCommands(rendered).controller, {
+    natsUrl: nats.url, natsArgs, replicas: 1, metricsPort,
+    calloutArgs: ["--nats-callout-issuer-seed-file", seeds.issuer, "--nats-callout-xkey-seed-file", seeds.xkey],
+    extraArgs: ["--kubeconfig", kubeconfig, "--id", "c1", "--metrics-address", "127.0.0.1"],
+  });
+  controller = trackProc("c1", spawn(process.execPath, [vipmeshCliPath(), ...cmd.args], { env: { ...process.env, ...cmd.env }, stdio: ["ignore", "pipe", "pipe"] }));
   await until("the controller serves the auth callout", () => controller.lines.some((l) => l["msg"] === "serving NATS auth callout for speakers"), 30_000);
+}
+
+/** The chart's keys Job: `vipmesh nats-callout-keys` as its own ServiceAccount; the Secret's files as Pods mount them. */
+async function runKeysJob(): Promise<{ stdout: string; code: number | null }> {
+  const kubeconfig = serviceAccountKubeconfig(api.kubeconfig, dir, "vipmesh-callout-keys");
+  const job = chartObjects(rendered).find((o) => o.kind === "Job" && o.metadata.name.startsWith("vipmesh-callout-keys-"));
+  const args = (job?.spec as { template: { spec: { containers: { args: string[] }[] } } } | undefined)?.template.spec.containers[0]?.args ?? [];
+  const r = spawnSync(process.execPath, [vipmeshCliPath(), ...args, "--kubeconfig", kubeconfig], { encoding: "utf8" });
+  return { stdout: `${r.stdout}${r.stderr}`, code: r.status };
+}
+
+async function secretFile(key: string): Promise<string> {
+  return Buffer.from((await ok(["get", "secret", "-n", NS, "vipmesh-nats-callout", "-o", `jsonpath={.data.${key.replace(".", "\\.")}}`])).trim(), "base64").toString("utf8");
 }
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "vipmesh-callout-"));
-  keys = makeCalloutKeys(dir);
   api = await startKubeApiServer();
   await ok(["create", "namespace", NS]);
   await ok(["apply", "-f", join(repo, "deploy/manifests/rbac.yaml")]);
@@ -147,16 +169,27 @@ beforeAll(async () => {
   await ok(["apply", "-f", "-"], pod("speaker-a", "node-a", "vipmesh-speaker"));
   await ok(["apply", "-f", "-"], pod("speaker-b", "node-b", "vipmesh-speaker"));
   await ok(["apply", "-f", "-"], pod("intruder-a", "node-a", "intruder"));
-  nats = await startNatsServer({ authCallout: keys.server });
+  rendered = await renderChart();
+  const made = await runKeysJob();
+  expect(made.code, made.stdout).toBe(0);
+  expect(made.stdout).toMatch(/^made Secret metallb-system\/vipmesh-nats-callout: auth callout issuer A\w+, xkey X\w+/);
+  seeds.issuer = join(dir, "issuer.seed");
+  seeds.xkey = join(dir, "xkey.seed");
+  writeFileSync(seeds.issuer, await secretFile("issuer.seed"), { mode: 0o600 });
+  writeFileSync(seeds.xkey, await secretFile("xkey.seed"), { mode: 0o600 });
+  nats = await startChartNatsServer(chartObjects(rendered), join(dir, "nats"), { "auth/callout.conf": await secretFile("callout.conf") });
+  const admin = await connectNats({ servers: [nats.url], security: nats.client("admin", { user: "admin", role: "admin", id: null }), name: "test-log-init", pingIntervalMs: 2_000, giveUpAfterMs: 10_000 });
+  await initLog(admin, DEFAULT_STREAM_SETTINGS);
+  await closeNats(admin);
   await startCallout();
 }, 120_000);
 
 afterAll(async () => {
   for (const nc of open) await closeNats(nc).catch(() => undefined);
   if (controller) await stopAllocator(controller, "SIGTERM");
-  await nats?.stop();
+  nats?.stop();
   await api?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("speakers log in to NATS with their ServiceAccount token (auth callout)", () => {
@@ -167,6 +200,19 @@ describe("speakers log in to NATS with their ServiceAccount token (auth callout)
     expect(await published(nc, subjects.heartbeat("node-b"), beat("node-b"))).toBe('refused: Permissions Violation for Publish to "vipmesh.hb.node-b"');
     expect(await published(nc, subjects.vipClaim("198.18.0.200", "node-b"), claim("node-b"))).toBe('refused: Permissions Violation for Publish to "vipmesh.ev.vip.198_18_0_200.node-b"');
     expect(controller.lines.some((l) => l["msg"] === "speaker logged in to NATS" && l["node"] === "node-a" && l["pod"] === "speaker-a")).toBe(true);
+  });
+
+  it("a speaker may not read the callout's requests (other speakers' tokens)", async () => {
+    const nc = await connectWithToken(await speakerToken("speaker-a"), "node-a");
+    const sub = nc.subscribe("$SYS.REQ.USER.AUTH");
+    const closed = await Promise.race([sub.closed, new Promise((r) => setTimeout(() => r("still open"), 3_000))]);
+    expect(String(closed)).toMatch(/Permissions Violation for Subscription to "\$SYS\.REQ\.USER\.AUTH"/);
+  });
+
+  it("the keys Job keeps the Secret it made (runs again on every upgrade)", async () => {
+    const again = await runKeysJob();
+    expect(again.code, again.stdout).toBe(0);
+    expect(again.stdout).toMatch(/^kept Secret metallb-system\/vipmesh-nats-callout/);
   });
 
   it.each<[string, () => Promise<string | null>, string, string]>([

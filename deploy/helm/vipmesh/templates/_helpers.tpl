@@ -40,11 +40,18 @@ vipmesh-nats.{{ .Release.Namespace }}.svc
 {{- if .Values.nats.external.url }}{{ .Values.nats.streamReplicas }}{{ else }}{{ min .Values.nats.streamReplicas .Values.nats.replicas }}{{ end }}
 {{- end }}
 
-{{/* NATS client flags of an agent whose Secret is mounted at /etc/vipmesh/nats; .user and .passwordKey given. */}}
+{{/*
+NATS client flags of an agent whose Secret is mounted at /etc/vipmesh/nats; .user and .passwordKey given, or
+.tokenFile (a speaker logging in through the auth callout with its projected ServiceAccount token).
+*/}}
 {{- define "vipmesh.natsArgs" -}}
 - --nats={{ include "vipmesh.natsUrl" .root }}
+{{- if .tokenFile }}
+- --nats-token-file={{ .tokenFile }}
+{{- else }}
 - --nats-user={{ .user }}
 - --nats-password-file=/etc/vipmesh/nats/{{ .passwordKey }}
+{{- end }}
 - --nats-ca=/etc/vipmesh/nats/ca.crt
 - --nats-cert=/etc/vipmesh/nats/tls.crt
 - --nats-key=/etc/vipmesh/nats/tls.key
@@ -90,16 +97,38 @@ authorization {
   users: [
 {{- range .users }}
 {{- $u := . }}
+{{- /* a role's publish or subscribe is a list of allowed subjects, or nats-server's own {allow, deny} map */}}
+{{- $pub := list }}
+{{- $sub := list }}
+{{- $pubMap := dict }}
+{{- $subMap := dict }}
+{{- $responses := false }}
+{{- $known := false }}
+{{- range $role := (.roles | default (list .role)) }}
+{{- with index $perms $role }}
+{{- $known = true }}
+{{- if kindIs "slice" .publish }}{{ $pub = concat $pub .publish }}{{ else }}{{ $pubMap = .publish }}{{ end }}
+{{- if kindIs "slice" .subscribe }}{{ $sub = concat $sub .subscribe }}{{ else }}{{ $subMap = .subscribe }}{{ end }}
+{{- if .allowResponses }}{{ $responses = true }}{{ end }}
+{{- end }}
+{{- end }}
 {{- $p := "" }}
-{{- with index $perms .role }}
-{{- $pub := .publish }}
-{{- $sub := .subscribe }}
-{{- if kindIs "slice" $pub }}{{ $pub = dict "allow" $pub }}{{ end }}
-{{- if kindIs "slice" $sub }}{{ $sub = dict "allow" $sub }}{{ end }}
-{{- $p = dict "publish" $pub "subscribe" $sub | toRawJson | replace "{id}" $u.id }}
+{{- if $known }}
+{{- $pp := dict "publish" ($pubMap | default (dict "allow" ($pub | uniq))) "subscribe" ($subMap | default (dict "allow" ($sub | uniq))) }}
+{{- if $responses }}{{ $_ := set $pp "allow_responses" true }}{{ end }}
+{{- $p = $pp | toRawJson | replace "{id}" $u.id }}
 {{- end }}
     { user: {{ .user | quote }}, password: {{ .password | b64dec | bcrypt | quote }}{{ with $p }}, permissions: {{ . }}{{ end }} }
 {{- end }}
   ]
+{{- if .callout }}
+  # Every client but these users is sent to the auth callout (the controllers); callout.conf (Secret
+  # vipmesh-nats-callout, made by the Job vipmesh-callout-keys) holds the issuer and xkey public keys.
+  auth_callout {
+    include ./callout.conf
+    {{- $names := list }}{{ range .users }}{{ $names = append $names .user }}{{ end }}
+    auth_users: {{ $names | toRawJson }}
+  }
+{{- end }}
 }
 {{- end }}
