@@ -1,6 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createPrivateKey, createSign } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +18,7 @@ import { vipmeshCliPath } from "../../src/lab/paths.js";
 import { chartObjects, startChartNatsServer, type ChartNatsServer } from "../../src/testing/chartNatsServer.js";
 import { renderChart } from "../../src/testing/helmChart.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
+import { boundTokenIds, signBoundToken } from "../../src/testing/serviceAccountToken.js";
 import { stopAllocator, trackProc, until, type AllocatorProc } from "../support/allocatorProcs.js";
 import { serviceAccountKubeconfig } from "../support/controllerProcs.js";
 
@@ -72,20 +72,11 @@ async function tokenFile(name: string, args: string[]): Promise<string> {
 }
 const speakerToken = (podName: string): Promise<string> => tokenFile(podName, ["vipmesh-speaker", "--audience", "vipmesh-nats", "--bound-object-kind", "Pod", "--bound-object-name", podName]);
 
-/** A token signed with the API server's own ServiceAccount key, as TokenRequest makes them, but with `exp` as given. */
-function signedToken(name: string, claims: { exp: number; podName: string; podUid: string; nodeName: string; nodeUid: string; saUid: string }): string {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    aud: ["vipmesh-nats"], exp: claims.exp, iat: now - 60, nbf: now - 60, iss: "https://kubernetes.default.svc.cluster.local", jti: `test-${name}`,
-    sub: `system:serviceaccount:${NS}:vipmesh-speaker`,
-    "kubernetes.io": { namespace: NS, node: { name: claims.nodeName, uid: claims.nodeUid }, pod: { name: claims.podName, uid: claims.podUid }, serviceaccount: { name: "vipmesh-speaker", uid: claims.saUid } },
-  };
-  const header = { alg: "RS256", kid: "" };
-  const signing = `${Buffer.from(JSON.stringify(header)).toString("base64url")}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
-  const key = createPrivateKey(readFileSync(join(api.dir, "sa.key")));
-  const sig = createSign("RSA-SHA256").update(signing).sign(key).toString("base64url");
+/** A token as TokenRequest makes them for speaker-a, signed with the API server's key, expiring at `exp`. */
+async function signedToken(name: string, exp: number): Promise<string> {
+  const ids = await boundTokenIds(api, NS, "speaker-a", "node-a", "vipmesh-speaker");
   const file = join(dir, `${name}.token`);
-  writeFileSync(file, `${signing}.${sig}`, { mode: 0o600 });
+  writeFileSync(file, signBoundToken(api, { namespace: NS, audience: "vipmesh-nats", exp, ...ids }), { mode: 0o600 });
   return file;
 }
 
@@ -230,13 +221,11 @@ describe("speakers log in to NATS with their ServiceAccount token (auth callout)
   });
 
   it("refuses an expired token, and takes the same token unexpired (so the refusal is the expiry's)", async () => {
-    const ids = async (kind: string, name: string, ns?: string): Promise<string> => (await ok(["get", kind, name, ...(ns ? ["-n", ns] : []), "-o", "jsonpath={.metadata.uid}"])).trim();
-    const claims = { podName: "speaker-a", podUid: await ids("pod", "speaker-a", NS), nodeName: "node-a", nodeUid: await ids("node", "node-a"), saUid: await ids("serviceaccount", "vipmesh-speaker", NS) };
     const now = Math.floor(Date.now() / 1000);
-    const fresh = await connectWithToken(signedToken("fresh", { ...claims, exp: now + 600 }), "node-a");
+    const fresh = await connectWithToken(await signedToken("fresh", now + 600), "node-a");
     expect(await published(fresh, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
     const before = refusedLines("expired");
-    expect(await refusal(signedToken("expired", { ...claims, exp: now - 5 }), "node-a")).toMatch(/Authorization Violation/i);
+    expect(await refusal(await signedToken("expired", now - 5), "node-a")).toMatch(/Authorization Violation/i);
     await until("the expiry logged", () => refusedLines("expired") > before, 5_000);
   });
 

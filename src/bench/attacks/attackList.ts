@@ -1,4 +1,5 @@
 import { createSocket } from "node:dgram";
+import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../../adapters/nats/connect.js";
 import { eventsStreamConfig, DEFAULT_STREAM_SETTINGS } from "../../adapters/nats/streams.js";
@@ -108,6 +109,53 @@ async function connectRefused(t: AttackTarget, security: Parameters<typeof conne
   }
 }
 
+/** Connects to the auth callout's server as a speaker of `node` with `token` (none: no token); says why the controller refused it. */
+async function calloutLoginRefused(t: AttackTarget, token: string | null, node: string): Promise<AttemptResult> {
+  const before = t.callout.refusals().length;
+  let nc: NatsConnection | null = null;
+  try {
+    nc = await connectNats({ servers: [t.callout.url], security: t.callout.speaker(token, node), name: "attacker", pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
+    return { outcome: "accepted", how: "logged in" };
+  } catch (err) {
+    for (let i = 0; i < 40 && t.callout.refusals().length === before; i++) await new Promise((r) => setTimeout(r, 50));
+    const why = t.callout.refusals()[before] ?? "no reason logged";
+    const said = /Authorization Violation/i.test(String((err as Error).message)) ? "Authorization Violation" : short(err);
+    return server(`${said} (controller: ${why})`);
+  } finally {
+    await nc?.close();
+  }
+}
+
+/** Logs in with node1's own token, then does `act` with the connection; a throw is the server's refusal. */
+async function asCalloutSpeaker(t: AttackTarget, act: (nc: NatsConnection) => Promise<unknown>): Promise<AttemptResult> {
+  const nc = await connectNats({ servers: [t.callout.url], security: t.callout.speaker(await t.callout.token("speaker", "node1"), "node1"), name: "attacker-node1", pingIntervalMs: 2_000, giveUpAfterMs: 5_000 });
+  try {
+    return await refusedBy(() => act(nc));
+  } finally {
+    await nc.close();
+  }
+}
+
+/** A subscription the server refuses closes with the violation; one still open after 3 s was let through. */
+async function subscribeRefused(nc: NatsConnection, subject: string): Promise<void> {
+  const closed = await Promise.race([nc.subscribe(subject).closed, new Promise((r) => setTimeout(() => r("open"), 3_000))]);
+  if (closed === "open" || closed === undefined) return;
+  throw closed instanceof Error ? closed : new Error(String(closed));
+}
+
+const CALLOUT_ATTACKS: readonly Attack[] = [
+  { name: "callout: connect with no token", run: (t) => calloutLoginRefused(t, null, "node1") },
+  { name: "callout: another ServiceAccount's token, bound to a Pod on node1", run: async (t) => calloutLoginRefused(t, await t.callout.token("other-service-account", "node1"), "node1") },
+  { name: "callout: a speaker token for another audience", run: async (t) => calloutLoginRefused(t, await t.callout.token("other-audience", "node1"), "node1") },
+  { name: "callout: a speaker token bound to no Pod (no node)", run: async (t) => calloutLoginRefused(t, await t.callout.token("unbound", "node1"), "node1") },
+  { name: "callout: an expired speaker token (signed by the API server)", run: async (t) => calloutLoginRefused(t, await t.callout.token("expired", "node1"), "node1") },
+  { name: "callout: a speaker token of a deleted Pod", run: async (t) => calloutLoginRefused(t, await t.callout.token("deleted-pod", "node1"), "node1") },
+  { name: "callout: node1's token beats as node2", run: (t) => asCalloutSpeaker(t, (nc) => jetstream(nc).publish(subjects.heartbeat("node2"), event(beat("node2")), { timeout: 3_000 })) },
+  { name: "callout: node1's token claims the VIP on node2's subject", run: (t) => asCalloutSpeaker(t, (nc) => jetstream(nc).publish(subjects.vipClaim(VIP, "node2"), event(claim("node2", 1)), { timeout: 3_000 })) },
+  { name: "callout: node1's token reads the login requests (other speakers' tokens)", run: (t) => asCalloutSpeaker(t, (nc) => subscribeRefused(nc, "$SYS.REQ.USER.AUTH")) },
+  { name: "callout: node1's token sends a login request of its own", run: (t) => asCalloutSpeaker(t, (nc) => nc.request("$SYS.REQ.USER.AUTH", new TextEncoder().encode("forged"), { timeout: 3_000 })) },
+];
+
 export const ATTACKS: readonly Attack[] = [
   { name: "anonymous connect, in plain text", run: (t) => connectRefused(t, undefined) },
   { name: "anonymous connect over TLS with a valid client certificate", run: (t) => connectRefused(t, { ...t.server.client("reader"), auth: null }) },
@@ -176,4 +224,5 @@ export const ATTACKS: readonly Attack[] = [
       return probeJudge(t, [probe, probe], ["replay"]);
     },
   },
+  ...CALLOUT_ATTACKS,
 ];

@@ -18,6 +18,7 @@ import { emptyMembership, type MembershipState } from "../../projections/members
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../projections/settings.js";
 import { vipmeshCliPath } from "../../lab/paths.js";
 import { startNatsServer, type NatsServer } from "../../testing/localNatsServer.js";
+import { startCalloutTarget, type CalloutTarget } from "./calloutTarget.js";
 
 // What the attacks run against: a real nats-server with the roles' authorization (rendered from permissions.ts as
 // every deployment's is), the install step done by the admin, and real agents in their roles: speaker node1 and
@@ -50,6 +51,8 @@ spec: { type: LoadBalancer }
 
 export type AttackTarget = {
   server: NatsServer;
+  /** The speakers' logins through NATS auth callout (calloutTarget.ts). */
+  callout: CalloutTarget;
   probePort: number;
   metricsPort: number;
   /** A connection as `user` (closed at the end); null with the reason when the server refused it. */
@@ -111,7 +114,9 @@ export async function startAttackTarget(): Promise<AttackTarget> {
     return nc;
   };
   const reader = await as("reader");
+  const calloutStarting = startCalloutTarget();
   await Promise.all([waitForLine(speaker, "claimed VIP", 60_000), waitForLine(allocator, "claimed IP", 60_000)]);
+  const callout = await calloutStarting;
   const read = async (stream: StreamName): Promise<RawEntry[]> => {
     const all: RawEntry[] = [];
     await readWholeStream(reader, stream, (batch) => all.push(...batch));
@@ -119,6 +124,7 @@ export async function startAttackTarget(): Promise<AttackTarget> {
   };
   return {
     server,
+    callout,
     probePort,
     metricsPort,
     as,
@@ -141,6 +147,7 @@ export async function startAttackTarget(): Promise<AttackTarget> {
       for (const child of [speaker, allocator]) child.kill("SIGKILL");
       await Promise.all(conns.map((c) => closeNats(c).catch(() => undefined)));
       await server.stop();
+      await callout.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
