@@ -15,6 +15,10 @@ import type { SpeakerLauncher } from "./chartCommands.js";
 import { auditLab, violationsOf } from "./labAudit.js";
 import type { AuditReport, Finding } from "../projections/audit/findings.js";
 
+
+/** Allocator i of the lab serves /metrics on this + i (7473, 7474, ...), beside the others in the nats namespace. */
+export const ALLOCATOR_METRICS_PORT_BASE = 7472;
+
 export type L2ClusterOptions = {
   nodes: number;
   vips: string[];
@@ -118,10 +122,14 @@ export class L2Cluster {
     return { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...natsArgs(`speaker-${node}`), "--config", this.configPath, ...replicas, ...probeKeyArgs, ...extraArgs], env: {} };
   }
 
-  /** An allocator replica in the nats namespace; replicas need no leader (claims are compare-and-set). */
+  /**
+   * An allocator replica in the nats namespace; replicas need no leader (claims are compare-and-set). They share that
+   * namespace, so each serves /metrics on a port of its own: allocator i on ALLOCATOR_METRICS_PORT_BASE + i.
+   */
   startAllocator(i: number): ProcHandle {
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, ...this.lab.natsArgs(`allocator-allocator${i}`), "--allocator-id", `allocator${i}`, ...replicas);
+    const metrics = ["--metrics-port", String(ALLOCATOR_METRICS_PORT_BASE + i)];
+    const argv = vipmeshArgv("allocator", "--nats", this.natsUrl, ...this.lab.natsArgs(`allocator-allocator${i}`), "--allocator-id", `allocator${i}`, ...replicas, ...metrics);
     const proc = this.lab.spawn("nats", argv, { name: `allocator${i}-${Date.now()}`, onLine: (line) => this.allocatorLines.push(line) });
     this.allocators.push(proc);
     return proc;

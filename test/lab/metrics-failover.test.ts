@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { L2Cluster } from "../../src/lab/l2Cluster.js";
+import { ALLOCATOR_METRICS_PORT_BASE, L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
@@ -49,6 +49,16 @@ describe.skipIf(unavailable !== undefined)("speaker metrics and readiness while 
       expect(sampleValue(t, "vipmesh_membership_nodes", { status: "alive" })).toBe(3);
       expect(sampleValue(t, "vipmesh_fenced")).toBe(0);
       expect(sampleValue(t, "vipmesh_vips_without_owner")).toBe(0);
+    }
+  });
+
+  it("both allocators serve /metrics, each on its own port of the nats namespace", async () => {
+    for (const i of [1, 2]) {
+      const r = await waitFor(`allocator${i} /metrics`, async () => {
+        const a = await getInLab(cluster.lab, "nats", "/metrics", ALLOCATOR_METRICS_PORT_BASE + i);
+        return a.status === 200 ? a : undefined;
+      }, 20_000, 200);
+      expect(sampleValue(r.body, "metallb_allocator_addresses_in_use_total", { pool: "lab" }), `allocator${i}`).toBe(VIPS.length);
     }
   });
 
