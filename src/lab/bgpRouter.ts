@@ -145,8 +145,13 @@ export class LabBgpRouter {
   }
 
   /** Sends a signal to the router's bfdd (SIGSTOP: it stops sending without saying so). Only with `bfd`. */
-  async signalBfdd(signal: NodeJS.Signals): Promise<void> {
-    const r = await run(["cat", `${this.frr.dir}/bfdd.pid`]);
+  signalBfdd(signal: NodeJS.Signals): Promise<void> {
+    return this.signalDaemon("bfdd", signal);
+  }
+
+  /** Sends a signal to one of the router's FRR daemons (SIGKILL to bgpd: every BGP session drops, bfdd stays). */
+  async signalDaemon(daemon: "bgpd" | "bfdd" | "zebra", signal: NodeJS.Signals): Promise<void> {
+    const r = await run(["cat", `${this.frr.dir}/${daemon}.pid`]);
     process.kill(Number(r.stdout.trim()), signal);
   }
 

@@ -1,4 +1,4 @@
-import type { L2Cluster } from "../../src/lab/l2Cluster.js";
+import type { Lab } from "../../src/lab/lab.js";
 import { vipmeshArgv } from "../../src/lab/paths.js";
 import type { ClusterStatus } from "../../src/projections/status/statusModel.js";
 
@@ -7,7 +7,7 @@ import type { ClusterStatus } from "../../src/projections/status/statusModel.js"
 
 export type StatusRun = { code: number | null; status: ClusterStatus; stderr: string };
 
-export async function labStatus(cluster: L2Cluster): Promise<StatusRun> {
+export async function labStatus(cluster: { lab: Lab; natsUrl: string }): Promise<StatusRun> {
   const argv = vipmeshArgv("status", "--json", "--nats", cluster.natsUrl, ...cluster.lab.natsArgs("reader"));
   const r = await cluster.lab.exec("nats", argv, { allowFail: true, timeoutMs: 40_000 });
   if (r.code === 2 || r.stdout.trim() === "") throw new Error(`vipmesh status exited ${r.code}: ${r.stderr}`);
