@@ -15,6 +15,20 @@ export async function partitionFromNats(lab: LabContext, role: LabRole): Promise
   await lab.exec(role, ["nft", "-f", "-"], { input: rules });
 }
 
+/**
+ * A one-way fault: the node hears nothing from NATS while what it sends still leaves (a broken return path). It
+ * fences at once (the log is silent to it while its peers still hear it); its client gives the connection up after a
+ * few missed pings, and what it published meanwhile reaches the log only once the fault is healed.
+ */
+export async function deafenToNats(lab: LabContext, role: LabRole): Promise<void> {
+  const rules = `table inet ${TABLE} {
+  chain in { type filter hook input priority 0; ip saddr ${roleIp("nats")} drop; }
+}
+`;
+  await lab.exec(role, ["nft", "-f", "-"], { input: rules });
+}
+
+/** Removes the rules of partitionFromNats or deafenToNats. */
 export async function healPartition(lab: LabContext, role: LabRole): Promise<void> {
   await lab.exec(role, ["nft", "delete", "table", "inet", TABLE], { allowFail: true });
 }

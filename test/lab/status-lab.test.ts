@@ -1,12 +1,15 @@
 // `vipmesh status` against a live lab (real nats-server, allocators and speakers from the compiled CLI, real ARP):
 // all well (exit 0); a crashed owner: the new owner and the dead node (exit 1); a pulled cable: the third owner, and
-// the fencing episode it caused on the log; all revived: exit 0 again.
+// the fencing episode it caused on the log; all revived: exit 0 again. An owner deaf to NATS (one-way fault): the new
+// owner and the dead node; once it hears again its fencing reaches the log, FenceEntered after FenceLeft, and status
+// must not take that late FenceEntered for an open episode.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
+import { deafenToNats, healPartition } from "../../src/lab/faults.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import { auditThenDestroy } from "../support/labAudit.js";
 import { labStatus, nodeStatus, ownerOf, problemsOf, type StatusRun } from "../support/labStatus.js";
@@ -69,4 +72,30 @@ describe.skipIf(unavailable !== undefined)("vipmesh status while the lab fails n
     const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: false }, () => undefined);
     expect(rows.filter((r) => r.kind === "fence-left" && r.node === nodeRole(second))).toHaveLength(1);
   });
+
+  it("an owner deaf to NATS: the new owner and the dead node with exit 1; exit 0 once it hears again, its late fencing report closed", async () => {
+    const victim = await cluster.waitForOwner(VIP);
+    await deafenToNats(cluster.lab, nodeRole(victim));
+    const deafAt = Date.now();
+    try {
+      const next = await cluster.waitForOwner(VIP, 15_000, victim);
+      const cut = await statusUntil("the new owner and the deaf node dead", (x) => ownerOf(x.status, VIP) === nodeRole(next) && nodeStatus(x.status, nodeRole(victim)) === "dead");
+      expect(cut.code).toBe(1);
+      expect(problemsOf(cut.status)).toContain(`node-dead ${nodeRole(victim)}`);
+      expect(cut.status.vips[0]?.ownerStatus).toBe("alive");
+      // Deaf long enough for its client to give the connection up (missed pings, ~4 s) and retry: what it published
+      // meanwhile then arrives after the heal, after what it publishes once back.
+      await new Promise((r) => setTimeout(r, Math.max(0, deafAt + 20_000 - Date.now())));
+    } finally {
+      await healPartition(cluster.lab, nodeRole(victim));
+    }
+    const fenceRows = async () => (await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: false }, () => undefined))
+      .filter((r) => (r.kind === "fence-left" || r.kind === "fence-entered") && r.node === nodeRole(victim));
+    await waitFor("the deaf node's fencing closed on the log", async () => ((await fenceRows()).some((r) => r.kind === "fence-left") ? true : undefined), 60_000, 500);
+    await statusUntil("status exit 0 once it hears again", (x) => x.code === 0, 60_000);
+    await new Promise((r) => setTimeout(r, 5_000)); // what was published while deaf has landed by now
+    const settled = await labStatus(cluster);
+    expect(settled.status.nodes.find((n) => n.node === nodeRole(victim))).toMatchObject({ status: "alive", fenced: null });
+    expect(settled.code).toBe(0);
+  }, 150_000);
 });

@@ -119,6 +119,11 @@ describe("vipmesh status, pure", () => {
     ], () => undefined));
     const s = reader.result();
     expect(s.fenced).toEqual({});
+    // A FenceEntered of the closed episode that reaches the log late (published while cut off) opens nothing; a new one does.
+    reader.apply(decodeLogEntries([e(5, { type: "FenceEntered", data: { node: "node1", incarnation: 5, reason: "log-unreachable", at: T } })], () => undefined));
+    expect(reader.result().fenced).toEqual({});
+    reader.apply(decodeLogEntries([e(6, { type: "FenceEntered", data: { node: "node1", incarnation: 5, reason: "isolated", at: T + 1_000 } })], () => undefined));
+    expect(Object.keys(reader.result().fenced)).toEqual(["node1"]);
     expect(s.sessions["node1"]?.sessions[0]?.state).toBe("established");
   });
 

@@ -16,6 +16,11 @@ export type StatusLog = {
   log: LogState;
   /** Open fencing episodes (FenceEntered not yet followed by FenceLeft), by node. */
   fenced: Record<string, FenceRecord>;
+  /**
+   * Each node's last closed episode (its clock): a FenceEntered published while the node was cut off can reach the
+   * log after the FenceLeft that closed it (the lab's one-way NATS fault shows it); one that began before it is old.
+   */
+  unfencedAt: Record<string, { incarnation: number; leftAt: number }>;
   /** Each node's latest BGP session report. */
   sessions: Record<string, SessionsRecord>;
   /** Log time of each node's latest accepted leave. */
@@ -31,7 +36,7 @@ export type StatusLog = {
 const KEEP_REFUSED = 50;
 
 export class StatusLogReader {
-  private readonly state: StatusLog = { log: emptyLogState(), fenced: {}, sessions: {}, leftAt: {}, revision: null, refusedSince: { count: 0, first: [] }, headTime: 0 };
+  private readonly state: StatusLog = { log: emptyLogState(), fenced: {}, unfencedAt: {}, sessions: {}, leftAt: {}, revision: null, refusedSince: { count: 0, first: [] }, headTime: 0 };
 
   apply(batch: readonly Decoded<LogEvent>[]): void {
     for (const entry of batch) this.applyOne(entry);
@@ -65,12 +70,16 @@ export class StatusLogReader {
         s.revision = { seq: meta.seq, time, hash: event.data.hash, source: event.data.source };
         s.refusedSince = { count: 0, first: [] };
         return;
-      case "FenceEntered":
+      case "FenceEntered": {
+        const closed = s.unfencedAt[event.data.node];
+        if (closed && closed.incarnation === event.data.incarnation && event.data.at <= closed.leftAt) return;
         s.fenced[event.data.node] = { incarnation: event.data.incarnation, reason: event.data.reason, at: event.data.at, loggedAt: time };
         return;
+      }
       case "FenceLeft": {
         const open = s.fenced[event.data.node];
         if (open && open.incarnation <= event.data.incarnation) delete s.fenced[event.data.node];
+        s.unfencedAt[event.data.node] = { incarnation: event.data.incarnation, leftAt: event.data.leftAt };
         return;
       }
       case "BgpSessionsChanged": {
