@@ -17,6 +17,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "create-to-reachable": (args) => import("./createToReachable.js").then((m) => m.createToReachableBench(args)),
   "bfd-detect": (args) => import("./bfdDetect.js").then((m) => m.bfdDetectBench(args)),
   scale: (args) => import("./scale/scaleBench.js").then((m) => m.scaleBench(args)),
+  "config-sizes": (args) => import("./configSizes.js").then((m) => m.configSizesBench(args)),
   install: () => import("./install.js").then((m) => m.installBench()),
   attacks: () => import("./attacks.js").then((m) => m.attacksBench()),
 };

@@ -40,7 +40,7 @@ export function formatRow(row: TimelineRow): string {
     case "bgp-sessions":
       return `${head}  node ${row.node}'s BGP sessions (${row.backend}): ${sessionsSummary(row.sessions)}${row.sessions.map((s) => `; ${s.peer} ${sessionText(s)}`).join("")}`;
     case "config-applied":
-      return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.services} LoadBalancer Service(s)`;
+      return `${head}  configuration ${row.hash.slice(0, 12)} from ${row.source}: ${row.objects === undefined ? "" : `${row.objects} object(s) changed, `}${row.services} LoadBalancer Service(s)`;
     case "ip-allocated":
       return `${head}  ${row.ip}  allocated to ${row.service} from pool ${row.pool ?? "(none)"}: ${row.reason} [by ${row.allocator}]`;
     case "ip-released":

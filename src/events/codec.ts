@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { configAppliedV2, configAppliedVersion, parseConfigAppliedV3, parseConfigAppliedV4, parseConfigAppliedV5, parseConfigAppliedV6, parseConfigAppliedV7 } from "./configSchemas.js";
 import { parseBgpSessionsChangedV1 } from "./bgpSessionSchemas.js";
+import { configObjectChangedV1, configObjectDeletedV1 } from "./configObjectSchemas.js";
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
 import { configAppliedV1, CURRENT_VERSION, nodeFactsChangedV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
-import type { DomainEvent, EventMeta, Logged, NodeHeartbeatRecorded } from "./types.js";
+import type { ConfigObjectChanged, DomainEvent, EventMeta, Logged, NodeHeartbeatRecorded } from "./types.js";
 
 // The boundary between bytes on the log and domain events: envelope -> schema of (type, version) -> upcast.
 
@@ -35,6 +36,8 @@ const decoders: Record<string, Decoder> = {
   "ConfigApplied@5": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV5(d) }),
   "ConfigApplied@6": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV6(d) }),
   "ConfigApplied@7": (d) => ({ type: "ConfigApplied", data: parseConfigAppliedV7(d) }),
+  "ConfigObjectChanged@1": (d) => ({ type: "ConfigObjectChanged", data: configObjectChangedV1.parse(d) as ConfigObjectChanged["data"] }),
+  "ConfigObjectDeleted@1": (d) => ({ type: "ConfigObjectDeleted", data: configObjectDeletedV1.parse(d) }),
   "IpAllocated@1": (d) => ({ type: "IpAllocated", data: ipAllocatedV1.parse(d) }),
   "IpReleased@1": (d) => ({ type: "IpReleased", data: ipReleasedV1.parse(d) }),
 };

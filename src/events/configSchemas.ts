@@ -36,7 +36,7 @@ const serviceAllocationV2 = z.object({
   serviceSelectors: z.array(selector),
 });
 
-const serviceV2 = z.object({
+export const serviceV2 = z.object({
   namespace: z.string().min(1),
   name: z.string().min(1),
   labels: labelMap,

@@ -1,3 +1,4 @@
+import { nameOf } from "../config/configObjects.js";
 import { parseSubject, type ParsedSubject } from "./subjects.js";
 import { assertNever, type DomainEvent } from "./types.js";
 
@@ -44,6 +45,14 @@ export function identityProblem(subject: string, event: DomainEvent): string | n
       const s = expectKind(parsed, "ip", event.type);
       if (typeof s === "string") return s;
       return mismatch("address", s.ip, event.data.ip) ?? (s.publisher === null ? null : mismatch("allocator", s.publisher, event.data.evidence.allocator));
+    }
+    case "ConfigObjectChanged":
+    case "ConfigObjectDeleted": {
+      const s = expectKind(parsed, "configObject", event.type);
+      if (typeof s === "string") return s;
+      const kind = event.type === "ConfigObjectChanged" ? event.data.item.kind : event.data.kind;
+      const named = event.type === "ConfigObjectChanged" ? nameOf(event.data.item) : event.data.name;
+      return mismatch("source", s.source, event.data.source) ?? mismatch("kind", s.objectKind, kind) ?? mismatch("object", s.name, event.data.name) ?? mismatch("object", event.data.name, named);
     }
     case "ConfigApplied": {
       const s = expectKind(parsed, "config", event.type);

@@ -1,10 +1,11 @@
 // Limits checked on a message's bytes before it is parsed, so an oversized or deeply nested message costs a length
 // check and one scan, never a parse or a schema walk.
 //
-// Sizes: a configuration carries the whole cluster's objects today (ConfigApplied, until issue 12 splits it per
-// object) and must fit in one NATS message, whose default and deployed max_payload is 1 MiB; every other event is a
-// claim, leave, report or heartbeat of a few hundred bytes (a heartbeat grows with interfaces and routes: 64 KiB holds
-// about 50 interfaces of 20 routes each many times over). Depth: the deepest legitimate payload is a configuration's
+// Sizes: a ConfigApplied of old logs (`vipmesh.ev.config.<source>`) carried the whole cluster's objects in one NATS
+// message, whose default and deployed max_payload is 1 MiB. Configuration is now one object per message
+// (`vipmesh.ev.cfg.…`, design.md), held to 64 KiB like every other event: a claim, leave, report, object or heartbeat
+// of a few hundred bytes (a heartbeat grows with interfaces and routes: 64 KiB holds about 50 interfaces of 20 routes
+// each many times over). Depth: the deepest legitimate payload is a configuration's
 // selector expression values (envelope, data, config, bgp, advertisements, [], ipAddressPoolSelectors, [],
 // matchExpressions, [], values, []: 12); 32 leaves room for later versions.
 
@@ -12,10 +13,10 @@ export const MAX_CONFIG_EVENT_BYTES = 1024 * 1024;
 export const MAX_EVENT_BYTES = 64 * 1024;
 export const MAX_EVENT_DEPTH = 32;
 
-const isConfigSubject = (subject: string): boolean => subject.startsWith("vipmesh.ev.config.") || subject.startsWith("vipmesh.ev.cfg.");
+const isWholeConfigSubject = (subject: string): boolean => subject.startsWith("vipmesh.ev.config.");
 
 /** The byte limit for a message on `subject`. */
-export const maxEventBytes = (subject: string): number => (isConfigSubject(subject) ? MAX_CONFIG_EVENT_BYTES : MAX_EVENT_BYTES);
+export const maxEventBytes = (subject: string): number => (isWholeConfigSubject(subject) ? MAX_CONFIG_EVENT_BYTES : MAX_EVENT_BYTES);
 
 const OPEN_OBJECT = 0x7b;
 const OPEN_ARRAY = 0x5b;

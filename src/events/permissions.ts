@@ -72,17 +72,17 @@ const ALLOCATOR: RolePermissions = {
   inboxPrefix: inbox("allocator"),
 };
 
-// The configuration subject is still one per source (`vipmesh.ev.config.<source>`); the per-object layout of issue 12
-// narrows it to `vipmesh.ev.cfg.<source>.>`.
+// Configuration is one subject per object (`vipmesh.ev.cfg.<source>.<kind>.<name>`, design.md); the whole-configuration
+// subject of old logs (`vipmesh.ev.config.<source>`) is no longer written by anyone.
 const CONFIG: RolePermissions = {
-  publish: ["vipmesh.ev.config.*", ...readStreams([STREAMS.events])],
+  publish: ["vipmesh.ev.cfg.>", ...readStreams([STREAMS.events])],
   subscribe: [`${inbox("config")}.>`],
   inboxPrefix: inbox("config"),
 };
 
 /** `vipmesh controller` runs ingest, an allocator and the status writer (which reads heartbeats) in one process. */
 const CONTROLLER: RolePermissions = {
-  publish: ["vipmesh.ev.config.*", `vipmesh.ev.ip.*.${ID}`, snapshotWrite(SNAPSHOT_KEYS.allocator), ...readStreams(LOG)],
+  publish: ["vipmesh.ev.cfg.>", `vipmesh.ev.ip.*.${ID}`, snapshotWrite(SNAPSHOT_KEYS.allocator), ...readStreams(LOG)],
   subscribe: [`${inbox("controller")}.>`],
   inboxPrefix: inbox("controller"),
 };

@@ -123,6 +123,8 @@ export const CURRENT_VERSION = {
   BgpSessionsChanged: 1,
   VipClaimed: 1,
   ConfigApplied: 6, // written as 3, 4 or 5 when no BGPPeer has a password (configSchemas.ts)
+  ConfigObjectChanged: 1,
+  ConfigObjectDeleted: 1,
   IpAllocated: 1,
   IpReleased: 1,
 } as const;

@@ -32,7 +32,11 @@ export const subjects = {
   // Not on the VIP's chain: conflicts must not move the sequence the next claim expects.
   conflict: (vip: string, node: string) => `${SUBJECT_ROOT}.ev.conflict.${toToken(vip)}.${toToken(node)}`,
   announce: (node: string) => `${SUBJECT_ROOT}.ev.announce.${toToken(node)}`,
+  /** A source's whole configuration in one message (ConfigApplied): old logs only, nothing publishes it now. */
   config: (source: string) => `${SUBJECT_ROOT}.ev.config.${toToken(source)}`,
+  /** One configuration object; its compare-and-set covers `configChain(source)`. A Service's "ns/name" is "ns~name". */
+  configObject: (source: string, kind: string, name: string) => `${SUBJECT_ROOT}.ev.cfg.${toToken(source)}.${toToken(kind)}.${toToken(name.replace("/", "~"))}`,
+  configChain: (source: string) => `${SUBJECT_ROOT}.ev.cfg.${toToken(source)}.>`,
   /** An allocation claim on one address by `allocator`; its compare-and-set covers `ipChain(ip)`. */
   ipClaim: (ip: string, allocator: string) => `${SUBJECT_ROOT}.ev.ip.${toToken(ip)}.${toToken(allocator)}`,
   ipChain: (ip: string) => `${SUBJECT_ROOT}.ev.ip.${toToken(ip)}.*`,
@@ -53,6 +57,7 @@ export type ParsedSubject =
   | { kind: "vip"; vip: string; publisher: string | null }
   | { kind: "conflict"; vip: string; publisher: string | null }
   | { kind: "config"; source: string }
+  | { kind: "configObject"; source: string; objectKind: string; name: string }
   | { kind: "ip"; ip: string; publisher: string | null }
   | { kind: "unknown" };
 
@@ -92,6 +97,7 @@ export function parseSubject(subject: string): ParsedSubject {
   const kind = parts[2] ?? "";
   if (parts.length === 4) return parseSingle(kind, fromToken(parts[3] ?? ""));
   if (parts.length === 5) return parseKeyed(kind, fromToken(parts[3] ?? ""), fromToken(parts[4] ?? ""));
+  if (parts.length === 6 && kind === "cfg") return { kind: "configObject", source: fromToken(parts[3] ?? ""), objectKind: parts[4] ?? "", name: fromToken(parts[5] ?? "").replace("~", "/") };
   return UNKNOWN;
 }
 
@@ -100,5 +106,6 @@ export function chainOf(subject: string): string | null {
   const parsed = parseSubject(subject);
   if (parsed.kind === "vip" && parsed.publisher !== null) return subjects.vipChain(parsed.vip);
   if (parsed.kind === "ip" && parsed.publisher !== null) return subjects.ipChain(parsed.ip);
+  if (parsed.kind === "configObject") return subjects.configChain(parsed.source);
   return null;
 }

@@ -1,4 +1,5 @@
 import type { ClusterConfig } from "../config/types.js";
+import type { ConfigItem, ConfigObjectKind } from "../config/configObjects.js";
 
 // Domain events: read-only values named in the past tense. Wire versions live in schemas.ts; this is the
 // current shape every upcaster produces.
@@ -153,6 +154,24 @@ export type ConfigApplied = {
   data: { source: string; hash: string; config: ClusterConfig };
 };
 
+/**
+ * The change an object belongs to (design.md, "Configuration as per-object events"): `hash` is the whole
+ * configuration's hash after it, `after` the sequence of the source's chain it was decided from, and the projection
+ * applies the change's `count` objects together when the last (`index = count - 1`) arrives in order.
+ */
+export type ConfigEpoch = { hash: string; after: number; index: number; count: number };
+
+/** One configuration object set (created or changed) by its source; `revision` is the source's (design.md). */
+export type ConfigObjectChanged = {
+  type: "ConfigObjectChanged";
+  data: { source: string; name: string; revision: string; epoch: ConfigEpoch; item: ConfigItem };
+};
+
+export type ConfigObjectDeleted = {
+  type: "ConfigObjectDeleted";
+  data: { source: string; kind: ConfigObjectKind; name: string; revision: string; epoch: ConfigEpoch };
+};
+
 /** Why an allocator chose an IP for a Service (MetalLB's order: requested IPs, requested pool, pinned pools, the rest). */
 export const ALLOCATION_REASONS = ["requested-ip", "requested-pool", "service-allocation", "auto-assign", "adopted-from-status", "sharing-updated"] as const;
 export type AllocationReason = (typeof ALLOCATION_REASONS)[number];
@@ -202,7 +221,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | NodeFactsChanged | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | BgpSessionsChanged | VipClaimed | ConfigApplied | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeFactsChanged | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | BgpSessionsChanged | VipClaimed | ConfigApplied | ConfigObjectChanged | ConfigObjectDeleted | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

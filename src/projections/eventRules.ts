@@ -1,4 +1,5 @@
 import { isDraft, original } from "immer";
+import { applyChanges, EMPTY_CLUSTER_CONFIG, nameOf, type ConfigItem } from "../config/configObjects.js";
 import { configRuleProblems } from "../config/configRules.js";
 import type { BgpSessionsChanged, LogEvent } from "../events/types.js";
 import { parseIp } from "../net/ip.js";
@@ -25,6 +26,12 @@ export const REFUSAL_REASONS = [
   "incarnation-in-future",
   /** A BGP session report naming a peer twice, a peer address that is no IP address, or a state change dated in the future. */
   "session-report-invalid",
+  /**
+   * A configuration object that does not continue its change (epoch) on the source's chain: out of order, after
+   * another message, or starting from a sequence that is not the chain's last (design.md, "Configuration as
+   * per-object events"). Its change is not applied.
+   */
+  "config-epoch-broken",
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export type Refusal = { reason: RefusalReason; detail: string };
@@ -51,6 +58,8 @@ export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
       const more = problems.length > DETAIL_PROBLEMS ? ` (and ${problems.length - DETAIL_PROBLEMS} more)` : "";
       return { reason: "config-invalid", detail: `${problems.slice(0, DETAIL_PROBLEMS).join("; ")}${more}` };
     }
+    case "ConfigObjectChanged":
+      return objectRefusal(event.data.item);
     case "IpAllocated":
       return allocationRefusal(state, event.data.ip, event.data.service);
     case "BgpSessionsChanged":
@@ -61,6 +70,13 @@ export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
     default:
       return null;
   }
+}
+
+/** The rules that concern one object alone (its pool's blocks, a peer's fields, communities); the rest are checked when its change is applied. */
+function objectRefusal(item: ConfigItem): Refusal | null {
+  const alone = applyChanges(EMPTY_CLUSTER_CONFIG, [{ kind: item.kind, name: nameOf(item), item }]);
+  const problems = configRuleProblems(alone);
+  return problems.length === 0 ? null : { reason: "config-invalid", detail: problems.slice(0, DETAIL_PROBLEMS).join("; ") };
 }
 
 function futureIncarnation(state: LogState, incarnation: number): Refusal | null {

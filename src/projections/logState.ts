@@ -4,6 +4,7 @@ import { assertNever } from "../events/types.js";
 import { identityProblem } from "../events/identity.js";
 import { parseSubject } from "../events/subjects.js";
 import { applyNodeFacts, type NodeFacts } from "./nodeFacts.js";
+import { applyConfigObject, applyWholeConfig, noteConfigChainMessage, type ConfigSourceState } from "./configSources.js";
 import { eventRefusal, type Refusal, type RefusalReason } from "./eventRules.js";
 import { applyIpAllocated, applyIpReleased, noteIpSubjectMessage } from "./ipam/reducer.js";
 import { emptyIpam, type IpamState } from "./ipam/state.js";
@@ -29,7 +30,10 @@ export type VipRecord = {
 export type LogState = {
   seq: number;
   time: number;
+  /** The configuration in force: the last one applied by any source. */
   config: ConfigApplied["data"] | null;
+  /** Each source's objects, chain position and change in progress (configSources.ts). */
+  configSources: Record<string, ConfigSourceState>;
   vips: Record<string, VipRecord>;
   ipam: IpamState;
   /** Highest incarnation of each node that announced it is leaving. */
@@ -54,6 +58,7 @@ export const emptyLogState = (): LogState => ({
   seq: 0,
   time: 0,
   config: null,
+  configSources: {},
   vips: {},
   ipam: emptyIpam(),
   left: {},
@@ -88,8 +93,7 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
   }
   const refusal = eventRefusal(draft as LogState, event);
   if (refusal !== null) {
-    draft.refused[refusal.reason] = (draft.refused[refusal.reason] ?? 0) + 1;
-    draft.lastRefusal = { seq: meta.seq, subject: meta.subject, ...refusal };
+    refuse(draft, meta, refusal);
     noteChainMessage(draft, meta);
     return;
   }
@@ -134,7 +138,15 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     }
     case "ConfigApplied":
       draft.config = event.data;
+      applyWholeConfig(draft.configSources, event.data);
       return;
+    case "ConfigObjectChanged":
+    case "ConfigObjectDeleted": {
+      const { applied, refusal } = applyConfigObject(draft.configSources, event, meta);
+      if (refusal !== null) refuse(draft, meta, refusal);
+      if (applied !== null) draft.config = applied;
+      return;
+    }
     case "IpAllocated":
       applyIpAllocated(draft.ipam, event, meta, draft.time);
       return;
@@ -144,6 +156,11 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     default:
       assertNever(event);
   }
+}
+
+function refuse(draft: Draft<LogState>, meta: EventMeta, refusal: Refusal): void {
+  draft.refused[refusal.reason] = (draft.refused[refusal.reason] ?? 0) + 1;
+  draft.lastRefusal = { seq: meta.seq, subject: meta.subject, ...refusal };
 }
 
 /** A message the boundary rejected still occupies its subject's sequence, which the next claim must expect. */
@@ -157,6 +174,7 @@ export function applyInvalidLogMessage(draft: Draft<LogState>, meta: EventMeta):
 function noteChainMessage(draft: Draft<LogState>, meta: EventMeta): void {
   const subject = parseSubject(meta.subject);
   if (subject.kind === "vip" && subject.publisher !== null) (draft.vips[subject.vip] ??= unowned()).subjectSeq = meta.seq;
+  else if (subject.kind === "configObject") noteConfigChainMessage(draft.configSources, subject.source, meta.seq);
   else noteIpSubjectMessage(draft.ipam, meta);
 }
 

@@ -9,7 +9,10 @@ import type { LogState } from "./logState.js";
 
 // Version 5: claim chains' sequences count only the identity layout's subjects, and identity refusals are counted.
 // Version 6: BGPPeer passwords are references (never values), and refusals for meaning are counted per reason.
-export const SNAPSHOT_VERSION = 6;
+// Version 7: each configuration source's objects (`configSources`, per-object configuration). A version 6 snapshot is
+// still read: its log had only whole configurations, so the one in force is its source's objects (upcastV6State).
+export const SNAPSHOT_VERSION = 7;
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [6, SNAPSHOT_VERSION];
 
 /** `messageSha256`: messageDigest of the EVENTS message at `seq`; null when the writer did not record one (never trusted). */
 export type Snapshot = { version: number; seq: number; messageSha256: string | null; stateSha256: string; state: LogState };
@@ -50,11 +53,18 @@ export function decodeSnapshot(text: string): Snapshot {
   }
   if (typeof parsed !== "object" || parsed === null) throw new SnapshotError("snapshot is not an object");
   const snap = parsed as Partial<Snapshot>;
-  if (snap.version !== SNAPSHOT_VERSION) throw new SnapshotError(`snapshot version ${String(snap.version)}, expected ${SNAPSHOT_VERSION}`);
+  if (!READABLE_SNAPSHOT_VERSIONS.includes(snap.version as number)) throw new SnapshotError(`snapshot version ${String(snap.version)}, expected ${READABLE_SNAPSHOT_VERSIONS.join(" or ")}`);
   if (typeof snap.seq !== "number" || typeof snap.state !== "object" || snap.state === null || snap.state.seq !== snap.seq) {
     throw new SnapshotError("snapshot seq and state do not agree");
   }
   if (snap.messageSha256 !== null && !(typeof snap.messageSha256 === "string" && /^[0-9a-f]{64}$/.test(snap.messageSha256))) throw new SnapshotError("snapshot message digest is not a SHA-256");
   if (snap.stateSha256 !== sha256(JSON.stringify(snap.state))) throw new SnapshotError("snapshot state does not match its digest");
-  return snap as Snapshot;
+  return snap.version === 6 ? { ...(snap as Snapshot), state: upcastV6State(snap.state) } : (snap as Snapshot);
+}
+
+/** A version 6 state (before configSources): the configuration in force, as a ConfigApplied put it, is its source's. */
+function upcastV6State(state: Omit<LogState, "configSources">): LogState {
+  const applied = state.config;
+  const configSources = applied === null ? {} : { [applied.source]: { chainSeq: 0, hash: applied.hash, config: applied.config, sorted: false, pending: null, abandonedEpochs: 0 } };
+  return { ...state, configSources };
 }

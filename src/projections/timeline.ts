@@ -16,7 +16,8 @@ export type TimelineRow =
   | { kind: "fence-entered"; seq: number; time: number; node: string; incarnation: number; reason: string; at: number }
   | { kind: "fence-left"; seq: number; time: number; node: string; incarnation: number; reason: string; enteredAt: number; leftAt: number; unfenceReason: string }
   | { kind: "bgp-sessions"; seq: number; time: number; node: string; incarnation: number; backend: "native" | "frr"; sessions: BgpSessionReport[] }
-  | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; services: number }
+  /** `objects`: how many objects the change set (absent for a ConfigApplied, which replaced them all). */
+  | { kind: "config-applied"; seq: number; time: number; source: string; hash: string; services: number; objects?: number }
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
   | { kind: "ip-rejected"; seq: number; time: number; ip: string; service: string; claim: "allocate" | "release"; why: string }
@@ -50,6 +51,9 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
       return { kind: "node-restarting", seq, time, node: event.data.node, incarnation: event.data.incarnation, graceMs: event.data.graceMs };
     case "ConfigApplied":
       return { kind: "config-applied", seq, time, source: event.data.source, hash: event.data.hash, services: event.data.config.services.length };
+    case "ConfigObjectChanged":
+    case "ConfigObjectDeleted":
+      return null; // shown once its change is applied (buildTimeline), or as refused
     case "IpAllocated": {
       const { ip, service, pool, reason, evidence } = event.data;
       if (rejected !== null) return { kind: "ip-rejected", seq, time, ip, service, claim: "allocate", why: rejected };
@@ -95,6 +99,7 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
       const rejectedBefore = draft.ipam.rejected;
       const refusedBefore = draft.refusedIdentity;
       const lastRefusal = draft.lastRefusal;
+      const configBefore = draft.config;
       applyLogEvent(draft, event, meta);
       if (draft.refusedIdentity > refusedBefore) {
         rows.push({ kind: "identity-refused", seq: meta.seq, time: draft.time, subject: meta.subject, type: event.type, why: draft.lastIdentityRefusal?.why ?? "" });
@@ -103,6 +108,11 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
       if (draft.lastRefusal !== lastRefusal && draft.lastRefusal?.seq === meta.seq) {
         const { reason, detail } = draft.lastRefusal;
         rows.push({ kind: "refused", seq: meta.seq, time: draft.time, subject: meta.subject, type: event.type, reason, detail });
+        continue;
+      }
+      if ((event.type === "ConfigObjectChanged" || event.type === "ConfigObjectDeleted") && draft.config !== configBefore && draft.config !== null) {
+        const { source, hash, config } = draft.config;
+        rows.push({ kind: "config-applied", seq: meta.seq, time: draft.time, source, hash, services: config.services.length, objects: event.data.epoch.count });
         continue;
       }
       const rejected = draft.ipam.rejected > rejectedBefore ? (draft.ipam.lastRejection?.why ?? "") : null;

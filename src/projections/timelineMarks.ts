@@ -71,7 +71,7 @@ export function markFor(row: TimelineRow): Mark {
     case "bgp-sessions":
       return { ...base, kind: "bgp", title: `${row.node}'s BGP sessions: ${sessionsSummary(row.sessions)}`, facts: [text("backend", row.backend), ...row.sessions.map((s) => text(s.peer, sessionText(s)))] };
     case "config-applied":
-      return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), text("LoadBalancer Services", row.services)] };
+      return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), ...(row.objects === undefined ? [] : [text("objects changed", row.objects)]), text("LoadBalancer Services", row.services)] };
     case "invalid":
       return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject), ...(row.reason === undefined ? [] : [text("why", `${row.reason}: ${row.detail ?? ""}`)])] };
     case "identity-refused":

@@ -11,7 +11,8 @@ import { kubePasswordReader } from "../../src/agents/speaker/passwordReaders.js"
 import { runSpeaker } from "../../src/agents/speaker/speaker.js";
 import type { BgpPasswordRef } from "../../src/config/types.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
-import { loggedKubeConfig } from "../../src/kube/ingest/guardedPublisher.js";
+import { KUBE_SOURCE } from "../../src/kube/ingest/guardedPublisher.js";
+import { loggedSource } from "../support/loggedSource.js";
 import { DEFAULT_RELEASE_GUARD } from "../../src/projections/ipam/releaseGuard.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 import { DEFAULT_FENCE_SETTINGS } from "../../src/protocols/fence/fenceMachine.js";
@@ -87,7 +88,7 @@ afterAll(async () => {
 });
 
 async function loggedRef(): Promise<BgpPasswordRef | null | undefined> {
-  return (await loggedKubeConfig(await jetstreamManager(nc))).config?.bgp?.peers.find((p) => p.name === "router")?.password;
+  return (await loggedSource(nc, KUBE_SOURCE)).config?.bgp?.peers.find((p) => p.name === "router")?.password;
 }
 
 describe("BGPPeer passwords are never on the log", () => {

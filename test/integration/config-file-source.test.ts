@@ -10,8 +10,8 @@ import { ConfigPublisher } from "../../src/agents/config/configPublisher.js";
 import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
 import { readWholeStream } from "../../src/agents/replay/readLog.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
-import { subjects } from "../../src/events/subjects.js";
 import { LogReplayer } from "../../src/projections/batch.js";
+import { buildTimeline } from "../../src/projections/timeline.js";
 import { DEFAULT_RELEASE_GUARD } from "../../src/projections/ipam/releaseGuard.js";
 import { allocationsByService } from "../../src/projections/ipam/state.js";
 import { emptyLogState, type LogState } from "../../src/projections/logState.js";
@@ -61,15 +61,11 @@ async function readState(): Promise<LogState> {
   return replayer.result();
 }
 
-/** The hashes of every configuration published on a source's subject, in log order. */
+/** The hashes of every configuration a source's changes applied, in log order (each change is one, however many objects it set). */
 async function configHashes(source: string): Promise<string[]> {
-  const hashes: string[] = [];
-  await readWholeStream(nc, "EVENTS", (batch) => {
-    for (const { event, meta } of decodeLogEntries(batch, () => undefined)) {
-      if (event?.type === "ConfigApplied" && meta.subject === subjects.config(source)) hashes.push(event.data.hash);
-    }
-  });
-  return hashes;
+  const entries: Parameters<typeof buildTimeline>[0][number][] = [];
+  await readWholeStream(nc, "EVENTS", (batch) => void entries.push(...decodeLogEntries(batch, () => undefined)));
+  return buildTimeline(entries).rows.flatMap((r) => (r.kind === "config-applied" && r.source === source ? [r.hash] : []));
 }
 
 const services = (s: LogState, ns: string): string[] => Object.keys(allocationsByService(s.ipam)).filter((k) => k.startsWith(`${ns}/`));
@@ -88,7 +84,7 @@ describe("configuration transitions (issue 10, item 1)", () => {
     const conns = await Promise.all([0, 1, 2, 3].map((i) => connectNats({ servers: [server.url], security: server.client(), name: `race-${i}`, pingIntervalMs: 2_000 })));
     try {
       const publishers = await Promise.all(
-        conns.map(async (c) => new ConfigPublisher({ js: jetstream(c), jsm: await jetstreamManager(c), source, guard: DEFAULT_RELEASE_GUARD, log: memoryLogger().log })),
+        conns.map(async (c) => new ConfigPublisher({ js: jetstream(c), source, guard: DEFAULT_RELEASE_GUARD, log: memoryLogger().log })),
       );
       const A = manifests(POOL("race", "198.18.40.0/28"), SERVICE("race", "one"), SERVICE("race", "two"));
       const B = manifests(POOL("race", "198.18.40.0/28"), SERVICE("race", "one"));
@@ -97,8 +93,9 @@ describe("configuration transitions (issue 10, item 1)", () => {
       for (const text of steps) {
         writeFileSync(file, text);
         expected.push((await source.read()).hash);
-        const empty = { ipam: emptyLogState().ipam, config: null };
-        await Promise.all(publishers.map((p) => p.check(empty)));
+        // Every publisher decides from the same projection at the head of the log, as agents that have caught up do.
+        const view = { log: await readState(), caughtUp: true };
+        await Promise.all(publishers.map((p) => p.check(view)));
         expect(await configHashes("file")).toEqual(expected);
         await sleep(1_500);
       }

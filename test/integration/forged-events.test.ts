@@ -139,6 +139,8 @@ describe("forged events are refused by the projection", () => {
     const claim = (vip: string): LogEvent => ({ type: "VipClaimed", data: { vip, node: NODE, incarnation: 1, term: 1, reason: "unowned", evidence } });
     const forged: [string, DomainEvent | Uint8Array][] = [
       [subjects.config("file"), { type: "ConfigApplied", data: { source: "file", hash: "forged", config: forgedConfig } }],
+      // The same pool as one per-object change that continues the file source's chain exactly as a publisher's would.
+      [subjects.configObject("file", "pool", "everything"), { type: "ConfigObjectChanged", data: { source: "file", name: "everything", revision: "forged", epoch: { hash: "forged-object", after: before.configSources["file"]?.chainSeq ?? 0, index: 0, count: 1 }, item: { kind: "pool", value: pool("everything", ["0.0.0.0/0"]) } } }],
       [subjects.ipClaim("10.99.0.1", "a1"), { type: "IpAllocated", data: { ip: "10.99.0.1", service: "default/web2", pool: "loopback", reason: "auto-assign", sharing, lbClass: null, evidence: { allocator: "a1", configHash: "forged", observedSeq: 0 } } }],
       [subjects.vipClaim("127.0.0.205", NODE), claim("127.0.0.205")],
       [subjects.nodeLifecycle(NODE), new TextEncoder().encode(`{"type":"NodeLeft","v":1,"data":${"[".repeat(64)}${"]".repeat(64)}}`)],
@@ -152,7 +154,7 @@ describe("forged events are refused by the projection", () => {
 
     const after = await logState();
     expect(after.config?.hash).toBe(good.hash);
-    expect(refusalsByReason(after)).toMatchObject({ "config-invalid": 1, "ip-outside-pools": 1, "vip-not-allocated": 1, invalid: 2 });
+    expect(refusalsByReason(after)).toMatchObject({ "config-invalid": 2, "ip-outside-pools": 1, "vip-not-allocated": 1, invalid: 2 });
     expect(after.left).toEqual(before.left);
     // Nothing announced because of them: L2 answers the one allocated VIP, BGP advertises its /32 only.
     expect([...announcer.current.keys()]).toEqual([VIP]);
@@ -160,6 +162,7 @@ describe("forged events are refused by the projection", () => {
 
     const { stdout } = await promisify(execFile)(process.execPath, [vipmeshCliPath(), "replay", "--nats", server.url, ...server.cliArgs("reader"), "--timeout", "20"], { maxBuffer: 16 * 1024 * 1024 });
     expect(stdout).toMatch(/ConfigApplied on vipmesh\.ev\.config\.file refused \(config-invalid\): IPAddressPool\/everything: spec\.addresses\[0\]: 0\.0\.0\.0\/0 includes this-network addresses/);
+    expect(stdout).toMatch(/ConfigObjectChanged on vipmesh\.ev\.cfg\.file\.pool\.everything refused \(config-invalid\): IPAddressPool\/everything: spec\.addresses\[0\]: 0\.0\.0\.0\/0 includes this-network addresses/);
     expect(stdout).toMatch(/IpAllocated on \S+ refused \(ip-outside-pools\): 10\.99\.0\.1 is in no IPAddressPool/);
     expect(stdout).toMatch(/VipClaimed on \S+ refused \(vip-not-allocated\): no Service holds 127\.0\.0\.205/);
     expect(stdout).toMatch(/invalid message on vipmesh\.ev\.node\.loopnode skipped \(too-deep: nested deeper than 32\)/);

@@ -7,7 +7,8 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { BgpPeerConfig, ClusterConfig } from "../../src/config/types.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
-import { loggedKubeConfig } from "../../src/kube/ingest/guardedPublisher.js";
+import { KUBE_SOURCE } from "../../src/kube/ingest/guardedPublisher.js";
+import { loggedSource } from "../support/loggedSource.js";
 import { kubeRequest } from "../../src/kube/http.js";
 import { readIpamStatus } from "../../src/cli/ipamStatusCommand.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
@@ -65,7 +66,7 @@ async function configurationState(): Promise<{ result?: string; lastError?: stri
 async function loggedBgp(): Promise<NonNullable<ClusterConfig["bgp"]> | undefined> {
   const nc = await connect({ servers: nats.url, ...connectionSecurityOptions(nats.client()) });
   try {
-    return (await loggedKubeConfig(await jetstreamManager(nc))).config?.bgp;
+    return (await loggedSource(nc, KUBE_SOURCE)).config?.bgp;
   } finally {
     await nc.close();
   }

@@ -6,7 +6,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { DEFAULT_STREAM_SETTINGS, ensureStreams } from "../../src/adapters/nats/streams.js";
 import { readWholeStream } from "../../src/agents/replay/readLog.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
-import { loggedKubeConfig } from "../../src/kube/ingest/guardedPublisher.js";
+import { KUBE_SOURCE } from "../../src/kube/ingest/guardedPublisher.js";
+import { loggedSource } from "../support/loggedSource.js";
 import { LogReplayer } from "../../src/projections/batch.js";
 import { allocationsByService } from "../../src/projections/ipam/state.js";
 import { emptyLogState } from "../../src/projections/logState.js";
@@ -79,7 +80,7 @@ describe("the release guard of the Kubernetes ingest", () => {
     expect(report).toMatchObject({ releases: 3, allocations: 4, maxSharePercent: 50, services: ["default/b", "default/c", "default/d"] });
     await new Promise((r) => setTimeout(r, 3_000)); // a recheck or two (every 2 s)
     expect(await allocated()).toEqual(NAMES.map((n) => `default/${n}`));
-    expect((await loggedKubeConfig(await jetstreamManager(nc))).config?.services.map((s) => s.name).sort()).toEqual(NAMES);
+    expect((await loggedSource(nc, KUBE_SOURCE)).config?.services.map((s) => s.name).sort()).toEqual(NAMES);
 
     controllers.push(startControllerWith(nats, api.kubeconfig, "forced", ["--max-release-share", "100"]));
     await until("3 Services released", async () => (await allocated()).length === 1, 30_000, 200);

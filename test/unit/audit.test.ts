@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { subjects } from "../../src/events/subjects.js";
+import { configChangeMessages } from "../../src/events/configChangeEvents.js";
+import type { ClusterConfig } from "../../src/config/types.js";
 import { encodeSnapshot } from "../../src/projections/snapshot.js";
 import { applyLogBatch } from "../../src/projections/batch.js";
 import { emptyLogState } from "../../src/projections/logState.js";
@@ -159,6 +161,19 @@ describe("audit: allocations, configuration, snapshots", () => {
     log.config(clusterConfig(), 20, "f1", "file");
     const found = violations(log.audit());
     expect(found.map((f) => [f.check, f.events.map((e) => e.seq)])).toEqual([["config-went-back", [a, b]]]);
+  });
+
+  it("flags a Kubernetes configuration object whose revision went back, per object (per-object events)", () => {
+    const log = new AuditLog();
+    const change = (from: ClusterConfig | null, to: ClusterConfig, hash: string, after: number, at: number): number[] =>
+      configChangeMessages("kubernetes", from, to, hash, hash.split("@")[1] ?? "", after).map((m) => log.event(m.subject, m.event, at));
+    const one = clusterConfig({ services: [web] });
+    const [a] = change(null, one, "c1@10.7", 0, 0);
+    const two = clusterConfig({ services: [{ ...web, labels: { v: "2" } }, service("default/other")] });
+    const second = change(one, two, "c2@9.8", a ?? 0, 10); // web's revision goes back in the first kind
+    expect(second).toHaveLength(2);
+    const found = violations(log.audit());
+    expect(found.map((f) => [f.check, f.about, f.events.map((e) => e.seq)])).toEqual([["config-went-back", "kubernetes service/default/web", [a, second[1]]]]);
   });
 
   it("flags a tampered snapshot and passes a true one", () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { decodeEvent, encodeEvent } from "../../src/events/codec.js";
 import { decodeLogEntries, type RawEntry } from "../../src/events/entries.js";
@@ -6,7 +7,7 @@ import { legacySubjects, parseSubject, subjects } from "../../src/events/subject
 import type { IpAllocated, SharingFacts } from "../../src/events/types.js";
 import { applyLogBatch, LogReplayer } from "../../src/projections/batch.js";
 import { emptyLogState, type LogState } from "../../src/projections/logState.js";
-import { decodeSnapshot, encodeSnapshot, SNAPSHOT_VERSION } from "../../src/projections/snapshot.js";
+import { decodeSnapshot, encodeSnapshot, READABLE_SNAPSHOT_VERSIONS, SNAPSHOT_VERSION } from "../../src/projections/snapshot.js";
 import { vipCatalog } from "../../src/projections/vipCatalog.js";
 import { buildTimeline } from "../../src/projections/timeline.js";
 import { formatTimeline } from "../../src/cli/replayFormat.js";
@@ -170,9 +171,17 @@ describe("allocation events on the wire", () => {
     expect(result.ok).toBe(false);
   });
 
-  it("a snapshot of the previous shape is not loaded", () => {
-    const previous = SNAPSHOT_VERSION - 1;
-    expect(() => decodeSnapshot(JSON.stringify({ version: previous, seq: 0, state: emptyLogState() }))).toThrow(new RegExp(`version ${previous}`));
+  it("a snapshot of a shape before the readable ones is not loaded", () => {
+    const older = Math.min(...READABLE_SNAPSHOT_VERSIONS) - 1;
+    expect(SNAPSHOT_VERSION).toBe(Math.max(...READABLE_SNAPSHOT_VERSIONS));
+    expect(() => decodeSnapshot(JSON.stringify({ version: older, seq: 0, state: emptyLogState() }))).toThrow(new RegExp(`version ${older}`));
+  });
+
+  it("a version 6 snapshot (before per-object configuration) is loaded with its configuration as its source's objects", () => {
+    const { configSources: _omitted, ...v6State } = applyLogBatch(emptyLogState(), [{ meta: { stream: "EVENTS", seq: 1, time: 1, subject: subjects.config("file") }, event: { type: "ConfigApplied", data: { source: "file", hash: "h", config: clusterConfig({ pools: [pool("p", ["198.18.0.0/24"])] }) } } }]);
+    const text = JSON.stringify(v6State);
+    const snapshot = decodeSnapshot(`{"version":6,"seq":1,"messageSha256":null,"stateSha256":"${createHash("sha256").update(text).digest("hex")}","state":${text}}`);
+    expect(snapshot.state.configSources["file"]).toMatchObject({ hash: "h", chainSeq: 0, pending: null, config: { pools: [{ name: "p" }] } });
   });
 });
 

@@ -60,7 +60,7 @@ describe("what each role may publish", () => {
     ["speaker: another's leave", speaker.publish, "vipmesh.ev.node.node2", false],
     ["speaker: its fencing episodes", speaker.publish, "vipmesh.ev.announce.node1", true],
     ["speaker: an IP claim", speaker.publish, "vipmesh.ev.ip.198_18_0_10.node1", false],
-    ["speaker: configuration", speaker.publish, "vipmesh.ev.config.file", false],
+    ["speaker: configuration", speaker.publish, "vipmesh.ev.cfg.file.pool.p", false],
     ["speaker: its snapshot key", speaker.publish, "$KV.vipmesh_snapshots.speaker", true],
     ["speaker: the allocators' snapshot key", speaker.publish, "$KV.vipmesh_snapshots.allocator", false],
     ["allocator: its own IP claim", allocator.publish, "vipmesh.ev.ip.198_18_0_10.a1", true],
@@ -97,7 +97,7 @@ describe("what each role may publish", () => {
 
   it("several grants are their union, replies on the first one's inbox", () => {
     const both = combinedPermissions([{ role: "speaker", id: "n1" }, { role: "config", id: "n1" }]);
-    expect(allows(both.publish, "vipmesh.ev.config.file")).toBe(true);
+    expect(allows(both.publish, "vipmesh.ev.cfg.file.service.ns~web")).toBe(true);
     expect(both.inboxPrefix).toBe("_INBOX_speaker.n1");
     expect(renderAuthorization([{ user: "speaker-n1", secret: { password: "p" } }])).toContain('{ user: "speaker-n1", password: "p", permissions: { publish: { allow: ["vipmesh.hb.n1"');
     expect(renderAuthorization([{ user: "admin", secret: { password: "p" } }])).toContain('{ user: "admin", password: "p" }');

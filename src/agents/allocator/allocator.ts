@@ -103,7 +103,7 @@ class PlanLoop {
   }
 }
 
-const configView = (view: AllocatorView) => ({ ipam: view.log.ipam, config: view.log.config?.config ?? null });
+const configView = (view: AllocatorView) => ({ log: view.log, caughtUp: view.atHead });
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
@@ -138,7 +138,7 @@ export async function runAllocator(opts: AllocatorOptions, signal: AbortSignal):
     view: new AllocatorView(start.state, { lbClass: opts.lbClass }, onInvalid),
     publisher: new ClaimPublisher(js, log, opts.maxInFlight),
     snapshots,
-    configs: new ConfigPublisher({ js, jsm, source: opts.configSource, guard: opts.releaseGuard, log }),
+    configs: new ConfigPublisher({ js, source: opts.configSource, guard: opts.releaseGuard, log }),
   };
   const loop = new PlanLoop(parts, opts);
   const audit = new SnapshotAudit({

@@ -132,8 +132,8 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     }
   };
 
-  const configs = new ConfigPublisher({ js, jsm, source: opts.configSource, guard: opts.releaseGuard, log });
-  const publishConfigIfChanged = (): Promise<void> => configs.check({ ipam: view.log.ipam, config: view.log.config?.config ?? null });
+  const configs = new ConfigPublisher({ js, source: opts.configSource, guard: opts.releaseGuard, log });
+  const publishConfigIfChanged = (): Promise<void> => configs.check({ log: view.log, caughtUp: view.logCaughtUp });
   const configPoll = setInterval(() => {
     if (configChecked) void publishConfigIfChanged();
   }, opts.configPollMs);

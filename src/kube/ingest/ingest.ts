@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
 import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
@@ -9,7 +9,8 @@ import { Rerunner } from "../../agents/rerunner.js";
 import { recordEvent } from "../events.js";
 import { ConfigurationStateWriter, type ConfigurationStateRef } from "./configurationState.js";
 import { deprecationMessage, legacyAnnotations } from "./deprecations.js";
-import { loggedKubeConfig, publishIfNewer } from "./guardedPublisher.js";
+import { KUBE_SOURCE, publishIfNewer } from "./guardedPublisher.js";
+import { ChangePacing, sourceOnLog } from "../../adapters/nats/configChange.js";
 import { problemReferences } from "../../config/partialConfig.js";
 import { isLoadBalancer, KubeSource, NotSyncedError } from "./kubeSource.js";
 import type { KubeCredentials } from "../credentials.js";
@@ -60,12 +61,12 @@ class IngestLoop {
   private readonly warned = new Set<string>();
   private readonly state: ConfigurationStateWriter | null;
   private readonly held = new Set<string>();
+  private readonly pacing = new ChangePacing();
 
   constructor(
     readonly source: KubeSource,
     private readonly allocations: AllocatorView,
     private readonly js: JetStreamClient,
-    private readonly jsm: JetStreamManager,
     private readonly opts: IngestOptions,
   ) {
     this.state = opts.state ? new ConfigurationStateWriter(opts.kc, opts.state) : null;
@@ -79,7 +80,9 @@ class IngestLoop {
     const { log } = this.opts;
     // A change is judged against every allocation already made: wait for the head of the log.
     if (!this.source.synced || !this.allocations.atHead) return;
-    const last = await loggedKubeConfig(this.jsm);
+    const last = sourceOnLog(this.allocations.log, KUBE_SOURCE);
+    // Once the projection has read this replica's last change (and no other replica's is half written) it decides again.
+    if (this.pacing.wait(last, Date.now()) !== null) return;
     let built;
     try {
       built = this.source.build(last.config);
@@ -92,14 +95,26 @@ class IngestLoop {
     this.report(built.problems, built.ignored, true);
     this.reportWarnings(built.warnings);
     this.announceDeprecations();
+    // Compared by content: the revisions move with every watched change.
+    if (this.pacing.refused(built.contentHash, last)) {
+      this.reportRefused(built.contentHash);
+      return;
+    }
     const guard = { ipam: this.allocations.log.ipam, current: this.allocations.log.config?.config ?? null, settings: this.opts.releaseGuard };
-    const outcome = await publishIfNewer(this.js, this.jsm, built, last, guard);
+    const outcome = await publishIfNewer(this.js, built, last, guard);
     if (outcome.kind !== "held") this.held.clear();
-    if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, ignored: built.ignored }, "published configuration from Kubernetes");
+    if (outcome.kind === "published") this.pacing.published(outcome.seq, { hash: built.contentHash, before: last.hash });
+    if (outcome.kind === "published") log.info({ hash: outcome.hash, seq: outcome.seq, objects: outcome.objects, bytes: outcome.bytes, ignored: built.ignored }, "published configuration from Kubernetes");
     else if (outcome.kind === "held") this.reportHeld(built.contentHash, outcome.decision);
-    else if (outcome.kind === "conflict") this.runner.rerun();
+    else if (outcome.kind === "conflict") this.pacing.lostRace(last);
     else if (outcome.kind === "failed") log.warn({ err: outcome.error }, "configuration not published; retrying");
     else if (outcome.kind === "stale") this.catchUp(outcome.lagging);
+  }
+
+  private reportRefused(contentHash: string): void {
+    if (this.held.has(`refused ${contentHash}`)) return;
+    this.held.add(`refused ${contentHash}`);
+    this.opts.log.error({ contentHash }, "Kubernetes configuration published but refused by the log's projection (vipmesh replay shows why); not published again until the objects change");
   }
 
   private reportHeld(contentHash: string, decision: Extract<GuardDecision, { kind: "hold" }>): void {
@@ -186,7 +201,7 @@ export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): P
   const stopFollow = new AbortController();
   const allocations = await followAllocations(nc, js, jsm, opts.log, () => loop?.schedule(), stopFollow.signal);
   const source = new KubeSource(opts.kc, opts.namespace, () => loop?.schedule(), opts.log);
-  loop = new IngestLoop(source, allocations.view, js, jsm, opts);
+  loop = new IngestLoop(source, allocations.view, js, opts);
   let listed = false;
   reportOpened(health, { nc, followers: { [STREAMS.events]: allocations.follower }, caughtUp: () => (listed ||= source.synced && allocations.view.atHead) });
   const recheck = setInterval(() => loop.schedule(), opts.recheckMs);

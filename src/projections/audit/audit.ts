@@ -80,6 +80,7 @@ export class Auditor {
   private applyEvent(event: LogEvent, meta: EventMeta): void {
     const claimBefore = event.type === "VipClaimed" ? { record: copyOf(this.state.vips[event.data.vip]), holder: this.holders.get(event.data.vip) ?? null, left: { ...this.state.left } } : null;
     if (meta.seq <= this.state.seq) return;
+    const configBefore = this.state.config;
     applyLogEvent(this.draft, event, meta);
     const refused = this.refusal(event, meta.seq);
     if (refused !== null) {
@@ -87,6 +88,9 @@ export class Auditor {
       return;
     }
     this.checkAccepted(event, meta, claimBefore);
+    if ((event.type === "ConfigObjectChanged" || event.type === "ConfigObjectDeleted") && this.state.config !== configBefore) {
+      this.findings.push(...this.allocations.configApplied(meta, this.state.config, this.state.ipam));
+    }
   }
 
   /** Why the projection just refused the event at `seq` (subject and payload disagree, meaning, IPAM's rules), if it did. */
@@ -117,6 +121,10 @@ export class Auditor {
         return;
       case "ConfigApplied":
         this.findings.push(...this.revisions.applied(event, meta), ...this.allocations.configApplied(meta, this.state.config, this.state.ipam));
+        return;
+      case "ConfigObjectChanged":
+      case "ConfigObjectDeleted":
+        this.findings.push(...this.revisions.object(event, meta));
         return;
       case "VipConflictObserved":
         return this.episodes.conflict(event, meta);

@@ -1,5 +1,5 @@
 import type { LogState } from "../logState.js";
-import { decodeSnapshot, SNAPSHOT_VERSION } from "../snapshot.js";
+import { decodeSnapshot, READABLE_SNAPSHOT_VERSIONS } from "../snapshot.js";
 import { note, violation, type Finding } from "./findings.js";
 
 // A snapshot in the bucket must equal the projection recomputed from the log at its sequence.
@@ -24,7 +24,7 @@ export function snapshotWants(snapshots: readonly StoredSnapshot[]): SnapshotWan
   return snapshots.map((snapshot) => {
     const version = versionOf(snapshot.text);
     // Agents ignore a snapshot of another shape's version and replay the log instead: nothing to compare.
-    if (typeof version === "number" && version !== SNAPSHOT_VERSION) return { snapshot, seq: 0, state: null, problem: null, otherVersion: version };
+    if (typeof version === "number" && !READABLE_SNAPSHOT_VERSIONS.includes(version)) return { snapshot, seq: 0, state: null, problem: null, otherVersion: version };
     try {
       const decoded = decodeSnapshot(snapshot.text);
       return { snapshot, seq: decoded.seq, state: decoded.state, problem: null, otherVersion: null };
