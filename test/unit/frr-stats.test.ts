@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sessionReports } from "../../src/agents/speaker/bgpSessionReport.js";
 import { frrPeerStats, type FrrNeighborsJson } from "../../src/agents/speaker/frr/frrStats.js";
 import type { BgpPlan } from "../../src/projections/bgp/bgpPlan.js";
 import { peer } from "../support/bgpFixtures.js";
@@ -36,6 +37,15 @@ describe("frrPeerStats", () => {
     });
     expect(s["router6"]?.state).toBe("active");
     expect(s["router6"]?.bfd).toBeUndefined();
+  });
+
+  it("is what an FRR-mode speaker puts on the log (BgpSessionsChanged), in the native backend's words", () => {
+    const bfdPeers = [{ peer: "198.18.0.1", status: "up" }];
+    expect(sessionReports(plan, { peers: frrPeerStats(plan, neighbors, bfdPeers) }, [], 1_000)).toEqual([
+      { peer: "gone", address: "198.18.0.9", peerASN: 64500, state: "idle", since: 1_000, prefixesSent: 0 },
+      { peer: "router", address: "198.18.0.1", peerASN: 64500, state: "established", since: 1_000, prefixesSent: 3, bfd: { profile: "lab", status: "Up" } },
+      { peer: "router6", address: "2001:db8:0:1::1", peerASN: 64500, state: "active", since: 1_000, prefixesSent: 0 },
+    ]);
   });
 
   it("a peer FRR does not list yet is idle", () => {
