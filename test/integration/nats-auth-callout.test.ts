@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -227,6 +227,25 @@ describe("speakers log in to NATS with their ServiceAccount token (auth callout)
     const before = refusedLines("expired");
     expect(await refusal(await signedToken("expired", now - 5), "node-a")).toMatch(/Authorization Violation/i);
     await until("the expiry logged", () => refusedLines("expired") > before, 5_000);
+  });
+
+  it("a speaker's user expires with its token: the server closes the connection, and the renewed token gets it back in", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const file = await signedToken("short", now + 4);
+    const nc = await connectWithToken(file, "node-a");
+    const events: string[] = [];
+    void (async () => {
+      for await (const st of nc.status()) events.push(`${st.type}${"error" in st && st.error ? `: ${String(st.error)}` : ""}`);
+    })();
+    expect(await published(nc, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
+    const expiredBefore = refusedLines("expired");
+    await until("the server closes the expired user's connection", () => events.some((e) => e.startsWith("disconnect")), 10_000);
+    expect(events.join(" | ")).toMatch(/[Ee]xpired/);
+    // Until the kubelet's renewal lands, the same token is refused on every reconnect.
+    await until("the reconnect with the expired token refused", () => refusedLines("expired") > expiredBefore, 10_000);
+    writeFileSync(file, readFileSync(await signedToken("renewed", now + 600)));
+    await until("reconnected with the renewed token", () => events.includes("reconnect"), 15_000);
+    expect(await published(nc, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
   });
 
   it("a token whose Pod was deleted is refused by the API server's review", async () => {
