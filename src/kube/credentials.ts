@@ -1,15 +1,16 @@
 import { accessSync, constants, existsSync, readFileSync } from "node:fs";
 import type { RequestOptions } from "node:https";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
-import { KubeConfig, type Cluster, type User } from "@kubernetes/client-node";
+import { KubeConfig, type Cluster, type Configuration, type User } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { AgentCache } from "./agentCache.js";
+import { apiConfiguration } from "./apiClient.js";
 
 // Whether vipmesh runs against Kubernetes, and how to reach it: an explicit --kubeconfig, else $KUBECONFIG, else
 // in-cluster service-account credentials; none: the file source. @kubernetes/client-node's KubeConfig does the
-// credentials (CA, client certificates, tokens, token files, exec plugins, auth providers, `as`, proxy-url); the
-// requests themselves are made with node:https by ./http.ts. Pinned to 1.4.0: 2.x pulls undici 8, which does not
-// load on Node 20.
+// credentials (CA, client certificates, tokens, token files, exec plugins, auth providers, `as`, proxy-url); its
+// generated API clients make the calls (`configuration`), and the informers' lists and watches go over node:https
+// (./http.ts), all through one keep-alive agent. Pinned to 1.4.0: 2.x pulls undici 8, which does not load on Node 20.
 
 export type KubeCredentials = {
   /** The API server's URL, without a trailing slash. */
@@ -22,6 +23,8 @@ export type KubeCredentials = {
    * are refreshed here.
    */
   readonly applyTo: (opts: RequestOptions) => Promise<void>;
+  /** For the library's generated API clients (`new CoreV1Api(kc.configuration)`): these credentials, the shared agent. */
+  readonly configuration: Configuration;
 };
 
 /** The kubeconfig (or in-cluster environment) is unusable: missing file, unknown context, user without credentials. */
@@ -132,21 +135,19 @@ function credentials(kc: KubeConfig, origin: string): KubeCredentials {
   const { cluster, user, context } = selected(kc, origin);
   const source = `${origin}, context "${context}"`;
   const agents = new AgentCache();
-  return {
-    server: cluster.server.replace(/\/$/, ""),
-    source,
-    applyTo: async (opts) => {
-      try {
-        await kc.applyToHTTPSOptions(opts);
-      } catch (err) {
-        throw new KubeAuthError(`${source}: credentials of user "${user.name}": ${message(err).trim() || "failed"}`);
-      }
-      // A token file (or plugin output) ending in a newline must not end up in the header.
-      const headers = opts.headers;
-      if (isRecord(headers) && typeof headers["Authorization"] === "string") headers["Authorization"] = headers["Authorization"].trim();
-      agents.reuse(opts);
-    },
+  const server = cluster.server.replace(/\/$/, "");
+  const applyTo = async (opts: RequestOptions): Promise<void> => {
+    try {
+      await kc.applyToHTTPSOptions(opts);
+    } catch (err) {
+      throw new KubeAuthError(`${source}: credentials of user "${user.name}": ${message(err).trim() || "failed"}`);
+    }
+    // A token file (or plugin output) ending in a newline must not end up in the header.
+    const headers = opts.headers;
+    if (isRecord(headers) && typeof headers["Authorization"] === "string") headers["Authorization"] = headers["Authorization"].trim();
+    agents.reuse(opts);
   };
+  return { server, source, applyTo, configuration: apiConfiguration(server, applyTo) };
 }
 
 /** Credentials of a kubeconfig file's current context. Throws KubeConfigError naming what is missing or wrong. */

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
-import { kubeRequest, KubeApiError } from "./http.js";
+import { CoreV1Api, type CoreV1Event } from "@kubernetes/client-node";
+import { kubeCall } from "./apiClient.js";
+import { isConflict } from "./http.js";
 import type { KubeObject } from "./informer.js";
 import type { KubeCredentials } from "./credentials.js";
 
@@ -17,12 +19,18 @@ export function eventName(obj: KubeObject, spec: EventSpec): string {
 /** Creates the event; false when another writer (or an earlier run) already created it. */
 export async function recordEvent(kc: KubeCredentials, obj: KubeObject, spec: EventSpec): Promise<boolean> {
   const namespace = obj.metadata.namespace ?? "default";
-  const now = new Date().toISOString();
-  const body = {
+  const now = new Date();
+  const body: CoreV1Event = {
     apiVersion: "v1",
     kind: "Event",
     metadata: { name: eventName(obj, spec), namespace },
-    involvedObject: { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, namespace, uid: obj.metadata.uid },
+    involvedObject: {
+      name: obj.metadata.name,
+      namespace,
+      ...(obj.apiVersion ? { apiVersion: obj.apiVersion } : {}),
+      ...(obj.kind ? { kind: obj.kind } : {}),
+      ...(obj.metadata.uid ? { uid: obj.metadata.uid } : {}),
+    },
     reason: spec.reason,
     message: spec.message,
     type: spec.type,
@@ -32,10 +40,10 @@ export async function recordEvent(kc: KubeCredentials, obj: KubeObject, spec: Ev
     count: 1,
   };
   try {
-    await kubeRequest(kc, { method: "POST", path: `/api/v1/namespaces/${namespace}/events`, body });
+    await kubeCall(`create Event ${namespace}/${body.metadata.name}`, () => new CoreV1Api(kc.configuration).createNamespacedEvent({ namespace, body }));
     return true;
   } catch (err) {
-    if (err instanceof KubeApiError && err.status === 409) return false;
+    if (isConflict(err)) return false;
     throw err;
   }
 }

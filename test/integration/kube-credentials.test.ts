@@ -1,15 +1,19 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
+import { AuthenticationV1Api, CoreV1Api } from "@kubernetes/client-node";
+import { kubeCall } from "../../src/kube/apiClient.js";
 import { credentialsFromKubeconfig, type KubeCredentials } from "../../src/kube/credentials.js";
-import { KubeApiError, kubeRequest, kubeWatch, type WatchLine } from "../../src/kube/http.js";
+import { KubeApiError, kubeWatch, type WatchLine } from "../../src/kube/http.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
 
 // Credentials the hand-written client could not use, against a real etcd + kube-apiserver: an exec credential
-// plugin (a shell script printing a service-account token) for requests and a watch, a rotated plugin token, a
-// token-file, and `as` impersonation. The API server says who it took us for (SelfSubjectReview).
+// plugin (a shell script printing a service-account token) for the library's generated clients and for a watch, a
+// rotated plugin token, a token-file, and `as` impersonation. The API server says who it took us for
+// (SelfSubjectReview, created through AuthenticationV1Api on the credentials' configuration).
 
 let api: KubeApiServer;
 let dir: string;
@@ -64,12 +68,9 @@ const execUser = { exec: { apiVersion: "client.authentication.k8s.io/v1", comman
 
 /** The user the API server takes these credentials for. */
 async function whoAmI(kc: KubeCredentials): Promise<string> {
-  const review = await kubeRequest<{ status: { userInfo: { username: string } } }>(kc, {
-    method: "POST",
-    path: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
-    body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" },
-  });
-  return review.status.userInfo.username;
+  const api = new AuthenticationV1Api(kc.configuration);
+  const review = await kubeCall("create SelfSubjectReview", () => api.createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } }));
+  return review.status?.userInfo?.username ?? "";
 }
 
 describe("credentials against kube-apiserver", () => {
@@ -106,6 +107,24 @@ describe("credentials against kube-apiserver", () => {
   it("reads a token-file (relative to the kubeconfig, trailing newline and all)", async () => {
     writeFileSync(join(dir, "sa-token"), `${tokens["plugin-b"] ?? ""}\n`);
     expect(await whoAmI(credentialsFromKubeconfig(kubeconfig("token-file", { "token-file": "sa-token" })))).toBe("system:serviceaccount:default:plugin-b");
+  });
+
+  it("makes the generated clients' calls over one kept-alive connection (the library alone opens one per call)", async () => {
+    writeFileSync(join(dir, "exec-token"), tokens["plugin-a"] ?? "");
+    const kc = credentialsFromKubeconfig(kubeconfig("reuse", execUser));
+    const core = new CoreV1Api(kc.configuration);
+    let connects = 0;
+    const connect = tls.connect;
+    (tls as { connect: typeof tls.connect }).connect = ((...args: Parameters<typeof tls.connect>) => {
+      connects++;
+      return connect(...args);
+    }) as typeof tls.connect;
+    try {
+      for (let i = 0; i < 20; i++) await kubeCall("list ConfigMaps", () => core.listNamespacedConfigMap({ namespace: "default" }));
+    } finally {
+      (tls as { connect: typeof tls.connect }).connect = connect;
+    }
+    expect(connects).toBe(1);
   });
 
   it("gets 401 for a token the API server does not accept", async () => {

@@ -2,11 +2,13 @@
 // configuration file for the file source (never a path taken from the log), or the API server with the speaker's own
 // credentials, which RBAC lets read Secrets only in the metallb.io objects' namespace.
 import { readFile } from "node:fs/promises";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { passwordInObjects, PASSWORD_KEY, secretPassword } from "../../config/bgpPassword.js";
 import { readManifestDocuments } from "../../config/manifestDocuments.js";
 import type { BgpPasswordRef } from "../../config/types.js";
 import type { KubeCredentials } from "../../kube/credentials.js";
-import { KubeApiError, kubeRequest } from "../../kube/http.js";
+import { kubeCall } from "../../kube/apiClient.js";
+import { isNotFound } from "../../kube/http.js";
 import type { PasswordReader } from "./bgpPasswords.js";
 
 export function filePasswordReader(path: string): PasswordReader {
@@ -18,21 +20,22 @@ export function filePasswordReader(path: string): PasswordReader {
   };
 }
 
-type SecretObject = { data?: Record<string, string>; stringData?: Record<string, string> };
 type PeerObject = { spec?: { password?: string; passwordSecret?: { name?: string; namespace?: string } } };
 
 /** `namespace`: where the metallb.io objects live, for references that name none. */
 export function kubePasswordReader(kc: KubeCredentials, namespace: string): PasswordReader {
-  const get = async <T>(path: string): Promise<T | undefined> => {
+  const core = new CoreV1Api(kc.configuration);
+  const custom = new CustomObjectsApi(kc.configuration);
+  const get = async <T>(what: string, call: () => Promise<T>): Promise<T | undefined> => {
     try {
-      return await kubeRequest<T>(kc, { method: "GET", path });
+      return await kubeCall(what, call);
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 404) return undefined;
+      if (isNotFound(err)) return undefined;
       throw err;
     }
   };
   const fromSecret = async (ns: string, name: string, key: string): Promise<{ value: string } | { missing: string }> => {
-    const secret = await get<SecretObject>(`/api/v1/namespaces/${encodeURIComponent(ns)}/secrets/${encodeURIComponent(name)}`);
+    const secret = await get(`get Secret ${ns}/${name}`, () => core.readNamespacedSecret({ namespace: ns, name }));
     const value = secret === undefined ? undefined : secretPassword(secret, key);
     return value === undefined ? { missing: `no Secret ${ns}/${name} with key ${key}` } : { value };
   };
@@ -41,7 +44,9 @@ export function kubePasswordReader(kc: KubeCredentials, namespace: string): Pass
     async read(ref: BgpPasswordRef) {
       const ns = ref.namespace ?? namespace;
       if (ref.from === "secret") return fromSecret(ns, ref.name, ref.key);
-      const peer = await get<PeerObject>(`/apis/metallb.io/v1beta2/namespaces/${encodeURIComponent(ns)}/bgppeers/${encodeURIComponent(ref.name)}`);
+      const peer = await get(`get BGPPeer ${ns}/${ref.name}`, () =>
+        custom.getNamespacedCustomObject({ group: "metallb.io", version: "v1beta2", namespace: ns, plural: "bgppeers", name: ref.name }) as Promise<PeerObject>,
+      );
       if (peer?.spec?.password !== undefined) return { value: peer.spec.password };
       const s = peer?.spec?.passwordSecret;
       if (s?.name !== undefined) return fromSecret(s.namespace ?? ns, s.name, PASSWORD_KEY);

@@ -1,4 +1,6 @@
-import { isNotFound, kubeRequest, KubeApiError } from "../http.js";
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { kubeCall, mergePatch } from "../apiClient.js";
+import { isConflict, isNotFound } from "../http.js";
 import type { KubeCredentials } from "../credentials.js";
 import { servingNotice } from "../../config/servingNotice.js";
 
@@ -7,29 +9,32 @@ import { servingNotice } from "../../config/servingNotice.js";
 
 export type ConfigurationStateRef = { namespace: string; name: string; component: "controller" | "speaker"; node: string | null };
 
-const path = (ref: ConfigurationStateRef, sub = ""): string =>
-  `/apis/metallb.io/v1beta1/namespaces/${ref.namespace}/configurationstates/${ref.name}${sub}`;
+const collection = (ref: ConfigurationStateRef) => ({ group: "metallb.io", version: "v1beta1", namespace: ref.namespace, plural: "configurationstates" });
+const what = (ref: ConfigurationStateRef): string => `ConfigurationState ${ref.namespace}/${ref.name}`;
 
-async function ensureExists(kc: KubeCredentials, ref: ConfigurationStateRef): Promise<void> {
+async function ensureExists(api: CustomObjectsApi, ref: ConfigurationStateRef): Promise<void> {
   try {
-    await kubeRequest(kc, { method: "GET", path: path(ref) });
+    await kubeCall(`get ${what(ref)}`, () => api.getNamespacedCustomObject({ ...collection(ref), name: ref.name }));
   } catch (err) {
     if (!isNotFound(err)) throw err;
     const labels: Record<string, string> = { "metallb.io/component-type": ref.component, ...(ref.node ? { "metallb.io/node-name": ref.node } : {}) };
     const body = { apiVersion: "metallb.io/v1beta1", kind: "ConfigurationState", metadata: { name: ref.name, namespace: ref.namespace, labels } };
-    await kubeRequest(kc, { method: "POST", path: `/apis/metallb.io/v1beta1/namespaces/${ref.namespace}/configurationstates`, body }).catch((e: unknown) => {
-      if (!(e instanceof KubeApiError && e.status === 409)) throw e;
+    await kubeCall(`create ${what(ref)}`, () => api.createNamespacedCustomObject({ ...collection(ref), body })).catch((e: unknown) => {
+      if (!isConflict(e)) throw e;
     });
   }
 }
 
 export class ConfigurationStateWriter {
   private written: string | null = null;
+  private readonly api: CustomObjectsApi;
 
   constructor(
-    private readonly kc: KubeCredentials,
+    kc: KubeCredentials,
     private readonly ref: ConfigurationStateRef,
-  ) {}
+  ) {
+    this.api = new CustomObjectsApi(kc.configuration);
+  }
 
   /**
    * problems: empty for a valid configuration; ignored: the objects left out for them (null: the whole
@@ -41,8 +46,9 @@ export class ConfigurationStateWriter {
     const status = problems.length === 0 ? { result: "Valid", lastError: "" } : { result: "Invalid", lastError: `${problems.join("\n")}\n(${served})`.slice(0, 32_768) };
     const key = JSON.stringify(status);
     if (key === this.written) return;
-    await ensureExists(this.kc, this.ref);
-    await kubeRequest(this.kc, { method: "PATCH", path: path(this.ref, "/status"), body: { status }, contentType: "application/merge-patch+json" });
+    await ensureExists(this.api, this.ref);
+    const ref = this.ref;
+    await kubeCall(`patch ${what(ref)} status`, () => this.api.patchNamespacedCustomObjectStatus({ ...collection(ref), name: ref.name, body: { status } }, mergePatch));
     this.written = key;
   }
 }

@@ -1,5 +1,7 @@
+import { CustomObjectsApi } from "@kubernetes/client-node";
+import { kubeCall, mergePatch } from "../apiClient.js";
 import type { KubeCredentials } from "../credentials.js";
-import { isConflict, isNotFound, KubeApiError, kubeRequest } from "../http.js";
+import { isConflict, isNotFound } from "../http.js";
 import type { KubeObject } from "../informer.js";
 import { statusLabels, type NodeServiceStatus } from "./nodeStatus.js";
 
@@ -13,8 +15,9 @@ export const BGP_KIND: StatusKind = { kind: "ServiceBGPStatus", plural: "service
 
 export type WantedObject = { id: NodeServiceStatus; status: Record<string, unknown> };
 
-const MERGE = "application/merge-patch+json";
 export const statusCollection = (k: StatusKind, namespace: string): string => `/apis/metallb.io/v1beta1/namespaces/${namespace}/${k.plural}`;
+const collection = (k: StatusKind, namespace: string) => ({ group: "metallb.io", version: "v1beta1", namespace, plural: k.plural });
+const api = (kc: KubeCredentials): CustomObjectsApi => new CustomObjectsApi(kc.configuration);
 
 /** Whether the object's status differs from the wanted one in any field the wanted one sets (null: absent). */
 export function statusDiffers(o: KubeObject, wanted: Record<string, unknown>): boolean {
@@ -23,21 +26,25 @@ export function statusDiffers(o: KubeObject, wanted: Record<string, unknown>): b
 }
 
 export async function createStatusObject(kc: KubeCredentials, k: StatusKind, namespace: string, w: WantedObject): Promise<void> {
-  const base = statusCollection(k, namespace);
+  const where = collection(k, namespace);
+  const what = `${k.kind} ${namespace}/${w.id.name}`;
   const body = { apiVersion: "metallb.io/v1beta1", kind: k.kind, metadata: { name: w.id.name, namespace, labels: statusLabels(w.id) } };
   try {
-    await kubeRequest(kc, { method: "POST", path: base, body });
+    await kubeCall(`create ${what}`, () => api(kc).createNamespacedCustomObject({ ...where, body }));
   } catch (err) {
-    if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+    if (!isConflict(err)) throw err;
   }
-  await kubeRequest(kc, { method: "PATCH", path: `${base}/${w.id.name}/status`, body: { status: w.status }, contentType: MERGE });
+  await kubeCall(`patch ${what} status`, () => api(kc).patchNamespacedCustomObjectStatus({ ...where, name: w.id.name, body: { status: w.status } }, mergePatch));
 }
 
 /** false on a conflict: the informer brings the newer object and the caller looks again. */
 export async function patchStatusObject(kc: KubeCredentials, k: StatusKind, o: KubeObject, status: Record<string, unknown>): Promise<boolean> {
-  const path = `${statusCollection(k, o.metadata.namespace ?? "")}/${o.metadata.name}/status`;
+  const namespace = o.metadata.namespace ?? "";
+  const body = { metadata: { resourceVersion: o.metadata.resourceVersion }, status };
   try {
-    await kubeRequest(kc, { method: "PATCH", path, body: { metadata: { resourceVersion: o.metadata.resourceVersion }, status }, contentType: MERGE });
+    await kubeCall(`patch ${k.kind} ${namespace}/${o.metadata.name} status`, () =>
+      api(kc).patchNamespacedCustomObjectStatus({ ...collection(k, namespace), name: o.metadata.name, body }, mergePatch),
+    );
     return true;
   } catch (err) {
     if (isConflict(err)) return false;
@@ -50,10 +57,12 @@ export async function patchStatusObject(kc: KubeCredentials, k: StatusKind, o: K
  * or was recreated meanwhile is left alone. false when it was already gone or had changed.
  */
 export async function deleteStatusObject(kc: KubeCredentials, k: StatusKind, o: KubeObject): Promise<boolean> {
-  const path = `${statusCollection(k, o.metadata.namespace ?? "")}/${o.metadata.name}`;
+  const namespace = o.metadata.namespace ?? "";
   const preconditions = { ...(o.metadata.uid ? { uid: o.metadata.uid } : {}), ...(o.metadata.resourceVersion ? { resourceVersion: o.metadata.resourceVersion } : {}) };
   try {
-    await kubeRequest(kc, { method: "DELETE", path, body: { apiVersion: "v1", kind: "DeleteOptions", preconditions } });
+    await kubeCall(`delete ${k.kind} ${namespace}/${o.metadata.name}`, () =>
+      api(kc).deleteNamespacedCustomObject({ ...collection(k, namespace), name: o.metadata.name, body: { apiVersion: "v1", kind: "DeleteOptions", preconditions } }),
+    );
     return true;
   } catch (err) {
     if (isNotFound(err) || isConflict(err)) return false;

@@ -14,7 +14,9 @@ import { applyHeartbeatBatch, unfrozenImmer } from "../../projections/batch.js";
 import { emptyMembership, type MemberRecord, type MembershipState } from "../../projections/membership.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 import { recordEvent } from "../events.js";
-import { isConflict, kubeRequest } from "../http.js";
+import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
+import { kubeCall, mergePatch } from "../apiClient.js";
+import { isConflict } from "../http.js";
 import { Informer, type KubeObject } from "../informer.js";
 import { isLoadBalancer } from "../ingest/kubeSource.js";
 import { wantedStatus, type ServiceStatusWanted, type StatusWanted } from "./desired.js";
@@ -72,9 +74,6 @@ class Members {
   }
 }
 
-const MERGE = "application/merge-patch+json";
-const servicePath = (svc: KubeObject, sub = ""): string => `/api/v1/namespaces/${svc.metadata.namespace ?? "default"}/services/${svc.metadata.name}${sub}`;
-
 class Reconciler {
   private readonly runner = new Rerunner(
     () => this.reconcile(),
@@ -131,15 +130,17 @@ class Reconciler {
 
   private async writeService(svc: KubeObject, w: ServiceStatusWanted): Promise<void> {
     const { kc } = this.opts;
+    const id = { name: svc.metadata.name, namespace: svc.metadata.namespace ?? "default" };
+    const where = `${id.namespace}/${id.name}`;
     const status = statusPatch(svc, w, new Date().toISOString());
     if (status) {
-      await kubeRequest(kc, { method: "PATCH", path: servicePath(svc, "/status"), body: status, contentType: MERGE });
+      await kubeCall(`patch Service ${where} status`, () => new CoreV1Api(kc.configuration).patchNamespacedServiceStatus({ ...id, body: status }, mergePatch));
       this.writes++;
       await this.transitionEvent(svc, w);
     }
     const annotation = annotationPatch(svc, w);
     if (annotation && !status) {
-      await kubeRequest(kc, { method: "PATCH", path: servicePath(svc), body: annotation, contentType: MERGE });
+      await kubeCall(`patch Service ${where}`, () => new CoreV1Api(kc.configuration).patchNamespacedService({ ...id, body: annotation }, mergePatch));
       this.writes++;
     }
   }
@@ -158,10 +159,11 @@ class Reconciler {
       const { pool, ...usage } = p;
       const current = (obj["status"] ?? {}) as Record<string, unknown>;
       if (Object.entries(usage).every(([k, v]) => current[k] === v)) continue;
-      const path = `/apis/metallb.io/v1beta1/namespaces/${this.opts.namespace}/ipaddresspools/${pool}/status`;
+      const where = { group: "metallb.io", version: "v1beta1", namespace: this.opts.namespace, plural: "ipaddresspools", name: pool };
       const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: usage };
+      const api = new CustomObjectsApi(this.opts.kc.configuration);
       await this.guarded(async () => {
-        await kubeRequest(this.opts.kc, { method: "PATCH", path, body, contentType: MERGE });
+        await kubeCall(`patch IPAddressPool ${where.namespace}/${pool} status`, () => api.patchNamespacedCustomObjectStatus({ ...where, body }, mergePatch));
         this.writes++;
       });
     }
