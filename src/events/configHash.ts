@@ -1,5 +1,6 @@
-// The hash a Kubernetes source writes on ConfigApplied: the content hash, then the resourceVersion each watched kind
-// had reached ("3fa9…@1042.1040.977…"). The ingest guard and the audit both read it. Pure.
+// The hash a Kubernetes source writes on each change (the epoch of its per-object events; a whole ConfigApplied in
+// old logs): the content hash, then the resourceVersion each watched kind had reached ("3fa9…@1042.1040.977…"). The
+// ingest guard and the audit both read it. Pure.
 
 /** Per-kind resourceVersions, in the fixed order of the kinds the source watches. */
 export type RevisionVector = readonly bigint[];

@@ -23,10 +23,10 @@ import { PartHealth } from "../../agents/health/partHealth.js";
 import { reportOpened } from "../../agents/health/reportOpened.js";
 import { STREAMS } from "../../events/types.js";
 
-// The ingest agent: Kubernetes objects -> ClusterConfig -> ConfigApplied on the log. Any number may run (speakers,
-// controllers): each publishes only a complete view that is newer in every kind than the logged one (see
-// guardedPublisher.ts). An invalid configuration is reported (log, ConfigurationState) and the last good one keeps
-// serving.
+// The ingest agent: Kubernetes objects -> ClusterConfig -> per-object configuration events on the log. Any number
+// may run (speakers, controllers): each publishes only a complete view that is newer in every kind than the logged
+// one (see guardedPublisher.ts). An invalid configuration is reported (log, ConfigurationState) and the last good one
+// keeps serving.
 
 export type IngestOptions = {
   kc: KubeCredentials;
