@@ -265,6 +265,19 @@ describe("speakers log in to NATS with their ServiceAccount token (auth callout)
     expect(await published(nc, subjects.heartbeat("node-a"), beat("node-a"))).toBe('refused: Permissions Violation for Publish to "vipmesh.hb.node-a"');
   });
 
+  it("with the API server down, the controller answers each login as review-failed (it does not leave the server waiting), and logins work again when it is back", async () => {
+    const file = await speakerToken("speaker-a");
+    const before = refusedLines("review-failed");
+    await api.stopApiServer();
+    try {
+      expect(await refusal(file, "node-a")).toMatch(/Authorization Violation/i);
+      await until("the failed review logged", () => refusedLines("review-failed") > before, 5_000);
+    } finally {
+      await api.startApiServer();
+    }
+    await connectWithToken(file, "node-a");
+  });
+
   it("with the controller down, new logins fail clearly and established speakers keep publishing", async () => {
     const established = await connectWithToken(await speakerToken("speaker-b"), "node-b");
     const file = await speakerToken("speaker-a");
