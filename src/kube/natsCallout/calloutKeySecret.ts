@@ -1,6 +1,8 @@
 import { createAccount, createCurve, fromCurveSeed, fromSeed } from "@nats-io/nkeys";
+import { CoreV1Api, type V1Secret } from "@kubernetes/client-node";
+import { kubeCall } from "../apiClient.js";
 import type { KubeCredentials } from "../credentials.js";
-import { isConflict, isNotFound, kubeRequest } from "../http.js";
+import { isConflict, isNotFound } from "../http.js";
 
 // The auth callout's keys in a Secret, made once and kept: `issuer.seed` (the account nkey that signs speakers' users)
 // and `xkey.seed` (the curve key callout requests are sealed for) for the controller; `callout.conf`, the public half
@@ -11,8 +13,6 @@ export const CALLOUT_SECRET_KEYS = { issuerSeed: "issuer.seed", xkeySeed: "xkey.
 
 export type CalloutSecretResult = { created: boolean; issuer: string; xkey: string };
 
-type SecretObject = { data?: Record<string, string> };
-
 const text = (b64: string | undefined): string => (b64 === undefined ? "" : Buffer.from(b64, "base64").toString("utf8").trim());
 const b64 = (s: string): string => Buffer.from(s).toString("base64");
 
@@ -22,7 +22,7 @@ export function calloutServerConf(issuer: string, xkey: string): string {
 }
 
 /** The public keys of a Secret's seeds; throws naming the key that is missing or not a seed of its kind. */
-function publicKeysOf(secret: SecretObject, name: string): { issuer: string; xkey: string } {
+function publicKeysOf(secret: V1Secret, name: string): { issuer: string; xkey: string } {
   const read = (key: string, open: (b: Uint8Array) => { getPublicKey(): string }, prefix: string): string => {
     const seed = text(secret.data?.[key]);
     try {
@@ -38,8 +38,8 @@ function publicKeysOf(secret: SecretObject, name: string): { issuer: string; xke
 
 /** Makes the Secret unless it exists (then checks it); a racing creator's Secret is taken as it is. */
 export async function ensureCalloutSecret(kc: KubeCredentials, namespace: string, name: string, labels: Record<string, string>): Promise<CalloutSecretResult> {
-  const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`;
-  const existing = async (): Promise<CalloutSecretResult> => ({ created: false, ...publicKeysOf(await kubeRequest<SecretObject>(kc, { method: "GET", path: `${path}/${encodeURIComponent(name)}` }), name) });
+  const api = new CoreV1Api(kc.configuration);
+  const existing = async (): Promise<CalloutSecretResult> => ({ created: false, ...publicKeysOf(await kubeCall(`get secret ${namespace}/${name}`, () => api.readNamespacedSecret({ name, namespace })), name) });
   try {
     return await existing();
   } catch (err) {
@@ -54,7 +54,7 @@ export async function ensureCalloutSecret(kc: KubeCredentials, namespace: string
     [CALLOUT_SECRET_KEYS.serverConf]: b64(calloutServerConf(issuer.getPublicKey(), xkey.getPublicKey())),
   };
   try {
-    await kubeRequest(kc, { method: "POST", path, body: { apiVersion: "v1", kind: "Secret", metadata: { name, namespace, labels }, type: "Opaque", data } });
+    await kubeCall(`create secret ${namespace}/${name}`, () => api.createNamespacedSecret({ namespace, body: { apiVersion: "v1", kind: "Secret", metadata: { name, namespace, labels }, type: "Opaque", data } }));
   } catch (err) {
     if (isConflict(err)) return existing();
     throw err;
