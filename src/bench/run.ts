@@ -20,6 +20,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "config-sizes": (args) => import("./configSizes.js").then((m) => m.configSizesBench(args)),
   install: () => import("./install.js").then((m) => m.installBench()),
   attacks: () => import("./attacks.js").then((m) => m.attacksBench()),
+  "speaker-memory": (args) => import("./speakerMemory.js").then((m) => m.speakerMemoryBench(args)),
   "kube-requests": (args) => import("./kubeRequests.js").then((m) => m.kubeRequestsBench(args)),
 };
 
