@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
+import { chartNodeOptions, defaultChartCommands } from "../lab/chartCommands.js";
 import { L2Cluster } from "../lab/l2Cluster.js";
 import { labUnavailableReason } from "../lab/lab.js";
 import { machineDescription, type BenchResult } from "./report.js";
@@ -10,8 +11,8 @@ import { machineDescription, type BenchResult } from "./report.js";
 // A lab of 3 nodes and 1 VIP in L2 mode (the lab's own speaker command line, its configuration file, 2 allocators);
 // after the VIP has an owner and `settle` seconds more, each speaker's VmRSS (/proc/<pid>/status) and V8 heap
 // (memory/probe.ts, preloaded). Then one speaker is started again with the probe's loader hook, to list the
-// modules a speaker loads (ES and CommonJS; printed by package on stderr). `--node-options "<flags>"` adds V8
-// flags to the speakers, to compare.
+// modules a speaker loads (ES and CommonJS; printed by package on stderr). Speakers run with the chart's V8 flags
+// (as every lab speaker does); `--node-options "<flags>"` adds more, to compare.
 
 const VIP = "198.18.0.200";
 const PROBE = fileURLToPath(new URL("./memory/probe.js", import.meta.url));
@@ -80,7 +81,7 @@ export async function speakerMemoryBench(args: string[]): Promise<BenchResult> {
         heap_used_mb: mean(reports.map((r) => r.heapUsed / 2 ** 20)),
         modules_loaded: modules.length,
       },
-      settings: { nodes: 3, vips: 1, mode: "l2", settle_s: settle, node_options: v8Flags },
+      settings: { nodes: 3, vips: 1, mode: "l2", settle_s: settle, chart_node_options: chartNodeOptions((await defaultChartCommands()).speaker), node_options: v8Flags },
       machine: machineDescription(),
     };
   } finally {

@@ -30,7 +30,7 @@ export function allocatorCommand(): Command {
       const stop = stopOnSignals(log, 10_000);
       const metrics = await monitorFromOptions(o, "allocator", log);
       const nats = natsFromOptions(o, { role: "allocator", id });
-      const kube = kubeFromOptions(o, log);
+      const kube = await kubeFromOptions(o, log);
       const ingest = kube ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
       await runAllocator(
         {

@@ -24,7 +24,7 @@ export function controllerCommand(): Command {
     .action(async (o: Record<string, string | undefined>) => {
       const id = allocatorIdFromOptions(o);
       const log = createLogger(o["logLevel"], { agent: "controller", id });
-      const kube = kubeFromOptions(o, log);
+      const kube = await kubeFromOptions(o, log);
       if (!kube) throw new Error("controller: no Kubernetes credentials (--kubeconfig, $KUBECONFIG or in-cluster)");
       const stop = stopOnSignals(log, 10_000);
       const metrics = await monitorFromOptions(o, "controller", log);

@@ -1,16 +1,17 @@
 import { Option, type Command } from "commander";
 import type { Logger } from "pino";
 import type { StreamSettings } from "../adapters/nats/streams.js";
-import { loadKubeCredentials, type KubeCredentials } from "../kube/credentials.js";
+import { credentialSource } from "../kube/credentialSource.js";
+import type { KubeCredentials } from "../kube/credentials.js";
 import type { ConfigurationStateRef } from "../kube/ingest/configurationState.js";
-import { runKubeIngest } from "../kube/ingest/ingest.js";
 import { DEFAULT_CONFIG_NAMESPACE } from "../kube/ingest/kubeSource.js";
 import type { ReleaseGuardSettings } from "../projections/ipam/releaseGuard.js";
 import type { NatsCliTarget } from "./natsOptions.js";
 import type { AgentMonitor } from "../agents/health/monitor.js";
 
 // The Kubernetes side of a command: --kubeconfig (else $KUBECONFIG, else in-cluster credentials) switches the
-// configuration source from the file to the API server.
+// configuration source from the file to the API server. The Kubernetes modules (and @kubernetes/client-node) are
+// loaded only when there are credentials.
 
 export function addKubeOptions(cmd: Command): Command {
   return cmd
@@ -20,15 +21,18 @@ export function addKubeOptions(cmd: Command): Command {
 
 export type KubeContext = { kc: KubeCredentials; namespace: string };
 
-export function kubeFromOptions(o: Record<string, string | undefined>, log: Logger): KubeContext | null {
+export async function kubeFromOptions(o: Record<string, string | undefined>, log: Logger): Promise<KubeContext | null> {
+  if (credentialSource(o["kubeconfig"]) === null) return null;
+  const { loadKubeCredentials } = await import("../kube/credentials.js");
   const kc = loadKubeCredentials(o["kubeconfig"]);
   if (!kc) return null;
   if (o["config"]) log.warn({ config: o["config"] }, "Kubernetes credentials present: --config is ignored");
   return { kc, namespace: o["namespace"] ?? DEFAULT_CONFIG_NAMESPACE };
 }
 
-export function runIngestFor(kube: KubeContext, nats: NatsCliTarget, streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal, monitor?: AgentMonitor): Promise<void> {
+export async function runIngestFor(kube: KubeContext, nats: NatsCliTarget, streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal, monitor?: AgentMonitor): Promise<void> {
   const opts = { kc: kube.kc, ...nats, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ part: "ingest" }), ...(monitor ? { monitor } : {}) };
+  const { runKubeIngest } = await import("../kube/ingest/ingest.js");
   return keepRunning("ingest", () => runKubeIngest(opts, signal), opts.log, signal);
 }
 

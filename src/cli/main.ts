@@ -1,17 +1,22 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { allocatorCommand } from "./allocatorCommand.js";
-import { auditCliCommand } from "./auditCommand.js";
-import { calloutKeysCommand } from "./calloutKeysCommand.js";
-import { controllerCommand } from "./controllerCommand.js";
-import { ipamStatusCommand } from "./ipamStatusCommand.js";
-import { labCommand } from "./labCommand.js";
-import { logCliCommand } from "./logExportCommand.js";
-import { replayCliCommand } from "./replayCommand.js";
-import { speakerCommand } from "./speakerCommand.js";
-import { statusCliCommand } from "./statusCommand.js";
-import { validateCommand } from "./validateCommand.js";
 import { versionLine } from "./version.js";
+
+// Each command's module is loaded only when it runs (all of them for help): a speaker does not hold the
+// controller's, the lab's or the replay's code (docs/design.md, "Speaker memory").
+const commands: Record<string, () => Promise<Command>> = {
+  speaker: () => import("./speakerCommand.js").then((m) => m.speakerCommand()),
+  allocator: () => import("./allocatorCommand.js").then((m) => m.allocatorCommand()),
+  controller: () => import("./controllerCommand.js").then((m) => m.controllerCommand()),
+  "nats-callout-keys": () => import("./calloutKeysCommand.js").then((m) => m.calloutKeysCommand()),
+  status: () => import("./statusCommand.js").then((m) => m.statusCliCommand()),
+  "ipam-status": () => import("./ipamStatusCommand.js").then((m) => m.ipamStatusCommand()),
+  validate: () => import("./validateCommand.js").then((m) => m.validateCommand()),
+  replay: () => import("./replayCommand.js").then((m) => m.replayCliCommand()),
+  audit: () => import("./auditCommand.js").then((m) => m.auditCliCommand()),
+  log: () => import("./logExportCommand.js").then((m) => m.logCliCommand()),
+  lab: () => import("./labCommand.js").then((m) => m.labCommand()),
+};
 
 const program = new Command("vipmesh")
   .description(
@@ -29,17 +34,11 @@ const program = new Command("vipmesh")
   .version(versionLine())
   .showHelpAfterError();
 
-program.addCommand(speakerCommand());
-program.addCommand(allocatorCommand());
-program.addCommand(controllerCommand());
-program.addCommand(calloutKeysCommand());
-program.addCommand(statusCliCommand());
-program.addCommand(ipamStatusCommand());
-program.addCommand(validateCommand());
-program.addCommand(replayCliCommand());
-program.addCommand(auditCliCommand());
-program.addCommand(logCliCommand());
-program.addCommand(labCommand());
+const named = process.argv[2];
+for (const name of named !== undefined && Object.hasOwn(commands, named) ? [named] : Object.keys(commands)) {
+  const load = commands[name];
+  if (load) program.addCommand(await load());
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -4,9 +4,8 @@ import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
 import { bgpPeerBfdStatus } from "../agents/speaker/bfdStatus.js";
-import { filePasswordReader, kubePasswordReader } from "../agents/speaker/passwordReaders.js";
+import { filePasswordReader } from "../agents/speaker/passwordReaders.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
-import { runNodeStatusWriter } from "../kube/status/nodeStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { addMembershipOptions, membershipFromOptions } from "./membershipOptions.js";
 import { createLogger, logLevelOption } from "./logger.js";
@@ -18,6 +17,11 @@ import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
 import { addProbeKeyOptions, probeKeysFromOptions } from "./probeKeyOptions.js";
 import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 import { addMetricsOptions, monitorFromOptions } from "./metricsOptions.js";
+
+async function loadKubeParts() {
+  const [passwords, status] = await Promise.all([import("../agents/speaker/kubePasswordReader.js"), import("../kube/status/nodeStatusWriter.js")]);
+  return { kubePasswordReader: passwords.kubePasswordReader, runNodeStatusWriter: status.runNodeStatusWriter };
+}
 
 export function speakerCommand(): Command {
   return addMetricsOptions(addProbeKeyOptions(addReleaseGuardOption(addMembershipOptions(addKubeOptions(addBgpOptions(addNatsOptions(new Command("speaker"))))))))
@@ -43,16 +47,18 @@ export function speakerCommand(): Command {
       // The orderly stop: BGP shutdown wait, the handover, and a few seconds for NATS requests that cannot be answered.
       const stop = stopOnSignals(log, intOption(o, "bgpShutdownWait") + intOption(o, "handoverTimeout") + 5_000);
       const nats = natsFromOptions(o, { role: "speaker", id: o["node"] ?? null });
-      const kube = kubeFromOptions(o, log);
+      const kube = await kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
       const ingest = kube && o["ingest"] ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
       // ServiceL2Status / ServiceBGPStatus of this node. It stops after the speaker has left, not at SIGTERM: while the
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
       // that left; src/kube/status/stale.ts).
       const statusStop = new AbortController();
-      const bgp = bgpAnnouncerFromOptions(o, log, kube ? kubePasswordReader(kube.kc, kube.namespace) : o["config"] ? filePasswordReader(o["config"]) : null);
+      // Kubernetes modules only with credentials (kubeAgents.ts).
+      const kubeParts = kube ? await loadKubeParts() : null;
+      const bgp = bgpAnnouncerFromOptions(o, log, kube && kubeParts ? kubeParts.kubePasswordReader(kube.kc, kube.namespace) : o["config"] ? filePasswordReader(o["config"]) : null);
       const statusOpts = kube ? { kc: kube.kc, ...nats, namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }), bfdStatus: () => bgpPeerBfdStatus(bgp) } : null;
-      const nodeStatus = statusOpts ? keepRunning("node-status", () => runNodeStatusWriter(statusOpts, statusStop.signal), statusOpts.log, statusStop.signal) : null;
+      const nodeStatus = statusOpts && kubeParts ? keepRunning("node-status", () => kubeParts.runNodeStatusWriter(statusOpts, statusStop.signal), statusOpts.log, statusStop.signal) : null;
       await runSpeaker(
         {
           node: o["node"] ?? "",

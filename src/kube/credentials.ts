@@ -1,10 +1,11 @@
-import { accessSync, constants, existsSync, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import type { RequestOptions } from "node:https";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
 import { KubeConfig, type Cluster, type Configuration, type User } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { AgentCache } from "./agentCache.js";
 import { apiConfiguration } from "./apiClient.js";
+import { credentialSource } from "./credentialSource.js";
 
 // Whether vipmesh runs against Kubernetes, and how to reach it: an explicit --kubeconfig, else $KUBECONFIG, else
 // in-cluster service-account credentials; none: the file source. @kubernetes/client-node's KubeConfig does the
@@ -37,7 +38,6 @@ export class KubeAuthError extends Error {
   readonly code = "KUBE_AUTH";
 }
 
-const SA_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -161,10 +161,11 @@ export function credentialsFromKubeconfig(path: string): KubeCredentials {
  * the API server's address from process.env.)
  */
 export function loadKubeCredentials(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeCredentials | null {
-  if (explicit !== undefined && explicit !== "") return credentialsFromKubeconfig(explicit);
-  const files = (env["KUBECONFIG"] ?? "").split(delimiter).filter((f) => f !== "");
+  const source = credentialSource(explicit, env);
+  if (source === null) return null;
+  if (source.kind === "kubeconfig") return credentialsFromKubeconfig(source.path);
+  const files = source.kind === "kubeconfigs" ? source.paths : [];
   if (files.length > 0) return credentials(readKubeconfigs(files), files.length === 1 ? `kubeconfig ${files[0]}` : `$KUBECONFIG ${files.join(delimiter)}`);
-  if (!env["KUBERNETES_SERVICE_HOST"] || !existsSync(`${SA_DIR}/token`)) return null;
   return inClusterCredentials();
 }
 

@@ -47,6 +47,11 @@ export function defaultChartCommands(): Promise<ChartCommands> {
   return rendered;
 }
 
+/** The Node.js/V8 flags the chart gives a container (its NODE_OPTIONS), "" when none. */
+export function chartNodeOptions(c: ChartContainer): string {
+  return c.env.find((e) => e.name === "NODE_OPTIONS")?.value ?? "";
+}
+
 /** What the lab puts in place of the chart's cluster-specific settings. */
 export type LabSubstitutes = {
   /** spec.nodeName (speakers). */

@@ -11,7 +11,7 @@ import type { LabLogger, ProcHandle } from "./types.js";
 import { waitFor } from "./run.js";
 import { LabNatsCluster } from "./natsCluster.js";
 import { labProbeKeyArgs } from "./probeKey.js";
-import type { SpeakerLauncher } from "./chartCommands.js";
+import { chartNodeOptions, defaultChartCommands, type SpeakerLauncher } from "./chartCommands.js";
 import { auditLab, violationsOf } from "./labAudit.js";
 import type { AuditReport, Finding } from "../projections/audit/findings.js";
 
@@ -71,6 +71,8 @@ export class L2Cluster {
     readonly natsCluster: LabNatsCluster | null,
     readonly configPath: string,
     private readonly opts: L2ClusterOptions,
+    /** The chart speaker's V8 flags, which the lab's own command line runs with too. */
+    private readonly nodeOptions: string,
   ) {}
 
   static async start(opts: L2ClusterOptions): Promise<L2Cluster> {
@@ -84,7 +86,8 @@ export class L2Cluster {
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       const configPath = join(lab.runDir, "vipmesh.yaml");
       writeFileSync(configPath, opts.manifests ?? l2Manifests(opts.vips));
-      const cluster = new L2Cluster(lab, natsUrl, natsCluster, configPath, opts);
+      const nodeOptions = opts.speakerLauncher ? "" : chartNodeOptions((await defaultChartCommands()).speaker);
+      const cluster = new L2Cluster(lab, natsUrl, natsCluster, configPath, opts, nodeOptions);
       for (let i = 1; i <= (opts.allocators ?? 2); i++) cluster.startAllocator(i);
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);
       return cluster;
@@ -119,7 +122,10 @@ export class L2Cluster {
     const natsArgs = (user: string): string[] => this.lab.natsArgs(user);
     if (this.opts.speakerLauncher) return this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs, replicas: this.streamReplicas, probeKeyArgs, extraArgs });
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
-    return { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...natsArgs(`speaker-${node}`), "--config", this.configPath, ...replicas, ...probeKeyArgs, ...extraArgs], env: {} };
+    // The chart's flags after any this process was given (a benchmark's preloaded probe).
+    const nodeOptions = [process.env["NODE_OPTIONS"] ?? "", this.nodeOptions].filter((o) => o !== "").join(" ");
+    const env: Record<string, string> = nodeOptions === "" ? {} : { NODE_OPTIONS: nodeOptions };
+    return { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...natsArgs(`speaker-${node}`), "--config", this.configPath, ...replicas, ...probeKeyArgs, ...extraArgs], env };
   }
 
   /**

@@ -7,7 +7,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { DEFAULT_STREAM_SETTINGS } from "../../src/adapters/nats/streams.js";
-import { kubePasswordReader } from "../../src/agents/speaker/passwordReaders.js";
+import { kubePasswordReader } from "../../src/agents/speaker/kubePasswordReader.js";
 import { runSpeaker } from "../../src/agents/speaker/speaker.js";
 import type { BgpPasswordRef } from "../../src/config/types.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";

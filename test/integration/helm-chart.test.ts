@@ -242,7 +242,7 @@ describe("the lab's command lines from the chart (src/lab/chartCommands.ts)", ()
       "--nats", "nats://198.18.0.2:4222", "--nats-user", "speaker-node1", "--nats-password-file", "/lab/speaker-node1", "--replicas", "1", "--probe-key-file", "/lab/keys",
       "--kubeconfig", "/lab/kc",
     ]);
-    expect(speaker.env).toEqual({ NODE_NAME: "node1", VIPMESH_METRICS_PORT: "7472" });
+    expect(speaker.env).toEqual({ NODE_NAME: "node1", VIPMESH_METRICS_PORT: "7472", NODE_OPTIONS: "--max-semi-space-size=1" });
     const controller = labCommand(chart.controller, { natsUrl: "nats://198.18.0.2:4222", natsArgs, replicas: 3, metricsPort: 7481 });
     // The auth callout's key files are the lab's or none (the lab's NATS then has a user per speaker).
     expect(controller.args.slice(0, 7)).toEqual([
