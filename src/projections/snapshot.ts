@@ -24,8 +24,25 @@ export function messageDigest(seq: number, subject: string, data: Uint8Array): s
   return createHash("sha256").update(`${seq}\n${subject}\n`).update(data).digest("hex");
 }
 
+/** Stands for the configuration in force when it is its source's objects (`configSources`), so it is stored once. */
+const IN_CONFIG_SOURCES = "configSources";
+
+function storedForm(state: LogState): unknown {
+  const applied = state.config;
+  if (applied === null || state.configSources[applied.source]?.config !== applied.config) return state;
+  return { ...state, config: { ...applied, config: IN_CONFIG_SOURCES } };
+}
+
+function restoredForm(state: LogState): LogState {
+  const applied = state.config as (Omit<NonNullable<LogState["config"]>, "config"> & { config: unknown }) | null;
+  if (applied === null || applied.config !== IN_CONFIG_SOURCES) return state;
+  const config = state.configSources[applied.source]?.config;
+  if (config === undefined) throw new SnapshotError(`snapshot names the configuration of source ${applied.source}, which it does not hold`);
+  return { ...state, config: { ...applied, config } };
+}
+
 export function encodeSnapshot(state: LogState, messageSha256: string | null = null): string {
-  const stateText = JSON.stringify(state);
+  const stateText = JSON.stringify(storedForm(state));
   return `{"version":${SNAPSHOT_VERSION},"seq":${state.seq},"messageSha256":${JSON.stringify(messageSha256)},"stateSha256":"${sha256(stateText)}","state":${stateText}}`;
 }
 
@@ -59,7 +76,7 @@ export function decodeSnapshot(text: string): Snapshot {
   }
   if (snap.messageSha256 !== null && !(typeof snap.messageSha256 === "string" && /^[0-9a-f]{64}$/.test(snap.messageSha256))) throw new SnapshotError("snapshot message digest is not a SHA-256");
   if (snap.stateSha256 !== sha256(JSON.stringify(snap.state))) throw new SnapshotError("snapshot state does not match its digest");
-  return snap.version === 6 ? { ...(snap as Snapshot), state: upcastV6State(snap.state) } : (snap as Snapshot);
+  return { ...(snap as Snapshot), state: snap.version === 6 ? upcastV6State(snap.state) : restoredForm(snap.state) };
 }
 
 /** A version 6 state (before configSources): the configuration in force, as a ConfigApplied put it, is its source's. */

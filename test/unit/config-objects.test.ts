@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ChangePacing, UNFINISHED_CHANGE_PATIENCE_MS } from "../../src/adapters/nats/configChange.js";
@@ -13,6 +14,7 @@ import type { DomainEvent, LogEvent } from "../../src/events/types.js";
 import { applyLogBatch, LogReplayer } from "../../src/projections/batch.js";
 import { ipRecord } from "../../src/projections/ipam/state.js";
 import { emptyLogState, type LogState } from "../../src/projections/logState.js";
+import { decodeSnapshot, encodeSnapshot } from "../../src/projections/snapshot.js";
 import { buildTimeline } from "../../src/projections/timeline.js";
 import { clusterConfig, pool, service } from "../support/ipamFixtures.js";
 
@@ -347,5 +349,26 @@ describe("a publisher's pacing between checks", () => {
     expect(pacing.refused("b", base(40, "b"))).toBe(false); // applied
     expect(pacing.refused("b", base(45, "c"))).toBe(false); // another change since: decide again
     expect(pacing.refused("d", base(40, "a"))).toBe(false); // the file changed
+  });
+});
+
+describe("snapshots hold the configuration once", () => {
+  it("the configuration in force is stored as a reference to its source's objects and comes back equal", () => {
+    const log = new ConfigLog();
+    const services = Array.from({ length: 50 }, (_, i) => service(`ns/s${i}`));
+    log.change("file", clusterConfig({ pools: [pool("p", ["198.18.40.0/24"])], services }), "h1");
+    const state = log.state();
+    const text = encodeSnapshot(state);
+    expect(text.split('"name":"s49"').length - 1).toBe(1);
+    const decoded = decodeSnapshot(text).state;
+    expect(decoded).toEqual(state);
+    expect(decoded.config?.config).toBe(decoded.configSources["file"]?.config);
+  });
+
+  it("a snapshot naming a source it does not hold is refused", () => {
+    const state = { ...emptyLogState(), seq: 1, config: { source: "file", hash: "h", config: "configSources" } };
+    const text = JSON.stringify(state);
+    const forged = `{"version":7,"seq":1,"messageSha256":null,"stateSha256":"${createHash("sha256").update(text).digest("hex")}","state":${text}}`;
+    expect(() => decodeSnapshot(forged)).toThrow(/source file, which it does not hold/);
   });
 });
