@@ -55,6 +55,8 @@ describe.skipIf(unavailable !== undefined)("audit of a lab run", () => {
     const nats = await cluster.hostNatsUrls();
     const security = cluster.lab.natsClient();
     const live = await auditCommand({ nats, security, settings, timeoutMs: 10_000 });
+    const told = cluster.speakerLines.filter((l) => /fenc|claimed VIP|stall|NATS|answering|left/i.test(l.line)).map((l) => `node${l.node} ${l.line.slice(0, 260)}`);
+    console.log(`audit-lab: what the speakers said about fencing, claims and NATS:\n${told.join("\n")}`);
     expect(live.report.findings.filter((f) => f.level === "violation")).toEqual([]);
     expect(live.report.findings.filter((f) => f.check === "fencing").map((f) => f.about)).toContain(nodeRole(second));
     expect(third).not.toBe(second);

@@ -3,7 +3,8 @@
 // whose timers BIRD's session shows (interval = max(BIRD's tx, our receive interval), timeout = our multiplier x
 // max(BIRD's rx, our transmit interval)); a node whose cable is pulled loses its path at BIRD on BFD, with a BGP hold
 // time of 30 s, and gets it back when the cable is in again. The profile asks for echo mode: each speaker says it
-// does not run it.
+// does not run it. With the profile's flap dampening annotations, a node whose cable is pulled twice in a short
+// time stays away at BIRD, its BFD session Up again, until the penalty has decayed.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { BGP_LAB_ASN, BgpCluster } from "../../src/lab/bgpCluster.js";
@@ -18,14 +19,19 @@ const VIP = "198.18.100.10";
 const BIRD_ASN = 64700;
 const NODES = [1, 2];
 const unavailable = labUnavailableReason();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-const manifests = (address: string): string => `---
+// Flap dampening (vipmesh's annotations): half-life 20 s, suppress 1500, reuse 1000: a second flap soon after the
+// first suppresses the session.
+const DAMPENING = `, annotations: { "vipmesh.io/bfd-dampening-half-life": "20s", "vipmesh.io/bfd-dampening-suppress-threshold": "1500", "vipmesh.io/bfd-dampening-reuse-threshold": "1000" }`;
+
+const manifests = (address: string, annotations = ""): string => `---
 kind: BGPPeer
 metadata: { name: bird, namespace: metallb-system }
 spec: { myASN: ${BGP_LAB_ASN}, peerASN: ${BIRD_ASN}, peerAddress: "${address}", holdTime: 30s, bfdProfile: slow-rx }
 ---
 kind: BFDProfile
-metadata: { name: slow-rx, namespace: metallb-system }
+metadata: { name: slow-rx, namespace: metallb-system${annotations} }
 spec: { receiveInterval: 500, transmitInterval: 400, detectMultiplier: 3, echoMode: true }
 `;
 
@@ -88,4 +94,40 @@ describe.skipIf(unavailable !== undefined)("BGP with BFD against BIRD 2 (2 nodes
     }
     await waitFor("node2's path back at BIRD", async () => ((await pathsFrom()).length === 2 ? true : undefined), 60_000, 250);
   }, 90_000);
+
+  it("with the profile's dampening, a second pull soon after the first keeps node1's path away at BIRD while BFD is Up again, until the penalty decays", async () => {
+    const from = c.speakerLines.length;
+    c.writeConfig({ extraManifests: manifests(bird.v4, DAMPENING) });
+    await waitFor("the dampening applied on node1", () => (c.speakerLines.slice(from).some((l) => l.node === 1 && l.line.includes('"peer":"bird",') && l.line.includes("profile applied to the live session")) ? true : undefined), 20_000, 100);
+    const bfdUp = async (): Promise<boolean> => (await daemon().bfdSessions()).get(roleIp("node1"))?.state === "Up";
+    const pull = async (): Promise<void> => {
+      await waitFor("BIRD's BFD session to node1 Up", async () => ((await bfdUp()) ? true : undefined), 30_000, 100);
+      const since = c.speakerLines.length;
+      await c.lab.setLink("node1", false);
+      try {
+        await waitFor("node1's path gone at BIRD", async () => (!(await pathsFrom()).includes(roleIp("node1")) ? true : undefined), 20_000, 50);
+        const sawDown = (): true | undefined => (c.speakerLines.slice(since).some((l) => l.node === 1 && l.line.includes("bfd: session state") && l.line.includes(`"peer":"${bird.v4}"`) && l.line.includes('"to":"down"')) ? true : undefined);
+        await waitFor("node1's BFD session to BIRD Down", sawDown, 10_000, 50);
+      } finally {
+        await c.lab.setLink("node1", true);
+      }
+    };
+    await pull();
+    await waitFor("node1's path back after the first pull (penalty 1000)", async () => ((await pathsFrom()).includes(roleIp("node1")) ? true : undefined), 60_000, 100);
+    await pull();
+    const pulled = Date.now();
+    const line = await waitFor("node1 suppressed", () => c.speakerLines.slice(from).find((l) => l.node === 1 && l.line.includes('"peer":"bird",') && l.line.includes("suppressed by dampening"))?.line, 10_000, 50);
+    const reuseInMs = Number(/"reuseInMs":(\d+)/.exec(line)?.[1]);
+    const reuseAt = Number(/"time":(\d+)/.exec(line)?.[1]) + reuseInMs; // the speaker's clock: this machine's
+    expect(reuseInMs).toBeGreaterThan(5_000);
+    // BIRD's BFD session comes Up again with the cable, and still no BGP session: BFD is not trusted meanwhile.
+    await waitFor("BIRD's BFD session to node1 Up again", async () => ((await bfdUp()) ? true : undefined), 20_000, 100);
+    while (Date.now() < reuseAt - 500) {
+      expect(await pathsFrom()).toEqual([roleIp("node2")]);
+      await sleep(250);
+    }
+    await waitFor("node1's path back once the penalty decayed", async () => ((await pathsFrom()).includes(roleIp("node1")) ? true : undefined), 30_000, 100);
+    console.log(`bgp-bfd-bird: node1's path back ${Date.now() - pulled} ms after the second pull, ${Date.now() - reuseAt} ms after the reuse time the speaker logged (${reuseInMs} ms after its suppression)`);
+    expect(Date.now()).toBeGreaterThanOrEqual(reuseAt - 500);
+  }, 150_000);
 });

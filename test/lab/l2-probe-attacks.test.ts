@@ -15,6 +15,7 @@ import { auditThenDestroy } from "../support/labAudit.js";
 // forged "I reach the log and have not heard you" (which would fence the asker); with the owner cut off from NATS it
 // replays every genuine probe and answer it captured. Neither fences anyone nor keeps a cut-off owner answering; each
 // forged or replayed datagram is dropped and logged with its reason.
+// The attacks are on the probe port, not on the log: the run's audit must find no violation (afterAll).
 
 const VIP = "198.18.0.200";
 const PROBE_PORT = 7946;

@@ -112,6 +112,19 @@ describe("audit: ownership", () => {
   });
 });
 
+describe("audit: an owner back within the handover bound", () => {
+  it("is no second owner when it beats again within the bound after the claim (its own process stalled), and is one after it", () => {
+    const back = (afterMs: number): AuditLog => {
+      const { log } = failover();
+      log.beats(["n1"], 1400 + afterMs, 1400 + afterMs + 200); // silent from 1000: longer than deadAfter
+      return log;
+    };
+    expect(violations(back(150).audit())).toEqual([]);
+    expect(violations(back(250).audit())).toEqual([]);
+    expect(ofCheck(back(300).audit(), "two-owners").map((f) => [f.level, f.durationMs])).toEqual([["violation", 300]]);
+  });
+});
+
 describe("audit: allocations, configuration, snapshots", () => {
   const web = service("default/web");
   const withWeb = clusterConfig({ pools: [pool("p", ["198.18.5.0/24"])], services: [web] });

@@ -55,6 +55,26 @@ describe("fencing", () => {
     expect(actions.find((a) => a.kind === "fence")).toMatchObject({ cause: "isolated" });
   });
 
+  it("fences an isolated node at the driver's 20 ms ticks within the probe timeout: re-probing does not restart the wait", () => {
+    const inputs: FenceInput[] = [];
+    for (let t = 0; t <= 1_000; t += 20) inputs.push(tick(t));
+    let state = initialFence(0);
+    let fencedAt: number | null = null;
+    for (const input of inputs) {
+      const step = stepFence(state, input, S);
+      state = step.state;
+      if (fencedAt === null && step.actions.some((a) => a.kind === "fence")) fencedAt = input.now;
+    }
+    expect(state.reason).toMatch(/isolated/);
+    expect(fencedAt).toBeLessThanOrEqual(S.logSilentAfterMs + S.probeTimeoutMs + 20);
+  });
+
+  it("an answer to an earlier probe of the same silence still counts (a slow peer is no isolation)", () => {
+    const t = S.logSilentAfterMs;
+    const slow = run([tick(t), tick(t + 20), tick(t + S.probeEveryMs), answer(t + S.probeEveryMs + 5, 1, 5, 10), tick(t + S.probeTimeoutMs + 20)]);
+    expect(slow.state.fenced).toBe(false);
+  });
+
   it("never fences a node without peers", () => {
     expect(run([tick(10_000, 0), tick(20_000, 0)]).state.fenced).toBe(false);
   });

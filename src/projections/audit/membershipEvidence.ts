@@ -99,6 +99,9 @@ export class MembershipEvidence {
     const { lastBefore, firstAfter } = p;
     if (!lastBefore || !firstAfter || firstAfter.incarnation !== p.ownerIncarnation || lastBefore.incarnation !== p.ownerIncarnation) return [];
     if (firstAfter.time - lastBefore.time < this.settings.deadAfterMs) return [];
+    // Back on the log within the bound: an owner whose own process stalled (it does not fence for that: the silence
+    // was its own, fenceMachine.ts) and that reads the claim as it resumes, as an owner still reading the log does.
+    if (firstAfter.time - p.claimTime <= this.boundMs) return [];
     const fenced = fences.some((f) => f.node === p.owner && f.incarnation === p.ownerIncarnation && f.enteredAt <= p.claimTime + this.boundMs && (f.leftAt === null || f.leftAt >= p.claimTime));
     if (fenced) return [];
     return [

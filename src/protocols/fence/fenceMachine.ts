@@ -35,7 +35,13 @@ export type FenceState = {
   lastLogAt: number;
   /** When the last tick came; null before the first. */
   lastTickAt: number | null;
-  round: { nonce: number; sentAt: number; peers: number; answers: number; outageConfirmed: boolean } | null;
+  /**
+   * The probing of the current log silence: the latest probe, the first of the silence (answers to any probe since
+   * count as answered; only one to the latest may fence as cut-off) and since when no peer has answered. Probes repeat
+   * every probeEveryMs, so the wait for an answer must outlive a re-probe: before, each re-probe restarted it, and
+   * with probes every 40 ms and a 60 ms timeout an isolated node fenced only when its timer happened to run late.
+   */
+  round: { nonce: number; firstNonce: number; sentAt: number; unansweredSince: number | null; peers: number; outageConfirmed: boolean } | null;
   nextNonce: number;
 };
 
@@ -78,23 +84,21 @@ function onTick(previous: FenceState, input: Extract<FenceInput, { kind: "tick" 
   if (stalled && !state.fenced) return { state: { ...state, lastLogAt: Math.max(state.lastLogAt, input.now), round: null }, actions: [] };
   if (state.fenced || input.peers === 0 || input.now - state.lastLogAt < s.logSilentAfterMs) return { state, actions: [] };
   const round = state.round;
-  if (round && input.now - round.sentAt >= s.probeTimeoutMs && round.answers === 0) {
+  if (round && round.unansweredSince !== null && input.now - round.unansweredSince >= s.probeTimeoutMs) {
     return fence(state, `the log is silent for ${Math.round(input.now - state.lastLogAt)} ms and no peer answers: isolated`, "isolated");
   }
   if (round && input.now - round.sentAt < s.probeEveryMs) return { state, actions: [] };
   const nonce = state.nextNonce;
-  return {
-    state: { ...state, nextNonce: nonce + 1, round: { nonce, sentAt: input.now, peers: input.peers, answers: 0, outageConfirmed: round?.outageConfirmed ?? false } },
-    actions: [{ kind: "probe", nonce }],
-  };
+  const next = { nonce, firstNonce: round?.firstNonce ?? nonce, sentAt: input.now, unansweredSince: round ? (round.unansweredSince ?? input.now) : input.now, peers: input.peers, outageConfirmed: round?.outageConfirmed ?? false };
+  return { state: { ...state, nextNonce: nonce + 1, round: next }, actions: [{ kind: "probe", nonce }] };
 }
 
 function onAnswer(state: FenceState, input: Extract<FenceInput, { kind: "answer" }>, s: FenceSettings): Step {
   const round = state.round;
-  if (state.fenced || !round || input.nonce !== round.nonce) return { state, actions: [] };
-  if (input.peerLogAgeMs <= s.peerFreshMs && input.askerSilentMs >= s.askerSilentMs) {
+  if (state.fenced || !round || input.nonce < round.firstNonce || input.nonce > round.nonce) return { state, actions: [] };
+  if (input.nonce === round.nonce && input.peerLogAgeMs <= s.peerFreshMs && input.askerSilentMs >= s.askerSilentMs) {
     return fence(state, `${input.from} still reaches the log (${Math.round(input.peerLogAgeMs)} ms ago) and has not heard this node for ${Math.round(input.askerSilentMs)} ms`, "cut-off");
   }
   const outageConfirmed = round.outageConfirmed || input.peerLogAgeMs > s.peerFreshMs;
-  return { state: { ...state, round: { ...round, answers: round.answers + 1, outageConfirmed } }, actions: [] };
+  return { state: { ...state, round: { ...round, unansweredSince: null, outageConfirmed } }, actions: [] };
 }
