@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../../src/adapters/nats/connect.js";
@@ -60,6 +60,11 @@ describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages 
     expect(await claims()).toEqual(before);
     expect(speakerMessages("fenced: stopped answering", start)).toBe(0);
     for (const [i, vip] of VIPS.entries()) expect(await cluster.resolveOwner(vip)).toBe(owners[i]);
+  });
+
+  afterEach(() => {
+    const fenced = cluster.speakerLines.filter(({ line }) => line.includes("fenced: stopped answering")).map(({ node, line }) => `node${node} ${line}`);
+    if (fenced.length > 0) console.log(`l2-nats-outage: fencing so far:\n${fenced.join("\n")}`);
   });
 
   it("a full NATS outage of 60 s moves nothing and fails no request", async () => {

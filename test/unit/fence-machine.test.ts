@@ -75,6 +75,13 @@ describe("fencing", () => {
     expect(slow.state.fenced).toBe(false);
   });
 
+  it("once peers confirmed an outage for everyone, answers that stop coming (a loaded peer) fence nobody", () => {
+    const t = S.logSilentAfterMs;
+    const inputs: FenceInput[] = [tick(t), answer(t + 1, 1, 500, 10)];
+    for (let u = t + 20; u < t + 2_000; u += 20) inputs.push(tick(u));
+    expect(run(inputs).state.fenced).toBe(false);
+  });
+
   it("never fences a node without peers", () => {
     expect(run([tick(10_000, 0), tick(20_000, 0)]).state.fenced).toBe(false);
   });

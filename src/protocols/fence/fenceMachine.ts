@@ -84,7 +84,9 @@ function onTick(previous: FenceState, input: Extract<FenceInput, { kind: "tick" 
   if (stalled && !state.fenced) return { state: { ...state, lastLogAt: Math.max(state.lastLogAt, input.now), round: null }, actions: [] };
   if (state.fenced || input.peers === 0 || input.now - state.lastLogAt < s.logSilentAfterMs) return { state, actions: [] };
   const round = state.round;
-  if (round && round.unansweredSince !== null && input.now - round.unansweredSince >= s.probeTimeoutMs) {
+  // Isolation is judged until peers have confirmed an outage for everyone in this silence: after that nobody can
+  // claim until the log is back, and a peer answering late (a loaded machine) must not fence anyone.
+  if (round && !round.outageConfirmed && round.unansweredSince !== null && input.now - round.unansweredSince >= s.probeTimeoutMs) {
     return fence(state, `the log is silent for ${Math.round(input.now - state.lastLogAt)} ms and no peer answers: isolated`, "isolated");
   }
   if (round && input.now - round.sentAt < s.probeEveryMs) return { state, actions: [] };
