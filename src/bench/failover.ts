@@ -6,10 +6,11 @@ import type { Prober } from "../lab/prober.js";
 import { replayCommand } from "../cli/replayCommand.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
 import { DEFAULT_FENCE_SETTINGS } from "../protocols/fence/fenceMachine.js";
-import { startCpuHog } from "./cpuHog.js";
+import { defaultHogs, startCpuHogs } from "./cpuHog.js";
+import { rssMiB } from "./procRss.js";
 import { machineDescription, percentile, type BenchResult } from "./report.js";
 
-// Failover in the lab, with one core kept busy by a CPU hog for the whole run.
+// Failover in the lab, with the machine overloaded by CPU hogs for the whole run (`--hogs N`, default one per core).
 //   kill:     the owner's speaker gets SIGKILL (the node and its data path stay up); measured until the client's
 //             first successful request served by another node, i.e. until the VIP has really moved.
 //   linkdown: the owner's cable is pulled (its speaker keeps running, cut off); measured until the client's first
@@ -61,6 +62,36 @@ function waitForOtherNode(prober: Prober, after: number, victim: string): Promis
   });
 }
 
+/** Mean resident set of the lab's running speakers, sampled `samples` times `everyMs` apart (steady state, no faults). */
+async function speakerRssMiB(cluster: L2Cluster, samples = 10, everyMs = 500): Promise<number> {
+  const seen: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    for (const proc of cluster.speakers.values()) {
+      const mib = proc.running ? rssMiB(proc.pid) : null;
+      if (mib !== null) seen.push(mib);
+    }
+    await sleep(everyMs);
+  }
+  return seen.length === 0 ? Number.NaN : seen.reduce((a, b) => a + b, 0) / seen.length;
+}
+
+type FailoverArgs = { trials: number; hogs: number };
+
+/** `[trials] [--hogs N]`: trials default 30, hogs default one per core (0: none). */
+export function parseFailoverArgs(args: readonly string[]): FailoverArgs {
+  const rest = [...args];
+  let hogs = defaultHogs();
+  const at = rest.indexOf("--hogs");
+  if (at >= 0) {
+    hogs = Number(rest[at + 1]);
+    rest.splice(at, 2);
+    if (!Number.isInteger(hogs) || hogs < 0) throw new Error(`--hogs (${args[at + 1] ?? "missing"}) must be a whole number, 0 or more`);
+  }
+  const trials = Number(rest[0] ?? 30);
+  if (!Number.isInteger(trials) || trials < 1) throw new Error(`trials (${rest[0]}) must be a whole number, 1 or more`);
+  return { trials, hogs };
+}
+
 async function falsePositives(cluster: L2Cluster, windows: Window[]): Promise<number> {
   const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: true }, () => undefined);
   const unexplained = rows.filter(
@@ -83,16 +114,19 @@ function figures(prefix: string, times: (number | null)[]): Record<string, numbe
 export async function failoverBench(args: string[]): Promise<BenchResult> {
   const unavailable = labUnavailableReason();
   if (unavailable) throw new Error(unavailable);
-  const trials = Number(args[0] ?? 30);
-  const hog = startCpuHog();
+  const { trials, hogs } = parseFailoverArgs(args);
+  const hog = startCpuHogs(hogs);
   const cluster = await L2Cluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }) });
   const windows: Window[] = [];
   const kill: (number | null)[] = [];
   const linkdown: (number | null)[] = [];
   let fp = Number.NaN;
+  let rss = Number.NaN;
   try {
     const prober = cluster.lab.startProber({ url: `http://${VIP}/`, intervalMs: 10, timeoutMs: 300, maxMs: 60 * 60_000 });
     await cluster.waitForOwner(VIP, 20_000);
+    await sleep(2_000);
+    rss = await speakerRssMiB(cluster);
     for (let i = 1; i <= trials; i++) {
       kill.push(await trial(cluster, prober, "kill", windows));
       linkdown.push(await trial(cluster, prober, "linkdown", windows));
@@ -118,8 +152,10 @@ export async function failoverBench(args: string[]): Promise<BenchResult> {
       ...k,
       ...l,
       false_positive_failovers: fp,
+      speaker_rss_mb: Math.round(rss * 10) / 10,
+      hogs,
     },
-    settings: { ...DEFAULT_MEMBERSHIP_SETTINGS, fence: DEFAULT_FENCE_SETTINGS, nodes: 3, probeIntervalMs: 10, cpuHog: "one core busy for the whole run" },
+    settings: { ...DEFAULT_MEMBERSHIP_SETTINGS, fence: DEFAULT_FENCE_SETTINGS, nodes: 3, probeIntervalMs: 10, cpuHogs: hogs },
     machine: machineDescription(),
   };
 }
