@@ -65,7 +65,7 @@ export class ClusterSim {
   async round(): Promise<void> {
     const acks = this.nodes.filter((n) => n.up).map((n) => {
       n.beat++;
-      return this.publish(subjects.heartbeat(n.name), { type: "NodeHeartbeatRecorded", data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "bench", interfaces: [] } });
+      return this.publish(subjects.heartbeat(n.name), { type: "NodeHeartbeatRecorded", data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "bench", health: 0, interfaces: [] } });
     });
     for (const seq of await Promise.all(acks)) this.lastBeatSeq = Math.max(this.lastBeatSeq, seq);
   }

@@ -9,6 +9,7 @@ export const MEMBERSHIP_FLAGS: SettingNames = {
   heartbeatIntervalMs: "--heartbeat-interval",
   suspectAfterMs: "--suspect-after",
   deadAfterMs: "--dead-after",
+  maxDeadAfterMs: "--max-dead-after",
   maxStepMs: "--max-step",
   joinBeats: "--join-beats",
   stallGapMs: "--stall-gap",
@@ -21,6 +22,7 @@ export function addMembershipOptions(cmd: Command): Command {
     .option("--heartbeat-interval <ms>", "heartbeat period", String(d.heartbeatIntervalMs))
     .option("--suspect-after <ms>", "silence before a node is suspected", String(d.suspectAfterMs))
     .option("--dead-after <ms>", "silence before a node is dead and its VIPs move", String(d.deadAfterMs))
+    .option("--max-dead-after <ms>", "the most the dead timeout widens for a node that reports itself late (Lifeguard)", String(d.maxDeadAfterMs))
     .option("--max-step <ms>", "the most one gap in the log counts; longer gaps are log stalls", String(d.maxStepMs))
     .option("--stall-gap <ms>", "a gap between log messages this long is a log outage, not silence", String(d.stallGapMs))
     .option("--stall-grace <ms>", "after a log outage, live time during which nobody is declared dead", String(d.stallGraceMs))
@@ -33,6 +35,7 @@ export function membershipFromOptions(o: Record<string, string | undefined>): Me
       heartbeatIntervalMs: intOption(o, "heartbeatInterval"),
       suspectAfterMs: intOption(o, "suspectAfter"),
       deadAfterMs: intOption(o, "deadAfter"),
+      maxDeadAfterMs: intOption(o, "maxDeadAfter"),
       maxStepMs: intOption(o, "maxStep"),
       joinBeats: intOption(o, "joinBeats"),
       stallGapMs: intOption(o, "stallGap"),

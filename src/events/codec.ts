@@ -5,7 +5,7 @@ import { configObjectChangedV1, configObjectDeletedV1 } from "./configObjectSche
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
-import { configAppliedV1, CURRENT_VERSION, nodeFactsChangedV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
+import { configAppliedV1, CURRENT_VERSION, nodeFactsChangedV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { ConfigObjectChanged, DomainEvent, EventMeta, Logged, NodeHeartbeatRecorded } from "./types.js";
 
@@ -17,10 +17,11 @@ const decoders: Record<string, Decoder> = {
   // v1 heartbeats carried no routes: an interface then answers only for VIPs in its own subnets.
   "NodeHeartbeatRecorded@1": (d) => {
     const v1 = nodeHeartbeatRecordedV1.parse(d);
-    return { type: "NodeHeartbeatRecorded", data: { ...v1, interfaces: v1.interfaces.map((i) => ({ ...i, routes: [] })) } };
+    return { type: "NodeHeartbeatRecorded", data: upcastHealth({ ...v1, interfaces: v1.interfaces.map((i) => ({ ...i, routes: [] })) }) };
   },
-  "NodeHeartbeatRecorded@2": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV2.parse(d) }),
-  "NodeHeartbeatRecorded@3": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV3.parse(d) }),
+  "NodeHeartbeatRecorded@2": (d) => ({ type: "NodeHeartbeatRecorded", data: upcastHealth(nodeHeartbeatRecordedV2.parse(d)) }),
+  "NodeHeartbeatRecorded@3": (d) => ({ type: "NodeHeartbeatRecorded", data: upcastHealth(nodeHeartbeatRecordedV3.parse(d)) }),
+  "NodeHeartbeatRecorded@4": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV4.parse(d) }),
   "NodeFactsChanged@1": (d) => ({ type: "NodeFactsChanged", data: nodeFactsChangedV1.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
@@ -50,11 +51,20 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeEvent(event: DomainEvent): Uint8Array {
   const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : event.type === "NodeHeartbeatRecorded" ? heartbeatVersion(event) : CURRENT_VERSION[event.type];
-  return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.data }));
+  return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.type === "NodeHeartbeatRecorded" && v === 2 ? withoutHealth(event) : event.data }));
 }
 
-/** A heartbeat that carries interfaces is the v2 shape (v3 would drop them); speakers send v3, without. */
+/** The v2 shape has no health score (a beat that still carries interfaces is an old speaker's). */
+const withoutHealth = (event: NodeHeartbeatRecorded): Omit<NodeHeartbeatRecorded["data"], "health"> => {
+  const { health: _health, ...rest } = event.data;
+  return rest;
+};
+
+/** A heartbeat that carries interfaces is the v2 shape (v3 and v4 would drop them); speakers send v4, without. */
 const heartbeatVersion = (event: NodeHeartbeatRecorded): number => (event.data.interfaces === undefined ? CURRENT_VERSION.NodeHeartbeatRecorded : 2);
+
+/** Beats before v4 reported no health, and their speakers widened no timeout: null keeps an old log judged as it was. */
+const upcastHealth = <T extends object>(data: T): T & { health: null } => ({ ...data, health: null });
 
 /** Never throws: invalid input comes back as a value so consumers can count it and move on. */
 export function decodeEvent(bytes: Uint8Array, meta: EventMeta): DecodeResult {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MAX_HEALTH_SCORE } from "../projections/members/lifeguard.js";
 import { CLAIM_REASONS } from "./types.js";
 
 // Wire schemas, one per (type, version). A published version is never edited: add a new one and an upcaster.
@@ -28,6 +29,9 @@ export const nodeHeartbeatRecordedV2 = nodeHeartbeatRecordedV1.extend({ interfac
 
 // v3: only what changes every beat; the interfaces are NodeFactsChanged events on EVENTS.
 export const nodeHeartbeatRecordedV3 = nodeHeartbeatRecordedV1.omit({ interfaces: true });
+
+// v4: the node's own health score (Lifeguard, src/projections/members/lifeguard.ts): how late it ran recently.
+export const nodeHeartbeatRecordedV4 = nodeHeartbeatRecordedV3.extend({ health: z.number().int().min(0).max(MAX_HEALTH_SCORE) });
 
 export const nodeFactsChangedV1 = z.object({
   node: z.string().min(1),
@@ -113,7 +117,7 @@ export const configAppliedV1 = z.object({
 
 /** The newest version of each event type; `encodeEvent` writes these. */
 export const CURRENT_VERSION = {
-  NodeHeartbeatRecorded: 3,
+  NodeHeartbeatRecorded: 4,
   NodeFactsChanged: 1,
   NodeLeft: 1,
   NodeRestarting: 1,

@@ -38,6 +38,11 @@ export type NodeHeartbeatRecorded = {
     ready: boolean;
     version: string;
     /**
+     * How late the node ran recently (Lifeguard score, 0 healthy .. 8 starved). Null for beats before v4: their
+     * speakers knew no Lifeguard, and their log is judged as they judged it, without widening.
+     */
+    health: number | null;
+    /**
      * Only in heartbeats of v1 and v2, which repeated the node's interfaces every beat. Since v3 they are a
      * `NodeFactsChanged` on EVENTS, published when they change.
      */

@@ -1,10 +1,13 @@
 import type { Draft } from "immer";
 import { identityProblem } from "../events/identity.js";
 import type { EventMeta, InterfaceFact, NodeHeartbeatRecorded } from "../events/types.js";
+import { healthScore, isStarved, widenedTimeout } from "./members/lifeguard.js";
 import type { MembershipSettings } from "./settings.js";
 
 // Membership from the HEARTBEATS stream alone. Silence is measured in "live" log time: stream time with
 // every gap capped at maxStepMs, so a stalled log (nobody's messages arriving) counts against no one.
+// Lifeguard: a node's suspect and dead timeouts widen with its health score (what its last beat reported, or how
+// late the log stamped that beat, whichever is worse), up to maxDeadAfterMs.
 
 export type NodeStatus = "alive" | "suspect" | "dead";
 
@@ -23,6 +26,12 @@ export type MemberRecord = {
   lastHeardLive: number;
   /** Beats since the node was last new, restarted or dead, capped at joinBeats. */
   streak: number;
+  /** The health score its last beat reported; null for beats before v4, which are judged without Lifeguard. */
+  health: number | null;
+  /** How much later than one heartbeat interval after its previous beat the log stamped its last one (0 when fresh). */
+  beatLateMs: number;
+  /** Dead and silent beyond maxDeadAfterMs: dead whatever its health was, so even a starved node may take its VIPs. */
+  overdue: boolean;
 };
 
 export type MembershipState = {
@@ -66,18 +75,33 @@ export function advanceClock(draft: Draft<MembershipState>, meta: EventMeta, set
   draft.seq = meta.seq;
 }
 
-export function statusAfterSilence(silentMs: number, settings: MembershipSettings): NodeStatus {
-  if (silentMs > settings.deadAfterMs) return "dead";
-  return silentMs > settings.suspectAfterMs ? "suspect" : "alive";
+/** The node's Lifeguard score: the worse of what it reported and how late its last beat reached the log (0 before v4). */
+export function memberScore(record: Pick<MemberRecord, "health" | "beatLateMs">): number {
+  return record.health === null ? 0 : Math.max(record.health, healthScore(record.beatLateMs));
+}
+
+/** A starved node claims no VIP from a dead owner until that owner is overdue (ownershipPlan.ts). */
+export const memberStarved = (record: Pick<MemberRecord, "health" | "beatLateMs">): boolean => isStarved(memberScore(record));
+
+/** How much the node's score widens its suspect and dead timeouts (0 .. maxDeadAfterMs - deadAfterMs). */
+export function widenedByMs(score: number, settings: MembershipSettings): number {
+  return widenedTimeout(settings.deadAfterMs, settings.maxDeadAfterMs, score) - settings.deadAfterMs;
+}
+
+export function statusAfterSilence(silentMs: number, settings: MembershipSettings, widenMs = 0): NodeStatus {
+  if (silentMs > settings.deadAfterMs + widenMs) return "dead";
+  return silentMs > settings.suspectAfterMs + widenMs ? "suspect" : "alive";
 }
 
 const SWEEP_MARGIN_MS = 0.001;
 /** Every node is dead: nothing changes until one beats again (a finite number: the state is plain JSON). */
 const NOBODY_TO_SWEEP = Number.MAX_SAFE_INTEGER;
 
-/** When a node's status next changes if it stays silent: silence passing suspectAfterMs, then deadAfterMs. */
+/** When a node's record next changes if it stays silent: silence passing its (widened) timeouts, then the bound. */
 function nextChange(record: MemberRecord, settings: MembershipSettings): number {
-  return record.lastHeardLive + (record.status === "alive" ? settings.suspectAfterMs : settings.deadAfterMs);
+  if (record.status === "dead") return record.overdue ? NOBODY_TO_SWEEP : record.lastHeardLive + settings.maxDeadAfterMs;
+  const widen = widenedByMs(memberScore(record), settings);
+  return record.lastHeardLive + widen + (record.status === "alive" ? settings.suspectAfterMs : settings.deadAfterMs);
 }
 
 /** Statuses after silence, recomputed only when live time may have crossed someone's threshold or ended a grace. */
@@ -88,14 +112,23 @@ function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): voi
   let next = NOBODY_TO_SWEEP;
   let held = false;
   for (const record of Object.values(draft.nodes)) {
-    if (record.status === "dead") continue;
-    const silence = statusAfterSilence(draft.live - record.lastHeardLive, settings);
+    if (record.overdue) continue;
+    const silentMs = draft.live - record.lastHeardLive;
+    if (record.status === "dead") {
+      if (silentMs > settings.maxDeadAfterMs) {
+        record.overdue = true;
+        draft.epoch++;
+      }
+      next = Math.min(next, nextChange(record, settings));
+      continue;
+    }
+    const silence = statusAfterSilence(silentMs, settings, widenedByMs(memberScore(record), settings));
     const status = inGrace && silence === "dead" ? "suspect" : silence;
     if (status !== record.status) {
       record.status = status;
       draft.epoch++;
     }
-    if (status === "dead") continue;
+    if (status === "dead") record.overdue = silentMs > settings.maxDeadAfterMs;
     next = Math.min(next, nextChange(record, settings));
     held ||= status === "suspect" && silence === "dead";
   }
@@ -107,6 +140,7 @@ function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): voi
 function planRelevantChange(before: MemberRecord | undefined, after: MemberRecord): boolean {
   if (!before) return true;
   if (before.status !== after.status || before.incarnation !== after.incarnation || before.ready !== after.ready || before.streak !== after.streak) return true;
+  if (memberStarved(before) !== memberStarved(after) || before.overdue !== after.overdue) return true;
   if (before.interfaces === null && after.interfaces === null) return false;
   return JSON.stringify(before.interfaces) !== JSON.stringify(after.interfaces);
 }
@@ -143,6 +177,9 @@ export function applyHeartbeat(
     lastHeardAt: meta.time,
     lastHeardLive: draft.live,
     streak,
+    health: beat.health,
+    beatLateMs: fresh || !record ? 0 : Math.max(0, meta.time - record.lastHeardAt - settings.heartbeatIntervalMs),
+    overdue: false,
   };
   if (planRelevantChange(record, next)) draft.epoch++;
   draft.nodes[beat.node] = next;

@@ -1,7 +1,7 @@
 import type { ClaimEvidence, ClaimReason } from "../events/types.js";
 import { preferenceScore, qualify } from "./eligibility.js";
 import { ownerHasLeft, type LogState } from "./logState.js";
-import type { MemberRecord, MembershipState } from "./membership.js";
+import { memberStarved, type MemberRecord, type MembershipState } from "./membership.js";
 import { interfacesOf } from "./nodeFacts.js";
 import { rendezvousScore } from "./rendezvous.js";
 import type { MembershipSettings } from "./settings.js";
@@ -9,7 +9,9 @@ import { vipCatalog, type VipEntry } from "./vipCatalog.js";
 
 // Who should own each VIP, as a pure function of the two projections. Sticky: a live owner that still
 // qualifies keeps its VIPs. A VIP that needs an owner goes to the eligible node with the fewest VIPs,
-// ties broken by rendezvous hash, so VIPs of a lost node spread evenly and nothing else moves.
+// ties broken by rendezvous hash, so VIPs of a lost node spread evenly and nothing else moves. A starved node
+// (Lifeguard: it reports itself late, or the log stamps its beats late) takes no VIP from a dead owner until that
+// owner is overdue (silent past maxDeadAfterMs): a healthy node takes it instead, or, if none, the VIP waits.
 
 export type PlannedClaim = {
   vip: string;
@@ -39,12 +41,19 @@ function keeps(ctx: Ctx, entry: VipEntry, owner: string, claimIncarnation: numbe
   return ctx.log.config !== null && qualify(entry, member, interfacesOf(ctx.log, member), ctx.log.config.config).ok;
 }
 
-function candidates(ctx: Ctx, entry: VipEntry): string[] {
+function candidates(ctx: Ctx, entry: VipEntry, starvedWait: boolean): string[] {
   const config = ctx.log.config?.config;
   if (!config) return [];
   return Object.values(ctx.members.nodes)
-    .filter((m) => m.status === "alive" && m.streak >= ctx.settings.joinBeats && !isLeft(ctx, m) && qualify(entry, m, interfacesOf(ctx.log, m), config).ok)
+    .filter((m) => m.status === "alive" && m.streak >= ctx.settings.joinBeats && !isLeft(ctx, m) && !(starvedWait && memberStarved(m)))
+    .filter((m) => qualify(entry, m, interfacesOf(ctx.log, m), config).ok)
     .map((m) => m.node);
+}
+
+/** Taking over from a dead owner that is not yet overdue: starved nodes wait (the claim's reason is owner-dead). */
+export function starvedMustWait(members: MembershipState, reason: ClaimReason, owner: string | null): boolean {
+  const record = owner === null ? undefined : members.nodes[owner];
+  return reason === "owner-dead" && record !== undefined && record.status === "dead" && !record.overdue;
 }
 
 function reasonFor(ctx: Ctx, owner: string | null, claimIncarnation: number): { reason: ClaimReason; status: string | null } {
@@ -86,14 +95,14 @@ export function planClaims(log: LogState, members: MembershipState, settings: Me
   }
   const plan: PlannedClaim[] = [];
   for (const entry of orphans) {
-    const pool = candidates(ctx, entry);
+    const record = log.vips[entry.vip];
+    const owner = record?.owner ?? null;
+    const { reason, status } = reasonFor(ctx, owner, record?.incarnation ?? 0);
+    const pool = candidates(ctx, entry, starvedMustWait(members, reason, owner));
     if (pool.length === 0) continue;
     const config = log.config.config;
     const node = pickOwner(entry.vip, pool, load, (n) => preferenceScore(entry, n, config));
     load.set(node, (load.get(node) ?? 0) + 1);
-    const record = log.vips[entry.vip];
-    const owner = record?.owner ?? null;
-    const { reason, status } = reasonFor(ctx, owner, record?.incarnation ?? 0);
     plan.push({
       vip: entry.vip,
       node,

@@ -7,6 +7,11 @@ export type MembershipSettings = {
   /** Silence after which a node is dead and its VIPs move. */
   deadAfterMs: number;
   /**
+   * Lifeguard's bound: the dead timeout of a node that reports itself degraded (or whose beats the log stamps late)
+   * is widened with its health score up to this, never further; a starved claimant waits at most until then.
+   */
+  maxDeadAfterMs: number;
+  /**
    * The most live time one gap between messages may add. A longer gap means the log itself was away
    * (leader election, outage), and must not count against anyone.
    */
@@ -26,6 +31,7 @@ export const DEFAULT_MEMBERSHIP_SETTINGS: MembershipSettings = {
   heartbeatIntervalMs: 50,
   suspectAfterMs: 150,
   deadAfterMs: 300,
+  maxDeadAfterMs: 700,
   maxStepMs: 100,
   joinBeats: 3,
   stallGapMs: 1_000,
@@ -39,6 +45,7 @@ export const FIELD_NAMES: SettingNames = {
   heartbeatIntervalMs: "heartbeatIntervalMs",
   suspectAfterMs: "suspectAfterMs",
   deadAfterMs: "deadAfterMs",
+  maxDeadAfterMs: "maxDeadAfterMs",
   maxStepMs: "maxStepMs",
   joinBeats: "joinBeats",
   stallGapMs: "stallGapMs",
@@ -65,6 +72,7 @@ export function validateMembershipSettings(s: MembershipSettings, names: Setting
     if (!Number.isFinite(s[key]) || s[key] <= 0) fail(key, "must be a positive number");
   }
   if (s.suspectAfterMs >= s.deadAfterMs) fail("suspectAfterMs", `must be below ${is("deadAfterMs")}`);
+  if (s.maxDeadAfterMs < s.deadAfterMs) fail("maxDeadAfterMs", `must be at least ${is("deadAfterMs")}`);
   if (s.heartbeatIntervalMs * 2 > s.deadAfterMs) fail("deadAfterMs", `must cover at least two heartbeat intervals: ${is("heartbeatIntervalMs")}`);
   if (s.maxStepMs < s.heartbeatIntervalMs) fail("maxStepMs", `must be at least one heartbeat interval: ${is("heartbeatIntervalMs")}`);
   if (s.maxStepMs + s.heartbeatIntervalMs >= s.deadAfterMs) {

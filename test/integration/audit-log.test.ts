@@ -49,7 +49,7 @@ async function publish(subject: string, event: DomainEvent): Promise<number> {
 /** Heartbeats of `nodes` every 50 ms for `ms`, published as the speakers would. */
 async function beat(nodes: string[], ms: number, incarnation = 1): Promise<void> {
   for (let t = 0; t < ms; t += 50) {
-    for (const node of nodes) hbSeq = await publish(subjects.heartbeat(node), { type: "NodeHeartbeatRecorded", data: { node, incarnation, beat: Date.now(), ready: true, version: "test", interfaces: [] } });
+    for (const node of nodes) hbSeq = await publish(subjects.heartbeat(node), { type: "NodeHeartbeatRecorded", data: { node, incarnation, beat: Date.now(), ready: true, version: "test", health: 0, interfaces: [] } });
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -32,11 +32,15 @@ export class AuditLog {
     return seq;
   }
 
-  /** A beat of every node listed, every `every` ms over [from, to); returns the last sequence written. */
-  beats(nodes: readonly string[], from: number, to: number, every = 50, incarnation = 1): number {
+  /**
+   * A beat of every node listed, every `every` ms over [from, to); returns the last sequence written. Without
+   * `health` the beats are an old speaker's (v2, with interfaces: no Lifeguard); with it, v4 reporting that score.
+   */
+  beats(nodes: readonly string[], from: number, to: number, every = 50, incarnation = 1, health: number | null = null): number {
     for (let at = from; at < to; at += every) {
       for (const node of nodes) {
-        const data = { node, incarnation, beat: at + 1, ready: true, version: "test", interfaces: [] };
+        const base = { node, incarnation, beat: at + 1, ready: true, version: "test" };
+        const data = health === null ? { ...base, health: null, interfaces: [] } : { ...base, health };
         this.heartbeats.push({ meta: { stream: "HEARTBEATS", seq: this.heartbeatSeq++, time: T0 + at, subject: subjects.heartbeat(node) }, data: encodeEvent({ type: "NodeHeartbeatRecorded", data }) });
       }
     }

@@ -70,7 +70,7 @@ export class FakeSpeakers {
     const js = jetstream(this.nc);
     for (const [node, n] of this.nodes) {
       n.beat++;
-      const data = { node, incarnation: 1, beat: n.beat, ready: true, version: "test", interfaces: n.interfaces };
+      const data = { node, incarnation: 1, beat: n.beat, ready: true, version: "test", health: 0, interfaces: n.interfaces };
       await js.publish(subjects.heartbeat(node), encodeEvent({ type: "NodeHeartbeatRecorded", data })).catch(() => undefined);
     }
   }

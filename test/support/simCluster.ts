@@ -32,7 +32,8 @@ export function labConfig(vips: number, nodes: string[] = []): ClusterConfig {
   };
 }
 
-type SimNode = { name: string; index: number; incarnation: number; beat: number; up: boolean };
+/** `health`: the Lifeguard score the node's beats report (0 unless a test makes it late). */
+type SimNode = { name: string; index: number; incarnation: number; beat: number; up: boolean; health: number };
 
 export class SimCluster {
   readonly events: RawEntry[] = [];
@@ -75,7 +76,7 @@ export class SimCluster {
   }
 
   addNode(name: string, incarnation = 1): void {
-    this.nodes.set(name, { name, index: this.nodes.size + 1, incarnation, beat: 0, up: true });
+    this.nodes.set(name, { name, index: this.nodes.size + 1, incarnation, beat: 0, up: true, health: 0 });
   }
 
   /** One heartbeat interval in which every up node beats and nobody claims. */
@@ -85,7 +86,7 @@ export class SimCluster {
       this.time += this.settings.heartbeatIntervalMs / Math.max(1, this.nodes.size);
       if (n.beat === 0) this.publishFacts(n);
       n.beat++;
-      this.append("HEARTBEATS", subjects.heartbeat(n.name), { type: "NodeHeartbeatRecorded", data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test" } });
+      this.append("HEARTBEATS", subjects.heartbeat(n.name), { type: "NodeHeartbeatRecorded", data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test", health: n.health } });
     }
   }
 
@@ -100,7 +101,7 @@ export class SimCluster {
         n.beat++;
         this.append("HEARTBEATS", subjects.heartbeat(n.name), {
           type: "NodeHeartbeatRecorded",
-          data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test" },
+          data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test", health: n.health },
         });
         this.claimAll();
       }

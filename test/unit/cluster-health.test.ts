@@ -56,7 +56,7 @@ function beatWithoutClaiming(sim: SimCluster, ms: number): void {
       n.beat++;
       sim.append("HEARTBEATS", subjects.heartbeat(n.name), {
         type: "NodeHeartbeatRecorded",
-        data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test", interfaces: nodeInterfaces(n.index) },
+        data: { node: n.name, incarnation: n.incarnation, beat: n.beat, ready: true, version: "test", health: 0, interfaces: nodeInterfaces(n.index) },
       });
     }
   }

@@ -15,7 +15,7 @@ const obj = (node: string, service = "default/web", labelled = true): KubeObject
 };
 
 const member = (node: string, over: Partial<MemberRecord> = {}): MemberRecord => ({
-  node, incarnation: 5, beat: 1, status: "alive", ready: true, version: "t", interfaces: [], lastHeardAt: 0, lastHeardLive: 0, streak: 3, ...over,
+  node, incarnation: 5, beat: 1, status: "alive", ready: true, version: "t", interfaces: [], lastHeardAt: 0, lastHeardLive: 0, streak: 3, health: 0, beatLateMs: 0, overdue: false, ...over,
 });
 
 function facts(over: { nodes?: string[]; services?: string[]; members?: MemberRecord[]; left?: Record<string, number>; restarting?: LogState["restarting"] } = {}): ClusterFacts {

@@ -38,7 +38,7 @@ function owned(over: Partial<ClusterConfig> = {}): LogState {
 const iface = (name: string, addresses: string[], over: Partial<InterfaceFact> = {}): InterfaceFact => ({ name, mac: "02:00:00:00:00:01", up: true, answerable: true, addresses, routes: [], ...over });
 
 function member(node: string, interfaces: InterfaceFact[], over: Partial<MemberRecord> = {}): MemberRecord {
-  return { node, incarnation: 1, beat: 5, status: "alive", ready: true, version: "test", interfaces, lastHeardAt: 0, lastHeardLive: 0, streak: 3, ...over };
+  return { node, incarnation: 1, beat: 5, status: "alive", ready: true, version: "test", interfaces, lastHeardAt: 0, lastHeardLive: 0, streak: 3, health: 0, beatLateMs: 0, overdue: false, ...over };
 }
 
 const members = (...records: MemberRecord[]): MembershipState => ({ ...emptyMembership(), seq: 10, nodes: Object.fromEntries(records.map((r) => [r.node, r])) });

@@ -5,7 +5,7 @@ import { DEFAULT_MEMBERSHIP_SETTINGS, SettingsError, validateMembershipSettings 
 // A rejected failure-detector combination names what the operator set: flags from the CLI, fields otherwise.
 
 const flags = (over: Record<string, string>): Record<string, string> => ({
-  heartbeatInterval: "50", suspectAfter: "150", deadAfter: "300", maxStep: "100", joinBeats: "3", stallGap: "1000", stallGrace: "1500", ...over,
+  heartbeatInterval: "50", suspectAfter: "150", deadAfter: "300", maxDeadAfter: "700", maxStep: "100", joinBeats: "3", stallGap: "1000", stallGrace: "1500", ...over,
 });
 
 function rejection(run: () => unknown): SettingsError {
@@ -25,6 +25,7 @@ describe("membership settings from CLI flags", () => {
     ["--max-step below one heartbeat", { maxStep: "40" }, "--max-step (40) must be at least one heartbeat interval: --heartbeat-interval (50)"],
     ["--max-step too close to --dead-after", { maxStep: "260" }, "--max-step (260) plus --heartbeat-interval (50) must stay below --dead-after (300)"],
     ["--stall-gap not above --max-step", { stallGap: "100" }, "--stall-gap (100) must exceed --max-step (100)"],
+    ["--max-dead-after below --dead-after", { maxDeadAfter: "250" }, "--max-dead-after (250) must be at least --dead-after (300)"],
     ["--join-beats zero", { joinBeats: "0" }, "--join-beats (0) must be a positive number"],
   ];
   for (const [name, over, message] of cases) {

@@ -126,11 +126,15 @@ describe("Lifeguard: local health widens timeouts, and a starved watcher does no
     expect([0, 10, 25, 60, 1_000].map((ms) => healthScore(ms))).toEqual([0, 0, 1, 2, MAX_HEALTH_SCORE]);
   });
 
-  it("widens the timeout by the worse of the target's and the watcher's scores, never narrows it", () => {
-    expect(widenedTimeout(150, 0, 0)).toBe(150);
-    expect(widenedTimeout(150, 2, 0)).toBe(450);
-    expect(widenedTimeout(150, 0, 3)).toBe(600);
-    fc.assert(fc.property(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), (t, w) => widenedTimeout(150, t, w) >= 150));
+  it("widens the timeout by the worse of the target's and the watcher's scores, up to the maximum, never narrows it", () => {
+    expect(widenedTimeout(300, 700, 0, 0)).toBe(300);
+    expect(widenedTimeout(300, 700, 2, 0)).toBe(400);
+    expect(widenedTimeout(300, 700, 0, 3)).toBe(450);
+    expect(widenedTimeout(300, 700, MAX_HEALTH_SCORE, 0)).toBe(700);
+    fc.assert(fc.property(fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 20 }), (t, w) => {
+      const ms = widenedTimeout(300, 700, t, w);
+      return ms >= 300 && ms <= 700;
+    }));
   });
 
   it("a watcher whose own timers run late declares nobody dead", () => {

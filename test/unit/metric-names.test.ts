@@ -55,6 +55,7 @@ beforeAll(async () => {
     claims: { won: 1, lost: 2, failed: 0 }, failovers: new LogChanges().failovers,
     answering: () => new Map([[owned, "eth0"]]),
     bgpPlan: () => null,
+    healthScore: () => 2,
   });
   registerAllocatorMetrics(monitor.metrics, { log: () => sim.view.log, claims: { published: 2, won: 2, lost: 0, failed: 0 } });
   const jsm = { streams: { info: async () => ({ state: { last_seq: sim.view.log.seq + 4, last_ts: new Date(sim.view.log.time + 1_500).toISOString() } }) } } as unknown as JetStreamManager;

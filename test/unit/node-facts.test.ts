@@ -22,18 +22,19 @@ function kubeNodeInterfaces(pods: number): InterfaceFact[] {
 
 const beat = (interfaces?: InterfaceFact[]): NodeHeartbeatRecorded => ({
   type: "NodeHeartbeatRecorded",
-  data: { node: "node1", incarnation: 1_796_400_000_000, beat: 123_456, ready: true, version: "0.1.0", ...(interfaces ? { interfaces } : {}) },
+  data: { node: "node1", incarnation: 1_796_400_000_000, beat: 123_456, ready: true, version: "0.1.0", health: 0, ...(interfaces ? { interfaces } : {}) },
 });
 
 describe("a heartbeat carries only what changes every beat", () => {
-  it("is written as v3 without interfaces, and keeps one size whatever the node's interfaces", () => {
+  it("is written as v4 (v3 and the node's health score) without interfaces, and keeps one size whatever the node's interfaces", () => {
     const slim = encodeEvent(beat());
     const lab = encodeEvent(beat(kubeNodeInterfaces(0)));
     const kube = encodeEvent(beat(kubeNodeInterfaces(30)));
-    expect(JSON.parse(new TextDecoder().decode(slim))).toMatchObject({ v: 3 });
+    expect(JSON.parse(new TextDecoder().decode(slim))).toMatchObject({ v: 4 });
     expect(slim.length).toBeLessThanOrEqual(160);
     // What every beat cost before (interfaces and routes repeated 20 times a second): measured here, for the record.
-    expect({ v3: slim.length, v2Lab: lab.length, v2KubeNode30Pods: kube.length }).toEqual({ v3: 135, v2Lab: 451, v2KubeNode30Pods: 4_073 });
+    // v3 was 135 bytes; v4's health score adds 11.
+    expect({ v4: slim.length, v2Lab: lab.length, v2KubeNode30Pods: kube.length }).toEqual({ v4: 146, v2Lab: 451, v2KubeNode30Pods: 4_073 });
   });
 
   it("a v3 heartbeat that somehow holds interfaces loses them at the boundary; one built with interfaces is written as v2", () => {
@@ -44,6 +45,20 @@ describe("a heartbeat carries only what changes every beat", () => {
     const v3WithFacts = new TextEncoder().encode(JSON.stringify({ type: "NodeHeartbeatRecorded", v: 3, data: { ...beat().data, interfaces: nodeInterfaces(1) } }));
     const stripped = decodeEvent(v3WithFacts, meta("vipmesh.hb.node1"));
     expect(stripped.ok && stripped.event.type === "NodeHeartbeatRecorded" && "interfaces" in stripped.event.data).toBe(false);
+  });
+
+  it("upcasts v1-v3 beats to a null health score (judged without Lifeguard, as their speakers judged), and refuses a v4 score out of range", () => {
+    const { health: _h, ...v3Data } = beat().data;
+    const v3 = new TextEncoder().encode(JSON.stringify({ type: "NodeHeartbeatRecorded", v: 3, data: v3Data }));
+    const v2 = encodeEvent(beat(nodeInterfaces(1)));
+    for (const bytes of [v3, v2]) {
+      const decoded = decodeEvent(bytes, meta("vipmesh.hb.node1"));
+      expect(decoded.ok && decoded.event.type === "NodeHeartbeatRecorded" && decoded.event.data.health).toBeNull();
+    }
+    const v4 = decodeEvent(encodeEvent({ ...beat(), data: { ...beat().data, health: 5 } }), meta("vipmesh.hb.node1"));
+    expect(v4.ok && v4.event.type === "NodeHeartbeatRecorded" && v4.event.data.health).toBe(5);
+    const tooHigh = new TextEncoder().encode(JSON.stringify({ type: "NodeHeartbeatRecorded", v: 4, data: { ...beat().data, health: 9 } }));
+    expect(decodeEvent(tooHigh, meta("vipmesh.hb.node1"))).toMatchObject({ ok: false, invalid: { reason: "bad-data" } });
   });
 });
 
@@ -69,7 +84,7 @@ describe("eligibility reads the interfaces from EVENTS", () => {
     sim.applyConfig(labConfig(2));
     for (let b = 1; b <= 20; b++) {
       sim.time += 50;
-      sim.append("HEARTBEATS", subjects.heartbeat("old"), { type: "NodeHeartbeatRecorded", data: { node: "old", incarnation: 1, beat: b, ready: true, version: "0.0.9", interfaces: nodeInterfaces(7) } });
+      sim.append("HEARTBEATS", subjects.heartbeat("old"), { type: "NodeHeartbeatRecorded", data: { node: "old", incarnation: 1, beat: b, ready: true, version: "0.0.9", health: 0, interfaces: nodeInterfaces(7) } });
       sim.claimAllFor("old");
     }
     expect(sim.view.log.nodeFacts).toEqual({});

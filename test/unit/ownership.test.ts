@@ -214,7 +214,7 @@ describe("interfaces that route to a VIP", () => {
     const { qualify } = await import("../../src/projections/eligibility.js");
     const entry = { vip: "198.18.5.10", ip: { family: 4 as const, value: (198n << 24n) | (18n << 16n) | (5n << 8n) | 10n }, pool: labConfig(1).pools[0] ?? null, advertisements: labConfig(1).l2Advertisements, services: [] };
     const iface = (name: string, routes: string[]) => ({ name, mac: "02:00:00:00:00:01", up: true, answerable: true, addresses: ["198.18.0.11/24"], routes });
-    const member = (interfaces: ReturnType<typeof iface>[]) => ({ node: "n", incarnation: 1, beat: 1, status: "alive" as const, ready: true, version: "t", interfaces, lastHeardAt: 0, lastHeardLive: 0, streak: 3 });
+    const member = (interfaces: ReturnType<typeof iface>[]) => ({ node: "n", incarnation: 1, beat: 1, status: "alive" as const, ready: true, version: "t", interfaces, lastHeardAt: 0, lastHeardLive: 0, streak: 3, health: 0, beatLateMs: 0, overdue: false });
     const config = labConfig(1);
     const check = (interfaces: ReturnType<typeof iface>[]) => qualify(entry, member(interfaces), interfaces, config);
     expect(check([iface("eth0", [])]).ok).toBe(false);

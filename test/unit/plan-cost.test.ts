@@ -7,30 +7,38 @@ import { describe, expect, it } from "vitest";
 import { subjects } from "../../src/events/subjects.js";
 import type { NodeHeartbeatRecorded } from "../../src/events/types.js";
 import { applyHeartbeatBatch } from "../../src/projections/batch.js";
-import { emptyMembership, statusAfterSilence, type NodeStatus } from "../../src/projections/membership.js";
+import { healthScore } from "../../src/projections/members/lifeguard.js";
+import { emptyMembership, statusAfterSilence, widenedByMs, type NodeStatus } from "../../src/projections/membership.js";
 import { planClaims } from "../../src/projections/ownershipPlan.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS as SETTINGS } from "../../src/projections/settings.js";
 import { labConfig, SimCluster } from "../support/simCluster.js";
 
 type Beat = { node: string; gapMs: number };
 
-/** The reference: every node's status recomputed from its silence on every message, as the reducer did before. */
+/**
+ * The reference: every node's status recomputed from its silence on every message, as the reducer did before, with
+ * Lifeguard's widening by how late the log stamped the node's last beat (its reported health is 0 here).
+ */
 function naiveStatuses(beats: readonly Beat[]): Record<string, NodeStatus>[] {
-  const nodes = new Map<string, { last: number; status: NodeStatus }>();
+  const nodes = new Map<string, { last: number; lastTime: number; widenMs: number; status: NodeStatus }>();
   const out: Record<string, NodeStatus>[] = [];
   let live = 0;
+  let time = 0;
   let grace = 0;
   beats.forEach((b, i) => {
     if (i > 0) {
+      time += b.gapMs;
       live += Math.min(b.gapMs, SETTINGS.maxStepMs);
       if (b.gapMs >= SETTINGS.stallGapMs) grace = live + SETTINGS.stallGraceMs;
     }
     for (const r of nodes.values()) {
       if (r.status === "dead") continue;
-      const silence = statusAfterSilence(live - r.last, SETTINGS);
+      const silence = statusAfterSilence(live - r.last, SETTINGS, r.widenMs);
       r.status = live < grace && silence === "dead" ? "suspect" : silence;
     }
-    nodes.set(b.node, { last: live, status: "alive" });
+    const before = nodes.get(b.node);
+    const lateMs = before && before.status !== "dead" ? Math.max(0, time - before.lastTime - SETTINGS.heartbeatIntervalMs) : 0;
+    nodes.set(b.node, { last: live, lastTime: time, widenMs: widenedByMs(healthScore(lateMs), SETTINGS), status: "alive" });
     out.push(Object.fromEntries([...nodes].map(([n, r]) => [n, r.status])));
   });
   return out;
@@ -44,7 +52,7 @@ function reducerStatuses(beats: readonly Beat[]): Record<string, NodeStatus>[] {
     time += i === 0 ? 0 : b.gapMs;
     const beat = (counts.get(b.node) ?? 0) + 1;
     counts.set(b.node, beat);
-    const event: NodeHeartbeatRecorded = { type: "NodeHeartbeatRecorded", data: { node: b.node, incarnation: 1, beat, ready: true, version: "t" } };
+    const event: NodeHeartbeatRecorded = { type: "NodeHeartbeatRecorded", data: { node: b.node, incarnation: 1, beat, ready: true, version: "t", health: 0 } };
     state = applyHeartbeatBatch(state, [{ meta: { stream: "HEARTBEATS", seq: i + 1, time, subject: subjects.heartbeat(b.node) }, event }], SETTINGS);
     return Object.fromEntries(Object.values(state.nodes).map((r) => [r.node, r.status]));
   });

@@ -116,7 +116,7 @@ describe("the projection refuses an event whose payload names another identity t
   });
 
   it("a heartbeat naming another node than its subject is refused by membership", () => {
-    const beat = (node: string): DomainEvent => ({ type: "NodeHeartbeatRecorded", data: { node, incarnation: 1, beat: 1, ready: true, version: "t", interfaces: [] } });
+    const beat = (node: string): DomainEvent => ({ type: "NodeHeartbeatRecorded", data: { node, incarnation: 1, beat: 1, ready: true, version: "t", health: 0, interfaces: [] } });
     const raw: RawEntry[] = [
       { meta: { stream: "HEARTBEATS", seq: 1, time: 1_000, subject: subjects.heartbeat("node1") }, data: encodeEvent(beat("node2")) },
       { meta: { stream: "HEARTBEATS", seq: 2, time: 1_001, subject: subjects.heartbeat("node3") }, data: encodeEvent(beat("node3")) },

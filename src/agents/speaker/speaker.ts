@@ -175,7 +175,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   });
   if (opts.monitor) {
     const { monitorSpeaker } = await import("./speakerMonitor.js"); // prom-client only in processes that serve metrics
-    const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan };
+    const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan, healthScore: () => heartbeat.health.score };
     monitorSpeaker(opts.monitor, health, { nc, jsm, events, beats, changes, configOutcomes: configs.outcomes, metrics, audit });
   }
   log.info({ incarnation, fromSeq: start.state.seq }, "speaker started");

@@ -24,6 +24,8 @@ export type SpeakerMetricSources = {
   /** What the speaker handed the announcers last: the L2 answer set and the BGP plan. */
   answering: () => AnswerSet;
   bgpPlan: () => BgpPlan | null;
+  /** The Lifeguard score this speaker last put in its heartbeat (localHealth.ts). */
+  healthScore: () => number;
 };
 
 export function registerSpeakerMetrics(registry: Registry, src: SpeakerMetricSources): void {
@@ -81,6 +83,10 @@ function registerCluster(registry: Registry, src: SpeakerMetricSources): void {
 
 function registerFencing(registry: Registry, src: SpeakerMetricSources): void {
   const { fencing } = src;
+  observedGauge(registry, {
+    name: "vipmesh_health_score", help: "How late this speaker has been running (Lifeguard score in its heartbeats: 0 healthy, 4 starved, 8 the most); others widen its dead timeout by it",
+    read: () => single(src.healthScore()),
+  });
   observedGauge(registry, { name: "vipmesh_fenced", help: "1 while this speaker is fenced (cut off from the log; answers nothing, withdraws its routes)", read: () => single(fencing.fenced ? 1 : 0) });
   observedCounter(registry, {
     name: "vipmesh_fence_episodes_total", help: "Times this speaker fenced itself, by cause (isolated: no peer answered; cut-off: a peer reaches the log)", labelNames: ["cause"],

@@ -61,7 +61,7 @@ async function publishAndJudge(t: AttackTarget, user: string, subject: string, b
 }
 
 const event = (e: DomainEvent): Uint8Array => encodeEvent(e);
-const beat = (node: string): DomainEvent => ({ type: "NodeHeartbeatRecorded", data: { node, incarnation: 1, beat: 1, ready: true, version: "attack", interfaces: [] } });
+const beat = (node: string): DomainEvent => ({ type: "NodeHeartbeatRecorded", data: { node, incarnation: 1, beat: 1, ready: true, version: "attack", health: 0, interfaces: [] } });
 const claim = (node: string, term: number): DomainEvent => ({ type: "VipClaimed", data: { vip: VIP, node, incarnation: 1, term, reason: "owner-dead", evidence } });
 const allocation = (allocator: string): DomainEvent => ({
   type: "IpAllocated",

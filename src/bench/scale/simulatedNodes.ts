@@ -20,7 +20,7 @@ export function simulatedNode(prefix: string, index: number, incarnation: number
 
 /** A beat as a speaker sends it: only what changes every beat. */
 export function simulatedHeartbeat(node: SimulatedNode, beat: number, version: string): NodeHeartbeatRecorded {
-  return { type: "NodeHeartbeatRecorded", data: { node: node.name, incarnation: node.incarnation, beat, ready: true, version } };
+  return { type: "NodeHeartbeatRecorded", data: { node: node.name, incarnation: node.incarnation, beat, ready: true, version, health: 0 } };
 }
 
 /** What a speaker publishes on EVENTS when it joins (and when its interfaces change). */

@@ -1,20 +1,30 @@
 import type { Draft } from "immer";
 import type { Decoded } from "../../events/entries.js";
 import type { NodeHeartbeatRecorded } from "../../events/types.js";
-import { applyHeartbeat, applyInvalidHeartbeat, emptyMembership, type MembershipState } from "../membership.js";
+import { applyHeartbeat, applyInvalidHeartbeat, emptyMembership, memberScore, memberStarved, type MembershipState } from "../membership.js";
 import type { MembershipSettings } from "../settings.js";
 import type { DeathClaim } from "./claimChecks.js";
 import { note, violation, type EventRef, type Finding } from "./findings.js";
 
 // Settles owner-dead claims against HEARTBEATS in one pass: the speakers' own membership reducer replayed up to the
-// claimant's stated position must show the owner dead; and an owner that was only cut off (the same incarnation
+// claimant's stated position must show the owner dead (its timeout widened by its Lifeguard score, as the speakers
+// widen it), and the claimant not starved unless the owner was already overdue; and an owner that was only cut off (the same incarnation
 // beats again after the claim) must have fenced by the time its VIP was claimed, or two nodes answered at once.
 
 export type FenceSpan = { node: string; incarnation: number; reason: string; enteredAt: number; leftAt: number | null; events: EventRef[] };
 
 type Beat = { time: number; seq: number; incarnation: number; subject: string };
 
-type Pending = DeathClaim & { status: "dead" | "alive" | "suspect" | "absent" | null; lastHeardAt: number | null; lastBefore: Beat | null; firstAfter: Beat | null };
+/** The claimant's own Lifeguard score at the position, when it was starved and the owner not yet overdue. */
+type StarvedClaimant = { score: number; ownerSilentMs: number };
+
+type Pending = DeathClaim & {
+  status: "dead" | "alive" | "suspect" | "absent" | null;
+  lastHeardAt: number | null;
+  starved: StarvedClaimant | null;
+  lastBefore: Beat | null;
+  firstAfter: Beat | null;
+};
 
 export class MembershipEvidence {
   private readonly state: MembershipState = emptyMembership();
@@ -30,7 +40,7 @@ export class MembershipEvidence {
     private readonly settings: MembershipSettings,
     private readonly boundMs: number,
   ) {
-    const pending = deaths.map((d) => ({ ...d, status: null, lastHeardAt: null, lastBefore: null, firstAfter: null }));
+    const pending = deaths.map((d) => ({ ...d, status: null, lastHeardAt: null, starved: null, lastBefore: null, firstAfter: null }));
     this.byPosition = [...pending].sort((a, b) => a.position - b.position);
     for (const p of [...pending].sort((a, b) => a.claimTime - b.claimTime)) {
       const entry = this.byOwner.get(p.owner) ?? { claims: [], passed: 0, last: null };
@@ -67,6 +77,10 @@ export class MembershipEvidence {
       const record = this.state.nodes[p.owner];
       p.status = record ? record.status : "absent";
       p.lastHeardAt = record ? record.lastHeardAt : null;
+      const claimant = this.state.nodes[p.claimant];
+      if (record?.status === "dead" && !record.overdue && claimant && memberStarved(claimant)) {
+        p.starved = { score: memberScore(claimant), ownerSilentMs: Math.round(this.state.live - record.lastHeardLive) };
+      }
     }
   }
 
@@ -89,6 +103,10 @@ export class MembershipEvidence {
     const about = `${p.vip}`;
     if (this.agedOut(p.position) || (p.status === "absent" && (this.firstSeq ?? 1) > 1)) {
       return [note("claim-unjustified", about, `cannot be checked: the heartbeats around position #${p.position} that declared ${p.owner} dead have aged out of HEARTBEATS (claim by ${p.claimant})`, [p.claim])];
+    }
+    if (p.starved) {
+      const { score, ownerSilentMs } = p.starved;
+      return [violation("claim-unjustified", about, `claim by ${p.claimant} took ${p.owner}'s VIP while ${p.claimant} was starved (health score ${score} at heartbeat #${p.position}) and ${p.owner} had been silent only ${ownerSilentMs} ms, under the ${this.settings.maxDeadAfterMs} ms a starved node waits`, refs(p))];
     }
     if (p.status === "dead" || p.status === "absent") return [];
     const heard = p.lastHeardAt !== null ? `; its last beat was ${Math.round(p.claimTime - p.lastHeardAt)} ms before the claim` : "";
