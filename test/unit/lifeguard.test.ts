@@ -28,7 +28,7 @@ describe("the health meter a speaker keeps", () => {
 
   it("never holds more than the window, and scores within 0..MAX_HEALTH_SCORE whatever it is fed", () => {
     fc.assert(fc.property(fc.array(fc.oneof(fc.double({ min: -1e6, max: 1e6 }), fc.constant(Number.NaN), fc.constant(Infinity)), { maxLength: 60 }), (lates) => {
-      const meter = lates.reduce(recordLateness, emptyHealthMeter());
+      const meter = lates.reduce((m, late) => recordLateness(m, late), emptyHealthMeter());
       const score = meterScore(meter);
       return meter.samples.length <= 20 && Number.isInteger(score) && score >= 0 && score <= MAX_HEALTH_SCORE;
     }));
