@@ -21,7 +21,7 @@ export type HeartbeatOptions = {
 export function startHeartbeats(opts: HeartbeatOptions): { stop: () => void; health: LocalHealth } {
   let beat = 0;
   const subject = subjects.heartbeat(opts.node);
-  const health = new LocalHealth();
+  const health = new LocalHealth(opts.intervalMs * 2);
   let dueAt = performance.now();
   const send = (): void => {
     const now = performance.now();

@@ -5,8 +5,8 @@ const LOOP_RESOLUTION_MS = 10;
 
 /**
  * This speaker's own lateness (Lifeguard's local health), measured once per beat interval: how late the beat timer
- * fired, the event loop's worst delay, and the slowest acknowledgement of a beat (or the age of one still unanswered).
- * The score (lifeguard.ts) goes into the next heartbeat.
+ * fired, the event loop's worst delay, and how much longer than the slack below a beat waited for its
+ * acknowledgement (or has been waiting, unanswered). The score (lifeguard.ts) goes into the next heartbeat.
  */
 export class LocalHealth {
   private meter: HealthMeter = emptyHealthMeter();
@@ -17,7 +17,11 @@ export class LocalHealth {
   score = 0;
   lastLateMs = 0;
 
-  constructor() {
+  /**
+   * `ackSlackMs`: acknowledgement time that is not lateness. A server that stores every message with an fsync acks
+   * in tens of milliseconds under load, the same for every node, which delays no one's beats relative to the others'.
+   */
+  constructor(private readonly ackSlackMs: number) {
     this.loop.enable();
   }
 
@@ -40,7 +44,7 @@ export class LocalHealth {
     this.loop.reset();
     const now = performance.now();
     const oldestUnacked = Math.max(0, ...[...this.unacked.values()].map((at) => now - at));
-    this.lastLateMs = Math.max(timerLateMs, loopMs, this.worstAckMs, oldestUnacked);
+    this.lastLateMs = Math.max(timerLateMs, loopMs, this.worstAckMs - this.ackSlackMs, oldestUnacked - this.ackSlackMs);
     this.worstAckMs = 0;
     this.meter = recordLateness(this.meter, this.lastLateMs);
     this.score = meterScore(this.meter);
