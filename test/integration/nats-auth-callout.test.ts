@@ -97,7 +97,7 @@ async function refusal(file: string | null, nodeName: string): Promise<string> {
   }
 }
 
-const beat = (n: string): Uint8Array => encodeEvent({ type: "NodeHeartbeatRecorded", data: { node: n, incarnation: 1, beat: 1, ready: true, version: "test", interfaces: [] } });
+const beat = (n: string): Uint8Array => encodeEvent({ type: "NodeHeartbeatRecorded", data: { node: n, incarnation: 1, beat: 1, ready: true, version: "test", health: null, interfaces: [] } });
 const claim = (n: string): Uint8Array =>
   encodeEvent({ type: "VipClaimed", data: { vip: "198.18.0.200", node: n, incarnation: 1, term: 1, reason: "unowned", evidence: { previousOwner: null, previousOwnerStatus: null, previousOwnerLastHeardAt: null, silentForMs: null, observedAt: 0, heartbeatSeq: 0, eligibleNodes: 1 } } });
 

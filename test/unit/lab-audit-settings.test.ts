@@ -10,8 +10,8 @@ describe("the failure-detector settings of a lab speaker's argv", () => {
   });
 
   it("take both --flag value and --flag=value", () => {
-    const s = membershipFromArgv(["speaker", "--dead-after", "900", "--suspect-after=400", "--join-beats", "5"]);
-    expect(s).toEqual({ ...DEFAULT_MEMBERSHIP_SETTINGS, deadAfterMs: 900, suspectAfterMs: 400, joinBeats: 5 });
+    const s = membershipFromArgv(["speaker", "--dead-after", "900", "--max-dead-after=1300", "--suspect-after=400", "--join-beats", "5"]);
+    expect(s).toEqual({ ...DEFAULT_MEMBERSHIP_SETTINGS, deadAfterMs: 900, maxDeadAfterMs: 1_300, suspectAfterMs: 400, joinBeats: 5 });
   });
 
   it("are refused, naming the flag, when they are not a valid combination", () => {
@@ -22,6 +22,6 @@ describe("the failure-detector settings of a lab speaker's argv", () => {
   it("must agree across the cluster's speakers", () => {
     expect(clusterMembership([["--node", "node1"], ["--node", "node2"]])).toEqual(DEFAULT_MEMBERSHIP_SETTINGS);
     expect(clusterMembership([])).toEqual(DEFAULT_MEMBERSHIP_SETTINGS);
-    expect(() => clusterMembership([["--node", "node1"], ["--dead-after=900"]])).toThrow(LabAuditError);
+    expect(() => clusterMembership([["--node", "node1"], ["--dead-after=900", "--max-dead-after", "1300"]])).toThrow(LabAuditError);
   });
 });

@@ -23,13 +23,15 @@ function naiveStatuses(beats: readonly Beat[]): Record<string, NodeStatus>[] {
   const nodes = new Map<string, { last: number; lastTime: number; widenMs: number; status: NodeStatus }>();
   const out: Record<string, NodeStatus>[] = [];
   let live = 0;
-  let time = 0;
+  // Stream time as the reducer sees it (an absolute timestamp), so both round a tiny gap away alike.
+  let time = 1_700_000_000_000;
   let grace = 0;
   beats.forEach((b, i) => {
     if (i > 0) {
+      const gapMs = time + b.gapMs - time;
       time += b.gapMs;
-      live += Math.min(b.gapMs, SETTINGS.maxStepMs);
-      if (b.gapMs >= SETTINGS.stallGapMs) grace = live + SETTINGS.stallGraceMs;
+      live += Math.min(gapMs, SETTINGS.maxStepMs);
+      if (gapMs >= SETTINGS.stallGapMs) grace = live + SETTINGS.stallGraceMs;
     }
     for (const r of nodes.values()) {
       if (r.status === "dead") continue;

@@ -70,7 +70,7 @@ function statusOf(sc: Scenario): ClusterStatus {
   for (let t = 0; t <= 2_000; t += 50) {
     for (const node of ["node1", "node2"] as const) {
       if (node === "node2" && sc.node2StopsAt !== undefined && t > sc.node2StopsAt) continue;
-      const data = encodeEvent({ type: "NodeHeartbeatRecorded", data: { node, incarnation: INC[node], beat: t / 50, ready: true, version: "0.1.0" } });
+      const data = encodeEvent({ type: "NodeHeartbeatRecorded", data: { node, incarnation: INC[node], beat: t / 50, ready: true, version: "0.1.0", health: 0 } });
       beats.push({ meta: { stream: "HEARTBEATS" as const, seq: ++seq, time: T + t, subject: subjects.heartbeat(node) }, data });
     }
   }
