@@ -10,6 +10,7 @@ import { registerAllocatorMetrics } from "../../src/agents/allocator/allocatorMe
 import type { L2Announcer, L2AnnouncerStats } from "../../src/agents/speaker/announcer.js";
 import type { BgpAnnouncer, BgpAnnouncerStats } from "../../src/agents/speaker/bgpAnnouncer.js";
 import { registerSpeakerMetrics } from "../../src/agents/speaker/speakerMetrics.js";
+import { registerCalloutMetrics } from "../../src/kube/natsCallout/authCallout.js";
 import { labConfig, SimCluster } from "../support/simCluster.js";
 import { sampleValue } from "../support/promText.js";
 
@@ -62,6 +63,7 @@ beforeAll(async () => {
   for (const agent of ["speaker", "allocator"]) {
     registerAgentLogMetrics(monitor, { agent, jsm, positions: { EVENTS: () => ({ seq: sim.view.log.seq, time: sim.view.log.time }) }, changes: new LogChanges(), configOutcomes: { published: 1, invalid: 0, unreadable: 0, held: 0 }, invalid: () => 0, refused: () => ({ "config-invalid": 1 }), snapshotMismatches: () => 0 });
   }
+  registerCalloutMetrics(monitor, { accepted: 1, refused: { "bad-audience": 1 }, inFlight: 0 });
   text = await monitor.metrics.metrics();
   types = new Map((await monitor.metrics.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
 });

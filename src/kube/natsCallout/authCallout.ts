@@ -33,6 +33,7 @@ export type AuthCalloutOptions = {
   nowSec?: () => number;
 };
 
+export type CalloutCounts = Counts;
 type Counts = { accepted: number; refused: Record<string, number>; inFlight: number };
 
 export async function runAuthCallout(opts: AuthCalloutOptions, signal: AbortSignal): Promise<void> {
@@ -104,7 +105,7 @@ export async function runAuthCallout(opts: AuthCalloutOptions, signal: AbortSign
   await closeNats(nc as NatsConnection);
 }
 
-function registerCalloutMetrics(monitor: AgentMonitor, counts: Counts): void {
+export function registerCalloutMetrics(monitor: AgentMonitor, counts: Counts): void {
   observedCounter<"result" | "reason">(monitor.metrics, {
     name: "vipmesh_nats_callout_logins_total",
     help: "NATS logins the auth callout decided, by result (accepted, refused) and reason of a refusal",
