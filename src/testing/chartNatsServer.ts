@@ -48,13 +48,7 @@ export async function startChartNatsServer(objs: readonly ChartObject[], dir: st
     return d;
   };
   const [port, http] = [await freePort(), await freePort()];
-  const conf = (chartObject(objs, "ConfigMap", "vipmesh-nats-config").data?.["nats.conf"] ?? "")
-    .replace(/\ncluster \{[\s\S]*$/, "\n")
-    .replace("listen: 0.0.0.0:4222", `listen: 127.0.0.1:${port}`)
-    .replace("http: 0.0.0.0:8222", `http: 127.0.0.1:${http}`)
-    .replaceAll("/etc/nats/tls/", `${dir}/tls/`)
-    .replace("/var/run/nats/", `${dir}/`)
-    .replace("/data/jetstream", `${dir}/jetstream`);
+  const conf = chartNatsConfOnLoopback(chartObject(objs, "ConfigMap", "vipmesh-nats-config").data?.["nats.conf"] ?? "", dir, port, http);
   writeFileSync(join(dir, "nats.conf"), conf);
   let log = "";
   const proc: ChildProcess = spawn(natsServerPath(), ["--config", join(dir, "nats.conf")], { env: { ...process.env, POD_NAME: "vipmesh-nats-0" }, stdio: ["ignore", "ignore", "pipe"] });
@@ -85,4 +79,15 @@ export async function startChartNatsServer(objs: readonly ChartObject[], dir: st
       process.removeListener("exit", killer);
     },
   };
+}
+
+/** The chart's nats.conf for one server on loopback with its files under dir (its routes name the cluster's Pods). */
+export function chartNatsConfOnLoopback(conf: string, dir: string, port: number, http: number): string {
+  return conf
+    .replace(/\ncluster \{[\s\S]*$/, "\n")
+    .replace("listen: 0.0.0.0:4222", `listen: 127.0.0.1:${port}`)
+    .replace("http: 0.0.0.0:8222", `http: 127.0.0.1:${http}`)
+    .replaceAll("/etc/nats/tls/", `${dir}/tls/`)
+    .replace("/var/run/nats/", `${dir}/`)
+    .replace("/data/jetstream", `${dir}/jetstream`);
 }

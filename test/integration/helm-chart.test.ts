@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { chartCommands, labCommand } from "../../src/lab/chartCommands.js";
 import { natsServerPath } from "../../src/lab/paths.js";
 import { CHART_DIR, renderChart, runHelm } from "../../src/testing/helmChart.js";
+import { chartNatsConfOnLoopback } from "../../src/testing/chartNatsServer.js";
 import { documentedValues, withTable } from "../../scripts/chart-values-table.mjs";
 
 // The chart deploy/helm/vipmesh through the pinned helm: lint, its values table, the manifests rendered from it, what
@@ -206,13 +207,7 @@ describe("the NATS PKI and users the chart makes", () => {
     writeFileSync(join(dir, "auth", "auth.conf"), find(objs, "Secret", "vipmesh-nats-auth").stringData?.["auth.conf"] ?? "");
     const [port, http] = [await freePort(), await freePort()];
     // The chart's configuration, on loopback and in the temp dir; one server (its routes name the cluster's Pods).
-    const conf = (find(objs, "ConfigMap", "vipmesh-nats-config").data?.["nats.conf"] ?? "")
-      .replace(/\ncluster \{[\s\S]*$/, "\n")
-      .replace("listen: 0.0.0.0:4222", `listen: 127.0.0.1:${port}`)
-      .replace("http: 0.0.0.0:8222", `http: 127.0.0.1:${http}`)
-      .replaceAll("/etc/nats/tls/", `${dir}/tls/`)
-      .replace("/var/run/nats/", `${dir}/`)
-      .replace("/data/jetstream", `${dir}/jetstream`);
+    const conf = chartNatsConfOnLoopback(find(objs, "ConfigMap", "vipmesh-nats-config").data?.["nats.conf"] ?? "", dir, port, http);
     expect(conf).toContain("sync_interval: always");
     writeFileSync(join(dir, "nats.conf"), conf);
     const proc: ChildProcess = spawn(natsServerPath(), ["--config", join(dir, "nats.conf")], { env: { ...process.env, POD_NAME: "vipmesh-nats-0" }, stdio: ["ignore", "pipe", "pipe"] });
