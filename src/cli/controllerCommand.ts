@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { runAllocator } from "../agents/allocator/allocator.js";
-import { runStatusWriter } from "../kube/status/writer.js";
+import { runStatusWriter } from "../agents/status/serviceStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
 import { intOption } from "./options.js";

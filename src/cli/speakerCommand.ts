@@ -19,7 +19,7 @@ import { addNatsOptions, natsFromOptions } from "./natsOptions.js";
 import { addMetricsOptions, monitorFromOptions } from "./metricsOptions.js";
 
 async function loadKubeParts() {
-  const [passwords, status] = await Promise.all([import("../agents/speaker/kubePasswordReader.js"), import("../kube/status/nodeStatusWriter.js")]);
+  const [passwords, status] = await Promise.all([import("../agents/speaker/kubePasswordReader.js"), import("../agents/status/nodeStatusWriter.js")]);
   return { kubePasswordReader: passwords.kubePasswordReader, runNodeStatusWriter: status.runNodeStatusWriter };
 }
 
@@ -52,7 +52,7 @@ export function speakerCommand(): Command {
       const ingest = kube && o["ingest"] ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
       // ServiceL2Status / ServiceBGPStatus of this node. It stops after the speaker has left, not at SIGTERM: while the
       // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
-      // that left; src/kube/status/stale.ts).
+      // that left; src/projections/kubeStatus/stale.ts).
       const statusStop = new AbortController();
       // Kubernetes modules only with credentials (kubeAgents.ts).
       const kubeParts = kube ? await loadKubeParts() : null;

@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
-import { runNodeStatusWriter } from "../../src/kube/status/nodeStatusWriter.js";
+import { runNodeStatusWriter } from "../../src/agents/status/nodeStatusWriter.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";

@@ -1,9 +1,9 @@
 import { interfacesOf } from "../../src/projections/nodeFacts.js";
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig } from "../../src/config/types.js";
-import { bgpStatusBody, wantedBgpStatuses } from "../../src/kube/status/bgpWanted.js";
-import { statusObjectName } from "../../src/kube/status/nodeStatus.js";
-import { statusDiffers } from "../../src/kube/status/statusObjects.js";
+import { bgpStatusBody, wantedBgpStatuses } from "../../src/projections/kubeStatus/bgpWanted.js";
+import { statusObjectName } from "../../src/projections/kubeStatus/nodeStatus.js";
+import { statusDiffers } from "../../src/adapters/kube/status/statusObjects.js";
 import { aggregatePrefix } from "../../src/projections/bgp/aggregate.js";
 import { bgpPlanFor } from "../../src/projections/bgp/bgpPlan.js";
 import { parseIp } from "../../src/net/ip.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KubeObject } from "../../src/kube/informer.js";
-import { describedBy, staleStatuses, type ClusterFacts } from "../../src/kube/status/stale.js";
+import { describedBy, staleStatuses, type ClusterFacts } from "../../src/projections/kubeStatus/stale.js";
 import { emptyLogState, type LogState } from "../../src/projections/logState.js";
 import { emptyMembership, type MemberRecord, type MembershipState } from "../../src/projections/membership.js";
 

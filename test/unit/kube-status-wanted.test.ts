@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { ClusterConfig, L2AdvertisementConfig } from "../../src/config/types.js";
 import type { InterfaceFact } from "../../src/events/types.js";
-import { wantedStatus } from "../../src/kube/status/desired.js";
-import { l2StatusBody, wantedL2Statuses } from "../../src/kube/status/l2Wanted.js";
-import { statusObjectName } from "../../src/kube/status/nodeStatus.js";
-import { annotationPatch, statusPatch } from "../../src/kube/status/servicePatches.js";
+import { wantedStatus } from "../../src/projections/kubeStatus/desired.js";
+import { l2StatusBody, wantedL2Statuses } from "../../src/projections/kubeStatus/l2Wanted.js";
+import { statusObjectName } from "../../src/projections/kubeStatus/nodeStatus.js";
+import { annotationPatch, statusPatch } from "../../src/projections/kubeStatus/servicePatches.js";
 import type { KubeObject } from "../../src/kube/informer.js";
 import type { LogState } from "../../src/projections/logState.js";
 import { emptyMembership, type MemberRecord, type MembershipState } from "../../src/projections/membership.js";

@@ -9,7 +9,7 @@ import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import { STREAMS } from "../../events/types.js";
 import { heldServices } from "../../projections/ipam/state.js";
 import type { ConfigSource } from "../speaker/configSource.js";
-import { resolveStart } from "../speaker/startPoint.js";
+import { resolveStart } from "../host/startPoint.js";
 import { SnapshotAudit } from "../snapshotAudit.js";
 import { ConfigPublisher } from "../config/configPublisher.js";
 import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";

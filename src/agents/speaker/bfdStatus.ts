@@ -2,16 +2,9 @@
 // `show bfd peers json` in the same shape): one accessor, so ServiceBGPStatus and the metrics never read it two ways.
 import type { BfdStatusWord } from "../../events/types.js";
 import type { BgpAnnouncer, BgpAnnouncerStats } from "./bgpAnnouncer.js";
+import type { PeerBfdStatus } from "../../projections/kubeStatus/peerBfdStatus.js";
 
-export type { BfdStatusWord };
-
-export type PeerBfdStatus = {
-  status: BfdStatusWord;
-  /** The profile asks for echo mode and the session does not run it: why ("notSupported", or "multihop"). */
-  echo?: string;
-  /** Flap dampening suppresses the session: not trusted, the BGP session held down whatever BFD says. */
-  suppressed?: true;
-};
+export type { BfdStatusWord, PeerBfdStatus };
 
 const WORDS: Record<string, BfdStatusWord> = { up: "Up", down: "Down", init: "Init", admindown: "AdminDown", error: "Error" };
 

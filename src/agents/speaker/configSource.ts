@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { checkManifests, ConfigError } from "../../config/parseManifests.js";
 import type { ClusterConfig } from "../../config/types.js";
+import { hashConfig } from "../../config/hashConfig.js";
 
 /** A configuration as a source read it; `removesEverything`: the source explicitly asks to remove every object. */
 export type SourcedConfig = { config: ClusterConfig; hash: string; removesEverything: boolean };
@@ -26,9 +26,7 @@ export class ConfigFileError extends Error {
   }
 }
 
-export function hashConfig(config: ClusterConfig): string {
-  return createHash("sha256").update(JSON.stringify(config)).digest("hex").slice(0, 32);
-}
+export { hashConfig };
 
 async function readText(path: string): Promise<string> {
   try {

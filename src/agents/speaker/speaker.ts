@@ -21,7 +21,7 @@ import type { ConfigSource } from "./configSource.js";
 import { ConfigPublisher } from "../config/configPublisher.js";
 import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { startHeartbeats } from "./heartbeats.js";
-import { resolveStart } from "./startPoint.js";
+import { resolveStart } from "../host/startPoint.js";
 import { SnapshotAudit } from "../snapshotAudit.js";
 import { SpeakerView } from "./view.js";
 import { startFactsPublisher } from "./factsPublisher.js";

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { followStream, type Follower } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import { AllocatorView } from "../../agents/allocator/view.js";
-import { resolveStart } from "../../agents/speaker/startPoint.js";
+import { resolveStart } from "../../agents/host/startPoint.js";
 import { STREAMS } from "../../events/types.js";
 
 // The ingest's view of EVENTS, for the guard on configuration changes: which allocations a new configuration would

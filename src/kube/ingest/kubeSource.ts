@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { hashConfig } from "../../agents/speaker/configSource.js";
+import { hashConfig } from "../../config/hashConfig.js";
 import { buildConfig, ConfigError, objectLabel } from "../../config/parseManifests.js";
 import { acceptValidParts } from "../../config/partialConfig.js";
 import type { ClusterConfig } from "../../config/types.js";

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../informer.js";
+import type { StoredObject as KubeObject } from "./storedObject.js";
 import type { ServiceStatusWanted } from "./desired.js";
 
 // The difference between a Service as the API server has it and as the projection wants it, as merge patches

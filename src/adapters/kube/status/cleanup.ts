@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { LogState } from "../../projections/logState.js";
-import type { MembershipState } from "../../projections/membership.js";
-import type { KubeCredentials } from "../credentials.js";
-import { Informer } from "../informer.js";
-import { staleStatuses } from "./stale.js";
+import type { LogState } from "../../../projections/logState.js";
+import type { MembershipState } from "../../../projections/membership.js";
+import type { KubeCredentials } from "../../../kube/credentials.js";
+import { Informer } from "../../../kube/informer.js";
+import { staleStatuses } from "../../../projections/kubeStatus/stale.js";
 import { BGP_KIND, deleteStatusObject, L2_KIND, statusCollection, type StatusKind } from "./statusObjects.js";
 
 // The controller's half of the status objects: it watches Nodes and every ServiceL2Status / ServiceBGPStatus and

@@ -3,11 +3,11 @@ import type { ClusterConfig } from "../../config/types.js";
 import type { InterfaceFact } from "../../events/types.js";
 import { parseAddressBlock, rangeContains } from "../../net/cidr.js";
 import { bitsOf } from "../../net/ip.js";
-import { qualify } from "../../projections/eligibility.js";
-import type { LogState } from "../../projections/logState.js";
-import type { MembershipState } from "../../projections/membership.js";
-import { interfacesOf } from "../../projections/nodeFacts.js";
-import type { VipEntry } from "../../projections/vipCatalog.js";
+import { qualify } from "../eligibility.js";
+import type { LogState } from "../logState.js";
+import type { MembershipState } from "../membership.js";
+import { interfacesOf } from "../nodeFacts.js";
+import type { VipEntry } from "../vipCatalog.js";
 import { advertisesPool } from "../../config/advertisesPool.js";
 import { runningMembers } from "./nodeStatus.js";
 

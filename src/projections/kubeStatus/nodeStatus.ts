@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ServiceConfig } from "../../config/types.js";
-import { ownerHasLeft, type LogState } from "../../projections/logState.js";
-import type { MemberRecord, MembershipState } from "../../projections/membership.js";
+import { ownerHasLeft, type LogState } from "../logState.js";
+import type { MemberRecord, MembershipState } from "../membership.js";
 
 // What ServiceL2Status and ServiceBGPStatus have in common: one object per (node, Service), a deterministic name,
 // labels naming both, and a status whose node and Service never change (the CRD makes them immutable).

@@ -1,12 +1,12 @@
 import { anySelectorMatches } from "../../config/selectors.js";
 import type { BgpAdvertisementConfig } from "../../config/types.js";
-import { aggregatePrefix } from "../../projections/bgp/aggregate.js";
-import { bgpPlanFor, hasLocalEndpoint, type BgpPlan } from "../../projections/bgp/bgpPlan.js";
+import { aggregatePrefix } from "../bgp/aggregate.js";
+import { bgpPlanFor, hasLocalEndpoint, type BgpPlan } from "../bgp/bgpPlan.js";
 import { advertisesPool } from "../../config/advertisesPool.js";
-import type { LogState } from "../../projections/logState.js";
-import type { MembershipState } from "../../projections/membership.js";
-import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
-import type { PeerBfdStatus } from "../../agents/speaker/bfdStatus.js";
+import type { LogState } from "../logState.js";
+import type { MembershipState } from "../membership.js";
+import { vipCatalog, type VipEntry } from "../vipCatalog.js";
+import type { PeerBfdStatus } from "./peerBfdStatus.js";
 import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 
 // Which ServiceBGPStatus objects a node should have (pure): one per Service whose VIP the node advertises to at least

@@ -1,9 +1,9 @@
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { kubeCall, mergePatch } from "../apiClient.js";
-import type { KubeCredentials } from "../credentials.js";
-import { isConflict, isNotFound } from "../http.js";
-import type { KubeObject } from "../informer.js";
-import { statusLabels, type NodeServiceStatus } from "./nodeStatus.js";
+import { kubeCall, mergePatch } from "../../../kube/apiClient.js";
+import type { KubeCredentials } from "../../../kube/credentials.js";
+import { isConflict, isNotFound } from "../../../kube/http.js";
+import type { KubeObject } from "../../../kube/informer.js";
+import { statusLabels, type NodeServiceStatus } from "../../../projections/kubeStatus/nodeStatus.js";
 
 // Writes of ServiceL2Status / ServiceBGPStatus objects: create (then set the status subresource), patch the status
 // when it differs, delete. Only the difference from the informer's copy is sent, guarded by its resourceVersion.

@@ -1,10 +1,10 @@
 import { anySelectorMatches } from "../../config/selectors.js";
 import type { ClusterConfig } from "../../config/types.js";
-import { ipamStatus } from "../../projections/ipam/status.js";
-import { ipRecord } from "../../projections/ipam/state.js";
-import type { LogState } from "../../projections/logState.js";
-import type { MembershipState } from "../../projections/membership.js";
-import { vipCatalog, type VipEntry } from "../../projections/vipCatalog.js";
+import { ipamStatus } from "../ipam/status.js";
+import { ipRecord } from "../ipam/state.js";
+import type { LogState } from "../logState.js";
+import type { MembershipState } from "../membership.js";
+import { vipCatalog, type VipEntry } from "../vipCatalog.js";
 import { advertisesPool } from "../../config/advertisesPool.js";
 import { noInterfaceInSubnet } from "./interfaceReason.js";
 

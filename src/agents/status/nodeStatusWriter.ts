@@ -4,18 +4,18 @@ import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../..
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { followStream } from "../../adapters/nats/follow.js";
 import { SnapshotStore } from "../../adapters/nats/snapshots.js";
-import { Rerunner } from "../../agents/rerunner.js";
-import { resolveStart } from "../../agents/speaker/startPoint.js";
-import { SpeakerView } from "../../agents/speaker/view.js";
+import { Rerunner } from "../rerunner.js";
+import { resolveStart } from "../host/startPoint.js";
+import { SpeakerView } from "../speaker/view.js";
 import { STREAMS } from "../../events/types.js";
 import type { MembershipSettings } from "../../projections/settings.js";
-import type { KubeCredentials } from "../credentials.js";
-import { Informer } from "../informer.js";
-import type { PeerBfdStatus } from "../../agents/speaker/bfdStatus.js";
-import { bgpStatusBody, wantedBgpStatuses } from "./bgpWanted.js";
-import { l2StatusBody, wantedL2Statuses } from "./l2Wanted.js";
-import { NODE_LABEL } from "./nodeStatus.js";
-import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusObject, statusCollection, statusDiffers, type StatusKind, type WantedObject } from "./statusObjects.js";
+import type { KubeCredentials } from "../../kube/credentials.js";
+import { Informer } from "../../kube/informer.js";
+import type { PeerBfdStatus } from "../speaker/bfdStatus.js";
+import { bgpStatusBody, wantedBgpStatuses } from "../../projections/kubeStatus/bgpWanted.js";
+import { l2StatusBody, wantedL2Statuses } from "../../projections/kubeStatus/l2Wanted.js";
+import { NODE_LABEL } from "../../projections/kubeStatus/nodeStatus.js";
+import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusObject, statusCollection, statusDiffers, type StatusKind, type WantedObject } from "../../adapters/kube/status/statusObjects.js";
 
 // A speaker's ServiceL2Status and ServiceBGPStatus objects: one per Service it answers for in layer 2 (with the
 // interfaces) and one per Service it advertises over BGP (with the peers and their BFD state), created when it

@@ -1,7 +1,7 @@
-import { answerSetFor } from "../../projections/answering.js";
-import type { LogState } from "../../projections/logState.js";
-import type { MembershipState } from "../../projections/membership.js";
-import { vipCatalog } from "../../projections/vipCatalog.js";
+import { answerSetFor } from "../answering.js";
+import type { LogState } from "../logState.js";
+import type { MembershipState } from "../membership.js";
+import { vipCatalog } from "../vipCatalog.js";
 import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 
 // Which ServiceL2Status objects a node should have (pure): one per Service holding a VIP the node answers for, naming

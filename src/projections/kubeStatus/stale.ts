@@ -1,6 +1,6 @@
-import type { LogState } from "../../projections/logState.js";
-import type { MembershipState } from "../../projections/membership.js";
-import type { KubeObject } from "../informer.js";
+import type { LogState } from "../logState.js";
+import type { MembershipState } from "../membership.js";
+import type { StoredObject as KubeObject } from "./storedObject.js";
 import { NODE_LABEL, runningMembers, SERVICE_NAME_LABEL, SERVICE_NAMESPACE_LABEL } from "./nodeStatus.js";
 
 // Which ServiceL2Status / ServiceBGPStatus objects the controller deletes (pure). A speaker deletes its own objects;
