@@ -52,6 +52,16 @@ export class ProbeLog {
     return this.between(t).find((r) => r.ok && (node === undefined || r.node === node));
   }
 
+  /**
+   * The earliest completion (epoch ms) of a successful request started at or after `t`: when the client first had
+   * an answer. Requests started earlier may finish later (their SYN waited for the address to resolve).
+   */
+  firstAnswerAfter(t: number): number | undefined {
+    let first: number | undefined;
+    for (const r of this.results) if (r.ok && r.t >= t && (first === undefined || r.t + r.ms < first)) first = r.t + r.ms;
+    return first;
+  }
+
   /** Last failed result whose request started in [from, to). */
   lastFailureBetween(from = -Infinity, to = Infinity): ProbeResult | undefined {
     return this.between(from, to).filter((r) => !r.ok).pop();
