@@ -10,6 +10,7 @@ import { registerAllocatorMetrics } from "../../src/agents/allocator/allocatorMe
 import type { L2Announcer, L2AnnouncerStats } from "../../src/agents/speaker/announcer.js";
 import type { BgpAnnouncer, BgpAnnouncerStats } from "../../src/agents/speaker/bgpAnnouncer.js";
 import { registerSpeakerMetrics } from "../../src/agents/speaker/speakerMetrics.js";
+import { registerMemberProbeMetrics } from "../../src/adapters/probe/memberProbeMetrics.js";
 import { registerCalloutMetrics } from "../../src/kube/natsCallout/authCallout.js";
 import { labConfig, SimCluster } from "../support/simCluster.js";
 import { sampleValue } from "../support/promText.js";
@@ -63,6 +64,11 @@ beforeAll(async () => {
   for (const agent of ["speaker", "allocator"]) {
     registerAgentLogMetrics(monitor, { agent, jsm, positions: { EVENTS: () => ({ seq: sim.view.log.seq, time: sim.view.log.time }) }, changes: new LogChanges(), configOutcomes: { published: 1, invalid: 0, unreadable: 0, held: 0 }, invalid: () => 0, refused: () => ({ "config-invalid": 1 }), snapshotMismatches: () => 0 });
   }
+  registerMemberProbeMetrics(monitor.metrics, () => ({
+    pingsSent: 40, acksReceived: 38, pingsAnswered: 41, indirectSent: 2, indirectAnswers: 2, relayed: 1, sendErrors: 0,
+    dropped: { malformed: 0, "unknown-key": 0, "bad-tag": 0, replay: 3, unsolicited: 0, misdirected: 0 },
+    verdicts: { NodeSuspected: 1, NodeDeclaredDead: 1 },
+  }));
   registerCalloutMetrics(monitor, { accepted: 1, refused: { "bad-audience": 1 }, inFlight: 0 });
   text = await monitor.metrics.metrics();
   types = new Map((await monitor.metrics.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
@@ -105,6 +111,13 @@ describe("metric values come from what the agents keep", () => {
     expect(sampleValue(text, "vipmesh_fence_episodes_total", { cause: "cut-off" })).toBe(1);
     expect(sampleValue(text, "vipmesh_probe_drops_total", { reason: "bad-tag" })).toBe(5);
     expect(sampleValue(text, "vipmesh_failovers_total", { reason: "owner-dead" })).toBe(0);
+  });
+
+  it("the membership prober's probes, drops and verdicts", () => {
+    expect(sampleValue(text, "vipmesh_member_probes_total", { kind: "ping-sent" })).toBe(40);
+    expect(sampleValue(text, "vipmesh_member_probes_total", { kind: "relayed" })).toBe(1);
+    expect(sampleValue(text, "vipmesh_member_probe_drops_total", { reason: "replay" })).toBe(3);
+    expect(sampleValue(text, "vipmesh_member_verdicts_judged_total", { kind: "NodeDeclaredDead" })).toBe(1);
   });
 
   it("the announcers' counters, by interface and code", () => {

@@ -1,15 +1,19 @@
-import { createSocket, type RemoteInfo, type Socket } from "node:dgram";
 import type { Logger } from "pino";
 import { encodeProbe, type ProbeAnswer, type ProbeMessage } from "../../protocols/fence/probeCodec.js";
 import { AskedProbes, ProbeDrop, ProbeReplayWindow, type ProbeDropReason } from "../../protocols/fence/probeGuard.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { authenticateProbe, sendingSigner } from "./probeAuth.js";
+import { dropCounter, noDrops } from "./probeDrops.js";
+import { openProbeSocket, type ProbeSocket } from "./probeSocket.js";
 
 export type ProbeEndpointOptions = {
   node: string;
   /** This process's incarnation (its start time in ms): probes carry it, answers must echo it. */
   incarnation: number;
+  /** The port to bind a socket of its own on, unless `socket` is given. */
   port: number;
+  /** A socket shared with the membership prober (it takes the datagrams membership does not); not closed here. */
+  socket?: ProbeSocket;
   /** The keys in force now (read on every datagram, so a reloaded key file applies at once). */
   keys: () => ProbeKeyring;
   /** What this node tells a peer that asks: its own log age and how long it has not heard the asker. */
@@ -37,7 +41,6 @@ export type ProbeEndpoint = {
   close: () => Promise<void>;
 };
 
-const WARN_EVERY_MS = 60_000;
 const U32_MAX = 0xffff_ffff;
 const wholeMs = (ms: number): number => Math.min(U32_MAX, Math.max(0, Math.round(ms)));
 
@@ -47,13 +50,14 @@ const wholeMs = (ms: number): number => Math.min(U32_MAX, Math.max(0, Math.round
  * another node is dropped, counted by reason, and logged at warn once a minute per reason and sender address.
  */
 export async function startProbeEndpoint(opts: ProbeEndpointOptions): Promise<ProbeEndpoint> {
-  const counters: ProbeCounters = { probesSent: 0, probesAnswered: 0, answersReceived: 0, sendErrors: 0, dropped: { malformed: 0, "unknown-key": 0, "bad-tag": 0, replay: 0, unsolicited: 0, misdirected: 0 } };
+  const counters: ProbeCounters = { probesSent: 0, probesAnswered: 0, answersReceived: 0, sendErrors: 0, dropped: noDrops() };
+  const drop = dropCounter(counters.dropped, opts.log, "fencing probe dropped");
   const seen = new ProbeReplayWindow();
   const asked = new AskedProbes(opts.node, opts.incarnation);
-  const lastWarned = new Map<string, number>();
-  const socket: Socket = createSocket({ type: "udp4", reuseAddr: true });
   // A node name the wire cannot carry fails here, at start, not on the first probe.
   encodeProbe({ t: "probe", from: opts.node, to: opts.node, incarnation: opts.incarnation, nonce: 0 }, opts.keys().sendId, sendingSigner(opts.keys()));
+  const own = opts.socket ? null : await openProbeSocket(opts.port, opts.log);
+  const socket = opts.socket ?? (own as ProbeSocket);
 
   const sendBytes = (bytes: Uint8Array, port: number, address: string): void => {
     socket.send(bytes, port, address, (err) => {
@@ -64,17 +68,8 @@ export async function startProbeEndpoint(opts: ProbeEndpointOptions): Promise<Pr
     const keyring = opts.keys();
     return encodeProbe(m, keyring.sendId, sendingSigner(keyring));
   };
-  const drop = (reason: ProbeDropReason, from: RemoteInfo, detail: string): void => {
-    counters.dropped[reason]++;
-    const key = `${reason}/${from.address}`;
-    const now = Date.now();
-    if (now - (lastWarned.get(key) ?? -Infinity) < WARN_EVERY_MS) return;
-    if (lastWarned.size > 1_000) lastWarned.clear();
-    lastWarned.set(key, now);
-    opts.log.warn({ reason, from: `${from.address}:${from.port}`, detail, dropped: counters.dropped[reason] }, "fencing probe dropped");
-  };
 
-  socket.on("message", (bytes, rinfo) => {
+  const unroute = socket.route(null, (bytes, rinfo) => {
     const result = authenticateProbe(bytes, opts.keys());
     if (!result.ok) return drop(result.reason, rinfo, result.detail);
     const m = result.message;
@@ -91,17 +86,9 @@ export async function startProbeEndpoint(opts: ProbeEndpointOptions): Promise<Pr
     const answer = { t: "answer", from: opts.node, to: m.from, incarnation: m.incarnation, nonce: m.nonce, logAgeMs: wholeMs(facts.logAgeMs), askerSilentMs: wholeMs(facts.askerSilentMs) } as const;
     sendBytes(sign(answer), rinfo.port, rinfo.address);
   });
-  socket.on("error", (err) => opts.log.warn({ err: err.message }, "probe socket error"));
-  await new Promise<void>((resolve, reject) => {
-    socket.once("error", reject);
-    socket.bind(opts.port, () => {
-      socket.off("error", reject);
-      resolve();
-    });
-  });
   return {
     counters,
-    port: socket.address().port,
+    port: socket.port,
     send(nonce, targets) {
       asked.sent(nonce, targets.map((t) => t.node));
       for (const target of targets) {
@@ -109,6 +96,9 @@ export async function startProbeEndpoint(opts: ProbeEndpointOptions): Promise<Pr
         sendBytes(sign({ t: "probe", from: opts.node, to: target.node, incarnation: opts.incarnation, nonce }), target.port ?? opts.port, target.address);
       }
     },
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: async () => {
+      unroute();
+      await own?.close();
+    },
   };
 }

@@ -1,6 +1,7 @@
 import { interfacesOf } from "../../projections/nodeFacts.js";
 import type { Logger } from "pino";
 import { startProbeEndpoint, type ProbeEndpoint, type ProbeTarget } from "../../adapters/probe/udpProbe.js";
+import type { ProbeSocket } from "../../adapters/probe/probeSocket.js";
 import { initialFence, stepFence, type FenceCause, type FenceInput, type FenceSettings, type FenceState } from "../../protocols/fence/fenceMachine.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { rendezvousScore } from "../../projections/rendezvous.js";
@@ -20,6 +21,8 @@ export type FencingOptions = {
   eventsLastSeq: () => Promise<number>;
   settings: FenceSettings;
   port: number;
+  /** The probe socket shared with the membership prober (probeSocket.ts); without it fencing binds `port` itself. */
+  socket?: ProbeSocket;
   /** The probe keys in force (a watched key file, or the well-known key of --insecure-probes). */
   keys: () => ProbeKeyring;
   log: Logger;
@@ -66,6 +69,7 @@ export class Fencing {
       node: this.node,
       incarnation: this.opts.incarnation,
       port: this.opts.port,
+      ...(this.opts.socket ? { socket: this.opts.socket } : {}),
       keys: this.opts.keys,
       log: this.log,
       answerFor: (asker) => this.answerFor(asker),
