@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAR_ROUTER_V4, LabBgpRouter, type RouterBfdProfile } from "./bgpRouter.js";
 import { vrfLink, type VrfLink, type VrfLinkOptions } from "./bgpVrfLink.js";
-import { createLab, type Lab } from "./lab.js";
+import { createLab, type Lab, type SpeakerLogin } from "./lab.js";
 import { vipmeshArgv } from "./paths.js";
 import { labProbeKeyArgs } from "./probeKey.js";
 import type { SpeakerLauncher } from "./chartCommands.js";
@@ -21,6 +21,8 @@ export const BGP_LAB_POOL_V6 = "2001:db8:100::/120";
 
 export type BgpClusterOptions = {
   nodes: number;
+  /** How speakers log in to NATS (src/lab/lab.ts); default static users. */
+  speakerLogin?: SpeakerLogin;
   /** VIPs (IPv4 in 198.18.100.0/24, IPv6 in 2001:db8:100::/120), one Service each, exposed on every node. */
   vips: string[];
   log: LabLogger;
@@ -121,7 +123,7 @@ export class BgpCluster {
   ) {}
 
   static async start(opts: BgpClusterOptions): Promise<BgpCluster> {
-    const lab = await createLab({ nodes: opts.nodes, log: opts.log });
+    const lab = await createLab({ nodes: opts.nodes, log: opts.log, ...(opts.speakerLogin ? { speakerLogin: opts.speakerLogin } : {}) });
     const password = opts.routerPassword ?? opts.password;
     const neighbors = Array.from({ length: opts.nodes }, (_, i) => nodeRole(i + 1)).flatMap((role) => [
       { address: roleIp(role), asn: BGP_LAB_ASN, ...(password === undefined ? {} : { password }) },
@@ -164,7 +166,7 @@ export class BgpCluster {
     const extraArgs = [...config, ...(this.opts.speakerArgs ?? []), ...extra];
     const probeKeyArgs = labProbeKeyArgs(this.lab.runDir);
     const { args, env } = this.opts.speakerLauncher
-      ? this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs: (user) => this.lab.natsArgs(user), replicas: 1, probeKeyArgs, extraArgs })
+      ? this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs: (user) => this.lab.natsArgs(user), natsTokenArgs: (file) => this.lab.natsTokenArgs(file), replicas: 1, probeKeyArgs, extraArgs })
       : { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...probeKeyArgs, ...(this.opts.speakerArgs ?? []), ...extra], env: {} };
     this.speakerArgs.push(args);
     const argv = vipmeshArgv(...args);

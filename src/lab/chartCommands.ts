@@ -40,11 +40,13 @@ export function chartCommands(renderedYaml: string): ChartCommands {
   };
 }
 
-let rendered: Promise<ChartCommands> | undefined;
-/** The chart's commands with its default values (rendered once per process). */
-export function defaultChartCommands(): Promise<ChartCommands> {
-  rendered ??= renderChart().then(chartCommands);
-  return rendered;
+const rendered = new Map<string, Promise<ChartCommands>>();
+/** The chart's commands with its default values, or with `set` (helm --set k=v), each rendered once per process. */
+export function defaultChartCommands(set: readonly string[] = []): Promise<ChartCommands> {
+  const key = set.join("\0");
+  let commands = rendered.get(key);
+  if (!commands) rendered.set(key, (commands = renderChart({ set }).then(chartCommands)));
+  return commands;
 }
 
 /** The Node.js/V8 flags the chart gives a container (its NODE_OPTIONS), "" when none. */
@@ -113,11 +115,26 @@ export function labCommand(c: ChartContainer, s: LabSubstitutes): { args: string
 }
 
 /** What a lab cluster knows when it starts a speaker; a launcher turns it into argv and environment. */
-export type LabSpeakerStart = { node: string; natsUrl: string; natsArgs: (user: string) => string[]; replicas: number; probeKeyArgs: string[]; extraArgs: string[] };
+export type LabSpeakerStart = {
+  node: string;
+  natsUrl: string;
+  natsArgs: (user: string) => string[];
+  /** The lab's NATS flags of a speaker logging in with the token in a file (auth callout). */
+  natsTokenArgs: (tokenFile: string) => string[];
+  replicas: number;
+  probeKeyArgs: string[];
+  extraArgs: string[];
+};
 export type SpeakerLauncher = (s: LabSpeakerStart) => { args: string[]; env: Record<string, string> };
 
-/** Speakers started as the chart's DaemonSet runs them, with the lab's substitutes. */
+/**
+ * Speakers started as the chart's DaemonSet runs them, with the lab's substitutes. `tokenFileOf` gives a speaker of
+ * nats.auth.mode callout its Pod's token (src/lab/kubeSpeakerTokens.ts); without it such a speaker gets its node's
+ * static user.
+ */
 export const chartSpeakerLauncher =
-  (chart: ChartCommands): SpeakerLauncher =>
-  (s) =>
-    labCommand(chart.speaker, { node: s.node, natsUrl: s.natsUrl, natsArgs: s.natsArgs, replicas: s.replicas, probeKeyArgs: s.probeKeyArgs, extraArgs: s.extraArgs });
+  (chart: ChartCommands, tokenFileOf?: (node: string) => string): SpeakerLauncher =>
+  (s) => {
+    const natsArgs = (user: string): string[] => (tokenFileOf && user === `speaker-${s.node}` ? s.natsTokenArgs(tokenFileOf(s.node)) : s.natsArgs(user));
+    return labCommand(chart.speaker, { node: s.node, natsUrl: s.natsUrl, natsArgs, replicas: s.replicas, probeKeyArgs: s.probeKeyArgs, extraArgs: s.extraArgs });
+  };

@@ -6,7 +6,7 @@
 // with kubectl.
 import { BgpCluster } from "./bgpCluster.js";
 import type { RouterBfdProfile } from "./bgpRouter.js";
-import { startKubeLab, type KubeLab } from "./kubeCluster.js";
+import { startKubeLab, type KubeLab, type NatsAuthMode } from "./kubeCluster.js";
 import type { LabLogger } from "./types.js";
 
 export type KubeBgpClusterOptions = {
@@ -18,6 +18,8 @@ export type KubeBgpClusterOptions = {
   /** FRR's hold time toward the nodes (default 9 s). */
   holdTimeS?: number;
   controllers?: number;
+  /** How speakers log in to NATS (default callout, the chart's default). */
+  natsAuthMode?: NatsAuthMode;
   /** The router's bfdd pairs a BFD session with each node's BGP session (the BGPPeer's bfdProfile is the caller's). */
   routerBfd?: RouterBfdProfile;
   /** More speaker flags (e.g. frrModeArgs()). */
@@ -28,9 +30,10 @@ export type KubeBgpClusterOptions = {
 export type KubeBgpCluster = KubeLab<BgpCluster>;
 
 export function startKubeBgpCluster(opts: KubeBgpClusterOptions): Promise<KubeBgpCluster> {
-  return startKubeLab(opts, (kubeconfig, speakerLauncher) =>
+  return startKubeLab(opts, (kubeconfig, speakerLauncher, speakerLogin) =>
     BgpCluster.start({
       nodes: opts.nodes,
+      speakerLogin,
       vips: opts.vips,
       log: opts.log,
       fileConfig: false,

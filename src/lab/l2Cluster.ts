@@ -3,7 +3,7 @@
 import { initLabLog } from "./nats.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createLab, type Lab } from "./lab.js";
+import { createLab, type Lab, type SpeakerLogin } from "./lab.js";
 import { imageArgv, type ImageLaunch } from "./imageRootfs.js";
 import { vipmeshArgv } from "./paths.js";
 import { nodeRole, roleIp } from "./topology.js";
@@ -34,6 +34,8 @@ export type L2ClusterOptions = {
   manifests?: string;
   /** How speakers are started (the chart's command line: src/lab/chartCommands.ts); default the lab's own, with --config. */
   speakerLauncher?: SpeakerLauncher;
+  /** How speakers log in to NATS (src/lab/lab.ts); default static users. */
+  speakerLogin?: SpeakerLogin;
 };
 
 export function l2Manifests(vips: readonly string[]): string {
@@ -76,7 +78,7 @@ export class L2Cluster {
   ) {}
 
   static async start(opts: L2ClusterOptions): Promise<L2Cluster> {
-    const lab = await createLab({ nodes: opts.nodes, log: opts.log });
+    const lab = await createLab({ nodes: opts.nodes, log: opts.log, ...(opts.speakerLogin ? { speakerLogin: opts.speakerLogin } : {}) });
     try {
       const natsCluster = opts.natsCluster ? new LabNatsCluster(lab) : null;
       await natsCluster?.startAll();
@@ -120,7 +122,8 @@ export class L2Cluster {
     const probeKeyArgs = labProbeKeyArgs(this.lab.runDir);
     const extraArgs = this.opts.speakerArgs ?? [];
     const natsArgs = (user: string): string[] => this.lab.natsArgs(user);
-    if (this.opts.speakerLauncher) return this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs, replicas: this.streamReplicas, probeKeyArgs, extraArgs });
+    const natsTokenArgs = (file: string): string[] => this.lab.natsTokenArgs(file);
+    if (this.opts.speakerLauncher) return this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs, natsTokenArgs, replicas: this.streamReplicas, probeKeyArgs, extraArgs });
     const replicas = this.natsCluster ? ["--replicas", "3"] : [];
     // The chart's flags after any this process was given (a benchmark's preloaded probe).
     const nodeOptions = [process.env["NODE_OPTIONS"] ?? "", this.nodeOptions].filter((o) => o !== "").join(" ");

@@ -22,6 +22,7 @@ import { silentLog } from "./types.js";
 import type { ExecOptions, ExecResult, LabContext, LabLogger, LabRole, ProcHandle, SpawnOptions } from "./types.js";
 import type { NatsClientSecurity } from "../adapters/nats/security.js";
 import { DEFAULT_NATS_USERS, makeNatsSecurityKit, type NatsSecurityKit } from "../testing/natsSecurityKit.js";
+import { makeCalloutKeys, type CalloutKeyFiles } from "../testing/calloutKeys.js";
 
 export interface LabOptions {
   nodes: number;
@@ -30,7 +31,15 @@ export interface LabOptions {
   keepRunDir?: boolean;
   /** Delete namespaces left by dead runs before creating this one; default true. */
   sweep?: boolean;
+  /**
+   * How speakers log in to the lab's NATS: `static` (default) a password user `speaker-<node>` each; `callout` no
+   * speaker user at all, every speaker logs in with a ServiceAccount token answered by a controller's auth callout
+   * (the chart's default, `nats.auth.mode: callout`; the controller gets the seeds with `calloutArgs()`).
+   */
+  speakerLogin?: SpeakerLogin;
 }
+
+export type SpeakerLogin = "static" | "callout";
 
 export class Lab implements LabContext, Destroyable {
   readonly roles: readonly LabRole[];
@@ -41,6 +50,7 @@ export class Lab implements LabContext, Destroyable {
   private destroying: Promise<void> | undefined;
   private nats: NatsServer | undefined;
   private kit: NatsSecurityKit | undefined;
+  private calloutKeys: CalloutKeyFiles | undefined;
   private capture: ArpCapture | undefined;
 
   constructor(
@@ -49,6 +59,7 @@ export class Lab implements LabContext, Destroyable {
     readonly runDir: string,
     readonly log: LabLogger,
     private readonly keepRunDir: boolean,
+    readonly speakerLogin: SpeakerLogin = "static",
   ) {
     this.roles = labRoles(nodes);
     this.tracker = new ProcessTracker(runDir, log);
@@ -118,16 +129,30 @@ export class Lab implements LabContext, Destroyable {
 
   // --- services ---
   get natsKit(): NatsSecurityKit {
+    const callout = this.speakerLogin === "callout";
+    if (callout) this.calloutKeys ??= makeCalloutKeys(this.runDir);
     this.kit ??= makeNatsSecurityKit(join(this.runDir, "nats-pki"), {
       hosts: [roleIp("nats")],
       users: [
         ...DEFAULT_NATS_USERS,
-        ...Array.from({ length: this.nodes }, (_, i) => `speaker-${nodeRole(i + 1)}`),
+        // With the auth callout no speaker has a user: each logs in with its token, as its own node only.
+        ...(callout ? [] : Array.from({ length: this.nodes }, (_, i) => `speaker-${nodeRole(i + 1)}`)),
         // Each allocator replica its own identity (design.md, rule 1); bare `allocator`/`controller` stay for others.
         ...Array.from({ length: 4 }, (_, i) => `allocator-allocator${i}`),
       ],
+      ...(this.calloutKeys ? { callout: this.calloutKeys.server } : {}),
     });
     return this.kit;
+  }
+  /** The controller's auth callout flags (the seeds of the keys the lab's NATS trusts); only with speakerLogin callout. */
+  calloutArgs(): string[] {
+    void this.natsKit;
+    if (!this.calloutKeys) throw new Error("lab: calloutArgs() needs speakerLogin: callout");
+    return ["--nats-callout-issuer-seed-file", this.calloutKeys.issuerSeedFile, "--nats-callout-xkey-seed-file", this.calloutKeys.xkeySeedFile];
+  }
+  /** vipmesh flags that log a speaker in with the token in `tokenFile` (auth callout), with the lab's TLS. */
+  natsTokenArgs(tokenFile: string): string[] {
+    return this.natsKit.tokenCliArgs(tokenFile);
   }
   /** vipmesh flags that connect to the lab's NATS as `user` (speaker-node1, allocator, controller, reader, admin). */
   natsArgs(user: string): string[] {
@@ -260,7 +285,7 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
   if (opts.sweep !== false) await sweepStaleNamespaces(log);
   const prefix = newRunPrefix();
   const runDir = mkdtempSync(join(tmpdir(), `${RUN_DIR_PREFIX}${prefix}`));
-  const lab = new Lab(opts.nodes, prefix, runDir, log, opts.keepRunDir ?? false);
+  const lab = new Lab(opts.nodes, prefix, runDir, log, opts.keepRunDir ?? false, opts.speakerLogin ?? "static");
   registerLab(lab);
   try {
     await lab.build();

@@ -25,6 +25,8 @@ export type NatsSecurityKit = {
   tokenClient(tokenFile: string, node: string): NatsClientSecurity;
   /** The same as `vipmesh` flags. */
   cliArgs(user: string): string[];
+  /** `vipmesh` flags of a speaker logging in with the token in `tokenFile` (auth callout), mutual TLS too. */
+  tokenCliArgs(tokenFile: string): string[];
   /** `tls { … }` and `authorization { … }` for the server's client port; `authorization` replaces the latter (operator mode). */
   serverConfig(authorization?: string): string;
   /** `tls { … }` and `authorization { … }` inside `cluster { }`, and a route URL carrying the route's credentials. */
@@ -99,6 +101,7 @@ export function makeNatsSecurityKit(dir: string, opts: { hosts?: string[]; users
     }),
     tokenClient: (tokenFile, node) => ({ auth: { kind: "token", file: { path: tokenFile, source: "--nats-token-file" } }, inboxPrefix: inboxPrefixOf("speaker", node.replaceAll(".", "_")), tls }),
     cliArgs: (user) => ["--nats-user", knownUser(user), "--nats-password-file", passwordFile(user), "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
+    tokenCliArgs: (tokenFile) => ["--nats-token-file", tokenFile, "--nats-ca", at("ca.crt"), "--nats-cert", at("client.crt"), "--nats-key", at("client.key")],
     serverConfig: (authorization) => {
       if (authorization !== undefined) return [tlsBlock(""), authorization].join("\n");
       const users = [...passwords].filter(([u]) => u !== "route").map(([user, password]) => ({ user, grants: opts.grants?.[user] ?? grantsOf(user, opts.callout !== undefined), secret: { password } }));

@@ -3,6 +3,7 @@
 // the lab's FRR router with bfdd paired with each node's BGP session. Each node's ServiceBGPStatus lists the BGPPeer's
 // BFD session Up (and, natively, that the profile's echo mode is not run); a router whose bfdd freezes shows as Down
 // in every node's status, and Up again once it resumes.
+import { readFileSync } from "node:fs";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BGP_LAB_ASN, BGP_LAB_POOL } from "../../src/lab/bgpCluster.js";
@@ -48,10 +49,14 @@ spec: { type: LoadBalancer, externalTrafficPolicy: Cluster, ipFamilies: [IPv4], 
 `;
 
 // The native backend's profile asks for echo mode, which it does not run: the status says so. FRR's bfdd runs echo
-// itself, so the FRR run's profile leaves it out.
-const BACKENDS = [{ backend: "native", args: [] as string[], echo: true }, { backend: "frr", args: frrModeArgs(), echo: false }];
+// itself, so the FRR run's profile leaves it out. The FRR run installs the chart with nats.auth.mode static (a NATS user
+// per Node), the native run with the default auth callout: both ways speakers can log in stay covered in the lab.
+const BACKENDS = [
+  { backend: "native", args: [] as string[], echo: true, natsAuthMode: "callout" as const },
+  { backend: "frr", args: frrModeArgs(), echo: false, natsAuthMode: "static" as const },
+];
 
-describe.skipIf(unavailable !== undefined).each(BACKENDS)("BFD state in ServiceBGPStatus (kube-apiserver, FRR router with bfdd, $backend backend)", ({ args, echo }) => {
+describe.skipIf(unavailable !== undefined).each(BACKENDS)("BFD state in ServiceBGPStatus (kube-apiserver, FRR router with bfdd, $backend backend, NATS login $natsAuthMode)", ({ args, echo, natsAuthMode }) => {
   let k: KubeBgpCluster;
   let last: BgpStatus[] = [];
   const nodes = Array.from({ length: NODES }, (_, i) => nodeRole(i + 1));
@@ -68,13 +73,19 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BFD state in ServiceB
   };
 
   beforeAll(async () => {
-    k = await startKubeBgpCluster({ nodes: NODES, vips: [VIP], routerBfd: { receiveMs: 300, transmitMs: 300, detectMultiplier: 3 }, speakerArgs: args, log: pino({ level: "warn" }) });
+    k = await startKubeBgpCluster({ nodes: NODES, natsAuthMode, vips: [VIP], routerBfd: { receiveMs: 300, transmitMs: 300, detectMultiplier: 3 }, speakerArgs: args, log: pino({ level: "warn" }) });
     const r = await k.api.kubectl(["apply", "-f", "-"], { input: config(echo) });
     expect(r.code, r.stderr).toBe(0);
   }, 180_000);
 
   afterAll(async () => {
     await auditThenDestroy(k?.cluster, () => k.destroy());
+  });
+
+  it(`speakers log in to NATS as nats.auth.mode ${natsAuthMode} renders them`, () => {
+    const argv = readFileSync(`/proc/${k.cluster.speakers.get(1)?.pid ?? 0}/cmdline`, "utf8").split("\0");
+    if (natsAuthMode === "static") expect(argv.slice(argv.indexOf("--nats-user"), argv.indexOf("--nats-user") + 2)).toEqual(["--nats-user", "speaker-node1"]);
+    else expect(argv.includes("--nats-token-file") && !argv.includes("--nats-user")).toBe(true);
   });
 
   it("each node's ServiceBGPStatus lists the peer's BFD session Up", async () => {

@@ -9,7 +9,8 @@ import { renderChart } from "../../src/testing/helmChart.js";
 import { auditThenDestroy } from "../support/labAudit.js";
 
 // Kubernetes in the lab: a real kube-apiserver bridged onto the lab network, two `vipmesh controller`s, speakers
-// taking their configuration from the API, all started with the command lines the Helm chart renders. A Service created with kubectl is answered in the lab; with the API
+// taking their configuration from the API, all started with the command lines the Helm chart renders; speakers log in
+// to NATS through the controllers' auth callout with their Pod's ServiceAccount token from the API server. A Service created with kubectl is answered in the lab; with the API
 // server gone for 60 s nothing changes, and afterwards no allocation has changed.
 
 const VIP = "198.18.0.201";
@@ -50,6 +51,20 @@ describe.skipIf(unavailable !== undefined)("Kubernetes in the lab", () => {
     expect(speaker.env).toEqual(expect.arrayContaining(["NODE_NAME=node1", "VIPMESH_METRICS_PORT=7472"]));
     const controller = proc(k.controllers[0]?.pid ?? 0);
     for (const arg of kept(chart.controller.args)) expect(controller.argv).toContain(arg);
+  });
+
+  it("speakers log in through the auth callout with their Pod's token, each as its own node only (the chart's default)", async () => {
+    expect(k.natsAuthMode).toBe("callout");
+    const argv = readFileSync(`/proc/${k.cluster.speakers.get(1)?.pid ?? 0}/cmdline`, "utf8").split("\0");
+    expect(argv).toContain("--nats-token-file");
+    expect(argv.some((a) => a.startsWith("--nats-user"))).toBe(false);
+    // The lab's NATS has no user for any speaker: only the controllers' callout lets them in.
+    expect(readFileSync(`${k.cluster.lab.runDir}/nats-server.conf`, "utf8")).not.toMatch(/speaker-node/);
+    const logins = (): { node: unknown; pod: unknown }[] =>
+      k.controllerLines.flatMap((l) => { try { return [JSON.parse(l) as Record<string, unknown>]; } catch { return []; } })
+        .filter((l) => l["msg"] === "speaker logged in to NATS").map((l) => ({ node: l["node"], pod: l["pod"] }));
+    for (let i = 0; i < 50 && new Set(logins().map((l) => l.node)).size < 2; i++) await sleep(200);
+    expect(logins()).toEqual(expect.arrayContaining([{ node: "node1", pod: "vipmesh-speaker-node1" }, { node: "node2", pod: "vipmesh-speaker-node2" }]));
   });
 
   it("a Service created with kubectl gets its IP in status and is answered in the lab", async () => {
