@@ -40,17 +40,17 @@ export async function createKubeSpeakerTokens(api: KubeApiServer, id: CalloutIde
   };
   const fileOf = (node: string): string => join(dir, `nats-token-${node}`);
   const sa = { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: id.serviceAccount, namespace: id.namespace } };
-  await ok(["apply", "-f", "-"], JSON.stringify(sa));
-  for (const node of nodes) {
-    const pod = {
-      apiVersion: "v1", kind: "Pod", metadata: { name: speakerPodName(node), namespace: id.namespace },
-      spec: { nodeName: node, serviceAccountName: id.serviceAccount, automountServiceAccountToken: false, containers: [{ name: "speaker", image: "vipmesh:lab" }] },
-    };
-    await ok(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Node", metadata: { name: node } }));
-    await ok(["apply", "-f", "-"], JSON.stringify(pod));
+  const pod = (node: string): object => ({
+    apiVersion: "v1", kind: "Pod", metadata: { name: speakerPodName(node), namespace: id.namespace },
+    spec: { nodeName: node, serviceAccountName: id.serviceAccount, automountServiceAccountToken: false, containers: [{ name: "speaker", image: "vipmesh:lab" }] },
+  });
+  const nodeObj = (node: string): object => ({ apiVersion: "v1", kind: "Node", metadata: { name: node } });
+  // One apply for all of them: kubectl starts take most of the time on a loaded machine.
+  await ok(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [sa, ...nodes.map(nodeObj), ...nodes.map(pod)] }));
+  await Promise.all(nodes.map(async (node) => {
     const token = await ok(["create", "token", "-n", id.namespace, id.serviceAccount, "--audience", id.audience, "--bound-object-kind", "Pod", "--bound-object-name", speakerPodName(node), "--duration", "1h"]);
     writeFileSync(fileOf(node), token.trim(), { mode: 0o600 });
-  }
+  }));
   return {
     fileOf,
     renew: async (node, lifetimeS) => {
