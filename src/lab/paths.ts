@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 export const NATS_SERVER_VERSION = "v2.15.2";
 
 /** Absolute path of a plain-JS helper in scripts/lab/ (src/lab/*.ts and dist/lab/*.js are both two levels down). */
-export function labScript(name: "backend.mjs" | "prober.mjs" | "tcp-pipe.mjs" | "arp-flood.mjs" | "probe-attacker.mjs" | "rootfs-exec.sh"): string {
+export function labScript(name: "backend.mjs" | "prober.mjs" | "tcp-pipe.mjs" | "arp-flood.mjs" | "probe-attacker.mjs" | "member-prober.mjs" | "rootfs-exec.sh"): string {
   return fileURLToPath(new URL(`../../scripts/lab/${name}`, import.meta.url));
 }
 

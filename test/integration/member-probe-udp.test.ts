@@ -92,6 +92,29 @@ describe("membership probes over UDP on loopback", () => {
     expect(n1.prober.counters.verdicts).toEqual({ NodeSuspected: 1, NodeDeclaredDead: 1 });
   });
 
+  it("a node the watcher cannot reach but the relays can is suspected once and never declared dead", async () => {
+    const peers = [await peer("n1"), await peer("n2"), await peer("n3"), await peer("n4")];
+    const [n1, n2, n3, n4] = peers as [Peer, Peer, Peer, Peer];
+    // Everyone reaches n2 through a "network" socket that drops what n1 sends it and forwards the rest both ways.
+    const net = await attacker();
+    const portOf = new Map(peers.map((p) => [p.node, p.prober.port]));
+    net.socket.on("message", (bytes, from) => {
+      const m = decodeMember(bytes).value.message;
+      if (from.port === n2.prober.port) void net.send(bytes, portOf.get(m.to) ?? 0);
+      else if (m.from !== "n1") void net.send(bytes, n2.prober.port);
+    });
+    const viaNet = (p: Peer): WatchedTarget => (p === n2 ? { ...target(n2), port: net.port } : target(p));
+    for (const p of peers) p.prober.setWatched(peers.filter((q) => q !== p).map(viaNet));
+    await sleep(2_000);
+    expect(n1.verdicts.map((v) => [v.kind, v.target])).toEqual([["NodeSuspected", "n2"]]);
+    expect(n1.verdicts[0]?.evidence.indirect.map((i) => i.via).sort()).toEqual(["n3", "n4"]);
+    expect([n2, n3, n4].flatMap((p) => p.verdicts)).toEqual([]);
+    // n1 kept asking; n3 and n4 kept reaching n2 and said so.
+    expect(n1.prober.counters.indirectAnswers).toBeGreaterThanOrEqual(4);
+    expect(n3.prober.counters.relayed + n4.prober.counters.relayed).toBeGreaterThanOrEqual(4);
+    for (const p of peers) expect(dropped(p.prober)).toEqual({});
+  });
+
   it("a forged, an unknown-key, a misdirected and a garbage datagram are dropped unanswered and counted", async () => {
     const [b, evil] = [await peer("n2"), await attacker()];
     const ping = { t: "ping", from: "n1", to: "n2", incarnation: INC, nonce: 1 } as const;

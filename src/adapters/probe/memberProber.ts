@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { ProbeDrop, ProbeReplayWindow, type ProbeDropReason } from "../../protocols/fence/probeGuard.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { DEFAULT_JUDGE_SETTINGS, initialJudge, judgeSettingsProblems, stepJudge, type JudgeAction, type JudgedVerdict, type JudgeInput, type JudgeSettings } from "../../protocols/membership/judge.js";
-import { encodeMember, isMemberType, type MemberMessage, type MemberPingRequest } from "../../protocols/membership/memberCodec.js";
+import { encodeMember, isMemberType, type MemberMessage, type MemberPingRequest, type TargetReport } from "../../protocols/membership/memberCodec.js";
 import { DEFAULT_GUARD_SETTINGS, OutstandingProbes, type ProbePurpose } from "../../protocols/membership/memberGuard.js";
 import { emptyHealthMeter, meterScore, recordLateness, type HealthMeter } from "../../projections/members/lifeguard.js";
 import { authenticateMember, sendingSigner } from "./probeAuth.js";
@@ -113,9 +113,11 @@ export async function startMemberProber(opts: MemberProberOptions): Promise<Memb
     send({ t: "ping-req", from: opts.node, to: a.via, incarnation: opts.incarnation, nonce, target: a.target, ...target }, via);
   };
 
-  const report = (): { targetIncarnation: number; health: number; reachesLog: boolean } => ({ targetIncarnation: opts.incarnation, health: health(), reachesLog: opts.reachesLog() });
-  const answerRelay = (p: Extract<ProbePurpose, { kind: "relay" }>, r: { targetIncarnation: number; health: number; reachesLog: boolean } | null): void =>
-    send({ t: "relayed", from: opts.node, to: p.asker, incarnation: p.askerIncarnation, nonce: p.askerNonce, target: p.target, replied: r !== null, ...(r ?? { targetIncarnation: 0, health: 0, reachesLog: false }) }, { address: p.askerAddress, port: p.askerPort });
+  const report = (): TargetReport => ({ targetIncarnation: opts.incarnation, health: health(), reachesLog: opts.reachesLog() });
+  const answerRelay = (p: Extract<ProbePurpose, { kind: "relay" }>, ack: TargetReport | null): void => {
+    const r: TargetReport = ack ? { targetIncarnation: ack.targetIncarnation, health: ack.health, reachesLog: ack.reachesLog } : { targetIncarnation: 0, health: 0, reachesLog: false };
+    send({ t: "relayed", from: opts.node, to: p.asker, incarnation: p.askerIncarnation, nonce: p.askerNonce, target: p.target, replied: ack !== null, ...r }, { address: p.askerAddress, port: p.askerPort });
+  };
 
   const relay = (m: MemberPingRequest, from: RemoteInfo): void => {
     if (m.target === opts.node) return drop(ProbeDrop.misdirected, from, `a ping-request from ${m.from} to probe this node itself`);
