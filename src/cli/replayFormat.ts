@@ -1,5 +1,5 @@
 import { addressOf, type TimelineRow } from "../projections/timeline.js";
-import { sessionsSummary, sessionText } from "../projections/timelineMarks.js";
+import { sessionsSummary, sessionText, verdictTitle } from "../projections/timelineMarks.js";
 import { printable } from "./printable.js";
 
 const at = (ms: number): string => new Date(ms).toISOString();
@@ -47,6 +47,12 @@ export function formatRow(row: TimelineRow): string {
       return `${head}  ${row.ip}  released by ${row.service}: ${row.reason}: ${row.detail} [by ${row.allocator}]`;
     case "ip-rejected":
       return `${head}  ${row.ip}  ${row.claim} for ${row.service} refused: ${row.why}`;
+    case "verdict": {
+      const e = row.evidence;
+      const indirect = e.indirect.length === 0 ? "no indirect probes" : `indirect ${e.indirect.map((i) => `${i.via}: ${i.replied ? "replied" : "no reply"}`).join(", ")}`;
+      const lastReply = e.lastReplyAt === null ? "never replied" : `last reply ${at(e.lastReplyAt)} by the watcher's clock`;
+      return `${head}  ${verdictTitle(row)}  (incarnation ${row.incarnation}, judged at EVENTS #${row.position}; ${lastReply}, ${e.probes} probe(s), ${indirect}, watcher health ${e.watcherHealth})`;
+    }
     case "invalid":
       return `${head}  invalid message on ${row.subject} skipped${row.reason === undefined ? "" : ` (${row.reason}: ${row.detail ?? ""})`}`;
     case "identity-refused":

@@ -5,9 +5,9 @@ import { configObjectChangedV1, configObjectDeletedV1 } from "./configObjectSche
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
-import { configAppliedV1, CURRENT_VERSION, nodeFactsChangedV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
+import { configAppliedV1, CURRENT_VERSION, memberVerdictV1, nodeFactsChangedV1, nodeFactsChangedV2, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
-import type { ConfigObjectChanged, DomainEvent, EventMeta, Logged, NodeHeartbeatRecorded } from "./types.js";
+import type { ConfigObjectChanged, DomainEvent, EventMeta, Logged, NodeFactsChanged, NodeHeartbeatRecorded } from "./types.js";
 
 // The boundary between bytes on the log and domain events: envelope -> schema of (type, version) -> upcast.
 
@@ -23,6 +23,10 @@ const decoders: Record<string, Decoder> = {
   "NodeHeartbeatRecorded@3": (d) => ({ type: "NodeHeartbeatRecorded", data: upcastHealth(nodeHeartbeatRecordedV3.parse(d)) }),
   "NodeHeartbeatRecorded@4": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV4.parse(d) }),
   "NodeFactsChanged@1": (d) => ({ type: "NodeFactsChanged", data: nodeFactsChangedV1.parse(d) }),
+  "NodeFactsChanged@2": (d) => ({ type: "NodeFactsChanged", data: nodeFactsChangedV2.parse(d) }),
+  "NodeSuspected@1": (d) => ({ type: "NodeSuspected", data: memberVerdictV1.parse(d) }),
+  "NodeDeclaredDead@1": (d) => ({ type: "NodeDeclaredDead", data: memberVerdictV1.parse(d) }),
+  "NodeAlive@1": (d) => ({ type: "NodeAlive", data: memberVerdictV1.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
   "VipConflictObserved@1": (d) => ({ type: "VipConflictObserved", data: vipConflictObservedV1.parse(d) }),
@@ -50,9 +54,17 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeEvent(event: DomainEvent): Uint8Array {
-  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : event.type === "NodeHeartbeatRecorded" ? heartbeatVersion(event) : CURRENT_VERSION[event.type];
-  return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.type === "NodeHeartbeatRecorded" && v === 2 ? withoutHealth(event) : event.data }));
+  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : event.type === "NodeHeartbeatRecorded" ? heartbeatVersion(event) : event.type === "NodeFactsChanged" ? factsVersion(event) : CURRENT_VERSION[event.type];
+  return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.type === "NodeHeartbeatRecorded" && v === 2 ? withoutHealth(event) : event.type === "NodeFactsChanged" && v === 1 ? withoutMode(event) : event.data }));
 }
+
+/** Facts of a speaker in heartbeats mode are written as v1 (no mode field), which speakers of before v2 still decode. */
+const factsVersion = (event: NodeFactsChanged): number => (event.data.membership === "verdicts" ? CURRENT_VERSION.NodeFactsChanged : 1);
+
+const withoutMode = (event: NodeFactsChanged): Omit<NodeFactsChanged["data"], "membership"> => {
+  const { membership: _membership, ...rest } = event.data;
+  return rest;
+};
 
 /** The v2 shape has no health score (a beat that still carries interfaces is an old speaker's). */
 const withoutHealth = (event: NodeHeartbeatRecorded): Omit<NodeHeartbeatRecorded["data"], "health"> => {

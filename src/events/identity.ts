@@ -46,6 +46,14 @@ export function identityProblem(subject: string, event: DomainEvent): string | n
       if (typeof s === "string") return s;
       return mismatch("address", s.ip, event.data.ip) ?? (s.publisher === null ? null : mismatch("allocator", s.publisher, event.data.evidence.allocator));
     }
+    case "NodeSuspected":
+    case "NodeDeclaredDead":
+    case "NodeAlive": {
+      // Rule 1: the watcher is the subject's last token; the target its key.
+      const s = expectKind(parsed, "member", event.type);
+      if (typeof s === "string") return s;
+      return mismatch("target", s.target, event.data.target) ?? mismatch("watcher", s.watcher, event.data.watcher);
+    }
     case "ConfigObjectChanged":
     case "ConfigObjectDeleted": {
       const s = expectKind(parsed, "configObject", event.type);

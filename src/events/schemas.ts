@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { MAX_HEALTH_SCORE } from "../projections/members/lifeguard.js";
-import { CLAIM_REASONS } from "./types.js";
+import { CLAIM_REASONS, MEMBERSHIP_MODES } from "./types.js";
 
 // Wire schemas, one per (type, version). A published version is never edited: add a new one and an upcaster.
 
@@ -38,6 +38,25 @@ export const nodeFactsChangedV1 = z.object({
   incarnation: z.number().int().nonnegative(),
   version: z.string(),
   interfaces: z.array(interfaceFactV2).max(256),
+});
+
+// v2: the membership mode the node's speaker runs (v1: heartbeats, the only mode then).
+export const nodeFactsChangedV2 = nodeFactsChangedV1.extend({ membership: z.enum(MEMBERSHIP_MODES) });
+
+const nodeName = z.string().min(1).max(253);
+
+/** NodeSuspected, NodeDeclaredDead and NodeAlive share one shape (verdicts on vipmesh.ev.member.<target>.<watcher>). */
+export const memberVerdictV1 = z.object({
+  target: nodeName,
+  watcher: nodeName,
+  incarnation: z.number().int().nonnegative(),
+  position: z.number().int().nonnegative(),
+  evidence: z.object({
+    lastReplyAt: z.number().nullable(),
+    probes: z.number().int().nonnegative().max(1_000_000),
+    indirect: z.array(z.object({ via: nodeName, replied: z.boolean() })).max(16),
+    watcherHealth: z.number().int().min(0).max(MAX_HEALTH_SCORE),
+  }),
 });
 
 export const nodeLeftV1 = z.object({
@@ -118,7 +137,10 @@ export const configAppliedV1 = z.object({
 /** The newest version of each event type; `encodeEvent` writes these. */
 export const CURRENT_VERSION = {
   NodeHeartbeatRecorded: 4,
-  NodeFactsChanged: 1,
+  NodeFactsChanged: 2, // written as 1 by a speaker in heartbeats mode, so speakers of before v2 still read it
+  NodeSuspected: 1,
+  NodeDeclaredDead: 1,
+  NodeAlive: 1,
   NodeLeft: 1,
   NodeRestarting: 1,
   VipConflictObserved: 1,

@@ -40,6 +40,9 @@ export const subjects = {
   /** An allocation claim on one address by `allocator`; its compare-and-set covers `ipChain(ip)`. */
   ipClaim: (ip: string, allocator: string) => `${SUBJECT_ROOT}.ev.ip.${toToken(ip)}.${toToken(allocator)}`,
   ipChain: (ip: string) => `${SUBJECT_ROOT}.ev.ip.${toToken(ip)}.*`,
+  /** A verdict on `target` by `watcher` (a refutation when they are the same); its compare-and-set covers `memberChain(target)`. */
+  memberVerdict: (target: string, watcher: string) => `${SUBJECT_ROOT}.ev.member.${toToken(target)}.${toToken(watcher)}`,
+  memberChain: (target: string) => `${SUBJECT_ROOT}.ev.member.${toToken(target)}.*`,
 };
 
 /** The subjects of the first layout (before identities), still parsed so old logs replay; nothing publishes on them. */
@@ -59,6 +62,7 @@ export type ParsedSubject =
   | { kind: "config"; source: string }
   | { kind: "configObject"; source: string; objectKind: string; name: string }
   | { kind: "ip"; ip: string; publisher: string | null }
+  | { kind: "member"; target: string; watcher: string }
   | { kind: "unknown" };
 
 const UNKNOWN: ParsedSubject = { kind: "unknown" };
@@ -96,6 +100,7 @@ export function parseSubject(subject: string): ParsedSubject {
   if (parts[1] !== "ev" || parts.some((p) => p === "")) return UNKNOWN;
   const kind = parts[2] ?? "";
   if (parts.length === 4) return parseSingle(kind, fromToken(parts[3] ?? ""));
+  if (parts.length === 5 && kind === "member") return { kind: "member", target: fromToken(parts[3] ?? ""), watcher: fromToken(parts[4] ?? "") };
   if (parts.length === 5) return parseKeyed(kind, fromToken(parts[3] ?? ""), fromToken(parts[4] ?? ""));
   if (parts.length === 6 && kind === "cfg") return { kind: "configObject", source: fromToken(parts[3] ?? ""), objectKind: parts[4] ?? "", name: fromToken(parts[5] ?? "").replace("~", "/") };
   return UNKNOWN;
@@ -107,5 +112,6 @@ export function chainOf(subject: string): string | null {
   if (parsed.kind === "vip" && parsed.publisher !== null) return subjects.vipChain(parsed.vip);
   if (parsed.kind === "ip" && parsed.publisher !== null) return subjects.ipChain(parsed.ip);
   if (parsed.kind === "configObject") return subjects.configChain(parsed.source);
+  if (parsed.kind === "member") return subjects.memberChain(parsed.target);
   return null;
 }

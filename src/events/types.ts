@@ -50,11 +50,42 @@ export type NodeHeartbeatRecorded = {
   };
 };
 
-/** A node's interfaces and routes, published on join and whenever they change (not in every heartbeat). */
+/**
+ * How a cluster decides who is alive (design.md, "Membership"): from every node's heartbeats on HEARTBEATS, or from
+ * watchers' verdicts on EVENTS. Every speaker states its mode in its facts, so a replay knows which rules applied.
+ */
+export const MEMBERSHIP_MODES = ["heartbeats", "verdicts"] as const;
+export type MembershipMode = (typeof MEMBERSHIP_MODES)[number];
+
+/**
+ * A node's interfaces and routes, published on join and whenever they change (not in every heartbeat); its first
+ * one of an incarnation is the node's join. `membership`: the mode its speaker runs (absent: heartbeats, as in v1).
+ */
 export type NodeFactsChanged = {
   type: "NodeFactsChanged";
-  data: { node: string; incarnation: number; version: string; interfaces: InterfaceFact[] };
+  data: { node: string; incarnation: number; version: string; interfaces: InterfaceFact[]; membership?: MembershipMode };
 };
+
+/** What a watcher saw of its target: its last reply, the probes it sent, the indirect probers' answers, its own health. */
+export type VerdictEvidence = {
+  /** The watcher's clock (ms since the epoch) at the target's last reply; null when it never replied. */
+  lastReplyAt: number | null;
+  probes: number;
+  indirect: { via: string; replied: boolean }[];
+  /** The watcher's own Lifeguard score when it judged (a starved watcher declares nobody dead). */
+  watcherHealth: number;
+};
+
+/**
+ * A watcher's verdict on `vipmesh.ev.member.<target>.<watcher>` (design.md, "Membership: watchers and verdicts"):
+ * `position` is the EVENTS sequence the watcher had reached when it judged. A `NodeAlive` whose watcher is the
+ * target itself is a refutation, at a higher incarnation than the one suspected.
+ */
+export type MemberVerdictData = { target: string; watcher: string; incarnation: number; position: number; evidence: VerdictEvidence };
+export type NodeSuspected = { type: "NodeSuspected"; data: MemberVerdictData };
+export type NodeDeclaredDead = { type: "NodeDeclaredDead"; data: MemberVerdictData };
+export type NodeAlive = { type: "NodeAlive"; data: MemberVerdictData };
+export type MemberVerdictEvent = NodeSuspected | NodeDeclaredDead | NodeAlive;
 
 export type NodeLeft = {
   type: "NodeLeft";
@@ -226,7 +257,7 @@ export type IpReleased = {
 };
 
 export type HeartbeatEvent = NodeHeartbeatRecorded;
-export type LogEvent = NodeLeft | NodeFactsChanged | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | BgpSessionsChanged | VipClaimed | ConfigApplied | ConfigObjectChanged | ConfigObjectDeleted | IpAllocated | IpReleased;
+export type LogEvent = NodeLeft | NodeFactsChanged | NodeSuspected | NodeDeclaredDead | NodeAlive | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | BgpSessionsChanged | VipClaimed | ConfigApplied | ConfigObjectChanged | ConfigObjectDeleted | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 
 export type Logged<E extends DomainEvent = DomainEvent> = E & { meta: EventMeta };

@@ -19,7 +19,7 @@ export const REFUSAL_REASONS = [
   /** An ownership claim for an address no Service holds. */
   "vip-not-allocated",
   /**
-   * A leave, restart or claim whose incarnation (the speaker's start time in ms) is later than the log time it was
+   * A leave, restart, claim or refutation (NodeAlive) whose incarnation (the speaker's start time in ms) is later than the log time it was
    * stored at by more than MAX_CLOCK_AHEAD_MS: a NodeLeft with a far-future incarnation would shut the node out for as
    * long, since a node's next start has a lower one.
    */
@@ -47,7 +47,7 @@ const DETAIL_PROBLEMS = 3;
  * `state.time` is the log time of the event's own message.
  */
 export function eventRefusal(state: LogState, event: LogEvent): Refusal | null {
-  if (event.type === "NodeLeft" || event.type === "NodeRestarting" || event.type === "VipClaimed" || event.type === "BgpSessionsChanged") {
+  if (event.type === "NodeLeft" || event.type === "NodeRestarting" || event.type === "VipClaimed" || event.type === "BgpSessionsChanged" || event.type === "NodeAlive") {
     const future = futureIncarnation(state, event.data.incarnation);
     if (future !== null) return future;
   }

@@ -8,6 +8,8 @@ import { applyConfigObject, applyWholeConfig, noteConfigChainMessage, type Confi
 import { eventRefusal, type Refusal, type RefusalReason } from "./eventRules.js";
 import { applyIpAllocated, applyIpReleased, noteIpSubjectMessage } from "./ipam/reducer.js";
 import { emptyIpam, type IpamState } from "./ipam/state.js";
+import { applyJoin, applyVerdict, emptyVerdicts, type VerdictRefusal, type VerdictState } from "./members/verdicts.js";
+import { watchersAtIn } from "./members/verdictMembership.js";
 
 // The projection of the durable EVENTS stream: configuration, who left, the owner of every VIP, and the
 // allocation of every IP (ipam/).
@@ -52,6 +54,14 @@ export type LogState = {
   /** Events refused for their meaning (eventRules.ts), per reason, and the last one's reason and detail. */
   refused: Partial<Record<RefusalReason, number>>;
   lastRefusal: ({ seq: number; subject: string } & Refusal) | null;
+  /**
+   * Each joined node's status by its watchers' verdicts (members/verdicts.ts), and verdicts refused per reason; kept
+   * in both membership modes, read by the plan in `verdicts` mode (members/verdictMembership.ts).
+   */
+  verdicts: VerdictState;
+  /** Sequence of the last message on each node's verdict chain (`vipmesh.ev.member.<node>.*`): what the next verdict must expect. */
+  memberChains: Record<string, number>;
+  lastVerdictRefusal: { seq: number; subject: string; reason: VerdictRefusal } | null;
 };
 
 export const emptyLogState = (): LogState => ({
@@ -71,6 +81,9 @@ export const emptyLogState = (): LogState => ({
   nodeFacts: {},
   refused: {},
   lastRefusal: null,
+  verdicts: emptyVerdicts(),
+  memberChains: {},
+  lastVerdictRefusal: null,
 });
 
 const unowned = (): VipRecord => ({ owner: null, incarnation: 0, term: 0, subjectSeq: 0, since: 0, reason: null });
@@ -112,7 +125,18 @@ export function applyLogEvent(draft: Draft<LogState>, event: LogEvent, meta: Eve
     }
     case "NodeFactsChanged":
       applyNodeFacts(draft, event);
+      // A join records no position or time: a snapshot of before verdicts (its facts only) then upcasts exactly.
+      applyJoin((draft.verdicts ??= emptyVerdicts()), event.data.node, event.data.incarnation, 0);
       return;
+    case "NodeSuspected":
+    case "NodeDeclaredDead":
+    case "NodeAlive": {
+      noteChainMessage(draft, meta);
+      const verdict = { kind: event.type, ...event.data };
+      const refusal = applyVerdict((draft.verdicts ??= emptyVerdicts()), verdict, meta.seq, watchersAtIn(draft as LogState), draft.time);
+      if (refusal !== null) draft.lastVerdictRefusal = { seq: meta.seq, subject: meta.subject, reason: refusal };
+      return;
+    }
     case "FenceEntered":
     case "FenceLeft":
     case "BgpSessionsChanged":
@@ -175,6 +199,7 @@ function noteChainMessage(draft: Draft<LogState>, meta: EventMeta): void {
   const subject = parseSubject(meta.subject);
   if (subject.kind === "vip" && subject.publisher !== null) (draft.vips[subject.vip] ??= unowned()).subjectSeq = meta.seq;
   else if (subject.kind === "configObject") noteConfigChainMessage(draft.configSources, subject.source, meta.seq);
+  else if (subject.kind === "member") (draft.memberChains ??= {})[subject.target] = meta.seq;
   else noteIpSubjectMessage(draft.ipam, meta);
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { LogState } from "./logState.js";
+import { applyJoin, emptyVerdicts } from "./members/verdicts.js";
 
 // A snapshot is the log projection as JSON with the EVENTS sequence it covers. The version changes
 // whenever LogState's shape does, so an agent never loads a snapshot it would misread. It records the SHA-256 of the
@@ -11,8 +12,11 @@ import type { LogState } from "./logState.js";
 // Version 6: BGPPeer passwords are references (never values), and refusals for meaning are counted per reason.
 // Version 7: each configuration source's objects (`configSources`, per-object configuration). A version 6 snapshot is
 // still read: its log had only whole configurations, so the one in force is its source's objects (upcastV6State).
-export const SNAPSHOT_VERSION = 7;
-export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [6, SNAPSHOT_VERSION];
+// Version 8: joins and watchers' verdicts (`verdicts`, `memberChains`, `lastVerdictRefusal`). A version 6 or 7
+// snapshot is still read: its log held no verdicts, so each node with facts is alive at its facts' incarnation, as a
+// replay of that log gives (upcastV7State; a join records no position for this reason, logState.ts).
+export const SNAPSHOT_VERSION = 8;
+export const READABLE_SNAPSHOT_VERSIONS: readonly number[] = [6, 7, SNAPSHOT_VERSION];
 
 /** `messageSha256`: messageDigest of the EVENTS message at `seq`; null when the writer did not record one (never trusted). */
 export type Snapshot = { version: number; seq: number; messageSha256: string | null; stateSha256: string; state: LogState };
@@ -76,7 +80,15 @@ export function decodeSnapshot(text: string): Snapshot {
   }
   if (snap.messageSha256 !== null && !(typeof snap.messageSha256 === "string" && /^[0-9a-f]{64}$/.test(snap.messageSha256))) throw new SnapshotError("snapshot message digest is not a SHA-256");
   if (snap.stateSha256 !== sha256(JSON.stringify(snap.state))) throw new SnapshotError("snapshot state does not match its digest");
-  return { ...(snap as Snapshot), state: snap.version === 6 ? upcastV6State(snap.state) : restoredForm(snap.state) };
+  const state = snap.version === 6 ? upcastV6State(snap.state) : restoredForm(snap.state);
+  return { ...(snap as Snapshot), state: snap.version === SNAPSHOT_VERSION ? state : upcastV7State(state) };
+}
+
+/** A version 6 or 7 state (before verdicts): every node with facts joined at their incarnation, nothing judged. */
+function upcastV7State(state: Omit<LogState, "verdicts" | "memberChains" | "lastVerdictRefusal">): LogState {
+  const verdicts = emptyVerdicts();
+  for (const [node, facts] of Object.entries(state.nodeFacts ?? {})) applyJoin(verdicts, node, facts.incarnation, 0);
+  return { ...state, verdicts, memberChains: {}, lastVerdictRefusal: null };
 }
 
 /** A version 6 state (before configSources): the configuration in force, as a ConfigApplied put it, is its source's. */

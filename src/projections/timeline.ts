@@ -1,6 +1,6 @@
 import { produce } from "immer";
 import type { Decoded } from "../events/entries.js";
-import { assertNever, type AllocationReason, type BgpSessionReport, type ClaimEvidence, type ClaimReason, type LogEvent, type ReleaseReason } from "../events/types.js";
+import { assertNever, type AllocationReason, type BgpSessionReport, type ClaimEvidence, type ClaimReason, type LogEvent, type MemberVerdictEvent, type ReleaseReason, type VerdictEvidence } from "../events/types.js";
 import type { RefusalReason } from "./eventRules.js";
 import { applyInvalidLogMessage, applyLogEvent, emptyLogState, type LogState } from "./logState.js";
 
@@ -21,13 +21,15 @@ export type TimelineRow =
   | { kind: "ip-allocated"; seq: number; time: number; ip: string; service: string; pool: string | null; reason: AllocationReason; allocator: string }
   | { kind: "ip-released"; seq: number; time: number; ip: string; service: string; reason: ReleaseReason; detail: string; allocator: string }
   | { kind: "ip-rejected"; seq: number; time: number; ip: string; service: string; claim: "allocate" | "release"; why: string }
+  /** A watcher's verdict with its evidence; `refused`: why the projection did not count it (members/verdicts.ts), null when it did. */
+  | { kind: "verdict"; seq: number; time: number; verdict: MemberVerdictEvent["type"]; target: string; watcher: string; incarnation: number; position: number; evidence: VerdictEvidence; refused: string | null }
   | { kind: "invalid"; seq: number; time: number; subject: string; reason?: string; detail?: string }
   | { kind: "identity-refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; why: string }
   | { kind: "refused"; seq: number; time: number; subject: string; type: LogEvent["type"]; reason: RefusalReason; detail: string };
 
 type Before = { owner: string | null; term: number } | null;
 
-/** The row for one event the reducer has just applied; `rejected` is why IPAM refused it, if it did. */
+/** The row for one event the reducer has just applied; `rejected` is why IPAM or the verdict projection refused it, if either did. */
 function rowFor(event: LogEvent, seq: number, time: number, before: Before, rejected: string | null): TimelineRow | null {
   switch (event.type) {
     case "VipClaimed": {
@@ -45,6 +47,10 @@ function rowFor(event: LogEvent, seq: number, time: number, before: Before, reje
       return { kind: "fence-left", seq, time, ...event.data };
     case "BgpSessionsChanged":
       return { kind: "bgp-sessions", seq, time, ...event.data };
+    case "NodeSuspected":
+    case "NodeDeclaredDead":
+    case "NodeAlive":
+      return { kind: "verdict", seq, time, verdict: event.type, ...event.data, refused: rejected };
     case "NodeFactsChanged":
       return null; // a node's interfaces: input to eligibility, not a decision to show
     case "NodeRestarting":
@@ -115,7 +121,8 @@ export function buildTimeline(entries: readonly Decoded<LogEvent>[], start: LogS
         rows.push({ kind: "config-applied", seq: meta.seq, time: draft.time, source, hash, services: config.services.length, objects: event.data.epoch.count });
         continue;
       }
-      const rejected = draft.ipam.rejected > rejectedBefore ? (draft.ipam.lastRejection?.why ?? "") : null;
+      const verdictRefusal = draft.lastVerdictRefusal?.seq === meta.seq ? draft.lastVerdictRefusal.reason : null;
+      const rejected = draft.ipam.rejected > rejectedBefore ? (draft.ipam.lastRejection?.why ?? "") : verdictRefusal;
       const row = rowFor(event, meta.seq, draft.time, before, rejected);
       if (row) rows.push(row);
     }

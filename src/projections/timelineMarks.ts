@@ -7,7 +7,7 @@ import type { TimelineRow } from "./timeline.js";
 export type FactValue = { text: string } | { at: number } | { ms: number };
 export type Fact = { label: string; value: FactValue };
 
-export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "fenced" | "bgp" | "config" | "invalid";
+export type MarkKind = "claim" | "stale-claim" | "allocation" | "release" | "refused" | "conflict" | "left" | "restarting" | "fenced" | "bgp" | "config" | "invalid" | "verdict";
 
 export type Mark = { seq: number; time: number; kind: MarkKind; title: string; facts: Fact[] };
 
@@ -45,6 +45,28 @@ function claimFacts(row: OwnerChange): Fact[] {
   ];
 }
 
+type VerdictRow = Extract<TimelineRow, { kind: "verdict" }>;
+
+const VERDICT_WORDS: Record<VerdictRow["verdict"], string> = { NodeSuspected: "suspected", NodeDeclaredDead: "declared dead", NodeAlive: "declared alive" };
+
+export function verdictTitle(row: VerdictRow): string {
+  const what = row.verdict === "NodeAlive" && row.watcher === row.target ? `${row.target} refuted a suspicion of itself` : `${row.watcher} ${VERDICT_WORDS[row.verdict]} ${row.target}`;
+  return row.refused === null ? what : `${what}: refused (${row.refused})`;
+}
+
+function verdictFacts(row: VerdictRow): Fact[] {
+  const e = row.evidence;
+  return [
+    text("target incarnation", row.incarnation),
+    text("watcher's EVENTS position", `#${row.position}`),
+    at("last reply (watcher's clock)", e.lastReplyAt),
+    text("probes sent", e.probes),
+    text("indirect probes", e.indirect.length === 0 ? "none" : e.indirect.map((i) => `${i.via}: ${i.replied ? "replied" : "no reply"}`).join(", ")),
+    text("watcher's health score", e.watcherHealth),
+    ...(row.refused === null ? [] : [text("refused because", row.refused)]),
+  ];
+}
+
 export function markFor(row: TimelineRow): Mark {
   const base = { seq: row.seq, time: row.time };
   switch (row.kind) {
@@ -72,6 +94,8 @@ export function markFor(row: TimelineRow): Mark {
       return { ...base, kind: "bgp", title: `${row.node}'s BGP sessions: ${sessionsSummary(row.sessions)}`, facts: [text("backend", row.backend), ...row.sessions.map((s) => text(s.peer, sessionText(s)))] };
     case "config-applied":
       return { ...base, kind: "config", title: `configuration ${row.hash.slice(0, 12)}`, facts: [text("source", row.source), ...(row.objects === undefined ? [] : [text("objects changed", row.objects)]), text("LoadBalancer Services", row.services)] };
+    case "verdict":
+      return { ...base, kind: row.refused === null ? "verdict" : "refused", title: verdictTitle(row), facts: verdictFacts(row) };
     case "invalid":
       return { ...base, kind: "invalid", title: "invalid message skipped", facts: [text("subject", row.subject), ...(row.reason === undefined ? [] : [text("why", `${row.reason}: ${row.detail ?? ""}`)])] };
     case "identity-refused":

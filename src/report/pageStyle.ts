@@ -25,6 +25,7 @@ svg .bar-label.muted { fill: #666; }
 svg .mark { stroke: #222; stroke-width: 1.2; fill: #fff; }
 svg .mark-allocation, svg .mark-config { fill: #7c3aed; }
 svg .mark-bgp { fill: #0891b2; }
+svg .mark-verdict { fill: #f59e0b; }
 svg .mark-release, svg .mark-left, svg .mark-restarting { fill: #9aa0a6; }
 svg .mark-conflict, svg .mark-refused, svg .mark-stale-claim, svg .mark-invalid { fill: #e11d48; }
 svg g:hover > .mark, svg g.owner:hover rect, svg g.member:hover rect { stroke: #000; stroke-width: 2; }

@@ -1,6 +1,6 @@
 import { encodeEvent } from "../../src/events/codec.js";
 import { chainOf, subjects } from "../../src/events/subjects.js";
-import type { DomainEvent, InterfaceFact, StreamName } from "../../src/events/types.js";
+import type { DomainEvent, InterfaceFact, MembershipMode, StreamName } from "../../src/events/types.js";
 import type { RawEntry } from "../../src/events/entries.js";
 import type { ClusterConfig } from "../../src/config/types.js";
 import { claimEvent } from "../../src/projections/ipam/claims.js";
@@ -43,8 +43,8 @@ export class SimCluster {
   time = 1_700_000_000_000;
   private readonly subjectSeq = new Map<string, number>();
 
-  constructor(readonly settings: MembershipSettings = DEFAULT_MEMBERSHIP_SETTINGS) {
-    this.view = new SpeakerView(settings, () => undefined);
+  constructor(readonly settings: MembershipSettings = DEFAULT_MEMBERSHIP_SETTINGS, readonly mode: MembershipMode = "heartbeats") {
+    this.view = new SpeakerView(settings, () => undefined, undefined, mode);
   }
 
   append(stream: StreamName, subject: string, event: DomainEvent, expectLastSubjectSeq?: number): number | null {
@@ -109,11 +109,11 @@ export class SimCluster {
   }
 
   publishFacts(n: SimNode): void {
-    this.append("EVENTS", subjects.nodeLifecycle(n.name), { type: "NodeFactsChanged", data: { node: n.name, incarnation: n.incarnation, version: "test", interfaces: nodeInterfaces(n.index) } });
+    this.append("EVENTS", subjects.nodeLifecycle(n.name), { type: "NodeFactsChanged", data: { node: n.name, incarnation: n.incarnation, version: "test", interfaces: nodeInterfaces(n.index), ...(this.mode === "verdicts" ? { membership: this.mode } : {}) } });
   }
 
   claimAll(): void {
-    for (const c of planClaims(this.view.log, this.view.members, this.settings)) {
+    for (const c of planClaims(this.view.log, this.view.planMembers, this.settings)) {
       const n = this.nodes.get(c.node);
       if (n?.up) this.claim(c, n.name, n.incarnation);
     }

@@ -92,9 +92,9 @@ describe("the verdict projection", () => {
     expect(applyVerdict(state, verdict("NodeSuspected"), 11, watchersOfA)).toBeNull();
     expect(applyVerdict(state, verdict("NodeDeclaredDead"), 12, watchersOfA)).toBeNull();
     expect(applyVerdict(state, verdict("NodeDeclaredDead", { watcher: "c" }), 13, watchersOfA)).toBe("already-dead");
-    expect(state.targets["a"]).toEqual({ incarnation: 4, status: "dead", by: "b", seq: 12 });
+    expect(state.targets["a"]).toMatchObject({ incarnation: 4, status: "dead", by: "b", seq: 12, lastReplyAt: 100 });
     expect(applyVerdict(state, verdict("NodeAlive", { watcher: "a", incarnation: 5 }), 14, watchersOfA)).toBeNull();
-    expect(state.targets["a"]).toEqual({ incarnation: 5, status: "alive", by: "a", seq: 14 });
+    expect(state.targets["a"]).toMatchObject({ incarnation: 5, status: "alive", by: "a", seq: 14 });
     expect(applyVerdict(state, verdict("NodeDeclaredDead"), 15, watchersOfA)).toBe("stale-incarnation");
   });
 

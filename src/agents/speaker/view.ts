@@ -7,6 +7,8 @@ import { emptyMembership, type MembershipState } from "../../projections/members
 import { planClaims, type PlannedClaim } from "../../projections/ownershipPlan.js";
 import { planInputs, samePlanInputs, type PlanInputs } from "../../projections/planInputs.js";
 import type { MembershipSettings } from "../../projections/settings.js";
+import type { MembershipMode } from "../../events/types.js";
+import { verdictMembers } from "../../projections/members/verdictMembership.js";
 
 /**
  * One agent's view of both logs; it derives plans and answers from state only. Each log is caught up once a batch
@@ -27,8 +29,19 @@ export class SpeakerView {
     private readonly settings: MembershipSettings,
     private readonly onInvalid: (i: InvalidEvent) => void,
     initialLog: LogState = emptyLogState(),
+    /** Where node statuses come from: heartbeats (HEARTBEATS) or watchers' verdicts (EVENTS only). */
+    readonly mode: MembershipMode = "heartbeats",
   ) {
     this.log = initialLog;
+  }
+
+  private verdictView: { log: LogState; members: MembershipState } | null = null;
+
+  /** The membership the plan and the answers read: the heartbeat projection, or the one built from verdicts on EVENTS. */
+  get planMembers(): MembershipState {
+    if (this.mode === "heartbeats") return this.members;
+    if (this.verdictView?.log !== this.log) this.verdictView = { log: this.log, members: verdictMembers(this.log, this.settings) };
+    return this.verdictView.members;
   }
 
   applyLog(raw: readonly RawEntry[], caughtUp: boolean): void {
@@ -42,7 +55,7 @@ export class SpeakerView {
   }
 
   get ready(): boolean {
-    return this.logCaughtUp && this.membersCaughtUp;
+    return this.logCaughtUp && (this.membersCaughtUp || this.mode === "verdicts");
   }
 
   /**
@@ -52,11 +65,12 @@ export class SpeakerView {
    */
   claimsFor(node: string): PlannedClaim[] {
     if (!this.ready) return [];
-    const inputs = planInputs(this.log, this.members, this.settings);
+    const members = this.planMembers;
+    const inputs = planInputs(this.log, members, this.settings);
     const last = this.lastPlan;
     if (last && last.claims.length === 0 && samePlanInputs(last.inputs, inputs)) return [];
     this.plansComputed++;
-    const claims = planClaims(this.log, this.members, this.settings);
+    const claims = planClaims(this.log, members, this.settings);
     this.lastPlan = { inputs, claims };
     return claims.filter((c) => c.node === node);
   }
@@ -64,11 +78,12 @@ export class SpeakerView {
   /** What `node` answers for: made again only when the log or what `node`'s own record says of it changed. */
   answersFor(node: string): AnswerSet {
     if (!this.logCaughtUp) return new Map();
-    const member = this.members.nodes[node];
+    const members = this.planMembers;
+    const member = members.nodes[node];
     const self = member && [member.ready, member.interfaces];
     const last = this.lastAnswers;
     if (last && last.log === this.log && sameSelf(last.self, self)) return last.answers;
-    const answers = answerSetFor(node, this.log, this.members);
+    const answers = answerSetFor(node, this.log, members);
     this.lastAnswers = { log: this.log, self, answers };
     return answers;
   }

@@ -7,13 +7,11 @@
 export const VERDICT_KINDS = ["NodeSuspected", "NodeDeclaredDead", "NodeAlive"] as const;
 export type VerdictKind = (typeof VERDICT_KINDS)[number];
 
+import type { VerdictEvidence } from "../../events/types.js";
+import { mayDeclareDead } from "./lifeguard.js";
+
 /** What the watcher saw: its last reply from the target, its probes, the indirect probers' answers, its own health. */
-export type VerdictEvidence = {
-  lastReplyAt: number | null;
-  probes: number;
-  indirect: { via: string; replied: boolean }[];
-  watcherHealth: number;
-};
+export type { VerdictEvidence };
 
 export type MemberVerdict = {
   kind: VerdictKind;
@@ -27,9 +25,10 @@ export type MemberVerdict = {
 };
 
 export type VerdictStatus = "alive" | "suspect" | "dead";
-export type TargetVerdict = { incarnation: number; status: VerdictStatus; by: string | null; seq: number };
+/** `at`: the log time of the join or verdict that set the status; `lastReplyAt`: the deciding verdict's evidence. */
+export type TargetVerdict = { incarnation: number; status: VerdictStatus; by: string | null; seq: number; at?: number; lastReplyAt?: number | null };
 
-export const VERDICT_REFUSALS = ["unknown-target", "future-position", "self-verdict", "not-a-watcher", "stale-incarnation", "already-dead", "refutation-not-higher"] as const;
+export const VERDICT_REFUSALS = ["unknown-target", "future-position", "self-verdict", "not-a-watcher", "stale-incarnation", "already-dead", "refutation-not-higher", "watcher-starved"] as const;
 export type VerdictRefusal = (typeof VERDICT_REFUSALS)[number];
 
 export type VerdictState = { targets: Record<string, TargetVerdict>; refused: Partial<Record<VerdictRefusal, number>> };
@@ -40,20 +39,21 @@ export const emptyVerdicts = (): VerdictState => ({ targets: {}, refused: {} });
 export type WatchersAt = (target: string, position: number) => readonly string[];
 
 /** A node joined (its facts at a new incarnation): alive, and verdicts about older incarnations no longer count. */
-export function applyJoin(state: VerdictState, node: string, incarnation: number, seq: number): void {
+export function applyJoin(state: VerdictState, node: string, incarnation: number, seq: number, at = 0): boolean {
   const known = state.targets[node];
-  if (known && known.incarnation >= incarnation) return;
-  state.targets[node] = { incarnation, status: "alive", by: null, seq };
+  if (known && known.incarnation >= incarnation) return false;
+  state.targets[node] = { incarnation, status: "alive", by: null, seq, at, lastReplyAt: null };
+  return true;
 }
 
 /** Applies one verdict stored at `seq`; returns why it was refused, or null when it counted. */
-export function applyVerdict(state: VerdictState, v: MemberVerdict, seq: number, watchersAt: WatchersAt): VerdictRefusal | null {
+export function applyVerdict(state: VerdictState, v: MemberVerdict, seq: number, watchersAt: WatchersAt, at = 0): VerdictRefusal | null {
   const refusal = refusalOf(state, v, seq, watchersAt);
   if (refusal !== null) {
     state.refused[refusal] = (state.refused[refusal] ?? 0) + 1;
     return refusal;
   }
-  state.targets[v.target] = { incarnation: v.incarnation, status: statusAfter(v.kind), by: v.watcher, seq };
+  state.targets[v.target] = { incarnation: v.incarnation, status: statusAfter(v.kind), by: v.watcher, seq, at, lastReplyAt: v.evidence.lastReplyAt };
   return null;
 }
 
@@ -69,8 +69,10 @@ function refusalOf(state: VerdictState, v: MemberVerdict, seq: number, watchersA
     return known && v.incarnation <= known.incarnation ? "refutation-not-higher" : null;
   }
   if (!known) return "unknown-target";
-  if (!watchersAt(v.target, v.position).includes(v.watcher)) return "not-a-watcher";
+  // Cheap checks first: the designation may cost a plan (watchers.ts, nextOwners).
   if (v.incarnation !== known.incarnation) return "stale-incarnation";
   if (known.status === "dead") return "already-dead";
+  if (v.kind === "NodeDeclaredDead" && !mayDeclareDead(v.evidence.watcherHealth)) return "watcher-starved";
+  if (!watchersAt(v.target, v.position).includes(v.watcher)) return "not-a-watcher";
   return null;
 }
