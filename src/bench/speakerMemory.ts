@@ -6,6 +6,7 @@ import { pino } from "pino";
 import { chartNodeOptions, defaultChartCommands } from "../lab/chartCommands.js";
 import { L2Cluster } from "../lab/l2Cluster.js";
 import { labUnavailableReason } from "../lab/lab.js";
+import { cpuPercentOver } from "./scale/procStats.js";
 import { machineDescription, type BenchResult } from "./report.js";
 
 // A lab of 3 nodes and 1 VIP in L2 mode (the lab's own speaker command line, its configuration file, 2 allocators);
@@ -17,7 +18,24 @@ import { machineDescription, type BenchResult } from "./report.js";
 const VIP = "198.18.0.200";
 const PROBE = fileURLToPath(new URL("./memory/probe.js", import.meta.url));
 
-type ProbeReport = { rss: number; heapUsed: number; modules: string[] };
+type ProbeReport = {
+  rss: number; heapUsed: number; heapTotal: number; external: number; rssAnon: number; rssFile: number;
+  spaces: Record<string, { used: number; size: number }>; modules: string[];
+};
+const MB = 2 ** 20;
+/** Resident memory by kind, mean of the speakers, MB: file pages (node's binary), anonymous (the heap, malloc) and the heap's code. */
+function breakdown(reports: ProbeReport[]): Record<string, number> {
+  const space = (r: ProbeReport, names: string[]): number => names.reduce((a, n) => a + (r.spaces[n]?.size ?? 0), 0);
+  return {
+    rss_file_mb: mean(reports.map((r) => r.rssFile / MB)),
+    rss_anon_mb: mean(reports.map((r) => r.rssAnon / MB)),
+    heap_total_mb: mean(reports.map((r) => r.heapTotal / MB)),
+    heap_code_mb: mean(reports.map((r) => space(r, ["code_space", "code_large_object_space"]) / MB)),
+    heap_new_mb: mean(reports.map((r) => space(r, ["new_space", "new_large_object_space"]) / MB)),
+    external_mb: mean(reports.map((r) => r.external / MB)),
+    anon_outside_heap_mb: mean(reports.map((r) => (r.rssAnon - r.heapTotal) / MB)),
+  };
+}
 
 const vmRssKb = (pid: number): number => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? Number.NaN);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -60,8 +78,8 @@ export async function speakerMemoryBench(args: string[]): Promise<BenchResult> {
   const cluster = await L2Cluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }) });
   try {
     await cluster.waitForOwner(VIP, 30_000);
-    await sleep(settle * 1000);
     const pids = [1, 2, 3].map((k) => cluster.speakers.get(k)?.pid ?? 0);
+    const cpu = await cpuPercentOver(pids, settle * 1000); // what a flag that saves memory costs in CPU
     const rss = pids.map((pid) => vmRssKb(pid) / 1024);
     const reports = await Promise.all(pids.map((pid) => probe(pid, dir)));
     // The module list, from a speaker started again with the loader hook (after the RSS, which the hook's thread would add to).
@@ -79,6 +97,8 @@ export async function speakerMemoryBench(args: string[]): Promise<BenchResult> {
         rss_mb: mean(rss),
         rss_mb_max: Math.max(...rss),
         heap_used_mb: mean(reports.map((r) => r.heapUsed / 2 ** 20)),
+        ...breakdown(reports),
+        cpu_pct: mean(cpu),
         modules_loaded: modules.length,
       },
       settings: { nodes: 3, vips: 1, mode: "l2", settle_s: settle, chart_node_options: chartNodeOptions((await defaultChartCommands()).speaker), node_options: v8Flags },
