@@ -15,6 +15,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   "bgp-scale": (args) => import("./bgpScale.js").then((m) => m.bgpScaleBench(args)),
   "bgp-change": (args) => import("./bgpChange.js").then((m) => m.bgpChangeBench(args)),
   "create-to-reachable": (args) => import("./createToReachable.js").then((m) => m.createToReachableBench(args)),
+  "member-detect": (args) => import("./memberDetect.js").then((m) => m.memberDetectBench(args)),
   "bfd-detect": (args) => import("./bfdDetect.js").then((m) => m.bfdDetectBench(args)),
   scale: (args) => import("./scale/scaleBench.js").then((m) => m.scaleBench(args)),
   "config-sizes": (args) => import("./configSizes.js").then((m) => m.configSizesBench(args)),

@@ -54,8 +54,13 @@ export type MemberProber = {
 };
 
 const TICK_MS = 10;
-/** Epoch milliseconds from the monotonic clock: evidence on the log is read as wall time, timers must not jump. */
-const clock = (): number => performance.timeOrigin + performance.now();
+/** The judge runs on the monotonic clock (a wall clock step must not fire or stall a timeout)... */
+const clock = (): number => performance.now();
+/** ...and its evidence is read next to the log's timestamps, so a verdict carries wall time (epoch ms). */
+function onWallClock(v: JudgedVerdict): JudgedVerdict {
+  const last = v.evidence.lastReplyAt;
+  return last === null ? v : { ...v, evidence: { ...v.evidence, lastReplyAt: Date.now() - (performance.now() - last) } };
+}
 
 export async function startMemberProber(opts: MemberProberOptions): Promise<MemberProber> {
   const settings = { ...DEFAULT_JUDGE_SETTINGS, ...opts.settings };
@@ -94,9 +99,10 @@ export async function startMemberProber(opts: MemberProberOptions): Promise<Memb
   const act = (a: JudgeAction): void => {
     const now = clock();
     if (a.kind === "verdict") {
-      counters.verdicts[a.verdict.kind]++;
-      opts.log.info({ verdict: a.verdict.kind, target: a.verdict.target, incarnation: a.verdict.incarnation, evidence: a.verdict.evidence }, "membership verdict judged");
-      for (const cb of listeners) cb(a.verdict);
+      const v = onWallClock(a.verdict);
+      counters.verdicts[v.kind]++;
+      opts.log.info({ verdict: v.kind, target: v.target, incarnation: v.incarnation, evidence: v.evidence }, "membership verdict judged");
+      for (const cb of listeners) cb(v);
       return;
     }
     const target = addresses.get(a.target);
