@@ -35,7 +35,8 @@ type Trial = { fromKill: number[]; fromLastReply: number[]; watcherHealth: numbe
 async function trial(lab: Awaited<ReturnType<typeof createLab>>, i: number, quietMs: number): Promise<Trial> {
   const probers = await LabMemberProbers.start(lab, NODES, 1_000 * (i + 1));
   try {
-    await sleep(quietMs);
+    // A random phase against the 50 ms pings, so "from the kill" is not locked to the probers' start.
+    await sleep(quietMs + Math.random() * 50);
     const victim = NODES[i % NODES.length] ?? 1;
     const watchers = NODES.filter((k) => k !== victim);
     const target = `node${victim}`;
