@@ -6,7 +6,8 @@ import type { MemberRecord } from "./membership.js";
 // A node's interfaces and routes: published on EVENTS when they change (NodeFactsChanged), no longer in every
 // heartbeat. Heartbeats of v1 and v2 still carry them, so an old log or an old speaker keeps qualifying.
 
-export type NodeFacts = { incarnation: number; version: string; interfaces: InterfaceFact[] };
+/** `membership`: present ("verdicts") only when the node's speaker runs in verdicts mode; absent means heartbeats. */
+export type NodeFacts = { incarnation: number; version: string; interfaces: InterfaceFact[]; membership?: "verdicts" };
 
 /** The newest facts win; a reordered report of an older incarnation does not replace a newer one. */
 export function applyNodeFacts(draft: Draft<LogState>, event: NodeFactsChanged): void {
@@ -14,7 +15,7 @@ export function applyNodeFacts(draft: Draft<LogState>, event: NodeFactsChanged):
   const facts = (draft.nodeFacts ??= {});
   const known = facts[event.data.node];
   if (known && known.incarnation > event.data.incarnation) return;
-  facts[event.data.node] = { incarnation: event.data.incarnation, version: event.data.version, interfaces: event.data.interfaces };
+  facts[event.data.node] = { incarnation: event.data.incarnation, version: event.data.version, interfaces: event.data.interfaces, ...(event.data.membership === "verdicts" ? { membership: "verdicts" as const } : {}) };
 }
 
 const NO_INTERFACES: InterfaceFact[] = [];

@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { decodeEvent, encodeEvent } from "../../src/events/codec.js";
-import { decodeLogEntries } from "../../src/events/entries.js";
+import { decodeHeartbeatEntries, decodeLogEntries } from "../../src/events/entries.js";
+import { Auditor } from "../../src/projections/audit/audit.js";
 import { chainOf, parseSubject, subjects } from "../../src/events/subjects.js";
 import type { LogEvent, MemberVerdictEvent, VerdictEvidence } from "../../src/events/types.js";
 import { formatTimeline } from "../../src/cli/replayFormat.js";
@@ -209,6 +210,41 @@ describe("the verdict projection on EVENTS", () => {
     sim.leave("node4");
     const afterLeave = verdictMembers(sim.view.log, sim.settings);
     expect(watcherRoster(sim.view.log, afterLeave)).not.toContain("node4");
+  });
+});
+
+describe("the audit in verdicts mode", () => {
+  function audit(sim: SimCluster) {
+    const auditor = new Auditor({ membership: sim.settings, handoverBoundMs: 250 }, []);
+    auditor.applyEvents(decodeLogEntries(sim.events, auditor.invalid));
+    auditor.applyHeartbeats(decodeHeartbeatEntries(sim.heartbeats, auditor.invalid));
+    return auditor.finish();
+  }
+
+  it("a takeover after an accepted death verdict is justified; a refused verdict is listed with its reason", () => {
+    const sim = cluster();
+    const owner = ownerOf(sim, "198.18.8.1");
+    const [w] = designatedWatchers(owner, watcherRoster(sim.view.log, sim.view.planMembers), sim.view.log, sim.view.planMembers, sim.settings);
+    sim.kill(owner);
+    judge(sim, verdictEvent("NodeDeclaredDead", owner, owner === "node1" ? "node2" : "node1", 100, sim.view.log.seq, { watcherHealth: 6 }));
+    judge(sim, verdictEvent("NodeDeclaredDead", owner, w ?? "", 100, sim.view.log.seq));
+    sim.run(200);
+    expect(ownerOf(sim, "198.18.8.1")).not.toBe(owner);
+    const report = audit(sim);
+    expect(report.findings.filter((f) => f.level === "violation")).toEqual([]);
+    expect(report.findings.some((f) => f.level === "listing" && /NodeDeclaredDead on node\d by node\d refused: watcher-starved/.test(f.message))).toBe(true);
+  });
+
+  it("an owner-dead claim by a verdicts-mode claimant with no death verdict before it is a violation", () => {
+    const sim = cluster();
+    const owner = ownerOf(sim, "198.18.8.1");
+    const claimant = ["node1", "node2", "node3", "node4"].find((n) => n !== owner) ?? "";
+    const record = sim.view.log.vips["198.18.8.1"];
+    const evidence = { previousOwner: owner, previousOwnerStatus: "dead", previousOwnerLastHeardAt: null, silentForMs: null, observedAt: sim.time, heartbeatSeq: sim.view.log.seq, eligibleNodes: 3 };
+    sim.append("EVENTS", subjects.vipClaim("198.18.8.1", claimant), { type: "VipClaimed", data: { vip: "198.18.8.1", node: claimant, incarnation: 100, term: (record?.term ?? 0) + 1, reason: "owner-dead", evidence } }, record?.subjectSeq ?? 0);
+    const violations = audit(sim).findings.filter((f) => f.level === "violation");
+    expect(violations).toHaveLength(1);
+    expect(violations[0]?.message).toContain(`no accepted death verdict on ${owner} came before it (its verdict status: alive)`);
   });
 });
 

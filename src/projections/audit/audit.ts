@@ -78,7 +78,7 @@ export class Auditor {
   }
 
   private applyEvent(event: LogEvent, meta: EventMeta): void {
-    const claimBefore = event.type === "VipClaimed" ? { record: copyOf(this.state.vips[event.data.vip]), holder: this.holders.get(event.data.vip) ?? null, left: { ...this.state.left } } : null;
+    const claimBefore = event.type === "VipClaimed" ? this.claimContext(event.data.vip, event.data.node) : null;
     if (meta.seq <= this.state.seq) return;
     const configBefore = this.state.config;
     applyLogEvent(this.draft, event, meta);
@@ -93,11 +93,24 @@ export class Auditor {
     }
   }
 
+  /** What a claim is judged against: the VIP's record and holder, the leaves, and for a claimant in verdicts mode the owner's verdict. */
+  private claimContext(vip: string, claimant: string): Parameters<typeof checkClaim>[2] {
+    const record = copyOf(this.state.vips[vip]);
+    const base = { record, holder: this.holders.get(vip) ?? null, left: { ...this.state.left } };
+    if (this.state.nodeFacts?.[claimant]?.membership !== "verdicts") return base;
+    const owner = record?.owner ?? null;
+    const judged = owner === null ? undefined : this.state.verdicts?.targets[owner];
+    return { ...base, verdicts: { owner: judged === undefined ? undefined : { ...judged } } };
+  }
+
   /** Why the projection just refused the event at `seq` (subject and payload disagree, meaning, IPAM's rules), if it did. */
   private refusal(event: LogEvent, seq: number): string | null {
     const s = this.state;
     if (s.lastIdentityRefusal?.seq === seq) return `${event.type} refused: ${s.lastIdentityRefusal.why}`;
     if (s.lastRefusal?.seq === seq) return `${event.type} refused: ${s.lastRefusal.reason}: ${s.lastRefusal.detail}`;
+    if (s.lastVerdictRefusal?.seq === seq && (event.type === "NodeSuspected" || event.type === "NodeDeclaredDead" || event.type === "NodeAlive")) {
+      return `${event.type} on ${event.data.target} by ${event.data.watcher} refused: ${s.lastVerdictRefusal.reason}`;
+    }
     if (s.ipam.lastRejection?.seq === seq && (event.type === "IpAllocated" || event.type === "IpReleased")) {
       return `${event.type === "IpAllocated" ? "allocation" : "release"} of ${event.data.ip} for ${event.data.service} refused: ${s.ipam.lastRejection.why}`;
     }

@@ -1,5 +1,6 @@
 import type { EventMeta, VipClaimed } from "../../events/types.js";
 import type { VipRecord } from "../logState.js";
+import type { TargetVerdict } from "../members/verdicts.js";
 import { refOf, violation, type EventRef, type Finding } from "./findings.js";
 
 // A claim against the log before it: its term must follow the last accepted one, and its reason must hold there.
@@ -22,7 +23,11 @@ export type DeathClaim = {
 
 export type ClaimVerdict = { findings: Finding[]; death: DeathClaim | null };
 
-type Before = { record: VipRecord | undefined; holder: EventRef | null; left: Readonly<Record<string, number>> };
+/**
+ * `verdicts`: the claimant runs in verdicts mode (its facts say so) and what the verdict projection said of the owner
+ * just before the claim; absent for a claimant in heartbeats mode, whose owner-dead claims the heartbeats settle.
+ */
+type Before = { record: VipRecord | undefined; holder: EventRef | null; left: Readonly<Record<string, number>>; verdicts?: { owner: TargetVerdict | undefined } };
 
 const sequenceText = (ref: EventRef | null): string => (ref ? ` (#${ref.seq})` : "");
 
@@ -48,6 +53,14 @@ export function checkClaim(event: VipClaimed, meta: EventMeta, before: Before): 
   }
   if (reason === "owner-left" && owner !== null && !((before.left[owner] ?? -1) >= (before.record?.incarnation ?? 0))) {
     findings.push(violation("claim-unjustified", vip, `claim by ${node} says ${owner} left, but no NodeLeft of ${owner} (incarnation ${before.record?.incarnation ?? 0} or later) came before it`, holderRefs));
+  }
+  if (before.verdicts !== undefined) {
+    // Verdicts mode: an owner is dead only by an accepted verdict of a designated watcher, which the projection holds.
+    const judged = before.verdicts.owner;
+    if (reason === "owner-dead" && owner !== null && judged?.status !== "dead") {
+      findings.push(violation("claim-unjustified", vip, `claim by ${node} says ${owner} is dead, but no accepted death verdict on ${owner} came before it (its verdict status: ${judged?.status ?? "never joined"})`, holderRefs));
+    }
+    return { findings, death: null };
   }
   const death =
     reason === "owner-dead" && owner !== null
