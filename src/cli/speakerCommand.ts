@@ -3,6 +3,7 @@ import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { runSpeaker } from "../agents/speaker/speaker.js";
+import { MEMBERSHIP_MODES } from "../events/types.js";
 import { bgpPeerBfdStatus } from "../agents/speaker/bfdStatus.js";
 import { filePasswordReader } from "../agents/speaker/passwordReaders.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
@@ -37,6 +38,7 @@ export function speakerCommand(): Command {
     .option("--ingest", "with Kubernetes: also publish the configuration from the API server (controllers do; needs read access to BGPPeer password Secrets)")
     .addOption(new Option("--on-sigterm <mode>", "handover: leave, VIPs move first (drains, reboots); restart: upgrade in place, VIPs wait for the new process").choices(["handover", "restart"]).default("handover"))
     .option("--restart-grace <ms>", "with --on-sigterm restart: how long VIPs wait for the new process before moving", "10000")
+    .addOption(new Option("--membership <mode>", "heartbeats: every speaker judges every node by its heartbeats; verdicts (experimental): watchers probe a few nodes each and put verdicts on the log").choices([...MEMBERSHIP_MODES]).default("heartbeats"))
     .option("--handover-timeout <ms>", "how long shutdown waits for other nodes to claim this node's VIPs", "3000")
     .addOption(logLevelOption())
     .action(async (o: Record<string, string | undefined>) => {
@@ -79,6 +81,7 @@ export function speakerCommand(): Command {
           probeKeys: probeKeys.keys,
           onSigterm: o["onSigterm"] === "restart" ? "restart" : "handover",
           restartGraceMs: intOption(o, "restartGrace"),
+          membershipMode: o["membership"] === "verdicts" ? "verdicts" : "heartbeats",
           log,
           ...(metrics.monitor ? { monitor: metrics.monitor } : {}),
         },

@@ -1,7 +1,7 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
 import { publishEvent } from "../../adapters/nats/publish.js";
 import { subjects } from "../../events/subjects.js";
-import type { InterfaceFact } from "../../events/types.js";
+import type { InterfaceFact, MembershipMode } from "../../events/types.js";
 
 export type FactsPublisherOptions = {
   js: JetStreamClient;
@@ -12,6 +12,8 @@ export type FactsPublisherOptions = {
   read: () => InterfaceFact[];
   /** How often they are read again. */
   everyMs: number;
+  /** The membership mode this speaker runs, stated in its facts so a replay knows which rules applied (heartbeats if absent). */
+  membership?: MembershipMode;
   /** Called at the first failure after a success (or at start). */
   onError: (err: string) => void;
 };
@@ -32,7 +34,7 @@ export function startFactsPublisher(opts: FactsPublisherOptions): { stop: () => 
     const text = JSON.stringify(interfaces);
     if (text === published) return;
     inFlight = true;
-    const event = { type: "NodeFactsChanged" as const, data: { node: opts.node, incarnation: opts.incarnation, version: opts.version, interfaces } };
+    const event = { type: "NodeFactsChanged" as const, data: { node: opts.node, incarnation: opts.incarnation, version: opts.version, interfaces, ...(opts.membership ? { membership: opts.membership } : {}) } };
     void publishEvent(opts.js, subjects.nodeLifecycle(opts.node), event).then((r) => {
       inFlight = false;
       if (!failing && !r.ok) opts.onError(r.error); // once per streak of failures, not every read

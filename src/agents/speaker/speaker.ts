@@ -26,6 +26,9 @@ import { SnapshotAudit } from "../snapshotAudit.js";
 import { SpeakerView } from "./view.js";
 import { startFactsPublisher } from "./factsPublisher.js";
 import { Fencing } from "./fencing.js";
+import type { MembershipMode } from "../../events/types.js";
+import { openProbeSocket } from "../../adapters/probe/probeSocket.js";
+import { startVerdictWatch, type VerdictWatch } from "./verdictWatch.js";
 import { fenceReporter } from "./fenceReporter.js";
 import { startConflictReporter } from "./conflictReporter.js";
 import { DEFAULT_SESSION_REPORT_POLL_MS, DEFAULT_SESSION_REPORT_WINDOW_MS, startBgpSessionsPublisher } from "./bgpSessionsPublisher.js";
@@ -68,6 +71,8 @@ export type SpeakerOptions = {
    */
   onSigterm: "handover" | "restart";
   restartGraceMs: number;
+  /** Where node statuses come from (design.md, "Membership"): every node's heartbeats (default), or watchers' verdicts (experimental). */
+  membershipMode?: MembershipMode;
   log: Logger;
   /** The process's health and metrics (/healthz, /readyz, /metrics); none in tests that do not scrape. */
   monitor?: AgentMonitor;
@@ -93,7 +98,9 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     log.warn({ err: String(err) }, "bgp: this node's last stop not read from the log; starting as a fresh start");
     return null;
   });
-  const view = new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start.state);
+  const mode = opts.membershipMode ?? "heartbeats";
+  const view = new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start.state, mode);
+  let watch: VerdictWatch | null = null;
   const audit = new SnapshotAudit({
     nc, log, state: { get: () => view.log, set: (s) => void (view.log = s) }, caughtUp: () => view.logCaughtUp, fromSnapshot: start.from === "snapshot",
     onRebuilt: () => react(), store: snapshots,
@@ -117,6 +124,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   };
 
   const react = (): void => {
+    if (!leaving) watch?.update();
     if (!leaving && !fencing.fenced) claimer.submit(view.claimsFor(node));
     answering = fencing.fenced ? new Map() : view.answersFor(node);
     opts.announcer.update(answering);
@@ -140,7 +148,9 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   const eventsLastSeq = async (): Promise<number> => (await jsm.streams.info(STREAMS.events)).state.last_seq;
   const onEpisode = fenceReporter(js, node, incarnation, log);
-  const fencing = new Fencing({ node, incarnation, view, eventsLastSeq, settings: opts.fence, port: opts.probePort, keys: opts.probeKeys, log, onChange: () => react(), onEpisode });
+  // In verdicts mode fencing and the membership prober share one probe socket (probeSocket.ts).
+  const probeSocket = mode === "verdicts" ? await openProbeSocket(opts.probePort, log) : null;
+  const fencing = new Fencing({ node, incarnation, view, eventsLastSeq, settings: opts.fence, port: opts.probePort, ...(probeSocket ? { socket: probeSocket } : {}), keys: opts.probeKeys, log, onChange: () => react(), onEpisode });
   await fencing.start();
   const abortFollow = new AbortController();
   const events = await followStream({
@@ -161,13 +171,18 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   if (beats.initiallyCaughtUp) view.membersCaughtUp = true;
 
   const facts = startFactsPublisher({
-    js, node, incarnation, version: opts.version, everyMs: 250, read: () => readInterfaceFacts(new Set(opts.excludeInterfaces)),
+    js, node, incarnation, version: opts.version, everyMs: 250, read: () => readInterfaceFacts(new Set(opts.excludeInterfaces)), membership: mode,
     onError: (err) => log.warn({ err }, "interfaces not published; trying again"),
   });
   const heartbeat = startHeartbeats({
     js, node, incarnation, version: opts.version, intervalMs: opts.membership.heartbeatIntervalMs,
     onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
   });
+  if (probeSocket) {
+    watch = await startVerdictWatch({
+      node, incarnation, view, js, socket: probeSocket, keys: opts.probeKeys, reachesLog: () => !fencing.fenced, localHealth: () => heartbeat.health.score, settings: opts.membership, log,
+    });
+  }
   const conflicts = startConflictReporter(js, node, opts.announcer, log);
   const sessionReports = !opts.bgp ? null : startBgpSessionsPublisher({
     js, node, incarnation, announcer: opts.bgp, plan: () => bgpPlan, pollMs: DEFAULT_SESSION_REPORT_POLL_MS, windowMs: DEFAULT_SESSION_REPORT_WINDOW_MS,
@@ -178,7 +193,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan, healthScore: () => heartbeat.health.score };
     monitorSpeaker(opts.monitor, health, { nc, jsm, events, beats, changes, configOutcomes: configs.outcomes, metrics, audit });
   }
-  log.info({ incarnation, fromSeq: start.state.seq }, "speaker started");
+  log.info({ incarnation, fromSeq: start.state.seq, membership: mode }, "speaker started");
   react();
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
@@ -204,6 +219,8 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   conflicts.stop();
   await opts.announcer.close();
   await fencing.stop();
+  await watch?.stop();
+  await probeSocket?.close();
   await audit.stop();
   await settledWithin(snapshots.save(view.log, view.logCaughtUp), 1_000);
   abortFollow.abort();
@@ -219,7 +236,7 @@ async function waitForHandover(view: SpeakerView, node: string, opts: SpeakerOpt
   const deadline = Date.now() + opts.handoverTimeoutMs;
   while (Date.now() < deadline) {
     const answering = view.answersFor(node);
-    const takers = new Set(planClaims(view.log, view.members, opts.membership).map((c) => c.vip));
+    const takers = new Set(planClaims(view.log, view.planMembers, opts.membership).map((c) => c.vip));
     const pending = [...answering.keys()].filter((vip) => takers.has(vip));
     if (pending.length === 0) return;
     await new Promise((r) => setTimeout(r, 10));
