@@ -295,6 +295,26 @@ describe("judge settings", () => {
 });
 
 describe("judge properties", () => {
+  it("a healthy watcher declares a dead node dead within its widened timeout (+ one tick), whatever its score and relays", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 8 }), fc.integer({ min: 100, max: 2_000 }), fc.subarray(["c", "d", "e"]), fc.boolean(), (score, dieAt, relays, relaysAnswer) => {
+        const w = world(["b", ...relays]);
+        w.health.b = score;
+        if (!relaysAnswer) for (const r of relays) w.reachable.delete(r);
+        const sc = new Scenario(w);
+        sc.watch(["b", ...relays]);
+        sc.run(dieAt);
+        const lastReply = sc.state.targets.b?.lastReplyAt ?? 0;
+        kill(w, "b");
+        sc.run(dieAt + 2_000);
+        const dead = sc.verdicts.find((v) => v.kind === "NodeDeclaredDead" && v.target === "b");
+        const { deadAt } = timeoutsFor({ health: score }, 0, S);
+        expect(dead?.at).toBeGreaterThanOrEqual(lastReply + deadAt);
+        expect(dead?.at).toBeLessThanOrEqual(lastReply + deadAt + TICK);
+      }),
+    );
+  });
+
   it("never declares a node dead that acked within deadAfter, whatever the order of inputs", () => {
     const event = fc.oneof(
       fc.record({ kind: fc.constant("tick" as const), dt: fc.integer({ min: 0, max: 120 }) }),
