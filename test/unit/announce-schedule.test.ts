@@ -3,7 +3,9 @@ import { describe, expect, it } from "vitest";
 import {
   nextDueAt,
   startAnnouncing,
+  startAnnouncingAll,
   stopAnnouncing,
+  stopAnnouncingAll,
   takeDue,
   validateAnnounceSettings,
 } from "../../src/protocols/l2/announceSchedule.js";
@@ -118,5 +120,19 @@ describe("announce schedule scenarios", () => {
         }
       }),
     );
+  });
+});
+
+describe("starting and stopping many keys at once (a takeover of thousands of VIPs copies the schedule once)", () => {
+  it("gives the schedule one call per key would give, and leaves the input alone", () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.constantFrom("a", "b", "c", "d", "e"), { maxLength: 5 }), fc.uniqueArray(fc.constantFrom("a", "b", "c", "x"), { maxLength: 4 }), fc.integer({ min: 0, max: 10_000 }), (start, stop, now) => {
+      const base = startAnnouncing(new Map(), "a", 0, settings);
+      const oneByOne = stop.reduce((sch, k) => stopAnnouncing(sch, k), start.reduce((sch, k) => startAnnouncing(sch, k, now, settings), base));
+      expect([...stopAnnouncingAll(startAnnouncingAll(base, start, now, settings), stop)]).toEqual([...oneByOne]);
+      expect([...base.keys()]).toEqual(["a"]);
+    }));
+    const schedule = startAnnouncing(new Map(), "vip", 0, settings);
+    expect(startAnnouncingAll(schedule, [], 5, settings)).toBe(schedule);
+    expect(stopAnnouncingAll(schedule, ["other"])).toBe(schedule);
   });
 });

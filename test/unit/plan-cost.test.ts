@@ -124,6 +124,30 @@ describe("a speaker plans again only when something a plan reads has changed", (
     expect(planned()).toBe(1);
   });
 
+  it("while its claims wait for the log, heartbeat batches make no new plan; the claims carry a new plan's evidence", () => {
+    const sim = warmCluster();
+    sim.kill(sim.owners()["198.18.8.1"] ?? "");
+    let taker = "";
+    for (let round = 0; round < 20 && taker === ""; round++) {
+      sim.beatWithoutClaiming();
+      taker = planClaims(sim.view.log, sim.view.members, SETTINGS)[0]?.node ?? "";
+    }
+    expect(sim.view.claimsFor(taker).length).toBeGreaterThan(0); // the owner is dead: `taker` is to take its VIP
+    const before = sim.view.plansComputed;
+    let epochs = 0; // the dead owner's silence passing the bound (overdue) is a change a plan reads
+    for (let round = 0; round < 10; round++) {
+      const epoch = sim.view.members.epoch;
+      sim.beatWithoutClaiming();
+      if (sim.view.members.epoch !== epoch) epochs++;
+      const fresh = planClaims(sim.view.log, sim.view.members, SETTINGS).filter((c) => c.node === taker);
+      const kept = sim.view.claimsFor(taker);
+      expect(kept).toEqual(fresh);
+      expect(kept[0]?.evidence.heartbeatSeq).toBe(sim.view.members.seq);
+    }
+    expect(epochs).toBeLessThan(3);
+    expect(sim.view.plansComputed - before).toBe(epochs); // before: one plan of every VIP per batch (10)
+  });
+
   it("the same claims as planning every time (what the cache keeps is what a new plan would say)", () => {
     const sim = warmCluster();
     for (let round = 0; round < 30; round++) {

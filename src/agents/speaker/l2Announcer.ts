@@ -9,8 +9,8 @@ import type { AnswerSet } from "../../projections/answering.js";
 import {
   DEFAULT_REFRESH_MS,
   nextDueAt,
-  startAnnouncing,
-  stopAnnouncing,
+  startAnnouncingAll,
+  stopAnnouncingAll,
   takeDue,
   validateAnnounceSettings,
 } from "../../protocols/l2/announceSchedule.js";
@@ -69,6 +69,9 @@ export function createLinkAnnouncer(opts: L2AnnouncerOptions): L2Announcer {
   const now = opts.now ?? (() => performance.now());
   const links = new Map<string, VipLink>();
   let current = new Map<string, Answered>();
+  /** The answer set of the last update, and whether every VIP of it got its link (else the next update retries). */
+  let lastAnswers: AnswerSet | null = null;
+  let complete = true;
   let schedule: AnnounceSchedule = new Map();
   let timer: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
@@ -139,13 +142,19 @@ export function createLinkAnnouncer(opts: L2AnnouncerOptions): L2Announcer {
   return {
     update(answers: AnswerSet) {
       if (closed) return;
+      // The speaker hands over the same answer set on every batch while nothing changed (view.ts keeps it).
+      if (answers === lastAnswers && complete) return;
+      const stopped: string[] = [];
       for (const [vip, was] of current) {
         if (answers.get(vip) === was.ifname) continue;
         was.link.remove(was.canonical);
-        schedule = stopAnnouncing(schedule, vip);
+        stopped.push(vip);
         log.info({ vip, ifname: was.ifname }, "stopped answering");
       }
+      schedule = stopAnnouncingAll(schedule, stopped);
       const next = new Map<string, Answered>();
+      const started: string[] = [];
+      complete = true;
       for (const [vip, ifname] of answers) {
         const kept = current.get(vip);
         if (kept?.ifname === ifname) {
@@ -154,14 +163,19 @@ export function createLinkAnnouncer(opts: L2AnnouncerOptions): L2Announcer {
         }
         const family = familyOf(vip);
         const link = family === undefined ? undefined : linkFor(ifname, family);
-        if (!link) continue; // not recorded: the next update tries again
+        if (!link) {
+          complete = false; // not recorded: the next update tries again
+          continue;
+        }
         const canonical = canonicalIp(vip);
         link.add(canonical);
         next.set(vip, { ifname, link, canonical });
-        schedule = startAnnouncing(schedule, vip, now(), settings);
+        started.push(vip);
         log.info({ vip, ifname }, "answering and announcing");
       }
+      schedule = startAnnouncingAll(schedule, started, now(), settings);
       current = next;
+      lastAnswers = answers;
       arm();
     },
     async close() {

@@ -125,7 +125,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
 
   const react = (): void => {
     if (!leaving) watch?.update();
-    if (!leaving && !fencing.fenced) claimer.submit(view.claimsFor(node));
+    claimer.submit(!leaving && !fencing.fenced ? view.claimsFor(node) : []);
     answering = fencing.fenced ? new Map() : view.answersFor(node);
     opts.announcer.update(answering);
     bgpPlan = leaving || !opts.bgp ? null : speakerBgpPlan(view, node, fencing.fenced);

@@ -4,7 +4,7 @@ import { answerSetFor, type AnswerSet } from "../../projections/answering.js";
 import { applyHeartbeatBatch, applyLogBatch } from "../../projections/batch.js";
 import { emptyLogState, type LogState } from "../../projections/logState.js";
 import { emptyMembership, type MembershipState } from "../../projections/membership.js";
-import { planClaims, type PlannedClaim } from "../../projections/ownershipPlan.js";
+import { planClaims, withFreshEvidence, type PlannedClaim } from "../../projections/ownershipPlan.js";
 import { planInputs, samePlanInputs, type PlanInputs } from "../../projections/planInputs.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 import type { MembershipMode } from "../../events/types.js";
@@ -22,7 +22,8 @@ export class SpeakerView {
   invalid = 0;
   /** Plans computed, not answered from the previous one: what the batches have cost. */
   plansComputed = 0;
-  private lastPlan: { inputs: PlanInputs; claims: PlannedClaim[] } | null = null;
+  /** The last plan made, only `node`'s claims of it. */
+  private lastPlan: { node: string; inputs: PlanInputs; claims: PlannedClaim[] } | null = null;
   private lastAnswers: { log: LogState; self: unknown; answers: AnswerSet } | null = null;
 
   constructor(
@@ -59,20 +60,23 @@ export class SpeakerView {
   }
 
   /**
-   * The claims the plan gives `node`. A plan with no claims is kept while its inputs (planInputs.ts) stay the same,
-   * so a batch of heartbeats that changed no node's status costs no plan; a plan with claims is made again each
-   * time, for fresh evidence, until its claims are on the log.
+   * The claims the plan gives `node`. While a plan's inputs (planInputs.ts) stay the same, a batch of heartbeats
+   * changed no node's status, only times: an empty plan stays empty, and a plan with claims (made again until they
+   * are on the log, for fresh evidence) keeps its claims with the evidence brought up to date
+   * (withFreshEvidence). A plan of 10,000 orphaned VIPs took 230 ms, and was made on every batch of heartbeats.
    */
   claimsFor(node: string): PlannedClaim[] {
     if (!this.ready) return [];
     const members = this.planMembers;
     const inputs = planInputs(this.log, members, this.settings);
     const last = this.lastPlan;
-    if (last && last.claims.length === 0 && samePlanInputs(last.inputs, inputs)) return [];
+    if (last?.node === node && samePlanInputs(last.inputs, inputs)) {
+      return last.claims.length === 0 ? [] : last.claims.map((c) => withFreshEvidence(c, members));
+    }
     this.plansComputed++;
-    const claims = planClaims(this.log, members, this.settings);
-    this.lastPlan = { inputs, claims };
-    return claims.filter((c) => c.node === node);
+    const claims = planClaims(this.log, members, this.settings).filter((c) => c.node === node);
+    this.lastPlan = { node, inputs, claims };
+    return claims;
   }
 
   /** What `node` answers for: made again only when the log or what `node`'s own record says of it changed. */

@@ -56,23 +56,32 @@ function dueAtStep(startedAt: number, step: number, s: AnnounceSettings): number
 }
 
 /** Starts (or restarts: a new takeover) the announcements for `key` at `now`. */
-export function startAnnouncing(
-  schedule: AnnounceSchedule,
-  key: string,
-  now: number,
-  s: AnnounceSettings,
-): AnnounceSchedule {
+export function startAnnouncing(schedule: AnnounceSchedule, key: string, now: number, s: AnnounceSettings): AnnounceSchedule {
+  return startAnnouncingAll(schedule, [key], now, s);
+}
+
+/** startAnnouncing for many keys with one copy of the schedule (a takeover of thousands of VIPs copied it per VIP). */
+export function startAnnouncingAll(schedule: AnnounceSchedule, keys: readonly string[], now: number, s: AnnounceSettings): AnnounceSchedule {
+  if (keys.length === 0) return schedule;
   const next = new Map(schedule);
   const dueAt = dueAtStep(now, 0, s);
-  if (dueAt === undefined) next.delete(key);
-  else next.set(key, { startedAt: now, step: 0, dueAt });
+  for (const key of keys) {
+    if (dueAt === undefined) next.delete(key);
+    else next.set(key, { startedAt: now, step: 0, dueAt });
+  }
   return next;
 }
 
 export function stopAnnouncing(schedule: AnnounceSchedule, key: string): AnnounceSchedule {
-  if (!schedule.has(key)) return schedule;
+  return stopAnnouncingAll(schedule, [key]);
+}
+
+/** stopAnnouncing for many keys with at most one copy of the schedule. */
+export function stopAnnouncingAll(schedule: AnnounceSchedule, keys: readonly string[]): AnnounceSchedule {
+  const present = keys.filter((k) => schedule.has(k));
+  if (present.length === 0) return schedule;
   const next = new Map(schedule);
-  next.delete(key);
+  for (const key of present) next.delete(key);
   return next;
 }
 
