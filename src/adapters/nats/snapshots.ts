@@ -1,12 +1,17 @@
 import { jetstreamManager, StorageType, type JetStreamManager } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "pino";
 import { decodeSnapshot, encodeSnapshot, type Snapshot } from "../../projections/snapshot.js";
 import type { LogState } from "../../projections/logState.js";
 import { storedEventDigest } from "./storedEvent.js";
 import { SNAPSHOT_BUCKET, SNAPSHOT_KEYS } from "../../events/permissions.js";
 
 export { SNAPSHOT_BUCKET };
+
+/** NATS's default max_payload, for a connection that has not reported its server's. */
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const SNAPSHOT_HEADROOM_BYTES = 4096;
 export type SnapshotKey = (typeof SNAPSHOT_KEYS)[keyof typeof SNAPSHOT_KEYS];
 /** Every key a snapshot may be stored under: one per role that writes them. */
 export const SNAPSHOT_KEY_LIST: readonly SnapshotKey[] = Object.values(SNAPSHOT_KEYS);
@@ -20,7 +25,20 @@ export class SnapshotStore {
     private readonly kv: KV,
     private readonly key: SnapshotKey,
     private readonly jsm: JetStreamManager,
+    /** The server's max_payload: a larger snapshot cannot be stored (10,000 Services are about 7 MB). */
+    private readonly maxBytes: number,
+    private readonly log: Logger | null,
   ) {}
+
+  /**
+   * The sequence of the last state whose snapshot was over maxBytes. The next try waits until the log has doubled
+   * since: encoding a state of 10,000 Services every 1,000 events only to have the server refuse it cost a speaker
+   * tens of megabytes of garbage each time, and the state rarely shrinks.
+   */
+  private tooLargeAt: number | null = null;
+
+  /** Why the last snapshot was not stored for its size, if it was not (for the agent's log, once). */
+  tooLarge: { seq: number; bytes: number; maxBytes: number } | null = null;
 
   /** While held (a state from a snapshot no replay has confirmed yet, snapshotAudit.ts), nothing is saved. */
   private held = false;
@@ -30,8 +48,8 @@ export class SnapshotStore {
   }
 
   /** Opens the bucket `vipmesh log init` created (agents do not create it: logGuard.ts waits for it). */
-  static async open(nc: NatsConnection, key: SnapshotKey): Promise<SnapshotStore> {
-    return new SnapshotStore(await new Kvm(nc).open(SNAPSHOT_BUCKET), key, await jetstreamManager(nc));
+  static async open(nc: NatsConnection, key: SnapshotKey, log: Logger | null = null): Promise<SnapshotStore> {
+    return new SnapshotStore(await new Kvm(nc).open(SNAPSHOT_BUCKET), key, await jetstreamManager(nc), nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD, log);
   }
 
   /** Creates the bucket, or leaves an existing one alone: the admin's install step. */
@@ -69,6 +87,7 @@ export class SnapshotStore {
    */
   async save(state: LogState, caughtUp: boolean): Promise<boolean> {
     if (this.held) return false;
+    if (this.tooLargeAt !== null && state.seq < this.tooLargeAt * 2) return false;
     const entry = await this.kv.get(this.key);
     let current = 0;
     if (entry?.operation === "PUT") {
@@ -82,9 +101,20 @@ export class SnapshotStore {
     // The digest of the message the state covers, which readers check against the stream (startPoint.ts).
     const digest = await storedEventDigest(this.jsm, state.seq);
     if (digest === null) return false;
+    const text = encodeSnapshot(state, digest);
+    // Bytes, not characters; the headers a KV put adds need some room too.
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.maxBytes - SNAPSHOT_HEADROOM_BYTES) {
+      if (this.tooLargeAt === null) this.log?.warn({ seq: state.seq, bytes, maxPayload: this.maxBytes }, "snapshot larger than the server's max_payload: not stored (starting agents replay the log); tried again when the log has doubled");
+      this.tooLargeAt = state.seq;
+      this.tooLarge = { seq: state.seq, bytes, maxBytes: this.maxBytes };
+      return false;
+    }
+    this.tooLargeAt = null;
+    this.tooLarge = null;
     try {
-      if (entry) await this.kv.update(this.key, encodeSnapshot(state, digest), entry.revision);
-      else await this.kv.create(this.key, encodeSnapshot(state, digest));
+      if (entry) await this.kv.update(this.key, text, entry.revision);
+      else await this.kv.create(this.key, text);
       return true;
     } catch {
       return false; // Another agent stored one first; theirs is at least as new.

@@ -91,7 +91,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     await nc.close();
     return health.close();
   }
-  const snapshots = await SnapshotStore.open(nc, "speaker");
+  const snapshots = await SnapshotStore.open(nc, "speaker", log);
   const start = await resolveStart(jsm, snapshots, log);
   // Graceful restart: this node's last stop on the log (a NodeRestarting within the restart time sets the R bit).
   const previousStop = !opts.bgp ? null : await readPreviousStop(jsm, node).catch((err: unknown) => {

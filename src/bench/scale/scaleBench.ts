@@ -54,6 +54,11 @@ async function logGrowth(nc: NatsConnection, ms: number): Promise<{ bytesPerS: n
   return { bytesPerS, maxBeat: beat?.data.length ?? Number.NaN };
 }
 
+async function eventCount(nc: NatsConnection | null): Promise<number> {
+  if (!nc) return Number.NaN;
+  return (await (await jetstreamManager(nc, { timeout: 30_000 })).streams.info(STREAMS.events).catch(() => null))?.state.messages ?? Number.NaN;
+}
+
 async function largestEvent(nc: NatsConnection): Promise<number> {
   let max = 0;
   await readWholeStream(nc, STREAMS.events, (batch) => {
@@ -117,6 +122,16 @@ function reportFailure(cluster: L2Cluster): void {
   for (const w of warnings) process.stderr.write(`  node${w.node}: ${w.line.slice(0, 300)}\n`);
 }
 
+/** How far each speaker got with the VIPs (claims stored, lost, not published; VIPs answered) and its last warnings. */
+function reportProgress(cluster: L2Cluster): void {
+  const count = (k: number, text: string): number => cluster.speakerLines.filter((l) => l.node === k && l.line.includes(text)).length;
+  for (const k of cluster.speakers.keys()) {
+    process.stderr.write(`  node${k}: ${count(k, '"claimed VIP"')} claims stored, ${count(k, "lost claim race")} lost, ${count(k, "claim not published")} not published, ${count(k, "answering and announcing")} VIPs answered\n`);
+    for (const l of cluster.speakerLines.filter((l) => l.node === k).slice(-4)) process.stderr.write(`    ${l.line.slice(0, 300)}\n`);
+  }
+  reportFailure(cluster);
+}
+
 async function routeBulkPool(cluster: L2Cluster): Promise<void> {
   for (let k = 1; k <= REAL_NODES; k++) await cluster.lab.exec(nodeRole(k), ["ip", "route", "add", BULK_POOL, "dev", "eth0"]);
   await cluster.lab.exec("client", ["ip", "route", "add", BULK_POOL, "dev", "eth0"]);
@@ -134,7 +149,12 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     await routeBulkPool(cluster);
     const simulator = startSimulator(cluster, nodes);
     nc = await connectNats({ servers: [await cluster.lab.natsHostUrl()], security: cluster.lab.natsClient("reader"), name: "scale-bench", pingIntervalMs: 2_000 });
-    await cluster.waitForOwner(SCALE_VIP, 60_000);
+    const started = Date.now();
+    const ticker = setInterval(() => void eventCount(nc).then((n) => process.stderr.write(`${Math.round((Date.now() - started) / 1000)} s: EVENTS holds ${n} messages; waiting for an owner of ${SCALE_VIP}\n`)), 10_000);
+    await cluster.waitForOwner(SCALE_VIP, 180_000).catch((err: unknown) => {
+      reportProgress(cluster);
+      throw err;
+    }).finally(() => clearInterval(ticker));
     await sleep(15_000); // allocations, claims and announcements settle under the simulated nodes' load
     const speakerPids = [...cluster.speakers.values()].map((p) => p.pid);
     const natsPid = cluster.lab.natsProc?.pid;
