@@ -2,8 +2,10 @@ import { Command, Option } from "commander";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
 import { createL2Announcer } from "../agents/speaker/l2Announcer.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
-import { runSpeaker } from "../agents/speaker/speaker.js";
+import { runSpeaker, speakerHostOptions } from "../agents/speaker/speaker.js";
 import { MEMBERSHIP_MODES } from "../events/types.js";
+import { LogHost } from "../agents/host/logHost.js";
+import { AnnouncerDecisions } from "../agents/speaker/decisions.js";
 import { bgpPeerBfdStatus } from "../agents/speaker/bfdStatus.js";
 import { filePasswordReader } from "../agents/speaker/passwordReaders.js";
 import { addBgpOptions, bgpAnnouncerFromOptions } from "./bgpOptions.js";
@@ -52,22 +54,35 @@ export function speakerCommand(): Command {
       const kube = await kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
       const ingest = kube && o["ingest"] ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
-      // ServiceL2Status / ServiceBGPStatus of this node. It stops after the speaker has left, not at SIGTERM: while the
-      // VIPs are handed over it deletes the objects of those that move (the controller deletes what remains of a node
-      // that left; src/projections/kubeStatus/stale.ts).
+      const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
+      const node = o["node"] ?? "";
+      // The process's one log host: the speaker and the node status writer are reactors on it.
+      const membershipMode = o["membership"] === "verdicts" ? "verdicts" : "heartbeats";
+      const hostOpening = LogHost.open(speakerHostOptions({ node, ...nats, streams, membership, membershipMode, snapshotEveryEvents: 1_000, log }), stop.signal);
+      // ServiceL2Status / ServiceBGPStatus of this node, from what the speaker's announcers were told. It stops after
+      // the speaker has left, not at SIGTERM: while the VIPs are handed over it deletes the objects of those that move
+      // (the controller deletes what remains of a node that left; src/projections/kubeStatus/stale.ts).
       const statusStop = new AbortController();
+      const decisions = new AnnouncerDecisions();
       // Kubernetes modules only with credentials (kubeAgents.ts).
       const kubeParts = kube ? await loadKubeParts() : null;
       const bgp = bgpAnnouncerFromOptions(o, log, kube && kubeParts ? kubeParts.kubePasswordReader(kube.kc, kube.namespace) : o["config"] ? filePasswordReader(o["config"]) : null);
-      const statusOpts = kube ? { kc: kube.kc, ...nats, namespace: kube.namespace, node: o["node"] ?? "", membership, replicas: intOption(o, "replicas"), log: log.child({ part: "node-status" }), bfdStatus: () => bgpPeerBfdStatus(bgp) } : null;
-      const nodeStatus = statusOpts && kubeParts ? keepRunning("node-status", () => kubeParts.runNodeStatusWriter(statusOpts, statusStop.signal), statusOpts.log, statusStop.signal) : null;
+      const statusLog = log.child({ part: "node-status" });
+      const runNodeStatus = async (): Promise<void> => {
+        const host = await hostOpening;
+        if (!host || !kube || !kubeParts) return;
+        await kubeParts.runNodeStatusWriter({ kc: kube.kc, namespace: kube.namespace, node, host, decisions, log: statusLog, bfdStatus: () => bgpPeerBfdStatus(bgp) }, statusStop.signal);
+      };
+      const nodeStatus = kube && kubeParts ? keepRunning("node-status", runNodeStatus, statusLog, statusStop.signal) : null;
       await runSpeaker(
         {
-          node: o["node"] ?? "",
+          node,
           ...nats,
+          host: hostOpening,
+          decisions,
           configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           membership,
-          streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },
+          streams,
           excludeInterfaces: listOption(o["excludeInterface"]),
           version: VERSION,
           handoverTimeoutMs: intOption(o, "handoverTimeout"),
@@ -81,7 +96,7 @@ export function speakerCommand(): Command {
           probeKeys: probeKeys.keys,
           onSigterm: o["onSigterm"] === "restart" ? "restart" : "handover",
           restartGraceMs: intOption(o, "restartGrace"),
-          membershipMode: o["membership"] === "verdicts" ? "verdicts" : "heartbeats",
+          membershipMode,
           log,
           ...(metrics.monitor ? { monitor: metrics.monitor } : {}),
         },
@@ -91,6 +106,7 @@ export function speakerCommand(): Command {
         probeKeys.close();
       });
       await Promise.all([ingest, nodeStatus]);
+      await (await hostOpening)?.close();
       await metrics.close();
       exitWhenStopped(log);
     });

@@ -2,20 +2,20 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
-import { runNodeStatusWriter } from "../../src/agents/status/nodeStatusWriter.js";
-import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
+import { startNodeStatusWriter, type RunningWriter } from "../support/nodeStatusWriters.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { startAllocator, stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
 import { FakeSpeakers, iface, serviceAccountKubeconfig } from "../support/controllerProcs.js";
 
 // A speaker's ServiceL2Status and ServiceBGPStatus objects against kube-apiserver, written by the speaker's status
-// writer (runNodeStatusWriter, as the speaker's service account) from a real nats-server: ServiceL2Status created when
+// writer (runNodeStatusWriter on its own log host, rendering the speaker's decision functions' answers, as the speaker's service account) from a real nats-server: ServiceL2Status created when
 // its node answers for a VIP, with the interface it answers on, updated when that changes, deleted when the VIP moves;
 // ServiceBGPStatus per Service and node with the BGPPeers it is advertised to. Heartbeats and claims are published by
 // hand (no speakers run); a real allocator gives the Services their IPs from the configuration file.
@@ -27,8 +27,7 @@ let nc: NatsConnection;
 let allocator: AllocatorProc;
 let speakers: FakeSpeakers;
 let configFile = "";
-const stop = new AbortController();
-let writers: Promise<void>[] = [];
+let writers: RunningWriter[] = [];
 
 const config = (adPeers: string) => `
 kind: IPAddressPool
@@ -80,15 +79,17 @@ beforeAll(async () => {
   speakers.set("node1", [iface("eth0", ["10.0.0.11/24"]), iface("eth1", ["198.18.0.11/24"])]);
   speakers.set("node2", [iface("eth1", ["198.18.0.12/24"])]);
   await until("allocator at the head of the log", () => allocator.lines.some((l) => l["msg"] === "caught up with the log; allocating"));
+  // A claim of a VIP not yet allocated is refused: the tests claim web's only once it holds it.
+  const jsm = await jetstreamManager(nc);
+  await until("web's IP allocated", () => jsm.streams.getMessage("EVENTS", { last_by_subj: "vipmesh.ev.ip.198_18_0_200.a" }).then((m) => m !== null, () => false));
   // The writers act as the speaker's service account: deploy/manifests/rbac.yaml must suffice.
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
   const log = pino({ level: "silent" });
-  writers = ["node1", "node2"].map((node) => runNodeStatusWriter({ kc, natsServers: [nats.url], natsSecurity: nats.client(), namespace: "metallb-system", node, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log, retryMs: 500 }, stop.signal));
+  writers = ["node1", "node2"].map((node) => startNodeStatusWriter({ kc, nats, namespace: "metallb-system", node, log, retryMs: 500 }));
 }, 120_000);
 
 afterAll(async () => {
-  stop.abort();
-  await Promise.allSettled(writers);
+  await Promise.allSettled(writers.map((w) => w.stop()));
   speakers?.stop();
   if (allocator) await stopAllocator(allocator);
   await nc?.close();

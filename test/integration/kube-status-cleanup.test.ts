@@ -5,8 +5,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { credentialsFromKubeconfig } from "../../src/kube/credentials.js";
-import { runNodeStatusWriter } from "../../src/agents/status/nodeStatusWriter.js";
-import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../src/projections/settings.js";
+import { startNodeStatusWriter, type RunningWriter } from "../support/nodeStatusWriters.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
 import { startNatsServer, type NatsServer } from "../../src/testing/localNatsServer.js";
 import { stopAllocator, until, type AllocatorProc } from "../support/allocatorProcs.js";
@@ -26,7 +25,7 @@ let nats: NatsServer;
 let nc: NatsConnection;
 let speakers: FakeSpeakers;
 let controllers: AllocatorProc[] = [];
-const writers = new Map<string, { stop: AbortController; done: Promise<void> }>();
+const writers = new Map<string, RunningWriter>();
 
 const CONFIG = `
 apiVersion: metallb.io/v1beta1
@@ -94,15 +93,11 @@ async function statusObjects(): Promise<Record<string, string>> {
 
 function startWriter(name: string): void {
   const kc = credentialsFromKubeconfig(serviceAccountKubeconfig(api.kubeconfig, api.dir, "vipmesh-speaker"));
-  const stop = new AbortController();
-  const opts = { kc, natsServers: [nats.url], natsSecurity: nats.client(), namespace: "metallb-system", node: name, membership: DEFAULT_MEMBERSHIP_SETTINGS, replicas: 1, log: pino({ level: "silent" }), retryMs: 500 };
-  writers.set(name, { stop, done: runNodeStatusWriter(opts, stop.signal) });
+  writers.set(name, startNodeStatusWriter({ kc, nats, namespace: "metallb-system", node: name, log: pino({ level: "silent" }), retryMs: 500 }));
 }
 
 async function stopWriter(name: string): Promise<void> {
-  const w = writers.get(name);
-  w?.stop.abort();
-  await w?.done.catch(() => undefined);
+  await writers.get(name)?.stop();
   writers.delete(name);
 }
 

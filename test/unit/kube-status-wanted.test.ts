@@ -3,6 +3,7 @@ import type { ClusterConfig, L2AdvertisementConfig } from "../../src/config/type
 import type { InterfaceFact } from "../../src/events/types.js";
 import { wantedStatus } from "../../src/projections/kubeStatus/desired.js";
 import { l2StatusBody, wantedL2Statuses } from "../../src/projections/kubeStatus/l2Wanted.js";
+import { answerSetFor } from "../../src/projections/answering.js";
 import { statusObjectName } from "../../src/projections/kubeStatus/nodeStatus.js";
 import { annotationPatch, statusPatch } from "../../src/projections/kubeStatus/servicePatches.js";
 import type { KubeObject } from "../../src/kube/informer.js";
@@ -66,7 +67,7 @@ describe("wanted status", () => {
 });
 
 describe("ServiceL2Status wanted", () => {
-  const l2 = (log: LogState, m: MembershipState, node: string) => [...wantedL2Statuses(log, m, node).values()];
+  const l2 = (log: LogState, m: MembershipState, node: string) => [...wantedL2Statuses(log, node, answerSetFor(node, log, m)).values()];
 
   it("one per Service whose VIP the node answers for, with the interface in the VIP's subnet", () => {
     const m = members(member("node1", [iface("eth0", ["10.0.0.5/24"]), iface("eth1", ["198.18.0.11/24"])]), member("node2", [iface("eth1", ["198.18.0.12/24"])]));

@@ -1,12 +1,7 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
-import { followStream } from "../../adapters/nats/follow.js";
 import { publishEvent } from "../../adapters/nats/publish.js";
-import { SnapshotStore } from "../../adapters/nats/snapshots.js";
 import type { StreamSettings } from "../../adapters/nats/streams.js";
-import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import { readInterfaceFacts } from "../../adapters/host/interfaces.js";
 import { subjects } from "../../events/subjects.js";
 import { STREAMS } from "../../events/types.js";
@@ -21,9 +16,9 @@ import type { ConfigSource } from "./configSource.js";
 import { ConfigPublisher } from "../config/configPublisher.js";
 import type { ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
 import { startHeartbeats } from "./heartbeats.js";
-import { resolveStart } from "../host/startPoint.js";
-import { SnapshotAudit } from "../snapshotAudit.js";
 import { SpeakerView } from "./view.js";
+import { LogHost, type LogHostOptions } from "../host/logHost.js";
+import type { AnnouncerDecisions } from "./decisions.js";
 import { startFactsPublisher } from "./factsPublisher.js";
 import { Fencing } from "./fencing.js";
 import type { MembershipMode } from "../../events/types.js";
@@ -76,6 +71,10 @@ export type SpeakerOptions = {
   log: Logger;
   /** The process's health and metrics (/healthz, /readyz, /metrics); none in tests that do not scrape. */
   monitor?: AgentMonitor;
+  /** The process's log host, being opened (the process closes it); without, the speaker opens and closes its own. */
+  host?: Promise<LogHost<SpeakerView> | null>;
+  /** Where the announcers' inputs are handed on (the node status writer of the same process). */
+  decisions?: AnnouncerDecisions;
 };
 
 /** Runs one node's speaker until `signal` aborts, then leaves in order: hand over, stop answering, drain. */
@@ -83,31 +82,18 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   const { log, node } = opts;
   const incarnation = Date.now();
   const health = new PartHealth(opts.monitor, "speaker", signal);
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: `vipmesh-speaker-${node}`, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
-  if (!nc) return health.close();
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  if (!(await openGuardedLog(nc, jsm, opts.streams, log, signal))) {
-    await nc.close();
-    return health.close();
-  }
-  const snapshots = await SnapshotStore.open(nc, "speaker", log);
-  const start = await resolveStart(jsm, snapshots, log);
+  const host = await (opts.host ?? openSpeakerHost(opts, signal));
+  if (!host) return health.close();
+  const { js, jsm, view } = host;
   // Graceful restart: this node's last stop on the log (a NodeRestarting within the restart time sets the R bit).
   const previousStop = !opts.bgp ? null : await readPreviousStop(jsm, node).catch((err: unknown) => {
     log.warn({ err: String(err) }, "bgp: this node's last stop not read from the log; starting as a fresh start");
     return null;
   });
-  const mode = opts.membershipMode ?? "heartbeats";
-  const view = new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start.state, mode);
+  const mode = view.mode;
   let watch: VerdictWatch | null = null;
-  const audit = new SnapshotAudit({
-    nc, log, state: { get: () => view.log, set: (s) => void (view.log = s) }, caughtUp: () => view.logCaughtUp, fromSnapshot: start.from === "snapshot",
-    onRebuilt: () => react(), store: snapshots,
-  });
   const claimer = new Claimer(js, node, incarnation, log);
   let leaving = false;
-  let lastSnapshotSeq = start.state.seq;
   let configChecked = false;
   let bgpBegun = false;
   const changes = new LogChanges();
@@ -126,17 +112,14 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   const react = (): void => {
     if (!leaving) watch?.update();
     claimer.submit(!leaving && !fencing.fenced ? view.claimsFor(node) : []);
-    answering = fencing.fenced ? new Map() : view.answersFor(node);
+    answering = fencing.fenced ? NOTHING : view.answersFor(node);
     opts.announcer.update(answering);
     bgpPlan = leaving || !opts.bgp ? null : speakerBgpPlan(view, node, fencing.fenced);
     if (bgpPlan && beginBgp()) opts.bgp?.update(bgpPlan);
+    opts.decisions?.decided(answering, bgpPlan);
     if (view.logCaughtUp && !configChecked) {
       configChecked = true;
       void publishConfigIfChanged();
-    }
-    if (view.log.seq - lastSnapshotSeq >= opts.snapshotEveryEvents) {
-      lastSnapshotSeq = view.log.seq;
-      void snapshots.save(view.log, view.logCaughtUp).catch((err: unknown) => log.warn({ err }, "snapshot not saved"));
     }
   };
 
@@ -152,23 +135,17 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   const probeSocket = mode === "verdicts" ? await openProbeSocket(opts.probePort, log) : null;
   const fencing = new Fencing({ node, incarnation, view, eventsLastSeq, settings: opts.fence, port: opts.probePort, ...(probeSocket ? { socket: probeSocket } : {}), keys: opts.probeKeys, log, onChange: () => react(), onEpisode });
   await fencing.start();
-  const abortFollow = new AbortController();
-  const events = await followStream({
-    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1000, signal: abortFollow.signal,
-    onBatch: (batch, caughtUp) => {
-      const before = view.log;
-      view.applyLog(batch, caughtUp);
+  const unsubscribe = host.subscribe({
+    events: (before) => {
       changes.observe(before, view.log, view.ready);
       fencing.logActivity();
       react();
     },
+    heartbeats: () => {
+      fencing.logActivity();
+      react();
+    },
   });
-  const beats = await followStream({
-    nc, js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1000, signal: abortFollow.signal,
-    onBatch: (batch, caughtUp) => { view.applyHeartbeats(batch, caughtUp); fencing.logActivity(); react(); },
-  });
-  if (events.initiallyCaughtUp) view.logCaughtUp = true;
-  if (beats.initiallyCaughtUp) view.membersCaughtUp = true;
 
   const facts = startFactsPublisher({
     js, node, incarnation, version: opts.version, everyMs: 250, read: () => readInterfaceFacts(new Set(opts.excludeInterfaces)), membership: mode,
@@ -191,9 +168,9 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   if (opts.monitor) {
     const { monitorSpeaker } = await import("./speakerMonitor.js"); // prom-client only in processes that serve metrics
     const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan, healthScore: () => heartbeat.health.score };
-    monitorSpeaker(opts.monitor, health, { nc, jsm, events, beats, changes, configOutcomes: configs.outcomes, metrics, audit });
+    monitorSpeaker(opts.monitor, health, { host, changes, configOutcomes: configs.outcomes, metrics });
   }
-  log.info({ incarnation, fromSeq: start.state.seq, membership: mode }, "speaker started");
+  log.info({ incarnation, fromSeq: host.fromSeq, membership: mode }, "speaker started");
   react();
 
   await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener("abort", () => resolve(), { once: true })));
@@ -221,13 +198,27 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   await fencing.stop();
   await watch?.stop();
   await probeSocket?.close();
-  await audit.stop();
-  await settledWithin(snapshots.save(view.log, view.logCaughtUp), 1_000);
-  abortFollow.abort();
-  await closeNats(nc);
-  await Promise.allSettled([events.done, beats.done]);
+  unsubscribe();
+  if (!opts.host) await host.close();
   health.close();
   log.info("speaker stopped");
+}
+
+const NOTHING: AnswerSet = new Map();
+
+/** The speaker's own log host when its process gives it none (tests, the lab's speakers run it so too). */
+function openSpeakerHost(opts: SpeakerOptions, signal: AbortSignal): Promise<LogHost<SpeakerView> | null> {
+  return LogHost.open(speakerHostOptions(opts), signal);
+}
+
+/** The log host of a speaker process: the speaker's snapshot key, both streams, the speaker's view. */
+export function speakerHostOptions(opts: Pick<SpeakerOptions, "node" | "natsServers" | "natsSecurity" | "streams" | "membership" | "membershipMode" | "snapshotEveryEvents" | "log">): LogHostOptions<SpeakerView> {
+  const { log } = opts;
+  return {
+    name: `vipmesh-speaker-${opts.node}`, natsServers: opts.natsServers, ...(opts.natsSecurity ? { natsSecurity: opts.natsSecurity } : {}), streams: opts.streams,
+    snapshotKey: "speaker", snapshotEveryEvents: opts.snapshotEveryEvents, heartbeats: true, log,
+    makeView: (start) => new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start, opts.membershipMode ?? "heartbeats"),
+  };
 }
 
 /** Waits until every VIP this node answers that another node could take has been claimed away, or the timeout. */

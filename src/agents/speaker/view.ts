@@ -1,25 +1,19 @@
 import type { InvalidEvent } from "../../events/codec.js";
-import { decodeHeartbeatEntries, decodeLogEntries, type RawEntry } from "../../events/entries.js";
 import { answerSetFor, type AnswerSet } from "../../projections/answering.js";
-import { applyHeartbeatBatch, applyLogBatch } from "../../projections/batch.js";
 import { emptyLogState, type LogState } from "../../projections/logState.js";
-import { emptyMembership, type MembershipState } from "../../projections/membership.js";
+import type { MembershipState } from "../../projections/membership.js";
 import { planClaims, withFreshEvidence, type PlannedClaim } from "../../projections/ownershipPlan.js";
 import { planInputs, samePlanInputs, type PlanInputs } from "../../projections/planInputs.js";
 import type { MembershipSettings } from "../../projections/settings.js";
 import type { MembershipMode } from "../../events/types.js";
 import { verdictMembers } from "../../projections/members/verdictMembership.js";
+import { LogView } from "../host/logView.js";
 
 /**
- * One agent's view of both logs; it derives plans and answers from state only. Each log is caught up once a batch
- * reached the position its follower recorded at start (follow.ts); that stays true across later backlogs.
+ * The speaker's view: the process's one view of both logs (LogView, applied by the log host), plus the plans and
+ * answers derived from it, each kept while what it depends on stays the same.
  */
-export class SpeakerView {
-  log: LogState;
-  members: MembershipState = emptyMembership();
-  logCaughtUp = false;
-  membersCaughtUp = false;
-  invalid = 0;
+export class SpeakerView extends LogView {
   /** Plans computed, not answered from the previous one: what the batches have cost. */
   plansComputed = 0;
   /** The last plan made, only `node`'s claims of it. */
@@ -27,13 +21,13 @@ export class SpeakerView {
   private lastAnswers: { log: LogState; self: unknown; answers: AnswerSet } | null = null;
 
   constructor(
-    private readonly settings: MembershipSettings,
-    private readonly onInvalid: (i: InvalidEvent) => void,
+    settings: MembershipSettings,
+    onInvalid: (i: InvalidEvent) => void,
     initialLog: LogState = emptyLogState(),
     /** Where node statuses come from: heartbeats (HEARTBEATS) or watchers' verdicts (EVENTS only). */
     readonly mode: MembershipMode = "heartbeats",
   ) {
-    this.log = initialLog;
+    super(settings, onInvalid, initialLog);
   }
 
   private verdictView: { log: LogState; members: MembershipState } | null = null;
@@ -45,17 +39,7 @@ export class SpeakerView {
     return this.verdictView.members;
   }
 
-  applyLog(raw: readonly RawEntry[], caughtUp: boolean): void {
-    this.log = applyLogBatch(this.log, decodeLogEntries(raw, (i) => this.countInvalid(i)));
-    this.logCaughtUp = this.logCaughtUp || caughtUp;
-  }
-
-  applyHeartbeats(raw: readonly RawEntry[], caughtUp: boolean): void {
-    this.members = applyHeartbeatBatch(this.members, decodeHeartbeatEntries(raw, (i) => this.countInvalid(i)), this.settings);
-    this.membersCaughtUp = this.membersCaughtUp || caughtUp;
-  }
-
-  get ready(): boolean {
+  override get ready(): boolean {
     return this.logCaughtUp && (this.membersCaughtUp || this.mode === "verdicts");
   }
 
@@ -90,11 +74,6 @@ export class SpeakerView {
     const answers = answerSetFor(node, this.log, members);
     this.lastAnswers = { log: this.log, self, answers };
     return answers;
-  }
-
-  private countInvalid(i: InvalidEvent): void {
-    this.invalid++;
-    this.onInvalid(i);
   }
 }
 

@@ -1,17 +1,16 @@
-import { answerSetFor } from "../answering.js";
+import type { AnswerSet } from "../answering.js";
 import type { LogState } from "../logState.js";
-import type { MembershipState } from "../membership.js";
 import { vipCatalog } from "../vipCatalog.js";
 import { nodeServiceStatus, type NodeServiceStatus } from "./nodeStatus.js";
 
 // Which ServiceL2Status objects a node should have (pure): one per Service holding a VIP the node answers for, naming
-// the interfaces it answers on. The answers are the speaker's own (answerSetFor: the VIP's owner, qualified, on the
-// interface in the VIP's subnet or else the one routing to it), so the status says what the node does.
+// the interfaces it answers on. The answers are the ones the speaker's announcer was given (answerSetFor, or none
+// while fenced: the VIP's owner, qualified, on the interface in the VIP's subnet or else the one routing to it), so
+// the status says what the node does.
 
 export type L2StatusWanted = NodeServiceStatus & { interfaces: string[] };
 
-export function wantedL2Statuses(log: LogState, members: MembershipState, node: string): Map<string, L2StatusWanted> {
-  const answers = answerSetFor(node, log, members);
+export function wantedL2Statuses(log: LogState, node: string, answers: AnswerSet): Map<string, L2StatusWanted> {
   const wanted = new Map<string, L2StatusWanted>();
   if (answers.size === 0) return wanted;
   for (const entry of vipCatalog(log)) {
