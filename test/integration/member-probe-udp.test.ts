@@ -83,7 +83,8 @@ describe("membership probes over UDP on loopback", () => {
       expect(dead?.indirect.every((i) => !i.replied && i.via !== "n4" && i.via !== p.node)).toBe(true);
       // Two relays per round; a watcher slowed by the machine's load may have asked again (its round went stale).
       expect(p.prober.counters.indirectSent % 2).toBe(0);
-      expect(p.prober.counters.indirectAnswers).toBeGreaterThanOrEqual(2);
+      // The relays' "no reply" may come after the watcher's own timeout (a loaded machine); it still comes.
+      await until(`${p.node}'s relayed answers`, () => (p.prober.counters.indirectAnswers >= 2 ? true : undefined));
       expect(dropped(p.prober)).toEqual({});
     }
     // Every relayed answer came from a relay that pinged n4 for its asker.

@@ -29,8 +29,12 @@ describe.skipIf(unavailable !== undefined)("membership probes in the lab", () =>
     await lab?.destroy();
   });
 
-  it("all answer: nobody is judged, every watcher gets acks from the three others", () => {
-    expect(NODES.flatMap(kinds)).toEqual([]);
+  const deaths = (): string[][] => NODES.flatMap(kinds).filter(([kind]) => kind === "NodeDeclaredDead");
+  /** Verdicts about `target`: a loaded machine may also make a watcher suspect a live node now and then (never dead). */
+  const about = (k: number, target: string): string[][] => kinds(k).filter(([, t]) => t === target);
+
+  it("all answer: nobody is declared dead, every watcher gets acks from the three others", () => {
+    expect(deaths()).toEqual([]);
     for (const k of NODES) expect(p.counters(k)?.["acksReceived"]).toBeGreaterThan(3 * 10);
   });
 
@@ -42,10 +46,10 @@ describe.skipIf(unavailable !== undefined)("membership probes in the lab", () =>
 `;
     await lab.exec(nodeRole(1), ["nft", "-f", "-"], { input: rules });
     await sleep(3_000);
-    expect(kinds(1)).toEqual([["NodeSuspected", "node2"]]);
+    expect(about(1, "node2")).toEqual([["NodeSuspected", "node2"]]);
     // The cut is both ways: node2 (which watches node1) suspects node1 the same way, and declares it dead no more.
-    expect(kinds(2)).toEqual([["NodeSuspected", "node1"]]);
-    expect([3, 4].flatMap(kinds)).toEqual([]);
+    expect(about(2, "node1")).toEqual([["NodeSuspected", "node1"]]);
+    expect(deaths()).toEqual([]);
     // node1 kept asking node3 and node4, which kept reaching node2 for it.
     expect(p.counters(1)?.["indirectAnswers"]).toBeGreaterThan(10);
     expect(Number(p.counters(3)?.["relayed"]) + Number(p.counters(4)?.["relayed"])).toBeGreaterThan(10);
@@ -55,6 +59,7 @@ describe.skipIf(unavailable !== undefined)("membership probes in the lab", () =>
     p.kill(2);
     for (const k of [1, 3, 4]) await waitFor(`node${k}'s death verdict`, () => p.verdicts(k).find((v) => v.kind === "NodeDeclaredDead"), 10_000);
     for (const k of [1, 3, 4]) expect(p.verdicts(k).filter((v) => v.kind === "NodeDeclaredDead").map((v) => v.target)).toEqual(["node2"]);
+    expect(deaths()).toHaveLength(3);
     const fromNode1 = p.verdicts(1).find((v) => v.kind === "NodeDeclaredDead");
     expect(fromNode1?.evidence?.indirect.map((i) => i.replied)).toEqual([false, false]);
     const drops = [1, 3, 4].flatMap((k) => Object.entries((p.counters(k)?.["dropped"] ?? {}) as Record<string, number>).filter(([, n]) => n > 0));

@@ -4,8 +4,8 @@ import { ProbeDrop, ProbeReplayWindow, type ProbeDropReason } from "../../protoc
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
 import { DEFAULT_JUDGE_SETTINGS, initialJudge, judgeSettingsProblems, stepJudge, type JudgeAction, type JudgedVerdict, type JudgeInput, type JudgeSettings } from "../../protocols/membership/judge.js";
 import { encodeMember, isMemberType, type MemberMessage, type MemberPingRequest, type TargetReport } from "../../protocols/membership/memberCodec.js";
+import { initialProberHealth, judgingScore, recordTick, reportedScore } from "../../protocols/membership/proberHealth.js";
 import { DEFAULT_GUARD_SETTINGS, OutstandingProbes, type ProbePurpose } from "../../protocols/membership/memberGuard.js";
-import { emptyHealthMeter, meterScore, recordLateness, type HealthMeter } from "../../projections/members/lifeguard.js";
 import { authenticateMember, sendingSigner } from "./probeAuth.js";
 import { dropCounter, noDrops } from "./probeDrops.js";
 import { openProbeSocket, type ProbeSocket } from "./probeSocket.js";
@@ -25,7 +25,7 @@ export type MemberProberOptions = {
   keys: () => ProbeKeyring;
   /** Whether this node reaches the log now (its acks say so). */
   reachesLog: () => boolean;
-  /** This speaker's Lifeguard score (localHealth.ts); the prober adds how late its own timer runs. */
+  /** This speaker's Lifeguard score (localHealth.ts), reported in acks with how late the prober's own timer runs. */
   localHealth?: () => number;
   settings?: Partial<JudgeSettings>;
   log: Logger;
@@ -46,7 +46,7 @@ export type MemberProberCounters = {
 export type MemberProber = {
   setWatched(targets: readonly WatchedTarget[]): void;
   onVerdict(cb: (v: JudgedVerdict) => void): void;
-  /** The score this watcher judges with and reports in its acks: the worse of the speaker's and its own timer's. */
+  /** The score its acks report: the worse of the speaker's and its own timer's over the last second. */
   health(): number;
   readonly counters: MemberProberCounters;
   readonly port: number;
@@ -80,16 +80,14 @@ export async function startMemberProber(opts: MemberProberOptions): Promise<Memb
   const listeners: ((v: JudgedVerdict) => void)[] = [];
   const addresses = new Map<string, { address: string; port: number }>();
   let judge = initialJudge();
-  let meter: HealthMeter = emptyHealthMeter();
-  let worstLateMs = 0;
-  let intervalStart = clock();
-  let lastTick = clock();
+  const healthSettings = { tickMs: TICK_MS, intervalMs: settings.intervalMs, deadAfterMs: settings.deadAfterMs };
+  let timerHealth = initialProberHealth(clock());
 
   const send = (m: MemberMessage, to: { address: string; port: number }): void =>
     socket.send(sign(m), to.port, to.address, (err) => {
       if (err) counters.sendErrors++;
     });
-  const health = (): number => Math.max(opts.localHealth?.() ?? 0, meterScore(meter));
+  const health = (): number => Math.max(opts.localHealth?.() ?? 0, reportedScore(timerHealth));
 
   const step = (input: JudgeInput): void => {
     const { state, actions } = stepJudge(judge, input, settings);
@@ -157,21 +155,11 @@ export async function startMemberProber(opts: MemberProberOptions): Promise<Memb
     step({ kind: "relayed", now: clock(), via: m.from, target: m.target, replied: m.replied, targetIncarnation: m.targetIncarnation, health: m.health, reachesLog: m.reachesLog });
   };
 
-  /** This prober's own lateness, one sample per judging interval (Lifeguard's meter, lifeguard.ts). */
-  const measure = (now: number): void => {
-    worstLateMs = Math.max(worstLateMs, now - lastTick - TICK_MS);
-    lastTick = now;
-    if (now - intervalStart < settings.intervalMs) return;
-    meter = recordLateness(meter, worstLateMs);
-    worstLateMs = 0;
-    intervalStart = now;
-  };
-
   const unroute = socket.route(own ? null : isMemberType, receive);
   const timer = setInterval(() => {
     const now = clock();
-    measure(now);
-    step({ kind: "health", score: health() });
+    timerHealth = recordTick(timerHealth, now, healthSettings);
+    step({ kind: "health", score: judgingScore(timerHealth) });
     step({ kind: "tick", now });
     for (const p of outstanding.dueRelays(now)) answerRelay(p, null);
   }, TICK_MS);
