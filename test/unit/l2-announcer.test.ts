@@ -63,7 +63,7 @@ describe("L2 announcer", () => {
   it("answers IPv4 VIPs through ARP and IPv6 VIPs through NDP, on their interfaces, with canonical IPv6 text", () => {
     const a = make();
     a.update(new Map([[V4, "eth0"], ["2001:DB8:0:1:0:0:0:C8", "eth1"]]));
-    expect(links.calls).toEqual(["open eth0/arp", `add eth0/arp ${V4}`, "open eth1/ndp", `add eth1/ndp ${V6}`]);
+    expect(links.calls.filter((c) => !c.startsWith("announce"))).toEqual(["open eth0/arp", `add eth0/arp ${V4}`, "open eth1/ndp", `add eth1/ndp ${V6}`]);
     expect(a.stats?.()).toMatchObject({ answering: { ipv4: 1, ipv6: 1 }, links: { "eth0/arp": { answering: 1 }, "eth1/ndp": { answering: 1 } } });
   });
 
@@ -79,6 +79,15 @@ describe("L2 announcer", () => {
     expect(at("arp")).toHaveLength(6);
     expect(at("ndp")).toEqual([0, 50, 250, 1_250, 2_250, 3_250, 4_250, 5_250]);
     expect(a.stats?.()).toMatchObject({ announcements: 14, announceErrors: 0 });
+  });
+
+  it("sends a takeover's first announcement within the update, without waiting for a timer", () => {
+    const a = make();
+    a.update(new Map([[V4, "eth0"]]));
+    expect(links.announcements()).toEqual([`announce@0 eth0/arp ${V4}`]);
+    a.update(new Map([[V4, "eth0"], [V6, "eth0"]]));
+    expect(links.announcements()).toEqual([`announce@0 eth0/arp ${V4}`, `announce@0 eth0/ndp ${V6}`]);
+    expect(vi.getTimerCount()).toBe(1); // one timer for the rest of both bursts
   });
 
   it("a VIP that stays on its interface is not announced again; one that moves is removed, re-added and re-announced", async () => {
@@ -126,22 +135,24 @@ describe("L2 announcer", () => {
     expect(a.stats?.().answering).toEqual({ ipv4: 0, ipv6: 0 });
     links.failOpen.clear();
     a.update(new Map([[V4, "eth9"]]));
-    expect(links.calls).toEqual(["open eth9/arp", `add eth9/arp ${V4}`]);
+    expect(links.calls).toEqual(["open eth9/arp", `add eth9/arp ${V4}`, `announce@0 eth9/arp ${V4}`]);
   });
 
   it("skips a family it has no link for, and text that is not an address", () => {
     const a = createLinkAnnouncer({ log, links: { 4: links.opener("arp") }, now: () => Date.now() });
     a.update(new Map([[V6, "eth0"], ["not-an-ip", "eth0"], [V4, "eth0"]]));
-    expect(links.calls).toEqual(["open eth0/arp", `add eth0/arp ${V4}`]);
+    expect(links.calls).toEqual(["open eth0/arp", `add eth0/arp ${V4}`, `announce@0 eth0/arp ${V4}`]);
   });
 
   it("close stops every timer and closes every link; updates after close do nothing", async () => {
     const a = make();
     a.update(new Map([[V4, "eth0"], [V6, "eth1"]]));
+    const beforeClose = links.announcements(); // the takeover's own, sent within the update
     await a.close();
     a.update(new Map([[V4, "eth2"]]));
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(links.announcements()).toEqual([]);
+    expect(links.announcements()).toEqual(beforeClose);
+    expect(beforeClose).toHaveLength(2);
     expect(links.calls.filter((c) => c.startsWith("close"))).toEqual(["close eth0/arp", "close eth1/ndp"]);
     expect(vi.getTimerCount()).toBe(0);
   });

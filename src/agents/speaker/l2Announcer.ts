@@ -176,7 +176,12 @@ export function createLinkAnnouncer(opts: L2AnnouncerOptions): L2Announcer {
       schedule = startAnnouncingAll(schedule, started, now(), settings);
       current = next;
       lastAnswers = answers;
-      arm();
+      // A takeover's first announcement goes out within this update, not a timer turn later: neighbours learn the
+      // new owner as soon as it may answer (create-to-reachable and failover wait for it).
+      if (started.length > 0) {
+        if (timer !== undefined) clearTimeout(timer);
+        announceDue();
+      } else arm();
     },
     async close() {
       closed = true;
