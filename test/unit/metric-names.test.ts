@@ -10,7 +10,6 @@ import { registerAllocatorMetrics } from "../../src/agents/allocator/allocatorMe
 import type { L2Announcer, L2AnnouncerStats } from "../../src/agents/speaker/announcer.js";
 import type { BgpAnnouncer, BgpAnnouncerStats } from "../../src/agents/speaker/bgpAnnouncer.js";
 import { registerSpeakerMetrics } from "../../src/agents/speaker/speakerMetrics.js";
-import { registerMemberProbeMetrics } from "../../src/adapters/probe/memberProbeMetrics.js";
 import { registerCalloutMetrics } from "../../src/kube/natsCallout/authCallout.js";
 import { labConfig, SimCluster } from "../support/simCluster.js";
 import { sampleValue } from "../support/promText.js";
@@ -58,17 +57,17 @@ beforeAll(async () => {
     answering: () => new Map([[owned, "eth0"]]),
     bgpPlan: () => null,
     healthScore: () => 2,
+    memberProbes: () => ({
+      pingsSent: 40, acksReceived: 38, pingsAnswered: 41, indirectSent: 2, indirectAnswers: 2, relayed: 1, sendErrors: 0,
+      dropped: { malformed: 0, "unknown-key": 0, "bad-tag": 0, replay: 3, unsolicited: 0, misdirected: 0 },
+      verdicts: { NodeSuspected: 1, NodeDeclaredDead: 1 },
+    }),
   });
   registerAllocatorMetrics(monitor.metrics, { log: () => sim.view.log, claims: { published: 2, won: 2, lost: 0, failed: 0 } });
   const jsm = { streams: { info: async () => ({ state: { last_seq: sim.view.log.seq + 4, last_ts: new Date(sim.view.log.time + 1_500).toISOString() } }) } } as unknown as JetStreamManager;
   for (const agent of ["speaker", "allocator"]) {
     registerAgentLogMetrics(monitor, { agent, jsm, positions: { EVENTS: () => ({ seq: sim.view.log.seq, time: sim.view.log.time }) }, changes: new LogChanges(), configOutcomes: { published: 1, invalid: 0, unreadable: 0, held: 0 }, invalid: () => 0, refused: () => ({ "config-invalid": 1 }), snapshotMismatches: () => 0 });
   }
-  registerMemberProbeMetrics(monitor.metrics, () => ({
-    pingsSent: 40, acksReceived: 38, pingsAnswered: 41, indirectSent: 2, indirectAnswers: 2, relayed: 1, sendErrors: 0,
-    dropped: { malformed: 0, "unknown-key": 0, "bad-tag": 0, replay: 3, unsolicited: 0, misdirected: 0 },
-    verdicts: { NodeSuspected: 1, NodeDeclaredDead: 1 },
-  }));
   registerCalloutMetrics(monitor, { accepted: 1, refused: { "bad-audience": 1 }, inFlight: 0 });
   text = await monitor.metrics.metrics();
   types = new Map((await monitor.metrics.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));

@@ -167,7 +167,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   });
   if (opts.monitor) {
     const { monitorSpeaker } = await import("./speakerMonitor.js"); // prom-client only in processes that serve metrics
-    const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan, healthScore: () => heartbeat.health.score };
+    const metrics = { node, view, fencing, announcer: opts.announcer, ...(opts.bgp ? { bgp: opts.bgp } : {}), claims: claimer.results, failovers: changes.failovers, answering: () => answering, bgpPlan: () => bgpPlan, healthScore: () => heartbeat.health.score, memberProbes: () => watch?.prober.counters ?? null };
     monitorSpeaker(opts.monitor, health, { host, changes, configOutcomes: configs.outcomes, metrics });
   }
   log.info({ incarnation, fromSeq: host.fromSeq, membership: mode }, "speaker started");

@@ -1,6 +1,8 @@
 import type { Registry } from "prom-client";
 import { byLabel, observedCounter, observedGauge, single, type Sample } from "../../adapters/metrics/observed.js";
 import type { ProbeCounters } from "../../adapters/probe/udpProbe.js";
+import type { MemberProberCounters } from "../../adapters/probe/memberProber.js";
+import { registerMemberProbeMetrics } from "../../adapters/probe/memberProbeMetrics.js";
 import type { AnswerSet } from "../../projections/answering.js";
 import type { BgpPlan } from "../../projections/bgp/bgpPlan.js";
 import { MEMBER_STATUSES, membersByStatus, vipsWithoutLiveOwner } from "../../projections/clusterHealth.js";
@@ -26,6 +28,8 @@ export type SpeakerMetricSources = {
   bgpPlan: () => BgpPlan | null;
   /** The Lifeguard score this speaker last put in its heartbeat (localHealth.ts). */
   healthScore: () => number;
+  /** The membership prober's counters (`--membership verdicts`); null before it runs. */
+  memberProbes?: () => MemberProberCounters | null;
 };
 
 export function registerSpeakerMetrics(registry: Registry, src: SpeakerMetricSources): void {
@@ -34,6 +38,7 @@ export function registerSpeakerMetrics(registry: Registry, src: SpeakerMetricSou
   registerFencing(registry, src);
   registerL2(registry, src.announcer);
   if (src.bgp) registerBgp(registry, src.bgp);
+  if (src.memberProbes) registerMemberProbeMetrics(registry, src.memberProbes);
 }
 
 /** MetalLB's metallb_speaker_announced: one series per (service, protocol, ip) this node announces. */
