@@ -20,6 +20,7 @@ const benches: Record<string, (args: string[]) => Promise<BenchResult>> = {
   scale: (args) => import("./scale/scaleBench.js").then((m) => m.scaleBench(args)),
   "config-sizes": (args) => import("./configSizes.js").then((m) => m.configSizesBench(args)),
   install: () => import("./install.js").then((m) => m.installBench()),
+  "token-renewal": (args) => import("./tokenRenewal.js").then((m) => m.tokenRenewalBench(args)),
   attacks: () => import("./attacks.js").then((m) => m.attacksBench()),
   "speaker-memory": (args) => import("./speakerMemory.js").then((m) => m.speakerMemoryBench(args)),
   "kube-requests": (args) => import("./kubeRequests.js").then((m) => m.kubeRequestsBench(args)),

@@ -1,0 +1,121 @@
+import { pino } from "pino";
+import { openLogSource } from "../agents/replay/logSource.js";
+import { decodeHeartbeatEntries, decodeLogEntries } from "../events/entries.js";
+import { startKubeL2Cluster } from "../lab/kubeCluster.js";
+import { l2Manifests } from "../lab/l2Cluster.js";
+import { labUnavailableReason } from "../lab/lab.js";
+import type { Prober } from "../lab/prober.js";
+import { waitFor } from "../lab/run.js";
+import { nodeRole } from "../lab/topology.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
+import { machineDescription, percentile, type BenchResult } from "./report.js";
+
+// token-renewal: what a speaker's reconnect at token renewal costs (auth callout, docs/design.md). Its NATS user
+// expires with its Pod's token, so it logs in again when the kubelet writes the renewed token (at 80 % of its life);
+// the NatsConnection reconnects in place (src/adapters/nats/rotation.ts), which leaves it without the log for the
+// reconnect's length. In the Kubernetes lab (3 nodes, 2 controllers answering the callout with TokenReviews at the
+// real API server), every speaker's token is renewed `renewals` times, staggered across nodes, as a kubelet would with
+// tokens of `lifeS` seconds (default 30: the renewal at 24 s leaves more than the speakers' 5 s file poll before the
+// old user expires; TokenRequest's minimum is 10 minutes, so these are signed with the API server's own key and pass
+// the same TokenReview). Counted over the window: each reconnect and its length, each node's longest heartbeat gap
+// (stream time, against the suspect timeout), fencing episodes, /readyz failures (polled every 50 ms), claims (the
+// VIP moving) and failed requests to the VIP. A speaker with --kubeconfig holds two NATS connections (the speaker's
+// and its node status writer's), so each renewal is two reconnects.
+
+const VIP = "198.18.0.201";
+const NODES = 3;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+type Line = Record<string, unknown>;
+const parse = (line: string): Line | null => {
+  try {
+    return JSON.parse(line) as Line;
+  } catch {
+    return null;
+  }
+};
+
+export async function tokenRenewalBench(args: string[]): Promise<BenchResult> {
+  const unavailable = labUnavailableReason();
+  if (unavailable) throw new Error(unavailable);
+  const renewals = Number(args[0] ?? 3);
+  const lifeS = Number(args[1] ?? 30);
+  const nodes = Array.from({ length: NODES }, (_, i) => nodeRole(i + 1));
+  const k = await startKubeL2Cluster({ nodes: NODES, vips: [VIP], log: pino({ level: "warn" }) });
+  try {
+    const applied = await k.api.kubectl(["apply", "-f", "-"], { input: l2Manifests([VIP]) });
+    if (applied.code !== 0) throw new Error(applied.stderr);
+    const tokens = k.speakerTokens;
+    if (!tokens) throw new Error("the Kubernetes lab runs no auth callout");
+    const lines = (node: number, msg: string): Line[] =>
+      k.cluster.speakerLines.filter((l) => l.node === node).map((l) => parse(l.line)).filter((l): l is Line => l !== null && l["msg"] === msg);
+    for (let i = 1; i <= NODES; i++) await waitFor(`node${i} logged in`, () => (lines(i, "connected to NATS").length > 0 ? true : undefined), 60_000, 200);
+    await k.cluster.waitForOwner(VIP, 30_000);
+    // Short tokens first, so that the users the server holds expire: a speaker that did not log in again would be cut off.
+    for (const node of nodes) await tokens.renew(node, lifeS);
+    for (let i = 1; i <= NODES; i++) await waitFor(`node${i} logged in with its short token`, () => (lines(i, "reconnected to NATS").length > 0 ? true : undefined), 30_000, 200);
+    await sleep(3_000);
+    const before = nodes.map((_, i) => ({ reconnects: lines(i + 1, "reconnected to NATS").length, fenced: lines(i + 1, "fenced: stopped answering").length }));
+    const readyz: Prober[] = nodes.map((_, i) => k.cluster.lab.startProber({ url: `http://${k.cluster.lab.nodeIp(i + 1)}:7472/readyz`, intervalMs: 50, timeoutMs: 1_000 }));
+    const vip = k.cluster.lab.startProber({ url: `http://${VIP}/`, intervalMs: 50, timeoutMs: 1_000 });
+    const start = Date.now();
+    try {
+      // The kubelet's renewals at 80 % of each token's life, staggered across nodes as Pods started at different times.
+      for (let round = 0; round < renewals; round++) {
+        for (const node of nodes) {
+          await tokens.renew(node, lifeS);
+          await sleep((lifeS * 800) / NODES);
+        }
+      }
+      await sleep(7_000); // the last renewal read (the speakers poll their files every 5 s) and logged in with
+    } finally {
+      await Promise.all([...readyz.map((p) => p.stop()), vip.stop()]);
+    }
+    const end = Date.now();
+
+    const source = await openLogSource({ kind: "nats", servers: await k.cluster.hostNatsUrls(), security: k.cluster.lab.natsClient(), name: "bench-token-renewal", timeoutMs: 10_000 });
+    const beats = new Map<string, number[]>();
+    const events: { type: string; node: unknown }[] = [];
+    try {
+      await source.read("HEARTBEATS", (batch) => {
+        for (const { meta, event } of decodeHeartbeatEntries(batch, () => undefined)) {
+          if (event && meta.time >= start && meta.time <= end) beats.set(event.data.node, [...(beats.get(event.data.node) ?? []), meta.time]);
+        }
+      });
+      await source.read("EVENTS", (batch) => {
+        for (const { meta, event } of decodeLogEntries(batch, () => undefined)) {
+          if (event && meta.time >= start) events.push({ type: event.type, node: (event.data as { node?: unknown }).node });
+        }
+      });
+    } finally {
+      await source.close();
+    }
+    const gaps = nodes.map((node) => {
+      const t = beats.get(node) ?? [];
+      return t.slice(1).reduce((m, x, i) => Math.max(m, x - (t[i] ?? x)), 0);
+    });
+    const downs = nodes.flatMap((_, i) => lines(i + 1, "reconnected to NATS").slice(before[i]?.reconnects).map((l) => Number(l["downMs"] ?? 0))).sort((a, b) => a - b);
+    const fencedLines = nodes.reduce((n, _, i) => n + lines(i + 1, "fenced: stopped answering").length - (before[i]?.fenced ?? 0), 0);
+    return {
+      name: "token-renewal",
+      figures: {
+        renewals: renewals * NODES,
+        reconnects: downs.length,
+        reconnect_down_ms_p50: downs.length === 0 ? 0 : percentile(downs, 50),
+        reconnect_down_ms_max: downs[downs.length - 1] ?? 0,
+        heartbeat_gap_ms_max: Math.round(Math.max(...gaps)),
+        heartbeat_gaps_over_suspect: gaps.filter((g) => g >= DEFAULT_MEMBERSHIP_SETTINGS.suspectAfterMs).length,
+        fence_entered: events.filter((e) => e.type === "FenceEntered").length,
+        fenced_log_lines: fencedLines,
+        readyz_failed: readyz.reduce((n, p) => n + p.results.filter((r) => !r.ok).length, 0),
+        readyz_probes: readyz.reduce((n, p) => n + p.results.length, 0),
+        vip_claims: events.filter((e) => e.type === "VipClaimed").length,
+        vip_failed: vip.results.filter((r) => !r.ok).length,
+        vip_probes: vip.results.length,
+      },
+      settings: { nodes: NODES, controllers: 2, token_life_s: lifeS, renewed_at: "80 %", window_s: Math.round((end - start) / 1000), suspect_after_ms: DEFAULT_MEMBERSHIP_SETTINGS.suspectAfterMs, heartbeat_gap: "per node, stream time; the figure is the worst node" },
+      machine: machineDescription(),
+    };
+  } finally {
+    await k.destroy();
+  }
+}
