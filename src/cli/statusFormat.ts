@@ -15,6 +15,9 @@ export function ago(now: number, at: number | null): string {
   return `${Math.floor(ms / 86_400_000)} d ago`;
 }
 
+/** How long an episode lasted, by its node's clock: "20.1 s", "4 min". */
+const seconds = (ms: number): string => ago(Math.max(0, ms), 0).replace(/ ago$/, "");
+
 /** Columns padded to their widest cell; the last column is not padded. */
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -32,7 +35,7 @@ function nodes(s: ClusterStatus): string[] {
       n.ready === null ? "-" : n.ready ? "yes" : "no",
       n.version ?? "-",
       ago(s.now, n.lastHeardAt),
-      n.fenced === null ? "no" : `yes: ${n.fenced.reason}, ${ago(s.now, n.fenced.loggedAt)}`,
+      n.fenced !== null ? `yes: ${n.fenced.reason}, ${ago(s.now, n.fenced.loggedAt)}` : n.lastFence ? `no (last: ${n.lastFence.reason} for ${seconds(n.lastFence.leftAt - n.lastFence.enteredAt)}, logged ${ago(s.now, n.lastFence.loggedAt)})` : "no",
     ]),
   );
 }

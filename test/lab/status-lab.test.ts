@@ -2,14 +2,17 @@
 // all well (exit 0); a crashed owner: the new owner and the dead node (exit 1); a pulled cable: the third owner, and
 // the fencing episode it caused on the log; all revived: exit 0 again. An owner deaf to NATS (one-way fault): the new
 // owner and the dead node; once it hears again its fencing reaches the log, FenceEntered after FenceLeft, and status
-// must not take that late FenceEntered for an open episode.
+// must not take that late FenceEntered for an open episode. An owner cut off from NATS both ways but not from its
+// peers: it fences and is not ready, status shows it dead and its VIP moved (exit 1) for as long as it is cut off;
+// once back, its FenceLeft brings the whole episode to the log and status shows it (exit 0).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { L2Cluster } from "../../src/lab/l2Cluster.js";
 import { labUnavailableReason } from "../../src/lab/lab.js";
 import { waitFor } from "../../src/lab/run.js";
 import { nodeRole } from "../../src/lab/topology.js";
-import { deafenToNats, healPartition } from "../../src/lab/faults.js";
+import { deafenToNats, healPartition, partitionFromNats } from "../../src/lab/faults.js";
+import { getInLab } from "../support/labScrape.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import { auditThenDestroy } from "../support/labAudit.js";
 import { labStatus, nodeStatus, ownerOf, problemsOf, type StatusRun } from "../support/labStatus.js";
@@ -26,7 +29,7 @@ describe.skipIf(unavailable !== undefined)("vipmesh status while the lab fails n
     }, timeoutMs, 250);
 
   beforeAll(async () => {
-    cluster = await L2Cluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }) });
+    cluster = await L2Cluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }), speakerArgs: ["--metrics-port", "7472"] });
     await cluster.waitForOwner(VIP, 20_000);
   }, 120_000);
 
@@ -97,5 +100,48 @@ describe.skipIf(unavailable !== undefined)("vipmesh status while the lab fails n
     const settled = await labStatus(cluster);
     expect(settled.status.nodes.find((n) => n.node === nodeRole(victim))).toMatchObject({ status: "alive", fenced: null });
     expect(settled.code).toBe(0);
+  }, 150_000);
+
+  it("an owner cut off from NATS but not from its peers: fenced and not ready, shown as dead with its VIP moved (exit 1) while cut off; afterwards the episode, exit 0", async () => {
+    const victim = await cluster.waitForOwner(VIP);
+    const node = nodeRole(victim);
+    await partitionFromNats(cluster.lab, node);
+    const cutAt = Date.now();
+    try {
+      // The node fences itself (its peers still reach the log and no longer hear it) and says so on /readyz...
+      const ready = await waitFor("the cut-off node not ready, fenced", async () => {
+        const r = await getInLab(cluster.lab, node, "/readyz");
+        return r.status === 503 && r.body.includes("speaker: fenced") ? r : undefined;
+      }, 20_000, 200);
+      expect(ready.body).toMatch(/^speaker: fenced/m);
+      // ...but cannot tell the log: status shows what the log knows, a dead node (not "fenced") and the VIP moved.
+      const next = await cluster.waitForOwner(VIP, 15_000, victim);
+      const cut = await statusUntil("the new owner and the cut-off node dead", (x) => ownerOf(x.status, VIP) === nodeRole(next) && nodeStatus(x.status, node) === "dead");
+      expect(cut.code).toBe(1);
+      expect(problemsOf(cut.status)).toContain(`node-dead ${node}`);
+      expect(cut.status.nodes.find((n) => n.node === node)?.fenced).toBeNull();
+      expect(cut.status.vips[0]).toMatchObject({ owner: nodeRole(next), ownerStatus: "alive", reason: "owner-dead" });
+      // Still a problem a few seconds on (the exit stays non-zero while the node is cut off).
+      await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 8_000 - Date.now())));
+      const still = await labStatus(cluster);
+      expect(still.code).toBe(1);
+      expect(problemsOf(still.status)).toContain(`node-dead ${node}`);
+    } finally {
+      await healPartition(cluster.lab, node);
+    }
+    const healedAt = Date.now();
+    // Back: its FenceLeft (the whole episode) reaches the log, and status shows the episode on an all-well cluster.
+    const back = await statusUntil("the episode on the log and exit 0", (x) => x.code === 0 && x.status.nodes.find((n) => n.node === node)?.lastFence !== undefined, 60_000);
+    const row = back.status.nodes.find((n) => n.node === node);
+    expect(row).toMatchObject({ status: "alive", fenced: null });
+    const episode = row?.lastFence;
+    expect(episode?.enteredAt).toBeGreaterThanOrEqual(cutAt - 1_000);
+    expect(episode?.enteredAt).toBeLessThan(cutAt + 2_000);
+    expect(episode?.leftAt).toBeGreaterThan(cutAt + 7_000);
+    expect(episode?.leftAt).toBeLessThan(Date.now() + 1_000);
+    expect((episode?.leftAt ?? 0) - healedAt).toBeLessThan(30_000);
+    expect((await getInLab(cluster.lab, node, "/readyz")).status).toBe(200);
+    const rows = await replayCommand({ nats: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), vip: null, json: false }, () => undefined);
+    expect(rows.filter((r) => r.kind === "fence-left" && r.node === node && r.time >= cutAt)).toHaveLength(1);
   }, 150_000);
 });

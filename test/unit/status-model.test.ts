@@ -119,6 +119,11 @@ describe("vipmesh status, pure", () => {
     ], () => undefined));
     const s = reader.result();
     expect(s.fenced).toEqual({});
+    // The closed episode is kept whole (from its FenceLeft, which a node cut off from NATS publishes once back).
+    expect(s.unfencedAt["node1"]).toEqual({ incarnation: 5, reason: "log-unreachable", enteredAt: T, leftAt: T + 900, loggedAt: T + 2 });
+    const row = clusterStatus(s, emptyMembership(), settings, T + 10_000).nodes.find((n) => n.node === "node1");
+    expect(row).toMatchObject({ fenced: null, lastFence: { reason: "log-unreachable", enteredAt: T, leftAt: T + 900, loggedAt: T + 2 } });
+    expect(formatStatus(clusterStatus(s, emptyMembership(), settings, T + 10_000), "hand-built log")).toMatch(/node1 .* no \(last: log-unreachable for 0\.9 s, logged 10\.0 s ago\)/);
     // A FenceEntered of the closed episode that reaches the log late (published while cut off) opens nothing; a new one does.
     reader.apply(decodeLogEntries([e(5, { type: "FenceEntered", data: { node: "node1", incarnation: 5, reason: "log-unreachable", at: T } })], () => undefined));
     expect(reader.result().fenced).toEqual({});

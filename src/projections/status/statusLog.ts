@@ -8,6 +8,8 @@ import { applyInvalidLogMessage, applyLogEvent, emptyLogState, type LogState } f
 // each node's fencing and BGP session reports, when nodes left, and the configuration revisions with the refusals since.
 
 export type FenceRecord = { incarnation: number; reason: string; at: number; loggedAt: number };
+/** A closed episode as its FenceLeft tells it whole (its clock), and when the log got that FenceLeft. */
+export type ClosedFence = { incarnation: number; reason: string; enteredAt: number; leftAt: number; loggedAt: number };
 export type SessionsRecord = { incarnation: number; backend: BgpSessionsChanged["data"]["backend"]; sessions: BgpSessionsChanged["data"]["sessions"]; loggedAt: number };
 export type Revision = { seq: number; time: number; hash: string; source: string };
 export type RefusedMessage = { seq: number; time: number; subject: string; type: string | null; reason: string; detail: string };
@@ -20,7 +22,7 @@ export type StatusLog = {
    * Each node's last closed episode (its clock): a FenceEntered published while the node was cut off can reach the
    * log after the FenceLeft that closed it (the lab's one-way NATS fault shows it); one that began before it is old.
    */
-  unfencedAt: Record<string, { incarnation: number; leftAt: number }>;
+  unfencedAt: Record<string, ClosedFence>;
   /** Each node's latest BGP session report. */
   sessions: Record<string, SessionsRecord>;
   /** Log time of each node's latest accepted leave. */
@@ -79,7 +81,8 @@ export class StatusLogReader {
       case "FenceLeft": {
         const open = s.fenced[event.data.node];
         if (open && open.incarnation <= event.data.incarnation) delete s.fenced[event.data.node];
-        s.unfencedAt[event.data.node] = { incarnation: event.data.incarnation, leftAt: event.data.leftAt };
+        const { incarnation, reason, enteredAt, leftAt } = event.data;
+        s.unfencedAt[event.data.node] = { incarnation, reason, enteredAt, leftAt, loggedAt: time };
         return;
       }
       case "BgpSessionsChanged": {

@@ -28,6 +28,11 @@ export type NodeRow = {
   restartingUntil: number | null;
   /** An open fencing episode of its current incarnation: why, since when by its clock, and when the log got it. */
   fenced: { reason: string; at: number; loggedAt: number } | null;
+  /**
+   * Its last closed fencing episode, when one is on the log (absent otherwise): a node cut off from NATS can put its
+   * fencing on the log only once it is back, as one FenceLeft carrying the whole episode.
+   */
+  lastFence?: { reason: string; enteredAt: number; leftAt: number; loggedAt: number };
 };
 
 export type VipRow = {
@@ -102,6 +107,7 @@ function nodeRows(s: StatusLog, members: MembershipState): NodeRow[] {
     const incarnation = m?.incarnation ?? log.nodeFacts[node]?.incarnation ?? s.sessions[node]?.incarnation ?? null;
     const left = (log.left[node] ?? -1) >= (incarnation ?? 0) && log.left[node] !== undefined;
     const fence = s.fenced[node];
+    const closed = s.unfencedAt[node];
     const restarting = log.restarting[node];
     return {
       node,
@@ -112,6 +118,7 @@ function nodeRows(s: StatusLog, members: MembershipState): NodeRow[] {
       lastHeardAt: m?.lastHeardAt ?? null,
       restartingUntil: restarting !== undefined && restarting.incarnation >= (incarnation ?? 0) ? restarting.until : null,
       fenced: fence !== undefined && fence.incarnation >= (incarnation ?? 0) ? { reason: fence.reason, at: fence.at, loggedAt: fence.loggedAt } : null,
+      ...(closed ? { lastFence: { reason: closed.reason, enteredAt: closed.enteredAt, leftAt: closed.leftAt, loggedAt: closed.loggedAt } } : {}),
     };
   });
 }
