@@ -3,7 +3,7 @@ import { advertisesPool } from "../config/advertisesPool.js";
 import { anySelectorMatches } from "../config/selectors.js";
 import type { ClusterConfig, L2AdvertisementConfig, PoolConfig, ServiceConfig } from "../config/types.js";
 import { configIndex, poolContaining } from "./ipam/configIndex.js";
-import { ipRecords, type IpamState } from "./ipam/state.js";
+import { ipRecords, type IpamState, type IpRecord } from "./ipam/state.js";
 import type { LogState } from "./logState.js";
 
 /** One announced address with everything that decides who may answer for it. */
@@ -18,6 +18,12 @@ export type VipEntry = {
 
 type Cached = { config: ClusterConfig; entries: VipEntry[] };
 const cache = new WeakMap<IpamState, Cached>();
+/**
+ * Each IP's entry per configuration and allocation record: immer keeps a record's object while it is unchanged, so
+ * a batch of allocations rebuilds the entries of its IPs only (at 10,000 VIPs a whole catalog took ~180 ms, and the
+ * speakers rebuilt it for every batch while the allocators filled the pool).
+ */
+const entriesOf = new WeakMap<ClusterConfig, WeakMap<IpRecord, VipEntry | null>>();
 
 /**
  * The VIPs to announce: every allocated IP held by at least one configured Service, in a stable order (by
@@ -30,21 +36,30 @@ export function vipCatalog(log: LogState): VipEntry[] {
   if (!config) return [];
   const hit = cache.get(log.ipam);
   if (hit && hit.config === config) return hit.entries;
-  const cfg = configIndex(config);
+  let memo = entriesOf.get(config);
+  if (!memo) entriesOf.set(config, (memo = new WeakMap()));
   const entries: VipEntry[] = [];
   const records = new Map(ipRecords(log.ipam));
   for (const vip of [...records.keys()].sort()) {
     const record = records.get(vip);
-    const services = (record?.holders ?? []).flatMap((h) => cfg.byKey.get(h.service) ?? []);
-    if (!record || services.length === 0) continue;
-    const ip = parseIp(vip);
-    const allocatedFrom = record.holders[0]?.pool ?? null;
-    const pool = (poolContaining(cfg, ip) ?? (allocatedFrom === null ? undefined : cfg.byName.get(allocatedFrom)))?.config ?? null;
-    const advertisements = pool ? config.l2Advertisements.filter((ad) => advertisesPool(ad, pool) && selectsAnyService(ad, services)) : [];
-    entries.push({ vip, ip, pool, advertisements, services });
+    if (!record) continue;
+    let entry = memo.get(record);
+    if (entry === undefined) memo.set(record, (entry = entryFor(vip, record, config)));
+    if (entry) entries.push(entry);
   }
   cache.set(log.ipam, { config, entries });
   return entries;
+}
+
+function entryFor(vip: string, record: IpRecord, config: ClusterConfig): VipEntry | null {
+  const cfg = configIndex(config);
+  const services = record.holders.flatMap((h) => cfg.byKey.get(h.service) ?? []);
+  if (services.length === 0) return null;
+  const ip = parseIp(vip);
+  const allocatedFrom = record.holders[0]?.pool ?? null;
+  const pool = (poolContaining(cfg, ip) ?? (allocatedFrom === null ? undefined : cfg.byName.get(allocatedFrom)))?.config ?? null;
+  const advertisements = pool ? config.l2Advertisements.filter((ad) => advertisesPool(ad, pool) && selectsAnyService(ad, services)) : [];
+  return { vip, ip, pool, advertisements, services };
 }
 
 /** An advertisement with serviceSelectors announces only the Services they select (a shared IP: any of them). */
