@@ -8,6 +8,10 @@ import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
 import { replayCommand } from "./replayCommand.js";
 
 const VIP = "198.18.0.200";
+// The first owner needs five processes started from cold at once (three speakers, two allocators), each loading the
+// app, logging in over TLS and reading the log before the VIP is allocated and claimed: about 6 s at load 21 here,
+// but over 15 s once in CI at load 14-23 (the demo then failed before showing anything). A demo waits for a slow start.
+const FIRST_OWNER_WAIT_MS = 60_000;
 const say = (text: string): void => void process.stdout.write(`${text}\n`);
 
 /** The demo: a three-node lab, a VIP answered by one node, a node crash, the measured failover, its replay and its page. */
@@ -37,10 +41,11 @@ export function labCommand(): Command {
 
 async function runDemo(cluster: L2Cluster): Promise<void> {
   const { lab } = cluster;
-  const owner = await cluster.waitForOwner(VIP);
+  say(`waiting for the speakers to start and one of them to answer for VIP ${VIP}...`);
+  const owner = await cluster.waitForOwner(VIP, FIRST_OWNER_WAIT_MS);
   say(`VIP ${VIP} is answered by ${nodeRole(owner)} (MAC ${lab.nodeMac(owner)})`);
   const prober = lab.startProber({ url: `http://${VIP}/`, intervalMs: 20, timeoutMs: 500 });
-  const first = await prober.waitForSuccess({ timeoutMs: 10_000 });
+  const first = await prober.waitForSuccess({ timeoutMs: 20_000 });
   say(`client fetched http://${VIP}/ -> served by ${first.node ?? "?"}`);
   await new Promise((r) => setTimeout(r, 1_000));
   say(`crashing ${nodeRole(owner)}: speaker killed with SIGKILL, cable pulled`);
@@ -49,7 +54,7 @@ async function runDemo(cluster: L2Cluster): Promise<void> {
   const failoverMs = recovered.t + recovered.ms - crashedAt;
   say(`failover: first successful request ${failoverMs.toFixed(0)} ms after the crash, served by ${recovered.node ?? "?"}`);
   say(`failed probes during failover: ${prober.failuresBetween(crashedAt, recovered.t)}`);
-  const next = await cluster.waitForOwner(VIP, 5_000, owner);
+  const next = await cluster.waitForOwner(VIP, 10_000, owner);
   say(`VIP ${VIP} is now answered by ${nodeRole(next)} (MAC ${lab.nodeMac(next)})`);
   await prober.stop();
   say("\nreplay of the log (vipmesh replay):");
