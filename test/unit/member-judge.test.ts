@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { DEFAULT_JUDGE_SETTINGS, initialJudge, judgeSettingsProblems, stepJudge, timeoutsFor, type JudgeAction, type JudgeInput, type JudgedVerdict, type JudgeState } from "../../src/protocols/membership/judge.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS, validateMembershipSettings } from "../../src/projections/settings.js";
+import { DEFAULT_JUDGE_SETTINGS, initialJudge, judgeSettingsFor, judgeSettingsProblems, stepJudge, timeoutsFor, type JudgeAction, type JudgeInput, type JudgedVerdict, type JudgeState } from "../../src/protocols/membership/judge.js";
 
 // The watcher's judge as scenarios: inputs in, actions out, no real time passing. A driver ticks every 10 ms (as the
 // adapter does) and plays the nodes: those alive ack every ping at once; relays answer as scripted.
@@ -279,8 +280,25 @@ describe("incarnations", () => {
 });
 
 describe("judge settings", () => {
-  it("the defaults are valid", () => {
+  it("the defaults are valid, and are what the default membership settings give", () => {
     expect(judgeSettingsProblems(S)).toEqual([]);
+    expect(judgeSettingsFor(DEFAULT_MEMBERSHIP_SETTINGS)).toEqual(S);
+  });
+
+  it("every valid membership setting gives valid judge settings (a slow beat, a short suspect timeout)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 1_000 }), fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 1, max: 5_000 }), fc.integer({ min: 0, max: 5_000 }), (interval, suspect, dead, extra) => {
+        const m = { ...DEFAULT_MEMBERSHIP_SETTINGS, heartbeatIntervalMs: interval, suspectAfterMs: suspect, deadAfterMs: dead, maxDeadAfterMs: dead + extra, maxStepMs: interval };
+        try {
+          validateMembershipSettings(m);
+        } catch {
+          return;
+        }
+        const j = judgeSettingsFor(m);
+        expect(judgeSettingsProblems(j)).toEqual([]);
+        expect(j.deadAfterMs).toBeGreaterThanOrEqual(dead - interval);
+      }),
+    );
   });
 
   it.each([

@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { startMemberProber, type MemberProber, type WatchedTarget } from "../../adapters/probe/memberProber.js";
 import type { ProbeSocket } from "../../adapters/probe/probeSocket.js";
 import type { ProbeKeyring } from "../../protocols/fence/probeKeys.js";
-import type { JudgeSettings } from "../../protocols/membership/judge.js";
+import { judgeSettingsFor } from "../../protocols/membership/judge.js";
 import type { LogState } from "../../projections/logState.js";
 import { verdictsOf, watcherRoster } from "../../projections/members/verdictMembership.js";
 import { watchedBy } from "../../projections/members/watchers.js";
@@ -43,11 +43,7 @@ export type VerdictWatch = {
 
 export async function startVerdictWatch(opts: VerdictWatchOptions): Promise<VerdictWatch> {
   const { view, node, log } = opts;
-  const judge: Partial<JudgeSettings> = {
-    intervalMs: opts.settings.heartbeatIntervalMs,
-    suspectAfterMs: opts.settings.suspectAfterMs,
-    maxDeadAfterMs: opts.settings.maxDeadAfterMs,
-  };
+  const judge = judgeSettingsFor(opts.settings);
   const prober = await startMemberProber({
     node, incarnation: opts.incarnation, socket: opts.socket, keys: opts.keys, reachesLog: opts.reachesLog, localHealth: opts.localHealth, settings: judge, log: log.child({ part: "member-prober" }),
   });

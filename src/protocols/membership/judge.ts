@@ -7,6 +7,7 @@
 // the suspicion.
 import { mayDeclareDead, widenedTimeout } from "../../projections/members/lifeguard.js";
 import type { VerdictEvidence } from "../../projections/members/verdicts.js";
+import type { MembershipSettings } from "../../projections/settings.js";
 
 export type JudgedVerdict = { kind: "NodeSuspected" | "NodeDeclaredDead"; target: string; incarnation: number; evidence: VerdictEvidence };
 
@@ -24,6 +25,20 @@ export type JudgeSettings = {
 };
 
 export const DEFAULT_JUDGE_SETTINGS: JudgeSettings = { intervalMs: 50, suspectAfterMs: 150, deadAfterMs: 250, maxDeadAfterMs: 700, indirectProbes: 2, indirectTimeoutMs: 100 };
+
+/**
+ * The judge's settings for a cluster's membership settings (every valid one gives valid judge settings): pings every
+ * heartbeat interval, suspicion at the membership's suspect timeout (at least two pings), relays given two intervals,
+ * and the death verdict one interval before the heartbeat design's dead timeout, since the verdict still has to go
+ * through the log that heartbeats' own detection read directly (50/150/250/700 ms with the defaults).
+ */
+export function judgeSettingsFor(m: Pick<MembershipSettings, "heartbeatIntervalMs" | "suspectAfterMs" | "deadAfterMs" | "maxDeadAfterMs">): JudgeSettings {
+  const intervalMs = m.heartbeatIntervalMs;
+  const suspectAfterMs = Math.max(m.suspectAfterMs, 2 * intervalMs);
+  const indirectTimeoutMs = 2 * intervalMs;
+  const deadAfterMs = Math.max(m.deadAfterMs - intervalMs, suspectAfterMs + indirectTimeoutMs);
+  return { intervalMs, suspectAfterMs, deadAfterMs, maxDeadAfterMs: Math.max(m.maxDeadAfterMs, deadAfterMs), indirectProbes: 2, indirectTimeoutMs };
+}
 
 /** Rejects settings that cannot work, naming the field. */
 export function judgeSettingsProblems(s: JudgeSettings): string[] {
