@@ -24,7 +24,7 @@ export async function createToReachableBench(args: string[]): Promise<BenchResul
   const vips = Array.from({ length: trials }, (_, i) => `198.18.0.${FIRST + i}`);
   const k = await startKubeL2Cluster({ nodes: 3, vips, log: pino({ level: "warn" }) });
   const times: number[] = [];
-  const stamps: TrialStamps[] = [];
+  const stamps = new Map<number, TrialStamps>(); // by trial: Service bench<i>, vips[i]
   let failed = 0;
   try {
     const pools = await k.api.kubectl(["apply", "-f", "-"], { input: l2Manifests([]) });
@@ -45,7 +45,7 @@ export async function createToReachableBench(args: string[]): Promise<BenchResul
           await prober.stop(); // every request in flight has its result: the first answer is the earliest to complete
           const reachable = prober.firstAnswerAfter(at) ?? Number.NaN;
           times.push(reachable - at);
-          stamps.push({ ...NOT_SEEN, applied: at, kubectlExited, reachable });
+          stamps.set(i, { ...NOT_SEEN, applied: at, kubectlExited, reachable });
         } catch (err) {
           failed++;
           process.stderr.write(`trial ${i}: ${(err as Error).message}\n`);
@@ -61,20 +61,21 @@ export async function createToReachableBench(args: string[]): Promise<BenchResul
     await stampFromLog(k.cluster, stamps, vips);
     const garps = capture.answersByVip(vips);
     const answering = answeringTimes(k.cluster.speakerLines.map((l) => l.line));
-    for (const [i, s] of stamps.entries()) {
+    for (const [i, s] of stamps) {
       const vip = vips[i] ?? "";
       s.watchAdded = watch.added.get(`bench${i}`) ?? null;
       s.statusWritten = watch.ingress.get(`bench${i}`) ?? null;
       s.speakerAnswering = answering.get(vip) ?? null;
       s.garpOnWire = garps.get(vip)?.find((a) => a.kind === "gratuitous" && a.t >= s.applied)?.t ?? null;
     }
+    explainSlowTrials(stamps, vips, k.cluster.speakerLines);
   } finally {
     await k.destroy();
   }
   const sorted = [...times].sort((a, b) => a - b);
   return {
     name: "create-to-reachable",
-    figures: { trials, p50_ms: Math.round(percentile(sorted, 50)), p99_ms: Math.round(percentile(sorted, 99)), failed, ...hopFigures(stamps) },
+    figures: { trials, p50_ms: Math.round(percentile(sorted, 50)), p99_ms: Math.round(percentile(sorted, 99)), failed, ...hopFigures([...stamps.values()]) },
     settings: { nodes: 3, controllers: 2, probeIntervalMs: PROBE_INTERVAL_MS },
     machine: machineDescription(),
   };
@@ -83,7 +84,7 @@ export async function createToReachableBench(args: string[]): Promise<BenchResul
 const NOT_SEEN = { kubectlExited: null, watchAdded: null, configLogged: null, allocationLogged: null, claimLogged: null, speakerAnswering: null, garpOnWire: null, reachable: null, statusWritten: null };
 
 /** The log's own stamps of each trial's config object, allocation and claim (trial i is Service bench<i>, vips[i]). */
-async function stampFromLog(cluster: Pick<L2Cluster, "hostNatsUrls" | "lab">, stamps: TrialStamps[], vips: string[]): Promise<void> {
+async function stampFromLog(cluster: Pick<L2Cluster, "hostNatsUrls" | "lab">, stamps: Map<number, TrialStamps>, vips: string[]): Promise<void> {
   const prefixes = vips.map((vip, i) => trialPrefixes(`default/bench${i}`, vip));
   const log = new LogStamps(prefixes.flatMap((p) => [p.config, p.ip, p.vip]));
   const nc = await connectNats({ servers: await cluster.hostNatsUrls(), security: cluster.lab.natsClient(), name: "bench-create-to-reachable", pingIntervalMs: 5_000 });
@@ -92,12 +93,30 @@ async function stampFromLog(cluster: Pick<L2Cluster, "hostNatsUrls" | "lab">, st
   } finally {
     await nc.close();
   }
-  for (const [i, s] of stamps.entries()) {
+  for (const [i, s] of stamps) {
     const p = prefixes[i];
     if (!p) continue;
     s.configLogged = log.at(p.config);
     s.allocationLogged = log.at(p.ip);
     s.claimLogged = log.at(p.vip);
+  }
+}
+
+const SLOW_TRIAL_MS = 1_000;
+
+/** On stderr, for each trial slower than SLOW_TRIAL_MS: its stamps after the apply and the speakers' lines about its VIP. */
+function explainSlowTrials(stamps: Map<number, TrialStamps>, vips: string[], lines: readonly { node: number; line: string }[]): void {
+  for (const [i, s] of stamps) {
+    const vip = vips[i] ?? "";
+    if (s.reachable === null || s.reachable - s.applied <= SLOW_TRIAL_MS) continue;
+    const rel = Object.entries(s).filter(([k, v]) => k !== "applied" && v !== null).map(([k, v]) => `${k} +${Math.round((v as number) - s.applied)}`);
+    process.stderr.write(`slow trial ${i} (${vip}): ${rel.join(", ")}\n`);
+    for (const { node, line } of lines) {
+      if (!line.includes(`"${vip}"`)) continue;
+      const t = /"time":(\d+)/.exec(line)?.[1];
+      if (t === undefined) continue;
+      if (Number(t) >= s.applied && Number(t) <= s.reachable) process.stderr.write(`  node${node} +${Number(t) - s.applied}: ${line}\n`);
+    }
   }
 }
 
