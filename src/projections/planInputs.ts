@@ -27,3 +27,14 @@ export function planInputs(log: LogState, members: MembershipState, settings: Me
 export function samePlanInputs(a: PlanInputs, b: PlanInputs): boolean {
   return a.log === b.log && a.epoch === b.epoch && a.young === b.young && a.restarts === b.restarts;
 }
+
+/**
+ * The inputs differ only in VIP records (claims landed): the same configuration, allocations, leaves, restarts and
+ * node facts (immer keeps each while it is unchanged), membership epoch, youth and restarts in grace.
+ */
+export function onlyClaimsMoved(a: PlanInputs, b: PlanInputs): boolean {
+  const x = a.log;
+  const y = b.log;
+  return a.epoch === b.epoch && a.young === b.young && a.restarts === b.restarts &&
+    x.config === y.config && x.ipam === y.ipam && x.left === y.left && x.restarting === y.restarting && x.nodeFacts === y.nodeFacts;
+}

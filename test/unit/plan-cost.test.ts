@@ -9,7 +9,7 @@ import type { NodeHeartbeatRecorded } from "../../src/events/types.js";
 import { applyHeartbeatBatch } from "../../src/projections/batch.js";
 import { healthScore } from "../../src/projections/members/lifeguard.js";
 import { emptyMembership, statusAfterSilence, widenedByMs, type NodeStatus } from "../../src/projections/membership.js";
-import { planClaims } from "../../src/projections/ownershipPlan.js";
+import { planClaims, type PlannedClaim } from "../../src/projections/ownershipPlan.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS as SETTINGS } from "../../src/projections/settings.js";
 import { labConfig, SimCluster } from "../support/simCluster.js";
 
@@ -146,6 +146,32 @@ describe("a speaker plans again only when something a plan reads has changed", (
     }
     expect(epochs).toBeLessThan(3);
     expect(sim.view.plansComputed - before).toBe(epochs); // before: one plan of every VIP per batch (10)
+  });
+
+  it("claims landing within 200 ms of a plan keep its other claims without a new plan; after that, a new plan", () => {
+    const sim = new SimCluster();
+    sim.applyConfig(labConfig(40));
+    for (let i = 1; i <= 4; i++) sim.addNode(`node${i}`);
+    sim.run(2_000);
+    const victim = sim.owners()["198.18.8.1"] ?? "";
+    sim.kill(victim);
+    let plan: PlannedClaim[] = [];
+    for (let round = 0; round < 20 && plan.length === 0; round++) {
+      sim.beatWithoutClaiming();
+      plan = planClaims(sim.view.log, sim.view.members, SETTINGS);
+    }
+    const taker = plan[0]?.node ?? "";
+    const mine = sim.view.claimsFor(taker, 1_000);
+    expect(mine.length).toBeGreaterThan(1);
+    const plans = sim.view.plansComputed;
+    const [landed, ...rest] = mine;
+    if (!landed) throw new Error("no claim");
+    const incarnation = sim.view.members.nodes[taker]?.incarnation ?? 0;
+    sim.append("EVENTS", subjects.vipClaim(landed.vip, taker), { type: "VipClaimed", data: { vip: landed.vip, node: taker, incarnation, term: landed.term, reason: landed.reason, evidence: landed.evidence } }, landed.expectedSubjectSeq);
+    expect(sim.view.claimsFor(taker, 1_100).map((c) => c.vip)).toEqual(rest.map((c) => c.vip));
+    expect(sim.view.plansComputed).toBe(plans); // before: a plan of every VIP for each batch of claims that landed
+    expect(sim.view.claimsFor(taker, 1_300).map((c) => c.vip)).toEqual(planClaims(sim.view.log, sim.view.members, SETTINGS).filter((c) => c.node === taker).map((c) => c.vip));
+    expect(sim.view.plansComputed).toBe(plans + 1);
   });
 
   it("the same claims as planning every time (what the cache keeps is what a new plan would say)", () => {

@@ -3,7 +3,10 @@ import { answerSetFor, type AnswerSet } from "../../projections/answering.js";
 import { emptyLogState, type LogState } from "../../projections/logState.js";
 import type { MembershipState } from "../../projections/membership.js";
 import { planClaims, withFreshEvidence, type PlannedClaim } from "../../projections/ownershipPlan.js";
-import { planInputs, samePlanInputs, type PlanInputs } from "../../projections/planInputs.js";
+import { onlyClaimsMoved, planInputs, samePlanInputs, type PlanInputs } from "../../projections/planInputs.js";
+
+/** How long a plan's claims are kept while only other VIPs' claims land (see claimsFor). */
+export const REPLAN_AFTER_CLAIMS_MS = 200;
 import type { MembershipSettings } from "../../projections/settings.js";
 import type { MembershipMode } from "../../events/types.js";
 import { verdictMembers } from "../../projections/members/verdictMembership.js";
@@ -17,7 +20,7 @@ export class SpeakerView extends LogView {
   /** Plans computed, not answered from the previous one: what the batches have cost. */
   plansComputed = 0;
   /** The last plan made, only `node`'s claims of it. */
-  private lastPlan: { node: string; inputs: PlanInputs; claims: PlannedClaim[] } | null = null;
+  private lastPlan: { node: string; inputs: PlanInputs; claims: PlannedClaim[]; at: number } | null = null;
   private lastAnswers: { log: LogState; self: unknown; answers: AnswerSet } | null = null;
 
   constructor(
@@ -49,7 +52,7 @@ export class SpeakerView extends LogView {
    * are on the log, for fresh evidence) keeps its claims with the evidence brought up to date
    * (withFreshEvidence). A plan of 10,000 orphaned VIPs took 230 ms, and was made on every batch of heartbeats.
    */
-  claimsFor(node: string): PlannedClaim[] {
+  claimsFor(node: string, nowMs = performance.now()): PlannedClaim[] {
     if (!this.ready) return [];
     const members = this.planMembers;
     const inputs = planInputs(this.log, members, this.settings);
@@ -57,9 +60,17 @@ export class SpeakerView extends LogView {
     if (last?.node === node && samePlanInputs(last.inputs, inputs)) {
       return last.claims.length === 0 ? [] : last.claims.map((c) => withFreshEvidence(c, members));
     }
+    // Claims landing one batch after another (a takeover of thousands of VIPs) change only VIP records: within
+    // REPLAN_AFTER_CLAIMS_MS of a plan, its claims whose VIP nobody claimed since are kept rather than planning every
+    // VIP again per batch. Which node a later plan would give them can differ (loads moved); the chain's
+    // compare-and-set settles any disagreement, and the next full plan follows.
+    if (last?.node === node && last.claims.length > 0 && nowMs - last.at < REPLAN_AFTER_CLAIMS_MS && onlyClaimsMoved(last.inputs, inputs)) {
+      const before = last.inputs.log.vips;
+      return last.claims.filter((c) => this.log.vips[c.vip] === before[c.vip]).map((c) => withFreshEvidence(c, members));
+    }
     this.plansComputed++;
     const claims = planClaims(this.log, members, this.settings).filter((c) => c.node === node);
-    this.lastPlan = { node, inputs, claims };
+    this.lastPlan = { node, inputs, claims, at: nowMs };
     return claims;
   }
 

@@ -29,6 +29,8 @@ const STEADY_WINDOW_MS = 10_000;
 const TRIALS = 10;
 /** From the lab's start until the probed VIP is answered: 10,003 configuration messages alone took ~100 s at load 10-18. */
 const OWNER_WAIT_MS = 180_000;
+/** From the lab's start until every Service's VIP is answered, at most. */
+const SETTLE_WAIT_MS = 480_000;
 const SIMULATOR = fileURLToPath(new URL("./simulator.js", import.meta.url));
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -164,7 +166,13 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     const owned = await cluster.waitForOwner(SCALE_VIP, OWNER_WAIT_MS).then(() => true, () => (reportProgress(cluster), false));
     clearInterval(ticker);
     const ownerMs = owned ? Date.now() - started : Number.NaN;
-    await sleep(15_000); // allocations, claims and announcements settle under the simulated nodes' load
+    // Steady state is after every Service's VIP is answered (10,000 allocations and claims behind the configuration
+    // took minutes on the shared machine), or after SETTLE_WAIT_MS, whichever is first.
+    const settleTicker = setInterval(() => void eventCount(nc).then((n) => process.stderr.write(`${Math.round((Date.now() - started) / 1000)} s: EVENTS holds ${n} messages; ${vipsAnswered(cluster)} of ${services} VIPs answered\n`)), 10_000);
+    while (owned && vipsAnswered(cluster) < services && Date.now() - started < SETTLE_WAIT_MS) await sleep(1_000);
+    clearInterval(settleTicker);
+    const settleMs = vipsAnswered(cluster) >= services ? Date.now() - started : Number.NaN;
+    await sleep(15_000); // announcements and the last snapshots settle under the simulated nodes' load
     const answered = vipsAnswered(cluster);
     const speakerPids = [...cluster.speakers.values()].map((p) => p.pid);
     const natsPid = cluster.lab.natsProc?.pid;
@@ -195,6 +203,7 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
         nodes,
         services,
         owner_ms: ownerMs,
+        settle_ms: settleMs,
         vips_answered: answered,
         speaker_cpu_pct: speakerCpu.reduce((a, b) => a + b, 0) / speakerCpu.length,
         speaker_cpu_max_pct: Math.max(...speakerCpu),
