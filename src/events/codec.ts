@@ -5,7 +5,7 @@ import { configObjectChangedV1, configObjectDeletedV1 } from "./configObjectSche
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
-import { configAppliedV1, CURRENT_VERSION, memberVerdictV1, nodeFactsChangedV1, nodeFactsChangedV2, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
+import { configAppliedV1, CURRENT_VERSION, memberVerdictV1, nodeFactsChangedV1, nodeFactsChangedV2, nodePresenceV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { ConfigObjectChanged, DomainEvent, EventMeta, Logged, NodeFactsChanged, NodeHeartbeatRecorded } from "./types.js";
 
@@ -24,6 +24,7 @@ const decoders: Record<string, Decoder> = {
   "NodeHeartbeatRecorded@4": (d) => ({ type: "NodeHeartbeatRecorded", data: nodeHeartbeatRecordedV4.parse(d) }),
   "NodeFactsChanged@1": (d) => ({ type: "NodeFactsChanged", data: nodeFactsChangedV1.parse(d) }),
   "NodeFactsChanged@2": (d) => ({ type: "NodeFactsChanged", data: nodeFactsChangedV2.parse(d) }),
+  "NodePresence@1": (d) => ({ type: "NodePresence", data: nodePresenceV1.parse(d) }),
   "NodeSuspected@1": (d) => ({ type: "NodeSuspected", data: memberVerdictV1.parse(d) }),
   "NodeDeclaredDead@1": (d) => ({ type: "NodeDeclaredDead", data: memberVerdictV1.parse(d) }),
   "NodeAlive@1": (d) => ({ type: "NodeAlive", data: memberVerdictV1.parse(d) }),

@@ -18,7 +18,8 @@ function expectKind<K extends ParsedSubject["kind"]>(parsed: ParsedSubject, kind
 export function identityProblem(subject: string, event: DomainEvent): string | null {
   const parsed = parseSubject(subject);
   switch (event.type) {
-    case "NodeHeartbeatRecorded": {
+    case "NodeHeartbeatRecorded":
+    case "NodePresence": {
       const s = expectKind(parsed, "heartbeat", event.type);
       return typeof s === "string" ? s : mismatch("node", s.node, event.data.node);
     }

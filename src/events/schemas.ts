@@ -33,6 +33,14 @@ export const nodeHeartbeatRecordedV3 = nodeHeartbeatRecordedV1.omit({ interfaces
 // v4: the node's own health score (Lifeguard, src/projections/members/lifeguard.ts): how late it ran recently.
 export const nodeHeartbeatRecordedV4 = nodeHeartbeatRecordedV3.extend({ health: z.number().int().min(0).max(MAX_HEALTH_SCORE) });
 
+export const nodePresenceV1 = z.object({
+  node: z.string().min(1),
+  incarnation: z.number().int().nonnegative(),
+  version: z.string(),
+  health: z.number().int().min(0).max(MAX_HEALTH_SCORE),
+  eventsSeq: z.number().int().nonnegative(),
+});
+
 export const nodeFactsChangedV1 = z.object({
   node: z.string().min(1),
   incarnation: z.number().int().nonnegative(),
@@ -138,6 +146,7 @@ export const configAppliedV1 = z.object({
 export const CURRENT_VERSION = {
   NodeHeartbeatRecorded: 4,
   NodeFactsChanged: 2, // written as 1 by a speaker in heartbeats mode, so speakers of before v2 still read it
+  NodePresence: 1,
   NodeSuspected: 1,
   NodeDeclaredDead: 1,
   NodeAlive: 1,

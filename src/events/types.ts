@@ -256,7 +256,17 @@ export type IpReleased = {
   data: { ip: string; service: string; reason: ReleaseReason; detail: string; evidence: AllocationEvidence };
 };
 
-export type HeartbeatEvent = NodeHeartbeatRecorded;
+/**
+ * A speaker in `verdicts` mode says it is there every few seconds on vipmesh.hb.<node> instead of beating every 50 ms
+ * (design.md, "Membership: watchers and verdicts"): nobody judges it by these (its watchers probe it), they show who
+ * runs, how healthy, and how far it has read EVENTS. The heartbeat membership skips them.
+ */
+export type NodePresence = {
+  type: "NodePresence";
+  data: { node: string; incarnation: number; version: string; health: number; eventsSeq: number };
+};
+
+export type HeartbeatEvent = NodeHeartbeatRecorded | NodePresence;
 export type LogEvent = NodeLeft | NodeFactsChanged | NodeSuspected | NodeDeclaredDead | NodeAlive | NodeRestarting | VipConflictObserved | FenceEntered | FenceLeft | BgpSessionsChanged | VipClaimed | ConfigApplied | ConfigObjectChanged | ConfigObjectDeleted | IpAllocated | IpReleased;
 export type DomainEvent = HeartbeatEvent | LogEvent;
 

@@ -2,6 +2,7 @@
 // with every node (src/lab/bgpRouter.ts) with the client behind it. VIPs come from 198.18.100.0/24, outside the node
 // segment, so only BGP (never ARP) can bring traffic to them. Shared by the BGP lab tests and benchmarks.
 import { initLabLog } from "./nats.js";
+import { labMembershipArgs } from "./labMembership.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAR_ROUTER_V4, LabBgpRouter, type RouterBfdProfile } from "./bgpRouter.js";
@@ -163,11 +164,11 @@ export class BgpCluster {
   startSpeaker(k: number, extra: string[] = []): ProcHandle {
     const node = nodeRole(k);
     const config = this.opts.fileConfig === false ? [] : ["--config", this.configPath, "--config-poll", "200"];
-    const extraArgs = [...config, ...(this.opts.speakerArgs ?? []), ...extra];
+    const extraArgs = [...config, ...labMembershipArgs(), ...(this.opts.speakerArgs ?? []), ...extra];
     const probeKeyArgs = labProbeKeyArgs(this.lab.runDir);
     const { args, env } = this.opts.speakerLauncher
       ? this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs: (user) => this.lab.natsArgs(user), natsTokenArgs: (file) => this.lab.natsTokenArgs(file), replicas: 1, probeKeyArgs, extraArgs })
-      : { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...probeKeyArgs, ...(this.opts.speakerArgs ?? []), ...extra], env: {} };
+      : { args: ["speaker", "--node", node, "--nats", this.natsUrl, ...this.lab.natsArgs(`speaker-${node}`), ...config, ...probeKeyArgs, ...labMembershipArgs(), ...(this.opts.speakerArgs ?? []), ...extra], env: {} };
     this.speakerArgs.push(args);
     const argv = vipmeshArgv(...args);
     const proc = this.lab.spawn(node, argv, { name: `speaker-${node}-${Date.now()}`, env, onLine: (line) => this.speakerLines.push({ node: k, line }) });

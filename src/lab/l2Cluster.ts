@@ -1,6 +1,7 @@
 // An L2-mode vipmesh cluster in a lab: NATS, allocators (in the nats namespace), one speaker and backend per
 // node, VIPs exposed on every node, and helpers to find a VIP's owner and to fail nodes. Shared by the demo, the lab tests and the benchmarks.
 import { initLabLog } from "./nats.js";
+import { labMembershipArgs } from "./labMembership.js";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createLab, type Lab, type SpeakerLogin } from "./lab.js";
@@ -120,7 +121,7 @@ export class L2Cluster {
   /** The speaker's arguments (after the CLI) and environment: the launcher's, else the lab's own. */
   private speakerCommand(node: string): { args: string[]; env: Record<string, string> } {
     const probeKeyArgs = labProbeKeyArgs(this.lab.runDir);
-    const extraArgs = this.opts.speakerArgs ?? [];
+    const extraArgs = [...labMembershipArgs(), ...(this.opts.speakerArgs ?? [])];
     const natsArgs = (user: string): string[] => this.lab.natsArgs(user);
     const natsTokenArgs = (file: string): string[] => this.lab.natsTokenArgs(file);
     if (this.opts.speakerLauncher) return this.opts.speakerLauncher({ node, natsUrl: this.natsUrl, natsArgs, natsTokenArgs, replicas: this.streamReplicas, probeKeyArgs, extraArgs });

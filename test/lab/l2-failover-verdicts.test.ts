@@ -6,6 +6,8 @@ import { nodeRole } from "../../src/lab/topology.js";
 import type { ArpCapture } from "../../src/lab/capture.js";
 import { replayCommand } from "../../src/cli/replayCommand.js";
 import { auditThenDestroy } from "../support/labAudit.js";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connectNats } from "../../src/adapters/nats/connect.js";
 
 // The L2 failover of l2-failover.test.ts with `--membership verdicts` (experimental): the owner's watchers probe it
 // over UDP, one of them puts NodeDeclaredDead on the log, and the plan moves the VIP on that verdict, not on
@@ -21,7 +23,10 @@ describe.skipIf(unavailable !== undefined)("L2 failover in the lab, membership b
   let stopArping: () => void = () => undefined;
   const handovers: [number, number][] = [];
 
+  let startedAt = 0;
+
   beforeAll(async () => {
+    startedAt = Date.now();
     cluster = await L2Cluster.start({ nodes: 3, vips: [VIP], speakerArgs: ["--membership", "verdicts"], log: pino({ level: "warn" }) });
     capture = await cluster.lab.startCapture();
     await cluster.waitForOwner(VIP, 20_000);
@@ -86,6 +91,18 @@ describe.skipIf(unavailable !== undefined)("L2 failover in the lab, membership b
     const conflicts = capture.conflicts(40, [VIP]).filter((c) => !handovers.some(([a, b]) => c.from >= a - 100 && c.to <= b + 100));
     expect(conflicts).toEqual([]);
     expect((capture.answersByVip([VIP]).get(VIP) ?? []).length).toBeGreaterThan(20);
+  });
+
+  it("nobody beats every 50 ms: HEARTBEATS holds a presence per speaker every 5 s", async () => {
+    const nc = await connectNats({ servers: [await cluster.lab.natsHostUrl()], security: cluster.lab.natsClient(), name: "verdicts-test", pingIntervalMs: 2_000 });
+    try {
+      const info = await (await jetstreamManager(nc)).streams.info("HEARTBEATS");
+      const ranForS = (Date.now() - startedAt) / 1_000;
+      // Three speakers (and the two restarts) beating every 50 ms would have stored about 60 a second.
+      expect(info.state.messages).toBeLessThan(Math.max(10, ranForS * 2));
+    } finally {
+      await nc.close();
+    }
   });
 
   it("the replay names the cause of every ownership change", async () => {

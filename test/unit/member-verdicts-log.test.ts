@@ -69,6 +69,16 @@ describe("verdict events at the boundary", () => {
     expect(decoded.ok && decoded.event.type === "NodeFactsChanged" && decoded.event.data.membership).toBe("verdicts");
   });
 
+  it("a NodePresence on HEARTBEATS is valid, and the heartbeat membership skips it without counting it invalid", () => {
+    const bytes = encodeEvent({ type: "NodePresence", data: { node: "n1", incarnation: 5, version: "t", health: 2, eventsSeq: 40 } });
+    const invalid: string[] = [];
+    const [entry] = decodeHeartbeatEntries([{ meta: { stream: "HEARTBEATS", seq: 1, time: 1, subject: subjects.heartbeat("n1") }, data: bytes }], (i) => invalid.push(i.reason));
+    expect(entry?.event).toBeNull();
+    expect(invalid).toEqual([]);
+    const decoded = decodeEvent(bytes, { stream: "HEARTBEATS", seq: 1, time: 1, subject: subjects.heartbeat("n1") });
+    expect(decoded.ok && decoded.event.data).toEqual({ node: "n1", incarnation: 5, version: "t", health: 2, eventsSeq: 40 });
+  });
+
   it("subjects: the target is the key, the watcher the last token, and the chain is the target's wildcard", () => {
     const subject = subjects.memberVerdict("node-1.example", "node-2.example");
     expect(subject).toBe("vipmesh.ev.member.node-1_example.node-2_example");

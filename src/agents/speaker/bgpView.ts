@@ -18,10 +18,10 @@ const caches = new WeakMap<SpeakerView, Cache>();
 
 export function speakerBgpPlan(view: SpeakerView, node: string, fenced: boolean): BgpPlan | null {
   if (!view.ready) return null;
-  const self = view.members.nodes[node];
+  const self = view.planMembers.nodes[node];
   const hit = caches.get(view);
   if (hit && hit.log === view.log && hit.fenced === fenced && sameSelf(hit.self, self)) return hit.plan;
-  const plan = bgpPlanFor(node, view.log, selfNotDead(view.members, node));
+  const plan = bgpPlanFor(node, view.log, selfNotDead(view.planMembers, node));
   if (fenced) for (const p of plan.values()) p.routes.clear();
   caches.set(view, { log: view.log, self: self && { ready: self.ready, incarnation: self.incarnation, interfaces: JSON.stringify(self.interfaces) }, fenced, plan });
   return plan;

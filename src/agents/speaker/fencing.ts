@@ -128,6 +128,9 @@ export class Fencing {
   }
 
   private answerFor(asker: string): { logAgeMs: number; askerSilentMs: number } {
+    // In verdicts mode the asker is judged by its watchers' probes, which it still answers (it is asking over the same
+    // socket), so nobody is about to declare it dead: its silence on the log is not this speaker's to report.
+    if (this.view.mode === "verdicts") return { logAgeMs: Math.max(0, performance.now() - this.state.lastLogAt), askerSilentMs: 0 };
     const members = this.view.members;
     const record = members.nodes[asker];
     // Silence that counts: while this view is in its post-outage grace nobody will be declared dead, so a node
@@ -141,7 +144,7 @@ export class Fencing {
 
   /** Up to three peers, a stable choice per node, reachable at an IPv4 address they reported (nodeFacts.ts). */
   private peers(): ProbeTarget[] {
-    return Object.values(this.view.members.nodes)
+    return Object.values(this.view.planMembers.nodes)
       .filter((m) => m.node !== this.node && m.status !== "dead")
       .sort((a, b) => rendezvousScore(this.node, b.node) - rendezvousScore(this.node, a.node))
       .flatMap((m) => {

@@ -24,6 +24,12 @@ import { Fencing } from "./fencing.js";
 import type { MembershipMode } from "../../events/types.js";
 import { openProbeSocket } from "../../adapters/probe/probeSocket.js";
 import { startVerdictWatch, type VerdictWatch } from "./verdictWatch.js";
+import { startPresence } from "./presence.js";
+import { startServerPulse } from "./serverPulse.js";
+
+/** In verdicts mode: how often a speaker says it is there, and how often it checks that the server answers (fencing). */
+const PRESENCE_EVERY_MS = 5_000;
+const SERVER_PULSE_MS = 40;
 import { fenceReporter } from "./fenceReporter.js";
 import { startConflictReporter } from "./conflictReporter.js";
 import { DEFAULT_SESSION_REPORT_POLL_MS, DEFAULT_SESSION_REPORT_WINDOW_MS, startBgpSessionsPublisher } from "./bgpSessionsPublisher.js";
@@ -103,7 +109,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
   // BGP sessions open once this process's own first heartbeat is in the view: its log time is "now" for the restart
   // decision, and the node is then a live member, so the first session carries the whole table before End-of-RIB.
   const beginBgp = (): boolean => {
-    const self = view.members.nodes[node];
+    const self = view.planMembers.nodes[node]; // in verdicts mode: its facts' join, at the log's time
     if (bgpBegun || !opts.bgp || self?.incarnation !== incarnation) return bgpBegun;
     opts.bgp.begin(previousStop, { incarnation, now: self.lastHeardAt });
     return (bgpBegun = true);
@@ -147,14 +153,22 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     },
   });
 
+  // In verdicts mode the host reads no one's beats: fencing's pulse is a round trip to the server instead.
+  const pulse = mode === "verdicts" ? startServerPulse(host.nc, SERVER_PULSE_MS, () => fencing.logActivity()) : null;
+
   const facts = startFactsPublisher({
     js, node, incarnation, version: opts.version, everyMs: 250, read: () => readInterfaceFacts(new Set(opts.excludeInterfaces)), membership: mode,
     onError: (err) => log.warn({ err }, "interfaces not published; trying again"),
   });
-  const heartbeat = startHeartbeats({
-    js, node, incarnation, version: opts.version, intervalMs: opts.membership.heartbeatIntervalMs,
-    onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
-  });
+  const heartbeat = mode === "verdicts"
+    ? startPresence({
+      js, node, incarnation, version: opts.version, intervalMs: opts.membership.heartbeatIntervalMs, everyMs: PRESENCE_EVERY_MS, eventsSeq: () => view.log.seq,
+      onError: (err) => log.debug({ err: err.message }, "presence not acknowledged"),
+    })
+    : startHeartbeats({
+      js, node, incarnation, version: opts.version, intervalMs: opts.membership.heartbeatIntervalMs,
+      onError: (err) => log.debug({ err: err.message }, "heartbeat not acknowledged"),
+    });
   if (probeSocket) {
     watch = await startVerdictWatch({
       node, incarnation, view, js, socket: probeSocket, keys: opts.probeKeys, reachesLog: () => !fencing.fenced, localHealth: () => heartbeat.health.score, settings: opts.membership, log,
@@ -192,6 +206,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     await waitForHandover(view, node, opts, left.ok);
   }
   heartbeat.stop();
+  pulse?.stop();
   facts.stop();
   conflicts.stop();
   await opts.announcer.close();
@@ -216,7 +231,8 @@ export function speakerHostOptions(opts: Pick<SpeakerOptions, "node" | "natsServ
   const { log } = opts;
   return {
     name: `vipmesh-speaker-${opts.node}`, natsServers: opts.natsServers, ...(opts.natsSecurity ? { natsSecurity: opts.natsSecurity } : {}), streams: opts.streams,
-    snapshotKey: "speaker", snapshotEveryEvents: opts.snapshotEveryEvents, heartbeats: true, log,
+    // In verdicts mode nobody reads every node's beats (design.md, "Membership: watchers and verdicts").
+    snapshotKey: "speaker", snapshotEveryEvents: opts.snapshotEveryEvents, heartbeats: (opts.membershipMode ?? "heartbeats") === "heartbeats", log,
     makeView: (start) => new SpeakerView(opts.membership, (i) => log.warn({ invalid: i.reason, detail: i.detail, seq: i.meta.seq, subject: i.meta.subject }, "skipped invalid message"), start, opts.membershipMode ?? "heartbeats"),
   };
 }

@@ -68,13 +68,13 @@ function registerCluster(registry: Registry, src: SpeakerMetricSources): void {
   observedGauge(registry, {
     name: "vipmesh_membership_nodes", help: "Nodes per membership status in this speaker's view (alive, suspect, dead, left)", labelNames: ["status"],
     read: () => {
-      const counts = membersByStatus(view.log, view.members);
+      const counts = membersByStatus(view.log, view.planMembers);
       return MEMBER_STATUSES.map((status) => ({ labels: { status }, value: counts[status] }));
     },
   });
   observedGauge(registry, {
     name: "vipmesh_vips_without_owner", help: "L2 VIPs whose owner on the log is nobody, dead or gone, in this speaker's view (0 before it caught up)",
-    read: () => single(view.ready ? vipsWithoutLiveOwner(view.log, view.members).length : 0),
+    read: () => single(view.ready ? vipsWithoutLiveOwner(view.log, view.planMembers).length : 0),
   });
   observedCounter(registry, {
     name: "vipmesh_failovers_total", help: "VIPs that moved from one node to another, read on the log since this speaker caught up, by the claim's reason", labelNames: ["reason"],
