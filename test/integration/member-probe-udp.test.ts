@@ -23,9 +23,9 @@ const INC = 1_000;
 type Peer = { node: string; prober: MemberProber; verdicts: JudgedVerdict[] };
 const opened: { close: () => unknown }[] = [];
 
-async function peer(node: string): Promise<Peer> {
+async function peer(node: string, reachesLog: () => boolean = () => true): Promise<Peer> {
   const verdicts: JudgedVerdict[] = [];
-  const prober = await startMemberProber({ node, incarnation: INC, port: 0, keys: () => KEYS, reachesLog: () => true, log: memoryLogger().log });
+  const prober = await startMemberProber({ node, incarnation: INC, port: 0, keys: () => KEYS, reachesLog, log: memoryLogger().log });
   prober.onVerdict((v) => verdicts.push(v));
   opened.push({ close: () => prober.stop() });
   return { node, prober, verdicts };
@@ -91,6 +91,22 @@ describe("membership probes over UDP on loopback", () => {
     const sum = (f: (p: Peer) => number): number => [n1, n2, n3].map(f).reduce((x, y) => x + y);
     expect(sum((p) => p.prober.counters.relayed)).toBeGreaterThanOrEqual(sum((p) => p.prober.counters.indirectAnswers));
     expect(n1.prober.counters.verdicts).toEqual({ NodeSuspected: 1, NodeDeclaredDead: 1 });
+  });
+
+  it("a node that answers but no longer reaches the log (fenced) is declared dead by its watchers; they keep answering", async () => {
+    let n3ReachesLog = true;
+    const peers = [await peer("n1"), await peer("n2"), await peer("n3", () => n3ReachesLog)];
+    const [n1, n2, n3] = peers as [Peer, Peer, Peer];
+    for (const p of peers) p.prober.setWatched(peers.filter((q) => q !== p).map(target));
+    await sleep(400);
+    n3ReachesLog = false;
+    for (const p of [n1, n2]) await until(`${p.node}'s death verdict`, () => p.verdicts.find((v) => v.kind === "NodeDeclaredDead"));
+    for (const p of [n1, n2]) {
+      expect(p.verdicts.filter((v) => v.kind === "NodeDeclaredDead").map((v) => v.target)).toEqual(["n3"]);
+      expect(p.verdicts.find((v) => v.kind === "NodeDeclaredDead")?.evidence.indirect).toEqual([{ via: p === n1 ? "n2" : "n1", replied: false }]);
+    }
+    expect(n3.prober.counters.pingsAnswered).toBeGreaterThan(10);
+    expect(n3.verdicts).toEqual([]);
   });
 
   it("a node the watcher cannot reach but the relays can is suspected once and never declared dead", async () => {

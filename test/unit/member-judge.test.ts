@@ -16,6 +16,8 @@ type World = {
   reachableViaRelays: Set<string>;
   health: Record<string, number>;
   incarnation: Record<string, number>;
+  /** Nodes that answer but say they do not reach the log (fenced). */
+  cutOff: Set<string>;
 };
 
 class Scenario {
@@ -48,7 +50,7 @@ class Scenario {
   }
 
   private report(node: string): { targetIncarnation: number; health: number; reachesLog: boolean } {
-    return { targetIncarnation: this.world.incarnation[node] ?? 1, health: this.world.health[node] ?? 0, reachesLog: true };
+    return { targetIncarnation: this.world.incarnation[node] ?? 1, health: this.world.health[node] ?? 0, reachesLog: !this.world.cutOff.has(node) };
   }
 
   private answer(a: JudgeAction): void {
@@ -61,7 +63,7 @@ class Scenario {
   }
 }
 
-const world = (nodes: string[]): World => ({ reachable: new Set(nodes), reachableViaRelays: new Set(nodes), health: {}, incarnation: {} });
+const world = (nodes: string[]): World => ({ reachable: new Set(nodes), reachableViaRelays: new Set(nodes), health: {}, incarnation: {}, cutOff: new Set() });
 const kill = (w: World, node: string): void => {
   w.reachable.delete(node);
   w.reachableViaRelays.delete(node);
@@ -196,6 +198,40 @@ describe("a slow node is not a dead one", () => {
     sc.run(2_000);
     expect(sc.verdicts.map((v) => v.kind)).toEqual(["NodeSuspected"]);
     expect(sc.state.targets.b).toMatchObject({ suspectedAt: null, dead: false, probes: 0 });
+  });
+});
+
+describe("a node cut off from the log", () => {
+  it("answers every probe but says it does not reach the log (it fenced): judged dead as if silent", () => {
+    const w = world(["b", "c", "d"]);
+    const sc = new Scenario(w);
+    sc.watch(["b", "c", "d"]);
+    sc.run(500);
+    const lastReply = sc.state.targets.b?.lastReplyAt ?? NaN;
+    w.cutOff.add("b");
+    sc.run(1_500);
+    expect(sc.verdicts.map((v) => [v.kind, v.target])).toEqual([["NodeSuspected", "b"], ["NodeDeclaredDead", "b"]]);
+    const dead = sc.verdicts[1];
+    expect(dead?.at).toBeLessThanOrEqual(lastReply + 300);
+    // The relays reached it, and it told them it is cut off: no reply that counts.
+    expect(dead?.evidence.indirect).toEqual([{ via: "c", replied: false }, { via: "d", replied: false }]);
+    expect(dead?.evidence.lastReplyAt).toBe(lastReply);
+  });
+
+  it("is not judged while the watcher does not reach the log either (an outage for both changes nothing)", () => {
+    const w = world(["b", "c"]);
+    const sc = new Scenario(w);
+    sc.watch(["b", "c"]);
+    sc.run(300);
+    sc.step({ kind: "log", reaches: false });
+    w.cutOff.add("b");
+    w.cutOff.add("c");
+    sc.run(2_000);
+    expect(sc.verdicts).toEqual([]);
+    // The watcher reaches the log again and they still do not: they are judged from then on.
+    sc.step({ kind: "log", reaches: true });
+    sc.run(2_400);
+    expect(sc.verdicts.filter((v) => v.kind === "NodeDeclaredDead").map((v) => v.target).sort()).toEqual(["b", "c"]);
   });
 });
 

@@ -160,6 +160,7 @@ export async function startMemberProber(opts: MemberProberOptions): Promise<Memb
     const now = clock();
     timerHealth = recordTick(timerHealth, now, healthSettings);
     step({ kind: "health", score: judgingScore(timerHealth) });
+    step({ kind: "log", reaches: opts.reachesLog() });
     step({ kind: "tick", now });
     for (const p of outstanding.dueRelays(now)) answerRelay(p, null);
   }, TICK_MS);

@@ -73,12 +73,14 @@ export type TargetState = {
   readonly dead: boolean;
 };
 
-export type JudgeState = { readonly targets: Readonly<Record<string, TargetState>>; readonly watcherHealth: number };
+/** `watcherReachesLog`: whether the watcher itself reaches the log now (a fenced watcher does not). */
+export type JudgeState = { readonly targets: Readonly<Record<string, TargetState>>; readonly watcherHealth: number; readonly watcherReachesLog: boolean };
 
 export type JudgeInput =
   | { kind: "watch"; now: number; targets: readonly { node: string; incarnation: number }[] }
   | { kind: "tick"; now: number }
   | { kind: "health"; score: number }
+  | { kind: "log"; reaches: boolean }
   | { kind: "ack"; now: number; from: string; targetIncarnation: number; health: number; reachesLog: boolean }
   | { kind: "relayed"; now: number; via: string; target: string; replied: boolean; targetIncarnation: number; health: number; reachesLog: boolean };
 
@@ -87,7 +89,7 @@ export type JudgeAction =
   | { kind: "ping-req"; via: string; target: string }
   | { kind: "verdict"; verdict: JudgedVerdict };
 
-export const initialJudge = (): JudgeState => ({ targets: {}, watcherHealth: 0 });
+export const initialJudge = (): JudgeState => ({ targets: {}, watcherHealth: 0, watcherReachesLog: true });
 
 type Step = { state: JudgeState; actions: JudgeAction[] };
 
@@ -95,6 +97,7 @@ export function stepJudge(state: JudgeState, input: JudgeInput, settings: JudgeS
   switch (input.kind) {
     case "watch": return { state: { ...state, targets: watch(state.targets, input.targets, input.now) }, actions: [] };
     case "health": return { state: { ...state, watcherHealth: input.score }, actions: [] };
+    case "log": return { state: { ...state, watcherReachesLog: input.reaches }, actions: [] };
     case "tick": return tick(state, input.now, settings);
     case "ack": return { state: reply(state, input.from, input, true), actions: [] };
     case "relayed": return { state: relayed(state, input), actions: [] };
@@ -120,10 +123,18 @@ export function timeoutsFor(target: Pick<TargetState, "health">, watcherHealth: 
   return { suspectAt: deadAt - (s.deadAfterMs - s.suspectAfterMs), deadAt };
 }
 
+/**
+ * A reply counts as a sign of life when the node reaches the log, or when the watcher does not either (an outage
+ * for both, which must change nothing). A node that answers but is cut off from the log has fenced itself and
+ * answers for no VIP: for the membership it is as silent as a dead one.
+ */
+const countsAsLife = (state: JudgeState, r: { reachesLog: boolean }): boolean => r.reachesLog || !state.watcherReachesLog;
+
 function reply(state: JudgeState, node: string, r: { now: number; targetIncarnation: number; health: number; reachesLog: boolean }, direct: boolean): JudgeState {
   const t = state.targets[node];
   // An older incarnation's answer says nothing about the node the log knows now.
   if (!t || t.dead || r.targetIncarnation < t.incarnation) return state;
+  if (!countsAsLife(state, r)) return { ...state, targets: { ...state.targets, [node]: { ...t, health: r.health, reachesLog: false } } };
   const updated: TargetState = {
     ...t, lastReplyAt: r.now, probes: 0, health: r.health, reachesLog: r.reachesLog, suspectedAt: null, round: null,
     suspicionReported: direct ? false : t.suspicionReported,
@@ -134,7 +145,7 @@ function reply(state: JudgeState, node: string, r: { now: number; targetIncarnat
 function relayed(state: JudgeState, r: Extract<JudgeInput, { kind: "relayed" }>): JudgeState {
   const t = state.targets[r.target];
   if (!t?.round || !(r.via in t.round.answers)) return state;
-  if (r.replied) return reply(state, r.target, r, false);
+  if (r.replied && countsAsLife(state, r)) return reply(state, r.target, r, false);
   const round = { ...t.round, answers: { ...t.round.answers, [r.via]: false } };
   return { ...state, targets: { ...state.targets, [r.target]: { ...t, round } } };
 }
