@@ -1,6 +1,8 @@
 import { Command, Option } from "commander";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
-import { runAllocator } from "../agents/allocator/allocator.js";
+import { allocatorHostOptions, runAllocator } from "../agents/allocator/allocator.js";
+import { LogHost } from "../agents/host/logHost.js";
+import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
 import { fileConfigSource } from "../agents/speaker/configSource.js";
 import { addKubeOptions, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
@@ -31,14 +33,18 @@ export function allocatorCommand(): Command {
       const metrics = await monitorFromOptions(o, "allocator", log);
       const nats = natsFromOptions(o, { role: "allocator", id });
       const kube = await kubeFromOptions(o, log);
-      const ingest = kube ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, null, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
+      const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
+      // The process's one log host: the allocator (and the ingest, with Kubernetes) are reactors on it.
+      const host = LogHost.open(allocatorHostOptions({ name: `vipmesh-allocator-${id}`, ...nats, streams, snapshotEveryEvents: 1_000, heartbeats: false, membership: DEFAULT_MEMBERSHIP_SETTINGS, log }), stop.signal);
+      const ingest = kube ? runIngestFor(kube, host, null, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
       await runAllocator(
         {
           id,
           ...nats,
+          host,
           configSource: !kube && o["config"] ? fileConfigSource(o["config"]) : null,
           lbClass: o["lbClass"] ?? null,
-          streams: { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") },
+          streams,
           maxInFlight: Math.max(1, intOption(o, "maxInFlight")),
           replanMs: Math.max(50, intOption(o, "replan")),
           configPollMs: intOption(o, "configPoll"),
@@ -50,6 +56,7 @@ export function allocatorCommand(): Command {
         stop.signal,
       );
       await ingest;
+      await (await host)?.close();
       await metrics.close();
       exitWhenStopped(log);
     });

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
-import { runAllocator } from "../agents/allocator/allocator.js";
+import { allocatorHostOptions, runAllocator } from "../agents/allocator/allocator.js";
+import { LogHost } from "../agents/host/logHost.js";
 import { runStatusWriter } from "../agents/status/serviceStatusWriter.js";
 import { addKubeOptions, keepRunning, kubeFromOptions, runIngestFor } from "./kubeAgents.js";
 import { createLogger, logLevelOption } from "./logger.js";
@@ -32,17 +33,21 @@ export function controllerCommand(): Command {
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const lbClass = o["lbClass"] ?? null;
       const callout = authCalloutFromOptions(o, kube.namespace);
-      const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike
+      const membership = membershipFromOptions(o); // as the speakers' own: whether a node runs is judged alike (status)
       const state = { namespace: kube.namespace, name: "controller", component: "controller", node: null } as const;
+      // The process's one log host (one connection, one view of both streams): ingest, allocator and status writer
+      // are reactors on it. The auth callout keeps its own connection: other credentials, and it follows no stream.
+      const host = LogHost.open(allocatorHostOptions({ name: `vipmesh-controller-${id}`, ...nats, streams, snapshotEveryEvents: 1_000, heartbeats: true, membership, log }), stop.signal);
       await Promise.all([
         callout ? keepRunning("auth callout", () => runAuthCallout({ ...nats, kc: kube.kc, ...callout, maxInFlight: 64, reviewTimeoutMs: 1_500, log: log.child({ part: "auth-callout" }), ...(metrics.monitor ? { monitor: metrics.monitor } : {}) }, stop.signal), log, stop.signal) : Promise.resolve(),
-        runIngestFor(kube, nats, streams, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor),
-        keepRunning("status", () => runStatusWriter({ kc: kube.kc, ...nats, streams, namespace: kube.namespace, lbClass, retryMs: 1_000, membership, log: log.child({ part: "status" }), ...(metrics.monitor ? { monitor: metrics.monitor } : {}) }, stop.signal), log, stop.signal),
+        runIngestFor(kube, host, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor),
+        keepRunning("status", () => runStatusWriter({ kc: kube.kc, host, namespace: kube.namespace, lbClass, retryMs: 1_000, log: log.child({ part: "status" }), ...(metrics.monitor ? { monitor: metrics.monitor } : {}) }, stop.signal), log, stop.signal),
         runAllocator(
-          { id, ...nats, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log, ...(metrics.monitor ? { monitor: metrics.monitor } : {}) },
+          { id, ...nats, host, configSource: null, lbClass, streams, maxInFlight: 64, replanMs: 1_000, configPollMs: 2_000, releaseGuard: releaseGuardFromOptions(o), snapshotEveryEvents: 1_000, log, ...(metrics.monitor ? { monitor: metrics.monitor } : {}) },
           stop.signal,
         ),
       ]);
+      await (await host)?.close();
       await metrics.close();
       exitWhenStopped(log);
     });

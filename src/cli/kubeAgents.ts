@@ -1,12 +1,11 @@
 import { Option, type Command } from "commander";
 import type { Logger } from "pino";
-import type { StreamSettings } from "../adapters/nats/streams.js";
+import type { LogHost } from "../agents/host/logHost.js";
 import { credentialSource } from "../kube/credentialSource.js";
 import type { KubeCredentials } from "../kube/credentials.js";
 import type { ConfigurationStateRef } from "../kube/ingest/configurationState.js";
 import { DEFAULT_CONFIG_NAMESPACE } from "../kube/ingest/kubeSource.js";
 import type { ReleaseGuardSettings } from "../projections/ipam/releaseGuard.js";
-import type { NatsCliTarget } from "./natsOptions.js";
 import type { AgentMonitor } from "../agents/health/monitor.js";
 
 // The Kubernetes side of a command: --kubeconfig (else $KUBECONFIG, else in-cluster credentials) switches the
@@ -30,8 +29,9 @@ export async function kubeFromOptions(o: Record<string, string | undefined>, log
   return { kc, namespace: o["namespace"] ?? DEFAULT_CONFIG_NAMESPACE };
 }
 
-export async function runIngestFor(kube: KubeContext, nats: NatsCliTarget, streams: StreamSettings, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal, monitor?: AgentMonitor): Promise<void> {
-  const opts = { kc: kube.kc, ...nats, streams, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ part: "ingest" }), ...(monitor ? { monitor } : {}) };
+/** The ingest on the process's log host (`host`: being opened; the process closes it). */
+export async function runIngestFor(kube: KubeContext, host: Promise<LogHost | null>, state: ConfigurationStateRef | null, releaseGuard: ReleaseGuardSettings, log: Logger, signal: AbortSignal, monitor?: AgentMonitor): Promise<void> {
+  const opts = { kc: kube.kc, host, namespace: kube.namespace, state, recheckMs: 2_000, releaseGuard, log: log.child({ part: "ingest" }), ...(monitor ? { monitor } : {}) };
   const { runKubeIngest } = await import("../kube/ingest/ingest.js");
   return keepRunning("ingest", () => runKubeIngest(opts, signal), opts.log, signal);
 }

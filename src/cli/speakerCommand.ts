@@ -53,12 +53,12 @@ export function speakerCommand(): Command {
       const nats = natsFromOptions(o, { role: "speaker", id: o["node"] ?? null });
       const kube = await kubeFromOptions(o, log);
       const state = { namespace: kube?.namespace ?? "", name: `speaker-${o["node"] ?? ""}`, component: "speaker", node: o["node"] ?? null } as const;
-      const ingest = kube && o["ingest"] ? runIngestFor(kube, nats, { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") }, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
       const streams = { ...DEFAULT_STREAM_SETTINGS, replicas: intOption(o, "replicas") };
       const node = o["node"] ?? "";
-      // The process's one log host: the speaker and the node status writer are reactors on it.
+      // The process's one log host: the speaker, the node status writer and (--ingest) the ingest are reactors on it.
       const membershipMode = o["membership"] === "verdicts" ? "verdicts" : "heartbeats";
       const hostOpening = LogHost.open(speakerHostOptions({ node, ...nats, streams, membership, membershipMode, snapshotEveryEvents: 1_000, log }), stop.signal);
+      const ingest = kube && o["ingest"] ? runIngestFor(kube, hostOpening, state, releaseGuardFromOptions(o), log, stop.signal, metrics.monitor) : null;
       // ServiceL2Status / ServiceBGPStatus of this node, from what the speaker's announcers were told. It stops after
       // the speaker has left, not at SIGTERM: while the VIPs are handed over it deletes the objects of those that move
       // (the controller deletes what remains of a node that left; src/projections/kubeStatus/stale.ts).

@@ -21,6 +21,8 @@ export type NatsServer = {
   storeDir: string;
   /** The per-run PKI and passwords; null when started with `insecure`. */
   kit: NatsSecurityKit | null;
+  /** The HTTP monitoring endpoint (/connz, /jsz) with `monitor`; null without. */
+  monitorUrl: string | null;
   /** Connection options as `user` (default admin); no security when the server runs without it. */
   client: (user?: string) => NatsClientSecurity;
   /** The same as vipmesh flags. */
@@ -53,6 +55,8 @@ export type NatsServerOptions = {
    * them. `replicas` is 1.
    */
   initLog?: boolean;
+  /** Serve nats-server's HTTP monitoring (/connz, /jsz) on another loopback port: tests count connections and consumers. */
+  monitor?: boolean;
 };
 
 export async function freePort(): Promise<number> {
@@ -98,9 +102,11 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
   const storeDir = join(dir, "store");
   const configFile = join(dir, "nats.conf");
   const sync = opts.syncAlways === false ? "" : "  sync_interval: always\n";
+  const monitorPort = opts.monitor ? await freePort() : null;
+  const http = monitorPort === null ? "" : `http: 127.0.0.1:${monitorPort}\n`;
   const kit = opts.insecure ? null : makeNatsSecurityKit(join(dir, "pki"), { users: [...DEFAULT_NATS_USERS, ...(opts.users ?? [])], nkeys: opts.nkeys ?? [], ...(opts.grants ? { grants: opts.grants } : {}), ...(opts.authCallout ? { callout: opts.authCallout } : {}) });
   const writeConfig = (): void =>
-    writeFileSync(configFile, `listen: 127.0.0.1:${port}\njetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig(opts.authorization)}\n` : ""}`);
+    writeFileSync(configFile, `listen: 127.0.0.1:${port}\n${http}jetstream {\n  store_dir: "${storeDir}"\n${sync}}\n${kit ? `${kit.serverConfig(opts.authorization)}\n` : ""}`);
   writeConfig();
   let child: ChildProcess | null = null;
   let reloads = 0;
@@ -124,6 +130,7 @@ export async function startNatsServer(opts: NatsServerOptions = {}): Promise<Nat
     port,
     storeDir,
     kit,
+    monitorUrl: monitorPort === null ? null : `http://127.0.0.1:${monitorPort}`,
     client: (user = "admin") => kit?.client(user) ?? NO_SECURITY,
     cliArgs: (user = "admin") => kit?.cliArgs(user) ?? [],
     reload: async () => {

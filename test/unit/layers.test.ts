@@ -26,6 +26,13 @@ describe("layers", () => {
     expect(importersOf(files, "src/agents/speaker")).toEqual([]);
   });
 
+  it("the log host is the only part of src/agents that follows a stream (one connection, one view per process)", () => {
+    const followers = tsUnder("src/agents").filter((f) => /\bfollowStream\b/.test(readFileSync(f, "utf8"))).map((f) => relative(root, f));
+    // readLog.ts reads a stream up to the position it had when the read began (replay, audit, the snapshot audit's
+    // replay), then stops: a tool reading a log, not an agent following it live.
+    expect(followers.sort()).toEqual(["src/agents/host/logHost.ts", "src/agents/replay/readLog.ts"]);
+  });
+
   it("the check can fail: the speaker's own files import from src/agents/speaker", () => {
     expect(importersOf(tsUnder("src/agents/speaker"), "src/agents/speaker").length).toBeGreaterThan(0);
   });

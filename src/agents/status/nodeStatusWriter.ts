@@ -77,6 +77,7 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
   // The decisions change with what the announcers do; a batch of EVENTS may change the Services a VIP belongs to.
   const unsubscribe = [decisions.onChange(schedule), host.subscribe({ events: schedule })];
   const retry = setInterval(schedule, opts.retryMs ?? 2_000);
+  log.info({ node }, "node status writer started");
   try {
     await Promise.all(parts.map((p) => p.objects.run(signal)));
   } finally {

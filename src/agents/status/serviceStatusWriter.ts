@@ -1,18 +1,10 @@
-import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamManager } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
-import type { NatsClientSecurity } from "../../adapters/nats/security.js";
-import { followStream } from "../../adapters/nats/follow.js";
-import { SnapshotStore } from "../../adapters/nats/snapshots.js";
-import type { StreamSettings } from "../../adapters/nats/streams.js";
-import { openGuardedLog } from "../../adapters/nats/logGuard.js";
+import type { MemberRecord, MembershipState } from "../../projections/membership.js";
+import type { LogHost } from "../host/logHost.js";
+import type { LogView } from "../host/logView.js";
 import { AllocatorView } from "../allocator/view.js";
-import { resolveStart } from "../host/startPoint.js";
-import { decodeHeartbeatEntries } from "../../events/entries.js";
 import { STREAMS } from "../../events/types.js";
-import { applyHeartbeatBatch, unfrozenImmer } from "../../projections/batch.js";
-import { emptyMembership, type MemberRecord, type MembershipState } from "../../projections/membership.js";
-import type { MembershipSettings } from "../../projections/settings.js";
 import { recordEvent } from "../../kube/events.js";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
 import { kubeCall, mergePatch } from "../../kube/apiClient.js";
@@ -26,43 +18,47 @@ import { StatusCleanup } from "../../adapters/kube/status/cleanup.js";
 import type { KubeCredentials } from "../../kube/credentials.js";
 import type { AgentMonitor } from "../health/monitor.js";
 import { PartHealth } from "../health/partHealth.js";
-import { reportOpened } from "../health/reportOpened.js";
 
 // The status writer: the projection's results onto the API server (Service ingress, pool annotation, Announced
 // condition, pool usage) and Events on transitions. Writes only at the head of the log, only the difference,
 // each guarded by resourceVersion; Events have deterministic names. So several writers converge on the same
-// objects without flapping and without duplicate events. It also follows HEARTBEATS (membership: which nodes run
-// and their interfaces), for the NoInterfaceInSubnet reason and to delete status objects no speaker will (cleanup.ts).
+// objects without flapping and without duplicate events. A reactor on the controller's log host, whose view also
+// holds HEARTBEATS' membership (which nodes run and their interfaces), for the NoInterfaceInSubnet reason and to delete
+// status objects no speaker will (cleanup.ts).
 
 export type StatusWriterOptions = {
   kc: KubeCredentials;
-  natsServers: string[];
-  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
-  natsSecurity?: NatsClientSecurity;
-  streams: StreamSettings;
+  /**
+   * The process's log host, being opened; it follows HEARTBEATS too, with the speakers' failure-detector settings
+   * (whether a node still runs is judged as they judge it).
+   */
+  host: Promise<LogHost | null>;
   namespace: string;
   lbClass: string | null;
   retryMs: number;
-  /** The speakers' failure-detector settings: whether a node still runs is judged as they judge it. */
-  membership: MembershipSettings;
   log: Logger;
   /** The process's health (/readyz: connected, both streams read to their head). */
   monitor?: AgentMonitor;
 };
 
-/** The HEARTBEATS projection and whether it has caught up; `apply` tells whether anything the status depends on moved. */
+/** The view's HEARTBEATS projection; `changed` tells whether anything the status depends on moved since last asked. */
 class Members {
-  state: MembershipState = emptyMembership();
-  caughtUp = false;
+  private wasCaughtUp = false;
   private seen = new Map<string, { record: MemberRecord; key: string }>();
 
-  constructor(private readonly settings: MembershipSettings) {}
+  constructor(private readonly view: LogView) {}
 
-  apply(batch: Parameters<typeof decodeHeartbeatEntries>[0], caughtUp: boolean): boolean {
-    const wasCaughtUp = this.caughtUp;
-    this.state = applyHeartbeatBatch(this.state, decodeHeartbeatEntries(batch, () => undefined), this.settings, unfrozenImmer);
-    this.caughtUp ||= caughtUp;
-    let changed = this.caughtUp !== wasCaughtUp;
+  get state(): MembershipState {
+    return this.view.members;
+  }
+
+  get caughtUp(): boolean {
+    return this.view.membersCaughtUp;
+  }
+
+  changed(): boolean {
+    let changed = this.caughtUp !== this.wasCaughtUp;
+    this.wasCaughtUp = this.caughtUp;
     for (const record of Object.values(this.state.nodes)) {
       const had = this.seen.get(record.node);
       if (had?.record === record) continue; // immer keeps a record nobody touched
@@ -173,52 +169,32 @@ class Reconciler {
 export async function runStatusWriter(opts: StatusWriterOptions, signal: AbortSignal): Promise<void> {
   const { log } = opts;
   const health = new PartHealth(opts.monitor, "status", signal);
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: "vipmesh-status", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
-  if (!nc) return health.close();
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  if (!(await openGuardedLog(nc, jsm, opts.streams, log, signal))) {
-    await nc.close();
-    return health.close();
-  }
-  const snapshots = await SnapshotStore.open(nc, "allocator");
-  const start = await resolveStart(jsm, snapshots, log);
-  const view = new AllocatorView(start.state, { lbClass: opts.lbClass }, (i) => log.warn({ invalid: i.reason }, "skipped invalid message"));
+  const host = await opts.host;
+  if (!host) return health.close();
+  const view = new AllocatorView(host.view, { lbClass: opts.lbClass });
   let reconciler: Reconciler | null = null;
   const changed = (): void => reconciler?.schedule();
-  const members = new Members(opts.membership);
+  const members = new Members(host.view);
   const services = new Informer({ kind: "Service", apiVersion: "v1", path: "/api/v1/services" }, opts.kc, changed, log);
   const poolPath = `/apis/metallb.io/v1beta1/namespaces/${opts.namespace}/ipaddresspools`;
   const pools = new Informer({ kind: "IPAddressPool", apiVersion: "metallb.io/v1beta1", path: poolPath }, opts.kc, changed, log);
   const cleanup = new StatusCleanup(opts.kc, opts.namespace, changed, log);
-  reconciler = new Reconciler(view, members, services, pools, cleanup, jsm, opts);
-  const stopFollow = new AbortController();
-  const follower = await followStream({
-    nc, js, jsm, stream: STREAMS.events, start: { seq: start.state.seq + 1 }, maxBatch: 1_000, signal: stopFollow.signal,
-    onBatch: (batch, caughtUp) => {
-      view.apply(batch, caughtUp);
-      changed();
+  reconciler = new Reconciler(view, members, services, pools, cleanup, host.jsm, opts);
+  const unsubscribe = host.subscribe({
+    events: changed,
+    heartbeats: () => {
+      if (members.changed()) changed();
     },
   });
-  const beats = await followStream({
-    nc, js, jsm, stream: STREAMS.heartbeats, start: { sinceMs: 10_000 }, maxBatch: 1_000, signal: stopFollow.signal,
-    onBatch: (batch, caughtUp) => {
-      if (members.apply(batch, caughtUp)) changed();
-    },
-  });
-  if (follower.initiallyCaughtUp) view.atHead = true;
-  if (beats.initiallyCaughtUp) members.caughtUp = true;
   let caughtUp = false;
-  reportOpened(health, { nc, followers: { [STREAMS.events]: follower, [STREAMS.heartbeats]: beats }, caughtUp: () => (caughtUp ||= view.atHead && members.caughtUp) });
+  host.report(health, () => (caughtUp ||= view.atHead && members.caughtUp));
   const retry = setInterval(changed, opts.retryMs);
   log.info({ lbClass: opts.lbClass }, "status writer started");
   try {
     await Promise.all([services.run(signal), pools.run(signal), cleanup.run(signal)]);
   } finally {
     clearInterval(retry);
-    stopFollow.abort();
-    await closeNats(nc);
-    await Promise.allSettled([follower.done, beats.done]);
+    unsubscribe();
     health.close();
     log.info({ writes: reconciler.writes, conflicts: reconciler.conflicts, deleted: cleanup.deleted }, "status writer stopped");
   }

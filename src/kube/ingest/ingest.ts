@@ -1,9 +1,7 @@
-import { jetstream, jetstreamManager, type JetStreamClient } from "@nats-io/jetstream";
+import type { JetStreamClient } from "@nats-io/jetstream";
 import type { Logger } from "pino";
-import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS } from "../../adapters/nats/connect.js";
-import type { NatsClientSecurity } from "../../adapters/nats/security.js";
-import type { StreamSettings } from "../../adapters/nats/streams.js";
-import { openGuardedLog } from "../../adapters/nats/logGuard.js";
+import { AllocatorView } from "../../agents/allocator/view.js";
+import type { LogHost } from "../../agents/host/logHost.js";
 import { ConfigError } from "../../config/parseManifests.js";
 import { Rerunner } from "../../agents/rerunner.js";
 import { recordEvent } from "../events.js";
@@ -14,14 +12,10 @@ import { ChangePacing, sourceOnLog } from "../../adapters/nats/configChange.js";
 import { problemReferences } from "../../config/partialConfig.js";
 import { isLoadBalancer, KubeSource, NotSyncedError } from "./kubeSource.js";
 import type { KubeCredentials } from "../credentials.js";
-import type { AllocatorView } from "../../agents/allocator/view.js";
 import { describeHeldChange, type GuardDecision, type ReleaseGuardSettings } from "../../projections/ipam/releaseGuard.js";
-import { followAllocations } from "./allocationsLog.js";
 import { servingNotice } from "../../config/servingNotice.js";
 import type { AgentMonitor } from "../../agents/health/monitor.js";
 import { PartHealth } from "../../agents/health/partHealth.js";
-import { reportOpened } from "../../agents/health/reportOpened.js";
-import { STREAMS } from "../../events/types.js";
 
 // The ingest agent: Kubernetes objects -> ClusterConfig -> per-object configuration events on the log. Any number
 // may run (speakers, controllers): each publishes only a complete view that is newer in every kind than the logged
@@ -30,10 +24,8 @@ import { STREAMS } from "../../events/types.js";
 
 export type IngestOptions = {
   kc: KubeCredentials;
-  natsServers: string[];
-  /** Credentials and TLS for NATS (src/adapters/nats/security.ts); anonymous without. */
-  natsSecurity?: NatsClientSecurity;
-  streams: StreamSettings;
+  /** The process's log host, being opened: the ingest reads the allocations (and the configuration) from its view. */
+  host: Promise<LogHost | null>;
   /** Where the metallb.io objects live. */
   namespace: string;
   /** Where this agent reports validity; null: nowhere but its log. */
@@ -186,33 +178,26 @@ class IngestLoop {
   }
 }
 
-/** Runs the ingest agent until `signal` aborts. */
+/** Runs the ingest agent until `signal` aborts: a reactor on the process's log host. */
 export async function runKubeIngest(opts: IngestOptions, signal: AbortSignal): Promise<void> {
   const health = new PartHealth(opts.monitor, "ingest", signal);
-  const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: "vipmesh-ingest", pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log: opts.log, signal });
-  if (!nc) return health.close();
-  const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
-  if (!(await openGuardedLog(nc, jsm, opts.streams, opts.log, signal))) {
-    await nc.close();
-    return health.close();
-  }
+  const host = await opts.host;
+  if (!host) return health.close();
+  // The allocations a new configuration would release: judged only at the head of the log.
+  const allocations = new AllocatorView(host.view, { lbClass: null });
   let loop: IngestLoop | null = null;
-  const stopFollow = new AbortController();
-  const allocations = await followAllocations(nc, js, jsm, opts.log, () => loop?.schedule(), stopFollow.signal);
   const source = new KubeSource(opts.kc, opts.namespace, () => loop?.schedule(), opts.log);
-  loop = new IngestLoop(source, allocations.view, js, opts);
+  loop = new IngestLoop(source, allocations, host.js, opts);
+  const unsubscribe = host.subscribe({ events: () => loop.schedule() });
   let listed = false;
-  reportOpened(health, { nc, followers: { [STREAMS.events]: allocations.follower }, caughtUp: () => (listed ||= source.synced && allocations.view.atHead) });
+  host.report(health, () => (listed ||= source.synced && allocations.atHead));
   const recheck = setInterval(() => loop.schedule(), opts.recheckMs);
   opts.log.info({ namespace: opts.namespace }, "watching Kubernetes for configuration");
   try {
     await source.run(signal);
   } finally {
     clearInterval(recheck);
-    stopFollow.abort();
-    await closeNats(nc);
-    await allocations.follower.done.catch(() => undefined);
+    unsubscribe();
     health.close();
   }
 }
