@@ -10,6 +10,7 @@ import { NODE_LABEL } from "../../projections/kubeStatus/nodeStatus.js";
 import { BGP_KIND, createStatusObject, deleteStatusObject, L2_KIND, patchStatusObject, statusCollection, statusDiffers, type StatusKind, type WantedObject } from "../../adapters/kube/status/statusObjects.js";
 import type { LogHost } from "../host/logHost.js";
 import type { AnnouncerDecisions } from "../speaker/decisions.js";
+import type { SpeakerView } from "../speaker/view.js";
 
 // A speaker's ServiceL2Status and ServiceBGPStatus objects: one per Service it answers for in layer 2 (with the
 // interfaces) and one per Service it advertises over BGP (with the peers and their BFD state), created when it
@@ -24,7 +25,7 @@ export type NodeStatusOptions = {
   namespace: string;
   node: string;
   /** The speaker process's log host. */
-  host: LogHost;
+  host: LogHost<SpeakerView>;
   /** What the node's announcers were told to do (the speaker of the same process decides, this writer renders). */
   decisions: AnnouncerDecisions;
   log: Logger;
@@ -50,13 +51,13 @@ export async function runNodeStatusWriter(opts: NodeStatusOptions, signal: Abort
     { kind: L2_KIND, objects: informer(L2_KIND), wanted: () => asObjects(wantedL2Statuses(view.log, node, decisions.answering), l2StatusBody) },
     {
       kind: BGP_KIND, objects: informer(BGP_KIND),
-      wanted: () => (decisions.bgpPlan ? asObjects(wantedBgpStatuses(view.log, view.members, node, decisions.bgpPlan), (w) => bgpStatusBody(w, opts.bfdStatus?.())) : new Map()),
+      wanted: () => (decisions.bgpPlan ? asObjects(wantedBgpStatuses(view.log, view.planMembers, node, decisions.bgpPlan), (w) => bgpStatusBody(w, opts.bfdStatus?.())) : new Map()),
     },
   ];
 
-  /** Both logs caught up, this node heard from, and nothing newer on EVENTS than the view has. */
+  /** The view ready, this node known to its membership (heartbeats or verdicts), and nothing newer on EVENTS than the view has. */
   const current = async (): Promise<boolean> => {
-    if (!view.ready || !view.members.nodes[node] || !parts.every((p) => p.objects.synced)) return false;
+    if (!view.ready || !view.planMembers.nodes[node] || !parts.every((p) => p.objects.synced)) return false;
     return (await host.jsm.streams.info(STREAMS.events)).state.last_seq === view.log.seq;
   };
   const reconcile = async (): Promise<void> => {
