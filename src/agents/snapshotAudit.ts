@@ -11,7 +11,7 @@ import { STREAMS } from "../events/types.js";
 import { applyLogBatch } from "../projections/batch.js";
 import { emptyLogState, type LogState } from "../projections/logState.js";
 import type { RawMessage } from "../adapters/nats/follow.js";
-import { readWholeStream } from "./replay/readLog.js";
+import { readWholeStream } from "../adapters/nats/readLog.js";
 
 export type SnapshotAuditOptions = {
   nc: NatsConnection;

@@ -4,7 +4,7 @@ import { labUnavailableReason } from "../lab/lab.js";
 import { labScript } from "../lab/paths.js";
 import { nodeRole } from "../lab/topology.js";
 import { connectNats } from "../adapters/nats/connect.js";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { readWholeStream } from "../adapters/nats/readLog.js";
 import { subjects } from "../events/subjects.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
 import { machineDescription, percentile, type BenchResult } from "./report.js";

@@ -5,7 +5,7 @@ import { connectNats } from "../adapters/nats/connect.js";
 import { initLog } from "../adapters/nats/logInit.js";
 import { SNAPSHOT_BUCKET, SNAPSHOT_KEY_LIST } from "../adapters/nats/snapshots.js";
 import { natsSource } from "../agents/replay/logSource.js";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { readWholeStream } from "../adapters/nats/readLog.js";
 import { auditSource } from "../cli/auditCommand.js";
 import { decodeLogEntries, type Decoded } from "../events/entries.js";
 import { subjects } from "../events/subjects.js";

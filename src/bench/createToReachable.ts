@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { pino } from "pino";
 import { connectNats } from "../adapters/nats/connect.js";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { readWholeStream } from "../adapters/nats/readLog.js";
 import { STREAMS } from "../events/types.js";
 import { startKubeL2Cluster } from "../lab/kubeCluster.js";
 import { l2Manifests, type L2Cluster } from "../lab/l2Cluster.js";

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connectNats } from "../adapters/nats/connect.js";
 import { ensureStreams, DEFAULT_STREAM_SETTINGS } from "../adapters/nats/streams.js";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { readWholeStream } from "../adapters/nats/readLog.js";
 import { encodeEvent } from "../events/codec.js";
 import { decodeLogEntries } from "../events/entries.js";
 import { subjects } from "../events/subjects.js";

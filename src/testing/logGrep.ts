@@ -1,5 +1,5 @@
 import type { NatsConnection } from "@nats-io/transport-node";
-import { readWholeStream } from "../agents/replay/readLog.js";
+import { readWholeStream } from "../adapters/nats/readLog.js";
 import type { StreamName } from "../events/types.js";
 
 // What a reader of the log could find: every stored message of a stream (subject and bytes) as one text, and the

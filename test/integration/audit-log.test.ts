@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { publishEvent } from "../../src/adapters/nats/publish.js";
 import { SNAPSHOT_BUCKET, SNAPSHOT_KEY_LIST } from "../../src/adapters/nats/snapshots.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import { auditCommand } from "../../src/cli/auditCommand.js";
 import { readIpamStatus } from "../../src/cli/ipamStatusCommand.js";
 import { logExport } from "../../src/cli/logExportCommand.js";

@@ -8,7 +8,7 @@ import { connectNats } from "../../src/adapters/nats/connect.js";
 import { DEFAULT_STREAM_SETTINGS, ensureStreams } from "../../src/adapters/nats/streams.js";
 import { ConfigPublisher } from "../../src/agents/config/configPublisher.js";
 import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
 import { LogReplayer } from "../../src/projections/batch.js";
 import { buildTimeline } from "../../src/projections/timeline.js";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { DEFAULT_STREAM_SETTINGS, ensureStreams } from "../../src/adapters/nats/streams.js";
 import { ConfigPublisher } from "../../src/agents/config/configPublisher.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
 import { DEFAULT_RELEASE_GUARD } from "../../src/projections/ipam/releaseGuard.js";
 import { MAX_EVENT_BYTES } from "../../src/events/limits.js";

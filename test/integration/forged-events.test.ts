@@ -14,7 +14,7 @@ import type { BgpAnnouncer } from "../../src/agents/speaker/bgpAnnouncer.js";
 import { FRESH_START } from "../../src/agents/speaker/bgpRestart.js";
 import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
 import { runSpeaker } from "../../src/agents/speaker/speaker.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import type { ClusterConfig } from "../../src/config/types.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
 import { subjects } from "../../src/events/subjects.js";

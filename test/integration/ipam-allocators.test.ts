@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { publishEvent } from "../../src/adapters/nats/publish.js";
 import { DEFAULT_STREAM_SETTINGS, ensureStreams } from "../../src/adapters/nats/streams.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import type { ClusterConfig, ServiceConfig } from "../../src/config/types.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
 import { subjects } from "../../src/events/subjects.js";

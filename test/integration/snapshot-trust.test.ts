@@ -9,7 +9,7 @@ import { connectNats } from "../../src/adapters/nats/connect.js";
 import { storedEventDigest } from "../../src/adapters/nats/storedEvent.js";
 import { DEFAULT_STREAM_SETTINGS } from "../../src/adapters/nats/streams.js";
 import { runAllocator, type AllocatorOptions } from "../../src/agents/allocator/allocator.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import { fileConfigSource } from "../../src/agents/speaker/configSource.js";
 import { runSpeaker, type SpeakerOptions } from "../../src/agents/speaker/speaker.js";
 import { decodeLogEntries } from "../../src/events/entries.js";

@@ -4,7 +4,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { pino } from "pino";
 import { connectNats } from "../../src/adapters/nats/connect.js";
 import { publishEvent } from "../../src/adapters/nats/publish.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import { VerdictPublisher, type JudgedVerdict } from "../../src/agents/speaker/verdictPublisher.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
 import { subjects } from "../../src/events/subjects.js";

@@ -1,6 +1,6 @@
 import type { NatsConnection } from "@nats-io/transport-node";
 import { sourceOnLog, type SourceOnLog } from "../../src/adapters/nats/configChange.js";
-import { readWholeStream } from "../../src/agents/replay/readLog.js";
+import { readWholeStream } from "../../src/adapters/nats/readLog.js";
 import { decodeLogEntries } from "../../src/events/entries.js";
 import { STREAMS } from "../../src/events/types.js";
 import { applyLogBatch } from "../../src/projections/batch.js";

@@ -9,7 +9,7 @@ import type { RawEntry } from "../../events/entries.js";
 import type { StreamName } from "../../events/types.js";
 import type { LogFileContents } from "../../logfile/format.js";
 import type { Logger } from "pino";
-import { readWholeStream } from "./readLog.js";
+import { readWholeStream } from "../../adapters/nats/readLog.js";
 
 // Where the read-only tools (replay, audit, ipam-status) read the log from: a live NATS, or an export file
 // (`vipmesh log export`). Both hand the same raw messages to the same code.

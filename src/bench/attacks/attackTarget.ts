@@ -8,7 +8,7 @@ import { Kvm } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { closeNats, connectNats } from "../../adapters/nats/connect.js";
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
-import { readWholeStream } from "../../agents/replay/readLog.js";
+import { readWholeStream } from "../../adapters/nats/readLog.js";
 import { decodeHeartbeatEntries, decodeLogEntries, type RawEntry } from "../../events/entries.js";
 import { STREAMS, type StreamName } from "../../events/types.js";
 import { SNAPSHOT_BUCKET } from "../../events/permissions.js";

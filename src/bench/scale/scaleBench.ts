@@ -6,7 +6,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/nats-core";
 import { pino } from "pino";
 import { connectNats } from "../../adapters/nats/connect.js";
-import { readWholeStream } from "../../agents/replay/readLog.js";
+import { readWholeStream } from "../../adapters/nats/readLog.js";
 import { STREAMS } from "../../events/types.js";
 import { subjects } from "../../events/subjects.js";
 import { L2Cluster } from "../../lab/l2Cluster.js";

@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { followStream, type RawMessage } from "../../adapters/nats/follow.js";
-import { existingStreamInfo } from "../../adapters/nats/streams.js";
+import { followStream, type RawMessage } from "./follow.js";
+import { existingStreamInfo } from "./streams.js";
 import type { StreamName } from "../../events/types.js";
 
 export type ReadOptions = {
