@@ -60,6 +60,11 @@ export class Fencing {
     return this.state.fenced;
   }
 
+  /** How long ago this speaker last heard the log (a batch, or in verdicts mode the server's pulse). */
+  get logAgeMs(): number {
+    return Math.max(0, performance.now() - this.state.lastLogAt);
+  }
+
   get counters(): ProbeEndpoint["counters"] | null {
     return this.endpoint?.counters ?? null;
   }

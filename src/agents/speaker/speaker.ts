@@ -171,7 +171,7 @@ export async function runSpeaker(opts: SpeakerOptions, signal: AbortSignal): Pro
     });
   if (probeSocket) {
     watch = await startVerdictWatch({
-      node, incarnation, view, js, socket: probeSocket, keys: opts.probeKeys, reachesLog: () => !fencing.fenced, localHealth: () => heartbeat.health.score, settings: opts.membership, log,
+      node, incarnation, view, js, socket: probeSocket, keys: opts.probeKeys, reachesLog: () => !fencing.fenced, mayJudge: () => !fencing.fenced && fencing.logAgeMs < opts.fence.logSilentAfterMs, localHealth: () => heartbeat.health.score, settings: opts.membership, log,
     });
   }
   const conflicts = startConflictReporter(js, node, opts.announcer, log);

@@ -26,6 +26,12 @@ export type VerdictWatchOptions = {
   keys: () => ProbeKeyring;
   /** Whether this speaker reaches the log now (not fenced): its acks say so. */
   reachesLog: () => boolean;
+  /**
+   * Whether this speaker may judge now: it hears the log. A watcher cut off from everything (a pulled cable) finds every
+   * node it watches silent; its verdicts, buffered by the client, would reach the log when the cable is back and
+   * declare healthy nodes dead.
+   */
+  mayJudge: () => boolean;
   /** This speaker's Lifeguard score (localHealth.ts). */
   localHealth: () => number;
   settings: MembershipSettings;
@@ -51,12 +57,20 @@ export async function startVerdictWatch(opts: VerdictWatchOptions): Promise<Verd
   let inputs: unknown[] = [];
   let watchedText = "";
   let watchedNodes: string[] = [];
+  let watchedTargets: WatchedTarget[] = [];
 
   // The judge judges a process (the incarnation of its facts, which its acks carry); the log's verdict incarnation can
   // be higher after the node refuted a suspicion, and a verdict must name that one.
   // A death verdict that lost the race to a suspicion (or to a verdict the projection refused) is tried again against
   // the view once the winner is in it, a few times; one already there is not sent (publisher.submit).
   const submit = (v: JudgedVerdict, attempt: number): void => {
+    if (!opts.mayJudge()) {
+      // Not sent; and the judge, which has given the node up, starts over on it (a fresh watch, as after a rejoin).
+      log.debug({ verdict: v.kind, target: v.target }, "verdict not published: this speaker does not hear the log");
+      prober.setWatched(watchedTargets.filter((t) => t.node !== v.target));
+      prober.setWatched(watchedTargets);
+      return;
+    }
     const state = view.log;
     if (state.nodeFacts?.[v.target]?.incarnation !== v.incarnation) return;
     const known = verdictsOf(state).targets[v.target];
@@ -81,6 +95,7 @@ export async function startVerdictWatch(opts: VerdictWatchOptions): Promise<Verd
     if (text === watchedText) return;
     watchedText = text;
     watchedNodes = targets.map((t) => t.node);
+    watchedTargets = targets;
     log.info({ watched: watchedNodes }, "watching");
     prober.setWatched(targets);
   };
