@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
 import { chartNodeOptions, defaultChartCommands } from "../lab/chartCommands.js";
-import { L2Cluster } from "../lab/l2Cluster.js";
+import { startKubeL2Cluster } from "../lab/kubeCluster.js";
+import { L2Cluster, l2Manifests } from "../lab/l2Cluster.js";
 import { labUnavailableReason } from "../lab/lab.js";
 import { cpuPercentOver } from "./scale/procStats.js";
 import { machineDescription, type BenchResult } from "./report.js";
@@ -13,7 +14,10 @@ import { machineDescription, type BenchResult } from "./report.js";
 // after the VIP has an owner and `settle` seconds more, each speaker's VmRSS (/proc/<pid>/status) and V8 heap
 // (memory/probe.ts, preloaded). Then one speaker is started again with the probe's loader hook, to list the
 // modules a speaker loads (ES and CommonJS; printed by package on stderr). Speakers run with the chart's V8 flags
-// (as every lab speaker does); `--node-options "<flags>"` adds more, to compare.
+// (as every lab speaker does); `--node-options "<flags>"` adds more, to compare. `--kube`: the speakers run as the
+// chart runs them, with Kubernetes credentials (a real kube-apiserver bridged into the lab, two controllers, the
+// configuration applied with kubectl), so they load what a cluster's speaker loads for its status objects and
+// BGPPeer passwords.
 
 const VIP = "198.18.0.200";
 const PROBE = fileURLToPath(new URL("./memory/probe.js", import.meta.url));
@@ -75,8 +79,13 @@ export async function speakerMemoryBench(args: string[]): Promise<BenchResult> {
   const saved = { options: process.env["NODE_OPTIONS"], dir: process.env["VIPMESH_MEMORY_PROBE_DIR"] };
   process.env["NODE_OPTIONS"] = [saved.options ?? "", `--import=${PROBE}`, v8Flags].join(" ").trim();
   process.env["VIPMESH_MEMORY_PROBE_DIR"] = dir;
-  const cluster = await L2Cluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }) });
+  const kube = args.includes("--kube") ? await startKubeL2Cluster({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }) }) : null;
+  const cluster = kube ? kube.cluster : await L2Cluster.start({ nodes: 3, vips: [VIP], log: pino({ level: "warn" }) });
   try {
+    if (kube) {
+      const applied = await kube.api.kubectl(["apply", "-f", "-"], { input: l2Manifests([VIP]) });
+      if (applied.code !== 0) throw new Error(`kubectl apply: ${applied.stderr}`);
+    }
     await cluster.waitForOwner(VIP, 30_000);
     const pids = [1, 2, 3].map((k) => cluster.speakers.get(k)?.pid ?? 0);
     const cpu = await cpuPercentOver(pids, settle * 1000); // what a flag that saves memory costs in CPU
@@ -101,7 +110,7 @@ export async function speakerMemoryBench(args: string[]): Promise<BenchResult> {
         cpu_pct: mean(cpu),
         modules_loaded: modules.length,
       },
-      settings: { nodes: 3, vips: 1, mode: "l2", settle_s: settle, chart_node_options: chartNodeOptions((await defaultChartCommands()).speaker), node_options: v8Flags },
+      settings: { nodes: 3, vips: 1, mode: "l2", kubernetes: kube !== null, settle_s: settle, chart_node_options: chartNodeOptions((await defaultChartCommands()).speaker), node_options: v8Flags },
       machine: machineDescription(),
     };
   } finally {
@@ -109,7 +118,7 @@ export async function speakerMemoryBench(args: string[]): Promise<BenchResult> {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    await cluster.destroy();
+    await (kube ? kube.destroy() : cluster.destroy());
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -95,6 +95,8 @@ function labEnv(c: ChartContainer, s: LabSubstitutes): Map<string, string> {
       env.set(e.name, s.node);
     } else if (e.fieldPath !== undefined) throw new ChartCommandError(`chart: env ${e.name}: fieldRef ${e.fieldPath} has no lab value`);
     else if (e.name === "VIPMESH_METRICS_PORT" && s.metricsPort !== undefined) env.set(e.name, String(s.metricsPort));
+    // The memory bench preloads its probe through NODE_OPTIONS (src/bench/speakerMemory.ts): keep it before the chart's flags.
+    else if (e.name === "NODE_OPTIONS" && process.env["VIPMESH_MEMORY_PROBE_DIR"]) env.set(e.name, `${process.env["NODE_OPTIONS"] ?? ""} ${e.value ?? ""}`.trim());
     else env.set(e.name, e.value ?? "");
   }
   return env;
