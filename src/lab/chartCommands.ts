@@ -3,6 +3,8 @@
 // is put in their place: the NATS URL and the files of the lab's NATS credentials and PKI (a speaker's token or its
 // node's user), the auth callout's key files, the probe key file, the node's name, the stream replicas of the lab's
 // NATS and, for controllers sharing a namespace, the metrics port.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { renderChart } from "../testing/helmChart.js";
 
@@ -47,6 +49,17 @@ export function defaultChartCommands(set: readonly string[] = []): Promise<Chart
   let commands = rendered.get(key);
   if (!commands) rendered.set(key, (commands = renderChart({ set }).then(chartCommands)));
   return commands;
+}
+
+const MANIFESTS_DIR = fileURLToPath(new URL("../../deploy/manifests/", import.meta.url));
+let manifestCommands: ChartCommands | undefined;
+/**
+ * The chart's commands as rendered into deploy/manifests (scripts/render-manifests.sh; helm-chart.test.ts fails when
+ * they are stale): the chart's defaults without running helm, so the demo needs no helm build.
+ */
+export function renderedManifestCommands(): ChartCommands {
+  manifestCommands ??= chartCommands(["speaker.yaml", "controller.yaml"].map((f) => readFileSync(MANIFESTS_DIR + f, "utf8")).join("\n---\n"));
+  return manifestCommands;
 }
 
 /** The Node.js/V8 flags the chart gives a container (its NODE_OPTIONS), "" when none. */

@@ -12,7 +12,7 @@ import type { LabLogger, ProcHandle } from "./types.js";
 import { waitFor } from "./run.js";
 import { LabNatsCluster } from "./natsCluster.js";
 import { labProbeKeyArgs } from "./probeKey.js";
-import { chartNodeOptions, defaultChartCommands, type SpeakerLauncher } from "./chartCommands.js";
+import { chartNodeOptions, renderedManifestCommands, type SpeakerLauncher } from "./chartCommands.js";
 import { auditLab, violationsOf } from "./labAudit.js";
 import type { AuditReport, Finding } from "../projections/audit/findings.js";
 
@@ -89,7 +89,7 @@ export class L2Cluster {
       for (const vip of opts.vips) await lab.exposeVipOnAllNodes(vip);
       const configPath = join(lab.runDir, "vipmesh.yaml");
       writeFileSync(configPath, opts.manifests ?? l2Manifests(opts.vips));
-      const nodeOptions = opts.speakerLauncher ? "" : chartNodeOptions((await defaultChartCommands()).speaker);
+      const nodeOptions = opts.speakerLauncher ? "" : chartNodeOptions(renderedManifestCommands().speaker);
       const cluster = new L2Cluster(lab, natsUrl, natsCluster, configPath, opts, nodeOptions);
       for (let i = 1; i <= (opts.allocators ?? 2); i++) cluster.startAllocator(i);
       for (let k = 1; k <= opts.nodes; k++) cluster.startSpeaker(k);

@@ -9,7 +9,7 @@ import { connect } from "@nats-io/transport-node";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { parse, parseAllDocuments } from "yaml";
 import { afterAll, describe, expect, it } from "vitest";
-import { chartCommands, labCommand } from "../../src/lab/chartCommands.js";
+import { chartCommands, chartNodeOptions, labCommand, renderedManifestCommands } from "../../src/lab/chartCommands.js";
 import { natsServerPath } from "../../src/lab/paths.js";
 import { CHART_DIR, renderChart, runHelm } from "../../src/testing/helmChart.js";
 import { chartNatsConfOnLoopback } from "../../src/testing/chartNatsServer.js";
@@ -248,5 +248,11 @@ describe("the lab's command lines from the chart (src/lab/chartCommands.ts)", ()
     expect(controller.args).toContain("controller");
     expect(controller.env).toEqual({ VIPMESH_METRICS_PORT: "7481" });
     expect(() => labCommand(chart.speaker, { natsUrl: "x", natsArgs, replicas: 1 })).toThrow(/node's name/);
+  });
+
+  it("read from deploy/manifests (the demo, which builds no helm), give the speaker the chart's V8 flags", async () => {
+    const chart = chartCommands(await renderChart());
+    expect(chartNodeOptions(renderedManifestCommands().speaker)).toBe(chartNodeOptions(chart.speaker));
+    expect(chartNodeOptions(chart.speaker)).not.toBe("");
   });
 });
