@@ -88,10 +88,11 @@ describe.skipIf(unavailable !== undefined)("the HTML timeline of a lab failover,
 });
 
 describe.skipIf(unavailable !== undefined)("the demo (vipmesh lab)", () => {
-  it("ends by writing the HTML timeline of its failover and saying where it is", async () => {
+  it("ends by writing the HTML timeline of its failover and saying where it is, with no helm (make demo builds none)", async () => {
     const page = "build/lab/demo-timeline.html";
     const [node, ...args] = vipmeshArgv("lab", "--html", page);
-    const { stdout } = await promisify(execFile)(node ?? process.execPath, args, { timeout: 150_000 });
+    const noHelm = { ...process.env, VIPMESH_HELM_BIN_DIR: "/nonexistent/helm-is-not-built-for-the-demo" };
+    const { stdout } = await promisify(execFile)(node ?? process.execPath, args, { timeout: 150_000, env: noHelm });
     const lines = stdout.trim().split("\n");
     expect(lines[lines.length - 2]).toBe("lab torn down.");
     expect(lines[lines.length - 1]).toMatch(/^the failover, drawn: \/.*build\/lab\/demo-timeline\.html \(open it in a browser; it needs no network\)$/);
