@@ -1,6 +1,7 @@
 import tls from "node:tls";
 import { CoreV1Api, KubeConfig, Watch } from "@kubernetes/client-node";
 import { credentialsFromKubeconfig, type KubeCredentials } from "../kube/credentials.js";
+import { apiConfigurationOf } from "../kube/apiClient.js";
 import { kubeRequest, kubeWatch } from "../kube/http.js";
 import { startKubeApiServer } from "../testing/kubeApiServer.js";
 import { machineDescription, percentile, type BenchResult } from "./report.js";
@@ -70,7 +71,7 @@ export async function kubeRequestsBench(args: string[]): Promise<BenchResult> {
     library.loadFromFile(api.kubeconfig);
     const plain = library.makeApiClient(CoreV1Api);
     const kc = credentialsFromKubeconfig(api.kubeconfig);
-    const shared = new CoreV1Api(kc.configuration);
+    const shared = new CoreV1Api(apiConfigurationOf(kc));
     const ways: Way[] = [
       { name: "library_default", get: () => plain.readNamespace({ name: "default" }) },
       { name: "library_shared_agent", get: () => shared.readNamespace({ name: "default" }) },

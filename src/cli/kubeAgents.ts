@@ -9,8 +9,9 @@ import type { ReleaseGuardSettings } from "../projections/ipam/releaseGuard.js";
 import type { AgentMonitor } from "../agents/health/monitor.js";
 
 // The Kubernetes side of a command: --kubeconfig (else $KUBECONFIG, else in-cluster credentials) switches the
-// configuration source from the file to the API server. The Kubernetes modules (and @kubernetes/client-node) are
-// loaded only when there are credentials.
+// configuration source from the file to the API server. The Kubernetes modules are loaded only when there are
+// credentials, and @kubernetes/client-node only by the agents that call it (not the speaker) or for credentials
+// that need it (src/kube/plainCredentials.ts).
 
 export function addKubeOptions(cmd: Command): Command {
   return cmd
@@ -21,9 +22,11 @@ export function addKubeOptions(cmd: Command): Command {
 export type KubeContext = { kc: KubeCredentials; namespace: string };
 
 export async function kubeFromOptions(o: Record<string, string | undefined>, log: Logger): Promise<KubeContext | null> {
-  if (credentialSource(o["kubeconfig"]) === null) return null;
-  const { loadKubeCredentials } = await import("../kube/credentials.js");
-  const kc = loadKubeCredentials(o["kubeconfig"]);
+  const source = credentialSource(o["kubeconfig"]);
+  if (source === null) return null;
+  // The common credentials without @kubernetes/client-node (a speaker then never loads it); the rest through it.
+  const { plainCredentials } = await import("../kube/plainCredentials.js");
+  const kc = plainCredentials(source) ?? (await import("../kube/credentials.js")).loadKubeCredentials(o["kubeconfig"]);
   if (!kc) return null;
   if (o["config"]) log.warn({ config: o["config"] }, "Kubernetes credentials present: --config is ignored");
   return { kc, namespace: o["namespace"] ?? DEFAULT_CONFIG_NAMESPACE };

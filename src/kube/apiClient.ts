@@ -8,6 +8,7 @@ import {
   setHeaderOptions,
   type RequestContext,
 } from "@kubernetes/client-node";
+import type { KubeCredentials } from "./credentials.js";
 import { KubeApiError } from "./http.js";
 
 // The generated API clients of @kubernetes/client-node (CoreV1Api, CustomObjectsApi, ...) take a Configuration whose
@@ -31,6 +32,14 @@ export function apiConfiguration(server: string, applyTo: (opts: RequestOptions)
     },
   };
   return createConfiguration({ baseServer: new ServerConfiguration(server, {}), authMethods: { default: auth } });
+}
+
+const configurations = new WeakMap<KubeCredentials, Configuration>();
+/** For the library's generated API clients (`new CoreV1Api(apiConfigurationOf(kc))`): these credentials, the shared agent. */
+export function apiConfigurationOf(kc: KubeCredentials): Configuration {
+  let c = configurations.get(kc);
+  if (!c) configurations.set(kc, (c = apiConfiguration(kc.server, kc.applyTo)));
+  return c;
 }
 
 /** Per-call options that send the body as a JSON merge patch (the generated clients default to JSON patch). */

@@ -1,17 +1,18 @@
 import { accessSync, constants, readFileSync } from "node:fs";
 import type { RequestOptions } from "node:https";
 import { delimiter, dirname, isAbsolute, join } from "node:path";
-import { KubeConfig, type Cluster, type Configuration, type User } from "@kubernetes/client-node";
+import { KubeConfig, type Cluster, type User } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { AgentCache } from "./agentCache.js";
-import { apiConfiguration } from "./apiClient.js";
 import { credentialSource } from "./credentialSource.js";
+import { plainCredentials } from "./plainCredentials.js";
 
 // Whether vipmesh runs against Kubernetes, and how to reach it: an explicit --kubeconfig, else $KUBECONFIG, else
 // in-cluster service-account credentials; none: the file source. @kubernetes/client-node's KubeConfig does the
 // credentials (CA, client certificates, tokens, token files, exec plugins, auth providers, `as`, proxy-url); its
-// generated API clients make the calls (`configuration`), and the informers' lists and watches go over node:https
-// (./http.ts), all through one keep-alive agent. Pinned to 1.4.0: 2.x pulls undici 8, which does not load on Node 20.
+// generated API clients make the calls (apiConfigurationOf in ./apiClient.ts), and the informers' lists and watches
+// go over node:https (./http.ts), all through one keep-alive agent. The common cases are read without the library
+// first (./plainCredentials.ts, by loadKubeCredentials), so a speaker does not load it. Pinned to 1.4.0: 2.x pulls undici 8, which does not load on Node 20.
 
 export type KubeCredentials = {
   /** The API server's URL, without a trailing slash. */
@@ -24,8 +25,6 @@ export type KubeCredentials = {
    * are refreshed here.
    */
   readonly applyTo: (opts: RequestOptions) => Promise<void>;
-  /** For the library's generated API clients (`new CoreV1Api(kc.configuration)`): these credentials, the shared agent. */
-  readonly configuration: Configuration;
 };
 
 /** The kubeconfig (or in-cluster environment) is unusable: missing file, unknown context, user without credentials. */
@@ -147,7 +146,7 @@ function credentials(kc: KubeConfig, origin: string): KubeCredentials {
     if (isRecord(headers) && typeof headers["Authorization"] === "string") headers["Authorization"] = headers["Authorization"].trim();
     agents.reuse(opts);
   };
-  return { server, source, applyTo, configuration: apiConfiguration(server, applyTo) };
+  return { server, source, applyTo };
 }
 
 /** Credentials of a kubeconfig file's current context. Throws KubeConfigError naming what is missing or wrong. */
@@ -163,6 +162,8 @@ export function credentialsFromKubeconfig(path: string): KubeCredentials {
 export function loadKubeCredentials(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): KubeCredentials | null {
   const source = credentialSource(explicit, env);
   if (source === null) return null;
+  const plain = plainCredentials(source, env);
+  if (plain) return plain;
   if (source.kind === "kubeconfig") return credentialsFromKubeconfig(source.path);
   const files = source.kind === "kubeconfigs" ? source.paths : [];
   if (files.length > 0) return credentials(readKubeconfigs(files), files.length === 1 ? `kubeconfig ${files[0]}` : `$KUBECONFIG ${files.join(delimiter)}`);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { CoreV1Api, type CoreV1Event } from "@kubernetes/client-node";
-import { kubeCall } from "./apiClient.js";
+import { apiConfigurationOf, kubeCall } from "./apiClient.js";
 import { isConflict } from "./http.js";
 import type { KubeObject } from "./informer.js";
 import type { KubeCredentials } from "./credentials.js";
@@ -40,7 +40,7 @@ export async function recordEvent(kc: KubeCredentials, obj: KubeObject, spec: Ev
     count: 1,
   };
   try {
-    await kubeCall(`create Event ${namespace}/${body.metadata.name}`, () => new CoreV1Api(kc.configuration).createNamespacedEvent({ namespace, body }));
+    await kubeCall(`create Event ${namespace}/${body.metadata.name}`, () => new CoreV1Api(apiConfigurationOf(kc)).createNamespacedEvent({ namespace, body }));
     return true;
   } catch (err) {
     if (isConflict(err)) return false;

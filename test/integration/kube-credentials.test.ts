@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { AuthenticationV1Api, CoreV1Api } from "@kubernetes/client-node";
-import { kubeCall } from "../../src/kube/apiClient.js";
+import { apiConfigurationOf, kubeCall } from "../../src/kube/apiClient.js";
 import { credentialsFromKubeconfig, type KubeCredentials } from "../../src/kube/credentials.js";
 import { KubeApiError, kubeWatch, type WatchLine } from "../../src/kube/http.js";
 import { startKubeApiServer, type KubeApiServer } from "../../src/testing/kubeApiServer.js";
@@ -68,7 +68,7 @@ const execUser = { exec: { apiVersion: "client.authentication.k8s.io/v1", comman
 
 /** The user the API server takes these credentials for. */
 async function whoAmI(kc: KubeCredentials): Promise<string> {
-  const api = new AuthenticationV1Api(kc.configuration);
+  const api = new AuthenticationV1Api(apiConfigurationOf(kc));
   const review = await kubeCall("create SelfSubjectReview", () => api.createSelfSubjectReview({ body: { apiVersion: "authentication.k8s.io/v1", kind: "SelfSubjectReview" } }));
   return review.status?.userInfo?.username ?? "";
 }
@@ -112,7 +112,7 @@ describe("credentials against kube-apiserver", () => {
   it("makes the generated clients' calls over one kept-alive connection (the library alone opens one per call)", async () => {
     writeFileSync(join(dir, "exec-token"), tokens["plugin-a"] ?? "");
     const kc = credentialsFromKubeconfig(kubeconfig("reuse", execUser));
-    const core = new CoreV1Api(kc.configuration);
+    const core = new CoreV1Api(apiConfigurationOf(kc));
     let connects = 0;
     const connect = tls.connect;
     (tls as { connect: typeof tls.connect }).connect = ((...args: Parameters<typeof tls.connect>) => {

@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
 
 // What a process loads for one command (dist/, as the image runs it): the CLI loads only the command it runs, and
 // the speaker without Kubernetes credentials never loads @kubernetes/client-node (about 70 MB of RSS by itself).
@@ -15,9 +16,14 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Module URLs loaded by `vipmesh <args>` (a command's --help: every module its command needs, nothing run). */
 function modulesOf(args: string[], env: NodeJS.ProcessEnv = {}): string[] {
-  const script = `process.argv = [process.execPath, "vipmesh", ${args.map((a) => JSON.stringify(a)).join(", ")}];
+  return modulesOfScript(`process.argv = [process.execPath, "vipmesh", ${args.map((a) => JSON.stringify(a)).join(", ")}];
 process.exit = () => {};
-await import(${JSON.stringify(join(dist, "cli/main.js"))});
+await import(${JSON.stringify(join(dist, "cli/main.js"))});`, env);
+}
+
+/** Module URLs loaded by an ES module script, once it has run. */
+function modulesOfScript(body: string, env: NodeJS.ProcessEnv = {}): string[] {
+  const script = `${body}
 await new Promise((r) => setTimeout(r, 300));
 process.kill(process.pid, "SIGUSR2");
 await new Promise((r) => setTimeout(r, 300));`;
@@ -36,6 +42,25 @@ describe("modules loaded per command", () => {
     expect(modules.some((m) => m.includes("/dist/cli/speakerCommand.js"))).toBe(true);
     expect(modules.filter((m) => m.includes("@kubernetes/client-node"))).toEqual([]);
     expect(modules.filter((m) => /\/dist\/cli\/(controller|allocator|lab|replay|audit|status)Command\.js$/.test(m))).toEqual([]);
+  });
+
+  it("a speaker with Kubernetes credentials (a token kubeconfig) loads its Kubernetes agents without @kubernetes/client-node", () => {
+    const kubeconfig = join(dir, "kubeconfig");
+    writeFileSync(kubeconfig, stringify({
+      apiVersion: "v1", kind: "Config", "current-context": "ctx",
+      clusters: [{ name: "c", cluster: { server: "https://198.18.0.1:6443", "certificate-authority-data": Buffer.from("CA").toString("base64") } }],
+      users: [{ name: "u", user: { token: "t" } }],
+      contexts: [{ name: "ctx", context: { cluster: "c", user: "u" } }],
+    }));
+    // What the speaker command loads once it has credentials (src/cli/speakerCommand.ts), and the credentials themselves.
+    const modules = modulesOfScript(`const { kubeFromOptions } = await import(${JSON.stringify(join(dist, "cli/kubeAgents.js"))});
+const kube = await kubeFromOptions({ kubeconfig: ${JSON.stringify(kubeconfig)} }, { warn() {} });
+if (!kube || kube.kc.server !== "https://198.18.0.1:6443") throw new Error("no credentials");
+await import(${JSON.stringify(join(dist, "agents/speaker/kubePasswordReader.js"))});
+await import(${JSON.stringify(join(dist, "agents/status/nodeStatusWriter.js"))});`);
+    expect(modules.some((m) => m.endsWith("/dist/agents/status/nodeStatusWriter.js"))).toBe(true);
+    expect(modules.some((m) => m.endsWith("/dist/kube/informer.js"))).toBe(true);
+    expect(modules.filter((m) => m.includes("@kubernetes/client-node"))).toEqual([]);
   });
 
   it("the help lists every command, so it loads them all", () => {

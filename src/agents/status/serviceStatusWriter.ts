@@ -7,7 +7,7 @@ import { AllocatorView } from "../allocator/view.js";
 import { STREAMS } from "../../events/types.js";
 import { recordEvent } from "../../kube/events.js";
 import { CoreV1Api, CustomObjectsApi } from "@kubernetes/client-node";
-import { kubeCall, mergePatch } from "../../kube/apiClient.js";
+import { apiConfigurationOf, kubeCall, mergePatch } from "../../kube/apiClient.js";
 import { isConflict } from "../../kube/http.js";
 import { Informer, type KubeObject } from "../../kube/informer.js";
 import { isLoadBalancer } from "../../kube/ingest/kubeSource.js";
@@ -130,13 +130,13 @@ class Reconciler {
     const where = `${id.namespace}/${id.name}`;
     const status = statusPatch(svc, w, new Date().toISOString());
     if (status) {
-      await kubeCall(`patch Service ${where} status`, () => new CoreV1Api(kc.configuration).patchNamespacedServiceStatus({ ...id, body: status }, mergePatch));
+      await kubeCall(`patch Service ${where} status`, () => new CoreV1Api(apiConfigurationOf(kc)).patchNamespacedServiceStatus({ ...id, body: status }, mergePatch));
       this.writes++;
       await this.transitionEvent(svc, w);
     }
     const annotation = annotationPatch(svc, w);
     if (annotation && !status) {
-      await kubeCall(`patch Service ${where}`, () => new CoreV1Api(kc.configuration).patchNamespacedService({ ...id, body: annotation }, mergePatch));
+      await kubeCall(`patch Service ${where}`, () => new CoreV1Api(apiConfigurationOf(kc)).patchNamespacedService({ ...id, body: annotation }, mergePatch));
       this.writes++;
     }
   }
@@ -157,7 +157,7 @@ class Reconciler {
       if (Object.entries(usage).every(([k, v]) => current[k] === v)) continue;
       const where = { group: "metallb.io", version: "v1beta1", namespace: this.opts.namespace, plural: "ipaddresspools", name: pool };
       const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, status: usage };
-      const api = new CustomObjectsApi(this.opts.kc.configuration);
+      const api = new CustomObjectsApi(apiConfigurationOf(this.opts.kc));
       await this.guarded(async () => {
         await kubeCall(`patch IPAddressPool ${where.namespace}/${pool} status`, () => api.patchNamespacedCustomObjectStatus({ ...where, body }, mergePatch));
         this.writes++;

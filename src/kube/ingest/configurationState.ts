@@ -1,5 +1,5 @@
 import { CustomObjectsApi } from "@kubernetes/client-node";
-import { kubeCall, mergePatch } from "../apiClient.js";
+import { apiConfigurationOf, kubeCall, mergePatch } from "../apiClient.js";
 import { isConflict, isNotFound } from "../http.js";
 import type { KubeCredentials } from "../credentials.js";
 import { servingNotice } from "../../config/servingNotice.js";
@@ -33,7 +33,7 @@ export class ConfigurationStateWriter {
     kc: KubeCredentials,
     private readonly ref: ConfigurationStateRef,
   ) {
-    this.api = new CustomObjectsApi(kc.configuration);
+    this.api = new CustomObjectsApi(apiConfigurationOf(kc));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { createAccount, createCurve, fromCurveSeed, fromSeed } from "@nats-io/nkeys";
 import { CoreV1Api, type V1Secret } from "@kubernetes/client-node";
-import { kubeCall } from "../apiClient.js";
+import { apiConfigurationOf, kubeCall } from "../apiClient.js";
 import type { KubeCredentials } from "../credentials.js";
 import { isConflict, isNotFound } from "../http.js";
 
@@ -38,7 +38,7 @@ function publicKeysOf(secret: V1Secret, name: string): { issuer: string; xkey: s
 
 /** Makes the Secret unless it exists (then checks it); a racing creator's Secret is taken as it is. */
 export async function ensureCalloutSecret(kc: KubeCredentials, namespace: string, name: string, labels: Record<string, string>): Promise<CalloutSecretResult> {
-  const api = new CoreV1Api(kc.configuration);
+  const api = new CoreV1Api(apiConfigurationOf(kc));
   const existing = async (): Promise<CalloutSecretResult> => ({ created: false, ...publicKeysOf(await kubeCall(`get secret ${namespace}/${name}`, () => api.readNamespacedSecret({ name, namespace })), name) });
   try {
     return await existing();

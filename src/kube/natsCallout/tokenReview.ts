@@ -1,5 +1,5 @@
 import { AuthenticationV1Api, Observable, type ConfigurationOptions, type RequestContext, type ResponseContext } from "@kubernetes/client-node";
-import { kubeCall } from "../apiClient.js";
+import { apiConfigurationOf, kubeCall } from "../apiClient.js";
 import type { KubeCredentials } from "../credentials.js";
 import type { TokenReviewStatus } from "./speakerToken.js";
 
@@ -17,7 +17,7 @@ function deadline(ms: number): ConfigurationOptions {
 }
 
 export async function reviewToken(kc: KubeCredentials, token: string, audience: string, timeoutMs: number): Promise<TokenReviewStatus> {
-  const api = new AuthenticationV1Api(kc.configuration);
+  const api = new AuthenticationV1Api(apiConfigurationOf(kc));
   const body = { apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: { token, audiences: [audience] } };
   const review = await kubeCall("create tokenreview", () => api.createTokenReview({ body }, deadline(timeoutMs)));
   return review.status ?? {};

@@ -1,12 +1,12 @@
-import { CustomObjectsApi } from "@kubernetes/client-node";
-import { kubeCall, mergePatch } from "../../../kube/apiClient.js";
 import type { KubeCredentials } from "../../../kube/credentials.js";
-import { isConflict, isNotFound } from "../../../kube/http.js";
+import { isConflict, isNotFound, kubeRequest } from "../../../kube/http.js";
 import type { KubeObject } from "../../../kube/informer.js";
 import { statusLabels, type NodeServiceStatus } from "../../../projections/kubeStatus/nodeStatus.js";
 
 // Writes of ServiceL2Status / ServiceBGPStatus objects: create (then set the status subresource), patch the status
 // when it differs, delete. Only the difference from the informer's copy is sent, guarded by its resourceVersion.
+// The speaker writes them, over ./http.ts rather than the library's generated clients, which it would load for
+// nothing else (about 40 MB of RSS: docs/kubernetes.md).
 
 export type StatusKind = { kind: "ServiceL2Status" | "ServiceBGPStatus"; plural: "servicel2statuses" | "servicebgpstatuses" };
 
@@ -16,8 +16,8 @@ export const BGP_KIND: StatusKind = { kind: "ServiceBGPStatus", plural: "service
 export type WantedObject = { id: NodeServiceStatus; status: Record<string, unknown> };
 
 export const statusCollection = (k: StatusKind, namespace: string): string => `/apis/metallb.io/v1beta1/namespaces/${namespace}/${k.plural}`;
-const collection = (k: StatusKind, namespace: string) => ({ group: "metallb.io", version: "v1beta1", namespace, plural: k.plural });
-const api = (kc: KubeCredentials): CustomObjectsApi => new CustomObjectsApi(kc.configuration);
+const objectPath = (k: StatusKind, namespace: string, name: string): string => `${statusCollection(k, encodeURIComponent(namespace))}/${encodeURIComponent(name)}`;
+const MERGE_PATCH = "application/merge-patch+json";
 
 /** Whether the object's status differs from the wanted one in any field the wanted one sets (null: absent). */
 export function statusDiffers(o: KubeObject, wanted: Record<string, unknown>): boolean {
@@ -26,15 +26,13 @@ export function statusDiffers(o: KubeObject, wanted: Record<string, unknown>): b
 }
 
 export async function createStatusObject(kc: KubeCredentials, k: StatusKind, namespace: string, w: WantedObject): Promise<void> {
-  const where = collection(k, namespace);
-  const what = `${k.kind} ${namespace}/${w.id.name}`;
   const body = { apiVersion: "metallb.io/v1beta1", kind: k.kind, metadata: { name: w.id.name, namespace, labels: statusLabels(w.id) } };
   try {
-    await kubeCall(`create ${what}`, () => api(kc).createNamespacedCustomObject({ ...where, body }));
+    await kubeRequest(kc, { method: "POST", path: statusCollection(k, encodeURIComponent(namespace)), body });
   } catch (err) {
     if (!isConflict(err)) throw err;
   }
-  await kubeCall(`patch ${what} status`, () => api(kc).patchNamespacedCustomObjectStatus({ ...where, name: w.id.name, body: { status: w.status } }, mergePatch));
+  await kubeRequest(kc, { method: "PATCH", path: `${objectPath(k, namespace, w.id.name)}/status`, body: { status: w.status }, contentType: MERGE_PATCH });
 }
 
 /** false on a conflict: the informer brings the newer object and the caller looks again. */
@@ -42,9 +40,7 @@ export async function patchStatusObject(kc: KubeCredentials, k: StatusKind, o: K
   const namespace = o.metadata.namespace ?? "";
   const body = { metadata: { resourceVersion: o.metadata.resourceVersion }, status };
   try {
-    await kubeCall(`patch ${k.kind} ${namespace}/${o.metadata.name} status`, () =>
-      api(kc).patchNamespacedCustomObjectStatus({ ...collection(k, namespace), name: o.metadata.name, body }, mergePatch),
-    );
+    await kubeRequest(kc, { method: "PATCH", path: `${objectPath(k, namespace, o.metadata.name)}/status`, body, contentType: MERGE_PATCH });
     return true;
   } catch (err) {
     if (isConflict(err)) return false;
@@ -60,9 +56,7 @@ export async function deleteStatusObject(kc: KubeCredentials, k: StatusKind, o: 
   const namespace = o.metadata.namespace ?? "";
   const preconditions = { ...(o.metadata.uid ? { uid: o.metadata.uid } : {}), ...(o.metadata.resourceVersion ? { resourceVersion: o.metadata.resourceVersion } : {}) };
   try {
-    await kubeCall(`delete ${k.kind} ${namespace}/${o.metadata.name}`, () =>
-      api(kc).deleteNamespacedCustomObject({ ...collection(k, namespace), name: o.metadata.name, body: { apiVersion: "v1", kind: "DeleteOptions", preconditions } }),
-    );
+    await kubeRequest(kc, { method: "DELETE", path: objectPath(k, namespace, o.metadata.name), body: { apiVersion: "v1", kind: "DeleteOptions", preconditions } });
     return true;
   } catch (err) {
     if (isNotFound(err) || isConflict(err)) return false;
