@@ -6,6 +6,7 @@ import { STREAMS } from "../events/types.js";
 import { startKubeL2Cluster } from "../lab/kubeCluster.js";
 import { l2Manifests, type L2Cluster } from "../lab/l2Cluster.js";
 import { labUnavailableReason } from "../lab/lab.js";
+import { waitFor } from "../lab/run.js";
 import { kubeBinaries } from "../testing/kubePaths.js";
 import { answeringTimes, hopFigures, LogStamps, trialPrefixes, type TrialStamps } from "./createToReachableHops.js";
 import { machineDescription, percentile, type BenchResult } from "./report.js";
@@ -31,7 +32,11 @@ export async function createToReachableBench(args: string[]): Promise<BenchResul
     if (pools.code !== 0) throw new Error(pools.stderr);
     const watch = watchServices(k.api.kubeconfig);
     const capture = await k.cluster.lab.startCapture("create-to-reachable");
-    await new Promise((r) => setTimeout(r, 3_000)); // controllers and speakers have the pool
+    // A running cluster: every speaker has started (its first login waits for the controllers' auth callout, up to
+    // seconds after a cold start, which the first trial measured before), then 3 s for everyone to have the pool.
+    const started = (node: number): boolean => k.cluster.speakerLines.some((l) => l.node === node && l.line.includes('"msg":"speaker started"'));
+    await waitFor("every speaker started", () => ([1, 2, 3].every(started) ? true : undefined), 60_000, 100);
+    await new Promise((r) => setTimeout(r, 3_000));
     try {
       for (const [i, vip] of vips.entries()) {
         const prober = k.cluster.lab.startProber({ url: `http://${vip}/`, intervalMs: PROBE_INTERVAL_MS, timeoutMs: 300 });
