@@ -111,12 +111,14 @@ function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): voi
   const inGrace = draft.live < draft.graceUntilLive;
   let next = NOBODY_TO_SWEEP;
   let held = false;
-  for (const record of Object.values(draft.nodes)) {
+  // A changed record is replaced, never written in place: records may be shared with earlier states
+  // (applyHeartbeatBatch copies only the node table).
+  for (const [id, record] of Object.entries(draft.nodes)) {
     if (record.overdue) continue;
     const silentMs = draft.live - record.lastHeardLive;
     if (record.status === "dead") {
       if (silentMs > settings.maxDeadAfterMs) {
-        record.overdue = true;
+        draft.nodes[id] = { ...record, overdue: true };
         draft.epoch++;
       }
       next = Math.min(next, nextChange(record, settings));
@@ -124,12 +126,11 @@ function sweep(draft: Draft<MembershipState>, settings: MembershipSettings): voi
     }
     const silence = statusAfterSilence(silentMs, settings, widenedByMs(memberScore(record), settings));
     const status = inGrace && silence === "dead" ? "suspect" : silence;
-    if (status !== record.status) {
-      record.status = status;
-      draft.epoch++;
-    }
-    if (status === "dead") record.overdue = silentMs > settings.maxDeadAfterMs;
-    next = Math.min(next, nextChange(record, settings));
+    if (status !== record.status) draft.epoch++;
+    const overdue = status === "dead" ? silentMs > settings.maxDeadAfterMs : record.overdue;
+    const after = status === record.status && overdue === record.overdue ? record : { ...record, status, overdue };
+    if (after !== record) draft.nodes[id] = after;
+    next = Math.min(next, nextChange(after, settings));
     held ||= status === "suspect" && silence === "dead";
   }
   draft.sweepAfterLive = next;

@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { subjects } from "../../src/events/subjects.js";
 import type { NodeHeartbeatRecorded } from "../../src/events/types.js";
-import { applyHeartbeatBatch } from "../../src/projections/batch.js";
+import { applyHeartbeatBatch, LiveMembership, type HeartbeatEntry } from "../../src/projections/batch.js";
 import { healthScore } from "../../src/projections/members/lifeguard.js";
 import { emptyMembership, statusAfterSilence, widenedByMs, type NodeStatus } from "../../src/projections/membership.js";
 import { planClaims, type PlannedClaim } from "../../src/projections/ownershipPlan.js";
@@ -73,6 +73,40 @@ describe("the membership sweep runs only when a status can change", () => {
     fc.assert(fc.property(beats, (bs) => {
       expect(reducerStatuses(bs)).toEqual(naiveStatuses(bs));
     }), { numRuns: 300 });
+  });
+});
+
+function beatEntries(bs: readonly Beat[]): HeartbeatEntry[] {
+  let time = 1_700_000_000_000;
+  const counts = new Map<string, number>();
+  return bs.map((b, i) => {
+    time += i === 0 ? 0 : b.gapMs;
+    const beat = (counts.get(b.node) ?? 0) + 1;
+    counts.set(b.node, beat);
+    return { meta: { stream: "HEARTBEATS", seq: i + 1, time, subject: subjects.heartbeat(b.node) }, event: { type: "NodeHeartbeatRecorded", data: { node: b.node, incarnation: 1, beat, ready: true, version: "t", health: 0 } } };
+  });
+}
+
+describe("the live membership (applied in place, O(beats) a batch) and the copy-on-write batches agree", () => {
+  it("state after state, the earlier states untouched, unchanged records kept by reference", () => {
+    fc.assert(fc.property(beats, fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 40 }), (bs, sizes) => {
+      const entries = beatEntries(bs);
+      const live = new LiveMembership(emptyMembership());
+      let state = emptyMembership();
+      const earlier: { state: typeof state; json: string }[] = [];
+      for (let at = 0, k = 0; at < entries.length; k++) {
+        const batch = entries.slice(at, at + (sizes[k % sizes.length] ?? 1));
+        at += batch.length;
+        const records = { ...live.state.nodes };
+        live.apply(batch, SETTINGS);
+        state = applyHeartbeatBatch(state, batch, SETTINGS);
+        earlier.push({ state, json: JSON.stringify(state) });
+        expect(JSON.parse(JSON.stringify(live.state))).toEqual(JSON.parse(JSON.stringify(state)));
+        for (const [node, r] of Object.entries(live.state.nodes)) if (JSON.stringify(r) === JSON.stringify(records[node])) expect(r).toBe(records[node]);
+      }
+      for (const e of earlier) expect(JSON.stringify(e.state)).toBe(e.json);
+      expect(Object.isFrozen(state) && Object.isFrozen(state.nodes)).toBe(true);
+    }), { numRuns: 200 });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Immer } from "immer";
 import type { InvalidEvent } from "../../events/codec.js";
 import { decodeHeartbeatEntries, decodeLogEntries, type RawEntry } from "../../events/entries.js";
-import { applyHeartbeatBatch, applyLogBatch, frozenImmer } from "../../projections/batch.js";
+import { applyLogBatch, frozenImmer, LiveMembership } from "../../projections/batch.js";
 import { emptyLogState, type LogState } from "../../projections/logState.js";
 import { emptyMembership, type MembershipState } from "../../projections/membership.js";
 import type { MembershipSettings } from "../../projections/settings.js";
@@ -13,7 +13,7 @@ import type { MembershipSettings } from "../../projections/settings.js";
  */
 export class LogView {
   log: LogState;
-  members: MembershipState = emptyMembership();
+  private readonly liveMembers = new LiveMembership(emptyMembership());
   logCaughtUp = false;
   membersCaughtUp = false;
   logAtHead = false;
@@ -36,8 +36,13 @@ export class LogView {
   }
 
   applyHeartbeats(raw: readonly RawEntry[], caughtUp: boolean): void {
-    this.members = applyHeartbeatBatch(this.members, decodeHeartbeatEntries(raw, (i) => this.countInvalid(i)), this.settings, this.immer);
+    this.liveMembers.apply(decodeHeartbeatEntries(raw, (i) => this.countInvalid(i)), this.settings);
     this.membersCaughtUp ||= caughtUp;
+  }
+
+  /** The membership from HEARTBEATS, changed in place by every batch (LiveMembership): read it when using it. */
+  get members(): MembershipState {
+    return this.liveMembers.state;
   }
 
   get ready(): boolean {
