@@ -18,6 +18,7 @@ import { DEFAULT_MEMBERSHIP_SETTINGS } from "../../projections/settings.js";
 import { machineDescription, percentile, type BenchResult } from "../report.js";
 import { cpuPercentOver, rssMiB } from "./procStats.js";
 import { BULK_POOL, SCALE_VIP, scaleManifests } from "./scaleManifests.js";
+import { vipsAnswered } from "./vipsAnswered.js";
 
 // npm run bench -- scale [nodes] [services]: 3 real speakers and 2 allocators in the lab (answering ARP), plus a
 // simulator process publishing the events of `nodes` simulated nodes as real speakers would, and `services` Services.
@@ -126,12 +127,6 @@ function reportFailure(cluster: L2Cluster): void {
   for (const w of warnings) process.stderr.write(`  node${w.node}: ${w.line.slice(0, 300)}\n`);
 }
 
-/** VIPs the real speakers answer for now (each answers its own), from their lines: did 10,000 claims settle. */
-function vipsAnswered(cluster: L2Cluster): number {
-  const count = (text: string): number => cluster.speakerLines.filter((l) => l.line.includes(text)).length;
-  return count("answering and announcing") - count("stopped answering");
-}
-
 /** How far each speaker got with the VIPs (claims stored, lost, not published; VIPs answered) and its last warnings. */
 function reportProgress(cluster: L2Cluster): void {
   const count = (k: number, text: string): number => cluster.speakerLines.filter((l) => l.node === k && l.line.includes(text)).length;
@@ -168,12 +163,12 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     const ownerMs = owned ? Date.now() - started : Number.NaN;
     // Steady state is after every Service's VIP is answered (10,000 allocations and claims behind the configuration
     // took minutes on the shared machine), or after SETTLE_WAIT_MS, whichever is first.
-    const settleTicker = setInterval(() => void eventCount(nc).then((n) => process.stderr.write(`${Math.round((Date.now() - started) / 1000)} s: EVENTS holds ${n} messages; ${vipsAnswered(cluster)} of ${services} VIPs answered\n`)), 10_000);
-    while (owned && vipsAnswered(cluster) < services && Date.now() - started < SETTLE_WAIT_MS) await sleep(1_000);
+    const settleTicker = setInterval(() => void eventCount(nc).then((n) => process.stderr.write(`${Math.round((Date.now() - started) / 1000)} s: EVENTS holds ${n} messages; ${vipsAnswered(cluster.speakerLines)} of ${services} VIPs answered\n`)), 10_000);
+    while (owned && vipsAnswered(cluster.speakerLines) < services && Date.now() - started < SETTLE_WAIT_MS) await sleep(1_000);
     clearInterval(settleTicker);
-    const settleMs = vipsAnswered(cluster) >= services ? Date.now() - started : Number.NaN;
+    const settleMs = vipsAnswered(cluster.speakerLines) >= services ? Date.now() - started : Number.NaN;
     await sleep(15_000); // announcements and the last snapshots settle under the simulated nodes' load
-    const answered = vipsAnswered(cluster);
+    const answered = vipsAnswered(cluster.speakerLines);
     const speakerPids = [...cluster.speakers.values()].map((p) => p.pid);
     const natsPid = cluster.lab.natsProc?.pid;
     const [cpu, growth] = await Promise.all([cpuPercentOver([...speakerPids, ...(natsPid ? [natsPid] : [])], STEADY_WINDOW_MS), logGrowth(nc, STEADY_WINDOW_MS)]);
