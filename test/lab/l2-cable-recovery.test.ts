@@ -41,7 +41,13 @@ describe.skipIf(unavailable !== undefined)("L2 owner after a 20 s pulled cable",
       await waitFor(`node${owner} unfenced`, () => (mine().some((l) => l.includes('"unfenced"')) ? true : undefined), 30_000, 100);
       const others = [1, 2, 3].filter((k) => k !== owner);
       for (const k of others) await cluster.crashNode(k);
-      for (const v of VIPS) expect(await cluster.waitForOwner(v, 15_000)).toBe(owner);
+      for (const v of VIPS) {
+        // On failure the error carries the node's last lines: CI shows the summary, not the console output above.
+        const got = await cluster.waitForOwner(v, 15_000).catch((err: unknown) => {
+          throw new Error(`${(err as Error).message}; node${owner}'s last lines:\n${mine().slice(-15).join("\n")}`);
+        });
+        expect(got).toBe(owner);
+      }
     } finally {
       console.log(`l2-cable-recovery: node${owner}'s log since its cable was pulled:\n${mine().join("\n")}`);
     }

@@ -131,7 +131,8 @@ describe.skipIf(unavailable !== undefined)("vipmesh status while the lab fails n
     }
     const healedAt = Date.now();
     // Back: its FenceLeft (the whole episode) reaches the log, and status shows the episode on an all-well cluster.
-    const back = await statusUntil("the episode on the log and exit 0", (x) => x.code === 0 && x.status.nodes.find((n) => n.node === node)?.lastFence !== undefined, 60_000);
+    // This episode's: the node may have fenced in an earlier test (the deaf node's), whose episode is already there.
+    const back = await statusUntil("the episode on the log and exit 0", (x) => x.code === 0 && (x.status.nodes.find((n) => n.node === node)?.lastFence?.enteredAt ?? 0) >= cutAt - 1_000, 60_000);
     const row = back.status.nodes.find((n) => n.node === node);
     expect(row).toMatchObject({ status: "alive", fenced: null });
     const episode = row?.lastFence;
