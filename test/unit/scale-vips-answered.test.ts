@@ -22,14 +22,16 @@ describe("vipsAnswered", () => {
     expect(vipsAnswered(lines)).toBe(2);
   });
 
-  it("counts a VIP answered by two speakers (a handover) once, and forgets what a restarted speaker answered", () => {
+  it("counts a VIP answered by two speakers (a handover) once, and what a speaker answered before its start line", () => {
     const lines = [
       line(1, "answering and announcing", "198.18.0.200"),
+      line(1, "speaker started"),
       line(2, "answering and announcing", "198.18.0.200"),
       line(2, "answering and announcing", "198.18.0.201"),
+      line(2, "speaker started"),
     ];
     expect(vipsAnswered(lines)).toBe(2);
-    lines.push(line(2, "speaker started"));
+    lines.push(line(2, "stopped answering", "198.18.0.201"));
     expect(vipsAnswered(lines)).toBe(1);
   });
 });

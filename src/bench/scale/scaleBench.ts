@@ -88,12 +88,13 @@ async function readyMs(cluster: L2Cluster): Promise<number> {
 }
 
 /** SIGKILL of the probed VIP's owner, until the client's first request served by another node; null: failed. */
-async function failoverMs(cluster: L2Cluster, prober: Prober): Promise<number | null> {
+async function failoverMs(cluster: L2Cluster, prober: Prober, nc: NatsConnection): Promise<number | null> {
   const owner = await cluster.waitForOwner(SCALE_VIP, 20_000).catch(() => null);
   if (owner === null || !(await prober.waitForSuccess({ timeoutMs: 10_000 }).then(() => true, () => false))) {
     process.stderr.write("  no owner answering before the trial\n");
     return null;
   }
+  const from = cluster.speakerLines.length;
   const at = Date.now();
   cluster.speakers.get(owner)?.kill("SIGKILL");
   const deadline = at + 15_000;
@@ -104,9 +105,44 @@ async function failoverMs(cluster: L2Cluster, prober: Prober): Promise<number | 
     else await sleep(10);
   }
   await cluster.speakers.get(owner)?.exited;
+  const lines = cluster.speakerLines.slice(from);
+  process.stderr.write(`  ${trialSteps(lines, owner, at)}; ${await claimEvidence(nc, lines, owner, at)}\n`);
   cluster.startSpeaker(owner);
   await sleep(3_000); // the restarted node passes its join hysteresis and settles
   return ms;
+}
+
+/**
+ * The stored claim's evidence, relative to the kill (stream times): the owner's last beat, the membership time the
+ * claimer decided at, the silence it judged, and when the server stored the claim.
+ */
+async function claimEvidence(nc: NatsConnection, lines: readonly { node: number; line: string }[], owner: number, at: number): Promise<string> {
+  const line = lines.find((l) => l.node !== owner && l.line.includes('"msg":"claimed VIP"') && l.line.includes(`"${SCALE_VIP}"`));
+  const seq = line ? Number(/"seq":(\d+)/.exec(line.line)?.[1]) : Number.NaN;
+  if (!Number.isInteger(seq)) return "no claim";
+  const jsm = await jetstreamManager(nc, { timeout: 30_000 });
+  const m = await jsm.streams.getMessage(STREAMS.events, { seq }).catch(() => null);
+  if (!m) return `claim ${seq} not read`;
+  const e = (m.json<{ data: { evidence: { previousOwnerLastHeardAt: number | null; silentForMs: number | null; observedAt: number } } }>()).data.evidence;
+  const rel = (t: number | null): string => (t === null ? "-" : `${t - at > 0 ? "+" : ""}${t - at}`);
+  return `owner last heard ${rel(e.previousOwnerLastHeardAt)}, decided at ${rel(e.observedAt)} (silent ${e.silentForMs} ms), stored ${rel(m.time.getTime())}`;
+}
+
+/** Where a trial's time went, from the survivors' lines (pino's epoch-ms `time`): the claim, the answer, fences. */
+function trialSteps(lines: readonly { node: number; line: string }[], owner: number, at: number): string {
+  const parsed = lines.filter((l) => l.node !== owner).flatMap((l) => {
+    try {
+      return [{ ...(JSON.parse(l.line) as { time?: number; msg?: string; vip?: string; reason?: string }), node: l.node }];
+    } catch {
+      return []; // not a log line (a stack trace, a warning of node's)
+    }
+  });
+  const first = (msg: string, vip?: string): string => {
+    const hit = parsed.find((l) => l.msg === msg && (vip === undefined || l.vip === vip));
+    return hit ? `node${hit.node} +${(hit.time ?? 0) - at} ms${hit.reason ? ` (${hit.reason})` : ""}` : "none";
+  };
+  const fences = parsed.filter((l) => l.msg === "fenced: stopped answering").map((l) => `node${l.node} +${(l.time ?? 0) - at}`);
+  return `claimed: ${first("claimed VIP", SCALE_VIP)}; answering: ${first("answering and announcing", SCALE_VIP)}; fenced: ${fences.join(", ") || "none"}`;
 }
 
 /** A speaker that exited during the run, with its last lines: its figures would otherwise just be missing. */
@@ -180,7 +216,7 @@ export async function scaleBench(args: string[]): Promise<BenchResult> {
     const prober = cluster.lab.startProber({ url: `http://${SCALE_VIP}/`, intervalMs: 10, timeoutMs: 300, maxMs: 30 * 60_000 });
     const failovers: (number | null)[] = owned ? [] : Array.from({ length: TRIALS }, () => null);
     for (let i = 1; owned && i <= TRIALS; i++) {
-      failovers.push(await failoverMs(cluster, prober));
+      failovers.push(await failoverMs(cluster, prober, nc));
       process.stderr.write(`failover ${i}/${TRIALS}: ${failovers.at(-1)?.toFixed(0) ?? "failed"} ms\n`);
       if (failovers.at(-1) === null) reportFailure(cluster);
     }
