@@ -47,12 +47,19 @@ const equals = (field: keyof StreamConfigView, value: unknown, fallback: unknown
   wanted: JSON.stringify(value),
   ok: (v) => JSON.stringify(v ?? fallback) === JSON.stringify(value),
 });
+/** HEARTBEATS may be held in memory (presence, not history: streams.ts); everything else is on disk. */
+const oneOf = (field: keyof StreamConfigView, values: readonly string[]): Rule => ({
+  field,
+  wanted: values.map((v) => JSON.stringify(v)).join(" or "),
+  ok: (v) => values.includes(String(v)),
+});
 const atLeast = (field: keyof StreamConfigView, min: number): Rule => ({ field, wanted: `>= ${min}`, ok: (v) => typeof v === "number" && v >= min });
 const unlimited = (field: keyof StreamConfigView): Rule => ({ field, wanted: "no limit (-1 or 0)", ok: (v) => v === undefined || v === -1 || v === 0 });
 const off = (field: keyof StreamConfigView): Rule => ({ field, wanted: "false", ok: (v) => v !== true });
 
 function rulesFor(stream: string, r: LogRequirements): Rule[] {
-  const common = [equals("storage", "file"), equals("retention", "limits", "limits"), atLeast("num_replicas", r.minReplicas), off("sealed"), off("allow_msg_ttl")];
+  const storage = stream === STREAMS.heartbeats ? oneOf("storage", ["file", "memory"]) : equals("storage", "file");
+  const common = [storage, equals("retention", "limits", "limits"), atLeast("num_replicas", r.minReplicas), off("sealed"), off("allow_msg_ttl")];
   if (stream === STREAMS.events) {
     return [
       equals("subjects", [EVENTS_SUBJECTS]),

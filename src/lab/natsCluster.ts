@@ -38,6 +38,7 @@ export class LabNatsCluster {
       `jetstream {`,
       `  store_dir: ${JSON.stringify(storeDir)}`,
       `  sync_interval: always`,
+      `  max_memory_store: 268435456`,
       `}`,
       this.lab.natsKit.serverConfig(),
       `cluster {`,

@@ -1,6 +1,6 @@
 import { Immer, type Draft } from "immer";
 import type { EventMeta, LogEvent, NodeHeartbeatRecorded } from "../events/types.js";
-import { applyHeartbeat, applyInvalidHeartbeat, type MembershipState } from "./membership.js";
+import { applyHeartbeat, applyInvalidHeartbeat, restartSequence, type MembershipState } from "./membership.js";
 import { applyInvalidLogMessage, applyLogEvent, type LogState } from "./logState.js";
 import type { MembershipSettings } from "./settings.js";
 
@@ -72,6 +72,11 @@ export class LiveMembership {
       if (event) applyHeartbeat(draft, event, meta, settings);
       else applyInvalidHeartbeat(draft, meta, settings);
     }
+  }
+
+  /** The stream's sequences start again (a new HEARTBEATS): see restartSequence in membership.ts. */
+  restartSequence(): void {
+    restartSequence(this.state as Draft<MembershipState>);
   }
 }
 

@@ -187,6 +187,16 @@ export function applyHeartbeat(
   draft.sweepAfterLive = Math.min(draft.sweepAfterLive, nextChange(next, settings));
 }
 
+/**
+ * HEARTBEATS started its sequences again (made again, or a replicated in-memory stream after every server restarted):
+ * the next beats have lower sequences and must not be taken for replays. Live time does not jump over the gap:
+ * its first beat only sets the clock, so every node keeps its whole dead timeout, counted from the beats it sends
+ * from there on, to be heard again (as the outage grace gives after a stall).
+ */
+export function restartSequence(draft: Draft<MembershipState>): void {
+  draft.seq = 0;
+}
+
 /** Counts a message the boundary rejected; it still moved the log forward. */
 export function applyInvalidHeartbeat(draft: Draft<MembershipState>, meta: EventMeta, settings: MembershipSettings): void {
   if (meta.seq <= draft.seq) return;

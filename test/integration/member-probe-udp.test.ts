@@ -208,6 +208,16 @@ describe("membership probes over UDP on loopback", () => {
     expect(watcher.verdicts).toEqual([]);
   });
 
+  it("a peer at a port or address nothing can be sent to is a send error, not the end of the speaker", async () => {
+    const { log } = memoryLogger();
+    const asker = await startProbeEndpoint({ node: "n1", incarnation: INC, port: 0, keys: () => KEYS, log, answerFor: () => ({ logAgeMs: 0, askerSilentMs: 0 }), onAnswer: () => undefined });
+    opened.push(asker);
+    // Port 0: what a peer started with --probe-port 0 is asked at (dgram throws for it instead of calling back).
+    asker.send(1, [{ node: "n2", address: LOCAL, port: 0 }, { node: "n3", address: LOCAL, port: 70_000 }]);
+    await until("both sends counted as errors", () => (asker.counters.sendErrors === 2 ? true : undefined));
+    expect(asker.counters.probesSent).toBe(2);
+  });
+
   it("refuses settings that cannot work, naming the field, before opening a socket", async () => {
     await expect(startMemberProber({ node: "n1", incarnation: INC, port: 0, keys: () => KEYS, reachesLog: () => true, log: memoryLogger().log, settings: { deadAfterMs: 100 } })).rejects.toThrow(/deadAfterMs/);
   });

@@ -10,8 +10,9 @@ import { replayCommand } from "../../src/cli/replayCommand.js";
 import type { TimelineRow } from "../../src/projections/timeline.js";
 import { auditThenDestroy } from "../support/labAudit.js";
 
-// A three-server NATS cluster (streams replicated 3x): killing the stream leader, and a full NATS outage of
-// 60 s, change no announcement, fail no client request, and declare no node dead.
+// A three-server NATS cluster (streams replicated 3x, HEARTBEATS in memory): killing the stream leader, and a full
+// NATS outage of 60 s (which empties HEARTBEATS), change no announcement, fail no client request, and declare no
+// node dead.
 
 const VIPS = ["198.18.0.200", "198.18.0.201"];
 const unavailable = labUnavailableReason();
@@ -81,8 +82,16 @@ describe.skipIf(unavailable !== undefined)("L2 with a NATS cluster: log outages 
     const verdicts = process.env["VIPMESH_LAB_MEMBERSHIP"] === "verdicts";
     const beatsBefore = (await jsm.streams.info("HEARTBEATS")).state.last_seq;
     await sleep(verdicts ? 5_500 : 1_000);
-    const beatsAfter = (await jsm.streams.info("HEARTBEATS")).state.last_seq;
+    const beats = await jsm.streams.info("HEARTBEATS");
+    const beatsAfter = beats.state.last_seq;
     await nc.close();
+    // Replicated HEARTBEATS is held in memory (no fsync per beat): after every server restarted it began again at
+    // #1, and each speaker's membership started over with it instead of waiting for its old position.
+    expect(beats.config.storage).toBe("memory");
+    if (!verdicts) {
+      const startedOver = new Set(cluster.speakerLines.filter(({ line }) => line.includes('"msg":"HEARTBEATS started over')).map(({ node }) => node));
+      expect(startedOver.size).toBe(3);
+    }
     expect(beatsAfter - beatsBefore).toBeGreaterThan(verdicts ? 2 : 20);
     expect(prober.failuresBetween(start, Date.now())).toBe(0);
     expect(await claims()).toEqual(before);

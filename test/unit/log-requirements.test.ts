@@ -31,6 +31,7 @@ describe("the log's required settings", () => {
     ["EVENTS with per-message TTLs", "EVENTS", { allow_msg_ttl: true }, "allow_msg_ttl"],
     ["EVENTS sealed", "EVENTS", { sealed: true }, "sealed"],
     ["HEARTBEATS keeps beats another time", "HEARTBEATS", { max_age: 1e9 }, "max_age"],
+    ["HEARTBEATS in a store of another kind", "HEARTBEATS", { storage: "s3" }, "storage"],
     ["the bucket in memory", SNAPSHOT_STREAM, { storage: "memory" }, "storage"],
   ])("%s: refused, naming %s.%s", (_name, stream, change, field) => {
     const configs = asInstalled();
@@ -45,6 +46,18 @@ describe("the log's required settings", () => {
     expect(logDifferences(configs, { ...r, minReplicas: 3 }).map((d) => d.field)).toEqual(["num_replicas", "num_replicas", "num_replicas"]);
     for (const c of Object.values(configs)) c.num_replicas = 5;
     expect(logDifferences(configs, { ...r, minReplicas: 3 })).toEqual([]);
+  });
+
+  it("HEARTBEATS is presence: on disk without an fsync per beat when unreplicated, in memory when replicated", () => {
+    expect(heartbeatsStreamConfig(DEFAULT_STREAM_SETTINGS)).toMatchObject({ storage: "file", persist_mode: "async" });
+    const replicated = { ...DEFAULT_STREAM_SETTINGS, replicas: 3 };
+    const config = heartbeatsStreamConfig(replicated);
+    expect(config).toMatchObject({ storage: "memory", num_replicas: 3 });
+    expect(config).not.toHaveProperty("persist_mode"); // NATS refuses async persistence on a replicated stream
+    expect(eventsStreamConfig(replicated)).toMatchObject({ storage: "file" });
+    const configs = { ...asInstalled(), HEARTBEATS: config as StreamConfigView };
+    for (const c of Object.values(configs)) c.num_replicas = 3;
+    expect(logDifferences(configs, requirementsOf(replicated))).toEqual([]);
   });
 
   it("a missing stream is a difference of its own", () => {

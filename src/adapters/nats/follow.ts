@@ -20,6 +20,12 @@ export type FollowOptions = {
    * started or last re-subscribed after a reconnect (the stream's last sequence then), whatever arrived since.
    */
   onBatch: (batch: RawMessage[], caughtUp: boolean) => void;
+  /**
+   * The stream started its sequences again below the follower's position (HEARTBEATS made again by `log init`, or a
+   * replicated in-memory HEARTBEATS after every server restarted): called before the first batch of the new stream,
+   * which is read from its first message. Without it, such a stream stops the follower.
+   */
+  onRestart?: (firstSeq: number) => void;
   signal: AbortSignal;
 };
 
@@ -69,10 +75,12 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   let replaced = false;
   const stop = (): void => void messages.close();
   opts.signal.addEventListener("abort", stop, { once: true });
-  const unwatch = onReconnect(opts.nc, () => {
+  const replace = (): void => {
     replaced = true;
     stop();
-  });
+  };
+  const unwatch = onReconnect(opts.nc, replace);
+  if (opts.onRestart) watchForDeletion(messages, replace);
   const done = (async () => {
     try {
       for (;;) {
@@ -81,7 +89,8 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
         replaced = false;
         const fresh = await resubscribe(opts, next, position);
         if (!fresh) return;
-        messages = fresh;
+        ({ messages, next } = fresh);
+        if (opts.onRestart) watchForDeletion(messages, replace);
       }
     } finally {
       unwatch();
@@ -126,18 +135,40 @@ async function subscribe(opts: FollowOptions, from: number): Promise<ConsumerMes
 
 /**
  * A new subscription from `from`, retried until one is made, with the catch-up position moved to the stream's last
- * sequence now; null once the follower is stopped.
+ * sequence now; null once the follower is stopped. A stream whose last sequence is below `from - 1` started over
+ * (with `onRestart`): the subscription starts at its first message instead of waiting for a sequence it may reach
+ * only hours later.
  */
-async function resubscribe(opts: FollowOptions, from: number, position: CatchUpPosition): Promise<ConsumerMessages | null> {
+async function resubscribe(opts: FollowOptions, from: number, position: CatchUpPosition): Promise<{ messages: ConsumerMessages; next: number } | null> {
   while (!opts.signal.aborted) {
     try {
-      position.retarget((await opts.jsm.streams.info(opts.stream)).state.last_seq);
-      return await subscribe(opts, from);
+      const { state } = await opts.jsm.streams.info(opts.stream);
+      position.retarget(state.last_seq);
+      const restarted = opts.onRestart !== undefined && state.last_seq < from - 1;
+      const next = restarted ? Math.max(1, state.messages > 0 ? state.first_seq : state.last_seq + 1) : from;
+      const messages = await subscribe(opts, next);
+      if (restarted) opts.onRestart?.(next);
+      return { messages, next };
     } catch {
       await new Promise((r) => setTimeout(r, RESUBSCRIBE_RETRY_MS));
     }
   }
   return null;
+}
+
+/**
+ * Calls `then` when the server says the consumer is gone: the stream was deleted (and perhaps made again). The
+ * client's ordered consumer would make a new one after the last sequence it saw, which a new stream reaches late.
+ */
+function watchForDeletion(messages: ConsumerMessages, then: () => void): void {
+  void (async () => {
+    for await (const s of messages.status()) {
+      if (s.type === "consumer_deleted" || s.type === "consumer_not_found") {
+        then();
+        return;
+      }
+    }
+  })().catch(() => undefined);
 }
 
 /** `ask`, asked again while it times out (a server too busy to answer in time), until the follower is stopped. */

@@ -51,7 +51,13 @@ export async function openProbeSocket(port: number, log: Logger): Promise<ProbeS
     },
     send: (bytes, toPort, address, done) => {
       if (closed) return done(new Error("probe socket closed"));
-      socket.send(bytes, toPort, address, (err) => done(err ?? null));
+      // dgram throws, not calls back, for a port or address it cannot send to (a peer's facts naming port 0 or a
+      // name): uncaught, that ended the speaker.
+      try {
+        socket.send(bytes, toPort, address, (err) => done(err ?? null));
+      } catch (err) {
+        done(err as Error);
+      }
     },
     close: () => (closed ??= new Promise<void>((resolve) => socket.close(() => resolve()))),
   };

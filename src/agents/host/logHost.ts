@@ -152,6 +152,10 @@ export class LogHost<V extends LogView = LogView> {
         view.applyHeartbeats(batch, caughtUp);
         for (const l of this.listeners) l.heartbeats?.();
       },
+      onRestart: (firstSeq) => {
+        this.opts.log.warn({ firstSeq }, "HEARTBEATS started over (made again, or every NATS server restarted): membership reads it from its first beat");
+        view.restartHeartbeats();
+      },
     });
     this.followers[STREAMS.heartbeats] = beats;
     this.follows.push(beats);

@@ -40,6 +40,11 @@ export class LogView {
     this.membersCaughtUp ||= caughtUp;
   }
 
+  /** HEARTBEATS started its sequences again (follow.ts): its beats are taken from there, the membership is kept. */
+  restartHeartbeats(): void {
+    this.liveMembers.restartSequence();
+  }
+
   /** The membership from HEARTBEATS, changed in place by every batch (LiveMembership): read it when using it. */
   get members(): MembershipState {
     return this.liveMembers.state;

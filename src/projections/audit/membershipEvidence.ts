@@ -95,13 +95,18 @@ export class MembershipEvidence {
     entry.last = beat;
   }
 
-  private agedOut(position: number): boolean {
-    return this.firstSeq === null ? position > 0 : this.firstSeq > 1 && position < this.firstSeq;
+  /**
+   * The beats the claim was made on are gone: aged out, or a claim older than the first retained beat (HEARTBEATS
+   * started over: made again, or in memory when every server restarted; its old sequences mean nothing in the new one).
+   */
+  private agedOut(p: Pending): boolean {
+    if (this.firstSeq === null) return p.position > 0;
+    return (this.firstSeq > 1 && p.position < this.firstSeq) || (this.firstTime !== null && p.claimTime < this.firstTime);
   }
 
   private justification(p: Pending): Finding[] {
     const about = `${p.vip}`;
-    if (this.agedOut(p.position) || (p.status === "absent" && (this.firstSeq ?? 1) > 1)) {
+    if (this.agedOut(p) || (p.status === "absent" && (this.firstSeq ?? 1) > 1)) {
       return [note("claim-unjustified", about, `cannot be checked: the heartbeats around position #${p.position} that declared ${p.owner} dead have aged out of HEARTBEATS (claim by ${p.claimant})`, [p.claim])];
     }
     if (p.starved) {
