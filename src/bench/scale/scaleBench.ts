@@ -124,8 +124,8 @@ async function claimEvidence(nc: NatsConnection, lines: readonly { node: number;
   const m = await jsm.streams.getMessage(STREAMS.events, { seq }).catch(() => null);
   if (!m) return `claim ${seq} not read`;
   const e = (m.json<{ data: { evidence: { previousOwnerLastHeardAt: number | null; silentForMs: number | null; observedAt: number } } }>()).data.evidence;
-  const rel = (t: number | null): string => (t === null ? "-" : `${t - at > 0 ? "+" : ""}${t - at}`);
-  return `owner last heard ${rel(e.previousOwnerLastHeardAt)}, decided at ${rel(e.observedAt)} (silent ${e.silentForMs} ms), stored ${rel(m.time.getTime())}`;
+  const rel = (t: number | null): string => (t === null ? "-" : `${t - at > 0 ? "+" : ""}${Math.round(t - at)}`);
+  return `owner last heard ${rel(e.previousOwnerLastHeardAt)}, decided at ${rel(e.observedAt)} (silent ${e.silentForMs === null ? "-" : Math.round(e.silentForMs)} ms), stored ${rel(m.time.getTime())}`;
 }
 
 /** Where a trial's time went, from the survivors' lines (pino's epoch-ms `time`): the claim, the answer, fences. */
