@@ -196,6 +196,8 @@ export const ATTACKS: readonly Attack[] = [
   { name: "reader sets EVENTS to keep one message", run: async (t) => refusedBy(async () => (await t.jsm("reader")).streams.update("EVENTS", { ...eventsStreamConfig(DEFAULT_STREAM_SETTINGS), max_msgs: 1 })) },
   { name: "speaker node2 purges EVENTS", run: async (t) => refusedBy(async () => (await t.jsm("speaker-node2")).streams.purge("EVENTS")) },
   { name: "allocator a2 deletes EVENTS", run: async (t) => refusedBy(async () => (await t.jsm("allocator-a2")).streams.delete("EVENTS")) },
+  // Speakers start over with a HEARTBEATS made again (follow.ts); only the admin may make it again.
+  { name: "speaker node2 deletes HEARTBEATS", run: async (t) => refusedBy(async () => (await t.jsm("speaker-node2")).streams.delete("HEARTBEATS")) },
   { name: "speaker node2 deletes the snapshot bucket", run: async (t) => refusedBy(async () => (await t.jsm("speaker-node2")).streams.delete("KV_vipmesh_snapshots")) },
   { name: "speaker node2 creates a stream shadowing vipmesh.ev.>", run: async (t) => refusedBy(async () => (await t.jsm("speaker-node2")).streams.add({ name: "SHADOW", subjects: ["vipmesh.ev.vip.>"] })) },
   { name: "speaker node2 overwrites the allocators' snapshot", run: async (t) => refusedBy(async () => (await t.js("speaker-node2")).publish("$KV.vipmesh_snapshots.allocator", new TextEncoder().encode('{"version":5,"seq":1}'), { timeout: 3_000 })) },
