@@ -141,9 +141,11 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (
 
   it("SIGTERM withdraws the node's route before the speaker exits, and no client request is lost", async () => {
     const prober = c.lab.startProber({ url: `http://${VIP}/`, intervalMs: 10, timeoutMs: 1000 });
+    let termAt = 0;
     try {
       await prober.waitForSuccess({ timeoutMs: 10_000 });
       const speaker = c.speakers.get(3);
+      termAt = Date.now();
       speaker?.kill("SIGTERM");
       await waitFor("node3's next hop withdrawn", async () => (!(await ribNextHops("198.18.100.0/24")).includes(roleIp("node3")) ? true : undefined), 10_000, 50);
       expect(speaker?.running).toBe(true); // withdrawn while the process still runs (graceful-shutdown wait, then Cease)
@@ -153,7 +155,10 @@ describe.skipIf(unavailable !== undefined).each(BACKENDS)("BGP mode in the lab (
       await prober.stop();
     }
     expect(prober.results.length).toBeGreaterThan(100);
-    expect(prober.failuresBetween()).toBe(0);
+    // A failure is named by when it was sent against the SIGTERM, what answered before it, and why (CI shows only this).
+    const failed = prober.results.filter((r) => !r.ok).map((r) => `+${r.t - termAt} ms: ${r.err ?? `status ${r.status ?? "?"}`} (${r.ms} ms)`);
+    const lastNode = prober.results.filter((r) => r.ok && r.t < termAt).at(-1)?.node ?? null;
+    expect(failed, `failed requests (the last one before SIGTERM answered by ${lastNode})`).toEqual([]);
     c.startSpeaker(3, RESTART_IN_PLACE);
     await waitFor("node3 back", async () => ((await ribNextHops("198.18.100.0/24")).length === 3 ? true : undefined), 30_000, 200);
   }, 60_000);
