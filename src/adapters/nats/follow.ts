@@ -72,25 +72,21 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   let next = Math.max(1, startSeq); // the first sequence not yet handed to onBatch
   const position = new CatchUpPosition(info.state.last_seq);
   let messages = await patiently(opts.signal, () => subscribe(opts, next));
-  let replaced = false;
   const stop = (): void => void messages.close();
   opts.signal.addEventListener("abort", stop, { once: true });
-  const replace = (): void => {
-    replaced = true;
-    stop();
-  };
-  const unwatch = onReconnect(opts.nc, replace);
-  if (opts.onRestart) watchForDeletion(messages, replace);
+  const unwatch = onReconnect(opts.nc, stop);
+  if (opts.onRestart) watchForDeletion(messages, stop);
   const done = (async () => {
     try {
       for (;;) {
         next = await deliver(opts, messages, next, position);
-        if (opts.signal.aborted || !replaced) return;
-        replaced = false;
+        // A subscription that ended by itself is made again too: the client's ordered consumer may give up when its
+        // stream is missing for a moment (every server restarting), before the server says the consumer is gone.
+        if (opts.signal.aborted || opts.nc.isClosed()) return;
         const fresh = await resubscribe(opts, next, position);
         if (!fresh) return;
         ({ messages, next } = fresh);
-        if (opts.onRestart) watchForDeletion(messages, replace);
+        if (opts.onRestart) watchForDeletion(messages, stop);
       }
     } finally {
       unwatch();
@@ -140,7 +136,7 @@ async function subscribe(opts: FollowOptions, from: number): Promise<ConsumerMes
  * only hours later.
  */
 async function resubscribe(opts: FollowOptions, from: number, position: CatchUpPosition): Promise<{ messages: ConsumerMessages; next: number } | null> {
-  while (!opts.signal.aborted) {
+  while (!opts.signal.aborted && !opts.nc.isClosed()) {
     try {
       const { state } = await opts.jsm.streams.info(opts.stream);
       position.retarget(state.last_seq);
