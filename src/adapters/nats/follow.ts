@@ -72,7 +72,11 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
   let next = Math.max(1, startSeq); // the first sequence not yet handed to onBatch
   const position = new CatchUpPosition(info.state.last_seq);
   let messages = await patiently(opts.signal, () => subscribe(opts, next));
-  const stop = (): void => void messages.close();
+  let stoppedHere = false;
+  const stop = (): void => {
+    stoppedHere = true;
+    void messages.close();
+  };
   opts.signal.addEventListener("abort", stop, { once: true });
   const unwatch = onReconnect(opts.nc, stop);
   if (opts.onRestart) watchForDeletion(messages, stop);
@@ -83,6 +87,9 @@ export async function followStream(opts: FollowOptions): Promise<Follower> {
         // A subscription that ended by itself is made again too: the client's ordered consumer may give up when its
         // stream is missing for a moment (every server restarting), before the server says the consumer is gone.
         if (opts.signal.aborted || opts.nc.isClosed()) return;
+        // One that ended by itself waits a moment first, so one that keeps ending cannot spin.
+        if (!stoppedHere) await new Promise((r) => setTimeout(r, RESUBSCRIBE_RETRY_MS));
+        stoppedHere = false;
         const fresh = await resubscribe(opts, next, position);
         if (!fresh) return;
         ({ messages, next } = fresh);
