@@ -10,20 +10,20 @@ import { nodeRole } from "../lab/topology.js";
 import { DEFAULT_MEMBERSHIP_SETTINGS } from "../projections/settings.js";
 import { machineDescription, percentile, type BenchResult } from "./report.js";
 
-// token-renewal: what a speaker's reconnect at token renewal costs (auth callout, docs/design.md). Its NATS user
-// expires with its Pod's token, so it logs in again when the kubelet writes the renewed token (at 80 % of its life);
-// the NatsConnection reconnects in place (src/adapters/nats/rotation.ts), which leaves it without the log for the
-// reconnect's length. In the Kubernetes lab (3 nodes, 2 controllers answering the callout with TokenReviews at the
-// real API server), every speaker's token is renewed `renewals` times, staggered across nodes, as a kubelet would with
-// tokens of `lifeS` seconds (default 30: the renewal at 24 s leaves more than the speakers' 5 s file poll before the
-// old user expires; TokenRequest's minimum is 10 minutes, so these are signed with the API server's own key and pass
-// the same TokenReview). Counted over the window: each reconnect and its length, each node's longest heartbeat gap
-// (stream time, against the suspect timeout), fencing episodes, /readyz failures (polled every 50 ms), claims (the
-// VIP moving) and failed requests to the VIP. A speaker with --kubeconfig holds two NATS connections (the speaker's
-// and its node status writer's), so each renewal is two reconnects.
+// token-renewal: what a speaker's login at token renewal costs (auth callout, docs/design.md). Its NATS user expires
+// with its Pod's token, so it logs in again when the kubelet writes the renewed token (at 80 % of its life): on a second
+// connection while the first keeps serving, then everything moves over (src/adapters/nats/swappableConnection.ts). In
+// the Kubernetes lab (3 nodes, 2 controllers answering the callout with TokenReviews at the real API server), every
+// speaker's token is renewed `renewals` times, staggered across nodes, as a kubelet would with tokens of `lifeS`
+// seconds (default 30: the renewal at 24 s leaves more than the speakers' 5 s file poll before the old user expires;
+// TokenRequest's minimum is 10 minutes, so these are signed with the API server's own key and pass the same
+// TokenReview). Counted over the window: each move and its login's length, each reconnect (a break: the link lost and
+// made again) and its length, each node's longest heartbeat gap (stream time, against the suspect timeout), fencing
+// episodes, /readyz failures (polled every 50 ms), claims (the VIP moving) and failed requests to the VIP.
 
 const VIP = "198.18.0.201";
 const NODES = 3;
+const MOVED = "moved to a new NATS connection made with the changed files";
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 type Line = Record<string, unknown>;
 const parse = (line: string): Line | null => {
@@ -60,9 +60,9 @@ export async function tokenRenewalBench(args: string[]): Promise<BenchResult> {
       // The TokenRequest tokens of an hour stay: nothing expires in the window.
     } else if (tokens) for (const node of nodes) await tokens.renew(node, lifeS);
     else await renew("all");
-    if (!control) for (let i = 1; i <= NODES; i++) await waitFor(`node${i} logged in with its short token or new certificate`, () => (lines(i, "reconnected to NATS").length > 0 ? true : undefined), 30_000, 200);
+    if (!control) for (let i = 1; i <= NODES; i++) await waitFor(`node${i} logged in with its short token or new certificate`, () => (lines(i, MOVED).length > 0 ? true : undefined), 30_000, 200);
     await sleep(3_000);
-    const before = nodes.map((_, i) => ({ reconnects: lines(i + 1, "reconnected to NATS").length, fenced: lines(i + 1, "fenced: stopped answering").length }));
+    const before = nodes.map((_, i) => ({ moves: lines(i + 1, MOVED).length, reconnects: lines(i + 1, "reconnected to NATS").length, fenced: lines(i + 1, "fenced: stopped answering").length }));
     const readyz: Prober[] = nodes.map((_, i) => k.cluster.lab.startProber({ url: `http://${k.cluster.lab.nodeIp(i + 1)}:7472/readyz`, intervalMs: 50, timeoutMs: 1_000 }));
     const vip = k.cluster.lab.startProber({ url: `http://${VIP}/`, intervalMs: 50, timeoutMs: 1_000 });
     const start = Date.now();
@@ -110,22 +110,29 @@ export async function tokenRenewalBench(args: string[]): Promise<BenchResult> {
       const t = beats.get(node) ?? [];
       return t.slice(1).reduce((m, x, i) => Math.max(m, x - (t[i] ?? x)), 0);
     });
-    const downs = nodes.flatMap((_, i) => lines(i + 1, "reconnected to NATS").slice(before[i]?.reconnects).map((l) => Number(l["downMs"] ?? 0))).sort((a, b) => a - b);
-    const fencedLines = nodes.reduce((n, _, i) => n + lines(i + 1, "fenced: stopped answering").length - (before[i]?.fenced ?? 0), 0);
-    // A fencing that began while the node was reconnecting or within 1 s after (its own log's times) is the reconnect's;
-    // the others are the machine's (compare a --control run).
-    const byReconnect = nodes.reduce((n, _, i) => {
-      const windows = lines(i + 1, "reconnected to NATS").slice(before[i]?.reconnects).map((l) => {
-        const at = Number(l["time"] ?? 0);
-        return [at - Number(l["downMs"] ?? 0) - 50, at + 1_000] as const;
-      });
-      const fences = lines(i + 1, "fenced: stopped answering").slice(before[i]?.fenced).map((l) => Number(l["time"] ?? 0));
+    const since = <K extends keyof (typeof before)[number]>(i: number, msg: string, key: K): Line[] => lines(i + 1, msg).slice(before[i]?.[key]);
+    const moves = nodes.flatMap((_, i) => since(i, MOVED, "moves"));
+    const logins = moves.map((l) => Number(l["loginMs"] ?? 0)).sort((a, b) => a - b);
+    const downs = nodes.flatMap((_, i) => since(i, "reconnected to NATS", "reconnects").map((l) => Number(l["downMs"] ?? 0))).sort((a, b) => a - b);
+    const fencedLines = nodes.reduce((n, _, i) => n + since(i, "fenced: stopped answering", "fenced").length, 0);
+    // A fencing that began while the node was logging in again or reconnecting, or within 1 s after (its own log's
+    // times), is the renewal's; the others are the machine's (compare a --control run).
+    const byRenewal = nodes.reduce((n, _, i) => {
+      const window = (l: Line, ms: number): readonly [number, number] => [Number(l["time"] ?? 0) - ms - 50, Number(l["time"] ?? 0) + 1_000];
+      const windows = [
+        ...since(i, MOVED, "moves").map((l) => window(l, Number(l["loginMs"] ?? 0))),
+        ...since(i, "reconnected to NATS", "reconnects").map((l) => window(l, Number(l["downMs"] ?? 0))),
+      ];
+      const fences = since(i, "fenced: stopped answering", "fenced").map((l) => Number(l["time"] ?? 0));
       return n + fences.filter((t) => windows.some(([a, b]) => t >= a && t <= b)).length;
     }, 0);
     return {
       name: "token-renewal",
       figures: {
         renewals: control ? 0 : cert ? renewals : renewals * NODES,
+        moves: moves.length,
+        login_ms_p50: logins.length === 0 ? 0 : percentile(logins, 50),
+        login_ms_max: logins[logins.length - 1] ?? 0,
         reconnects: downs.length,
         reconnect_down_ms_p50: downs.length === 0 ? 0 : percentile(downs, 50),
         reconnect_down_ms_max: downs[downs.length - 1] ?? 0,
@@ -133,7 +140,7 @@ export async function tokenRenewalBench(args: string[]): Promise<BenchResult> {
         heartbeat_gaps_over_suspect: gaps.filter((g) => g >= DEFAULT_MEMBERSHIP_SETTINGS.suspectAfterMs).length,
         fence_entered: events.filter((e) => e.type === "FenceEntered").length,
         fenced_log_lines: fencedLines,
-        fenced_at_a_reconnect: byReconnect,
+        fenced_at_a_renewal: byRenewal,
         readyz_failed: readyz.reduce((n, p) => n + p.results.filter((r) => !r.ok).length, 0),
         readyz_probes: readyz.reduce((n, p) => n + p.results.length, 0),
         vip_claims: events.filter((e) => e.type === "VipClaimed").length,

@@ -6,7 +6,9 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { jetstream } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { pino } from "pino";
 import { closeNats, connectNats } from "../../src/adapters/nats/connect.js";
+import { connectSwappableUnlessStopped } from "../../src/adapters/nats/connectSwappable.js";
 import { initLog } from "../../src/adapters/nats/logInit.js";
 import type { NatsClientSecurity } from "../../src/adapters/nats/security.js";
 import { DEFAULT_STREAM_SETTINGS } from "../../src/adapters/nats/streams.js";
@@ -246,6 +248,44 @@ describe("speakers log in to NATS with their ServiceAccount token (auth callout)
     writeFileSync(file, readFileSync(await signedToken("renewed", now + 600)));
     await until("reconnected with the renewed token", () => events.includes("reconnect"), 15_000);
     expect(await published(nc, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
+  });
+
+  it("an agent's connection renews before its user expires: a second login through the callout while the first serves, no break, heartbeats stored past the old expiry", async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const file = await signedToken("renewed-early", now + 8);
+    const lines: Record<string, unknown>[] = [];
+    const log = pino({ level: "info" }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const stop = new AbortController();
+    const link = await connectSwappableUnlessStopped({ servers: [nats.url], security: speakerSecurity(file, "node-a"), name: "test-speaker-renewing", pingIntervalMs: 2_000, log, signal: stop.signal });
+    if (!link) throw new Error("not connected");
+    const statuses: string[] = [];
+    void (async () => {
+      for await (const st of link.nc.status()) statuses.push(st.type);
+    })();
+    const results: string[] = [];
+    let beating = true;
+    const beats = (async () => {
+      while (beating) {
+        results.push(await published(link.nc, subjects.heartbeat("node-a"), beat("node-a")));
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    try {
+      // The kubelet's renewal, well before the first token (and so the first user) expires.
+      writeFileSync(file, readFileSync(await signedToken("renewed-later", now + 600)));
+      await until("the move to a connection logged in with the renewed token", () => lines.some((l) => l["msg"] === "moved to a new NATS connection made with the changed files"), 15_000);
+      // Past the first user's expiry: the server has closed that connection by now, if it was still open.
+      await new Promise((r) => setTimeout(r, Math.max(0, (now + 10) * 1000 - Date.now())));
+      expect(await published(link.nc, subjects.heartbeat("node-a"), beat("node-a"))).toMatch(/^stored/);
+    } finally {
+      beating = false;
+      await beats;
+      stop.abort();
+      await closeNats(link.nc);
+    }
+    expect(results.length).toBeGreaterThan(100);
+    expect(results.filter((r) => !r.startsWith("stored"))).toEqual([]);
+    expect(statuses.filter((st) => st === "disconnect" || st === "reconnect")).toEqual(["reconnect"]);
   });
 
   it("a token whose Pod was deleted is refused by the API server's review", async () => {

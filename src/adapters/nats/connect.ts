@@ -18,6 +18,8 @@ export type NatsConnectOptions = {
   giveUpAfterMs?: number;
   /** Credentials and TLS (read again on every connect); without it, anonymous and in plain text. */
   security?: NatsClientSecurity;
+  /** Only connect: no link reports and no rotation watch (connectSwappable.ts attaches its own to what it wraps). */
+  bare?: boolean;
 };
 
 export const DEFAULT_PING_INTERVAL_MS = 2_000;
@@ -53,8 +55,8 @@ export async function connectNats(opts: NatsConnectOptions): Promise<NatsConnect
       const nc = await untilAborted(connectOnce(opts), opts.signal);
       const identity = describeIdentity(opts.security ?? NO_SECURITY);
       opts.log?.info({ server: nc.getServer(), as: identity, attempts: attempt, afterMs: Date.now() - started }, "connected to NATS");
-      if (opts.log) watchNatsStatus(nc, opts.log);
-      if (opts.security) reconnectOnRotation(nc, opts.security, opts.log);
+      if (!opts.bare && opts.log) watchNatsStatus(nc, opts.log);
+      if (!opts.bare && opts.security) reconnectOnRotation(nc, opts.security, opts.log);
       return nc;
     } catch (err) {
       if (err instanceof NatsConnectAborted) throw err;
@@ -91,7 +93,7 @@ function reportRefusal(opts: NatsConnectOptions, refusal: string, attempts: numb
 }
 
 /** One pass over the servers; after the first success the client reconnects by itself, without limit. */
-function connectOnce(opts: NatsConnectOptions): Promise<NatsConnection> {
+export function connectOnce(opts: NatsConnectOptions): Promise<NatsConnection> {
   return connect({
     ...connectionSecurityOptions(opts.security ?? NO_SECURITY),
     servers: opts.servers,

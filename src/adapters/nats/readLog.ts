@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { followStream, type RawMessage } from "./follow.js";
 import { existingStreamInfo } from "./streams.js";
@@ -10,6 +10,11 @@ export type ReadOptions = {
   stallMs?: number;
   /** Start at this sequence instead of the first stored message (nothing is read when it is past the last). */
   fromSeq?: number;
+  /**
+   * The JetStream clients of `nc` when it is a swappable connection's (swappableConnection.ts): the read's consumers
+   * are made with them, so that a swap during the read moves it to the new connection.
+   */
+  clients?: { js: JetStreamClient; jsm: JetStreamManager };
 };
 
 export class LogReadStalled extends Error {
@@ -21,7 +26,7 @@ export class LogReadStalled extends Error {
  * the stream: a missing one is a StreamMissingError that says what creates it.
  */
 export async function readWholeStream(nc: NatsConnection, stream: StreamName, onBatch: (batch: RawMessage[]) => void, opts: ReadOptions = {}): Promise<number> {
-  const jsm = await jetstreamManager(nc);
+  const jsm = opts.clients?.jsm ?? (await jetstreamManager(nc));
   const info = await existingStreamInfo(jsm, stream);
   const last = info.state.last_seq;
   if (info.state.messages === 0 || (opts.fromSeq ?? 0) > last) return 0;
@@ -31,7 +36,7 @@ export async function readWholeStream(nc: NatsConnection, stream: StreamName, on
   try {
     const follower = await followStream({
       nc,
-      js: jetstream(nc),
+      js: opts.clients?.js ?? jetstream(nc),
       jsm,
       stream,
       start: { seq: Math.max(info.state.first_seq, opts.fromSeq ?? 0) },

@@ -4,9 +4,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { securityFiles, type NatsClientSecurity, type SecurityFile } from "./security.js";
 
-// Rotation without restart: the credential and certificate files are compared every 5 s; when one changes, the
-// connection is re-established (the client reads every file again on connect). The NatsConnection object stays the
-// same, so subscriptions, consumers and the agent's state carry over as after any reconnect.
+// Rotation without restart: the credential and certificate files are compared every 5 s; when one changes, a
+// connection is made with them (the client reads every file again on connect). A long-running agent's log host logs in
+// on a second connection and moves to it (swappableConnection.ts); a one-shot command reconnects in place.
 
 const POLL_MS = 5_000;
 
@@ -23,18 +23,34 @@ function fingerprint(files: SecurityFile[]): string {
   return hash.digest("hex");
 }
 
-/** Watches until the connection closes; returns at once when `sec` names no file. */
-export function reconnectOnRotation(nc: NatsConnection, sec: NatsClientSecurity, log: Logger | undefined): void {
+/**
+ * Calls `onChange` when one of `sec`'s files changes on disk, until `until` settles; returns at once when `sec`
+ * names no file. A change whose `onChange` failed (NATS unreachable, a file half written) is tried again at the next
+ * poll, and a poll while `onChange` runs waits for the next one.
+ */
+export function watchSecurityFiles(sec: NatsClientSecurity, until: Promise<unknown>, onChange: (files: SecurityFile[]) => Promise<void>): void {
   const files = securityFiles(sec);
   if (files.length === 0) return;
   let seen = fingerprint(files);
+  let busy = false;
   const timer = setInterval(() => {
+    if (busy) return;
     const now = fingerprint(files);
     if (now === seen) return;
-    seen = now;
-    log?.info({ files: files.map((f) => `${f.source} ${f.path}`) }, "NATS credentials or certificates changed on disk; reconnecting with them");
-    nc.reconnect().catch((err: unknown) => log?.warn({ err: String(err) }, "could not reconnect to NATS after a rotation"));
+    busy = true;
+    onChange(files)
+      .then(() => (seen = now))
+      .catch(() => undefined)
+      .finally(() => (busy = false));
   }, POLL_MS);
   timer.unref();
-  void nc.closed().finally(() => clearInterval(timer));
+  void until.finally(() => clearInterval(timer));
+}
+
+/** In place: the connection drops and is made again with the new files (one-shot commands; agents swap instead). */
+export function reconnectOnRotation(nc: NatsConnection, sec: NatsClientSecurity, log: Logger | undefined): void {
+  watchSecurityFiles(sec, nc.closed(), async (files) => {
+    log?.info({ files: files.map((f) => `${f.source} ${f.path}`) }, "NATS credentials or certificates changed on disk; reconnecting with them");
+    await nc.reconnect().catch((err: unknown) => log?.warn({ err: String(err) }, "could not reconnect to NATS after a rotation"));
+  });
 }

@@ -1,11 +1,13 @@
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
+import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
-import { closeNats, connectUnlessStopped, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
+import { closeNats, DEFAULT_PING_INTERVAL_MS, settledWithin } from "../../adapters/nats/connect.js";
+import { connectSwappableUnlessStopped } from "../../adapters/nats/connectSwappable.js";
 import { followStream, type Follower } from "../../adapters/nats/follow.js";
 import { openGuardedLog } from "../../adapters/nats/logGuard.js";
 import type { NatsClientSecurity } from "../../adapters/nats/security.js";
 import { SnapshotStore, type SnapshotKey } from "../../adapters/nats/snapshots.js";
+import type { SwappableConnection } from "../../adapters/nats/swappableConnection.js";
 import type { StreamSettings } from "../../adapters/nats/streams.js";
 import { STREAMS } from "../../events/types.js";
 import type { LogState } from "../../projections/logState.js";
@@ -47,7 +49,10 @@ export type HostListener = { events?: (before: LogState) => void; heartbeats?: (
 const HEARTBEATS_SINCE_MS = 10_000;
 
 export class LogHost<V extends LogView = LogView> {
+  /** One connection for the whole process; a credential renewal swaps the one under it (swappableConnection.ts). */
+  readonly nc: NatsConnection;
   readonly js: JetStreamClient;
+  readonly jsm: JetStreamManager;
   private readonly listeners = new Set<HostListener>();
   private readonly stopFollowing = new AbortController();
   private readonly follows: Follower[] = [];
@@ -59,14 +64,13 @@ export class LogHost<V extends LogView = LogView> {
   readonly followers: Record<string, Follower> = {};
 
   private constructor(
-    readonly nc: NatsConnection,
-    readonly jsm: JetStreamManager,
+    private readonly link: SwappableConnection,
     readonly view: V,
     readonly from: "snapshot" | "start",
     private readonly snapshots: SnapshotStore,
     private readonly opts: LogHostOptions<V>,
   ) {
-    this.js = jetstream(nc);
+    ({ nc: this.nc, js: this.js, jsm: this.jsm } = link);
     this.lastSnapshotSeq = this.startSeq = view.log.seq;
   }
 
@@ -76,16 +80,16 @@ export class LogHost<V extends LogView = LogView> {
    */
   static async open<V extends LogView>(opts: LogHostOptions<V>, signal: AbortSignal): Promise<LogHost<V> | null> {
     const { log } = opts;
-    const nc = await connectUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: opts.name, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
-    if (!nc) return null;
-    const jsm = await jetstreamManager(nc);
+    const link = await connectSwappableUnlessStopped({ servers: opts.natsServers, ...(opts.natsSecurity ? { security: opts.natsSecurity } : {}), name: opts.name, pingIntervalMs: DEFAULT_PING_INTERVAL_MS, log, signal });
+    if (!link) return null;
+    const { nc, jsm } = link;
     if (!(await openGuardedLog(nc, jsm, opts.streams, log, signal))) {
       await nc.close();
       return null;
     }
     const snapshots = await SnapshotStore.open(nc, opts.snapshotKey, log);
     const start = await resolveStart(jsm, snapshots, log);
-    const host = new LogHost(nc, jsm, opts.makeView(start.state), start.from, snapshots, opts);
+    const host = new LogHost(link, opts.makeView(start.state), start.from, snapshots, opts);
     await host.follow();
     return host;
   }
@@ -127,7 +131,7 @@ export class LogHost<V extends LogView = LogView> {
     const { nc, js, jsm, view } = this;
     const signal = this.stopFollowing.signal;
     this.audit = new SnapshotAudit({
-      nc, log: this.opts.log, state: { get: () => view.log, set: (s) => void (view.log = s) }, caughtUp: () => view.logCaughtUp, fromSnapshot: this.from === "snapshot",
+      link: this.link, log: this.opts.log, state: { get: () => view.log, set: (s) => void (view.log = s) }, caughtUp: () => view.logCaughtUp, fromSnapshot: this.from === "snapshot",
       onRebuilt: () => this.tellEvents(view.log), store: this.snapshots,
     });
     const events = await followStream({
