@@ -26,7 +26,8 @@ export function watchNatsStatus(nc: NatsConnection, log: Logger): void {
           log.warn({ server: lost, attempts, downMs: now - downSince }, "still cannot reach NATS; reconnecting");
         }
       } else if (s.type === "reconnect") {
-        log.info({ server: s.server, downMs: downSince === null ? null : now - downSince }, "reconnected to NATS");
+        // Without a loss before it, a reconnect is a move to a new connection (swappableConnection.ts), logged there.
+        if (downSince !== null) log.info({ server: s.server, downMs: now - downSince }, "reconnected to NATS");
         downSince = null;
       } else {
         report(s, log);
