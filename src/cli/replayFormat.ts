@@ -51,7 +51,7 @@ export function formatRow(row: TimelineRow): string {
       const e = row.evidence;
       const indirect = e.indirect.length === 0 ? "no indirect probes" : `indirect ${e.indirect.map((i) => `${i.via}: ${i.replied ? "replied" : "no reply"}`).join(", ")}`;
       const lastReply = e.lastReplyAt === null ? "never replied" : `last reply ${at(e.lastReplyAt)} by the watcher's clock`;
-      return `${head}  ${verdictTitle(row)}  (incarnation ${row.incarnation}, judged at EVENTS #${row.position}; ${lastReply}, ${e.probes} probe(s), ${indirect}, watcher health ${e.watcherHealth})`;
+      return `${head}  ${verdictTitle(row)}  (incarnation ${row.incarnation}, judged at EVENTS #${row.position}; ${lastReply}, ${e.probes} probe(s), ${indirect}, watcher health ${e.watcherHealth}${e.starved ? `, starved: waited for ${e.starved.silentForMs} ms of silence (widest timeout ${e.starved.widestMs} ms)` : ""})`;
     }
     case "invalid":
       return `${head}  invalid message on ${row.subject} skipped${row.reason === undefined ? "" : ` (${row.reason}: ${row.detail ?? ""})`}`;

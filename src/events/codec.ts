@@ -5,7 +5,7 @@ import { configObjectChangedV1, configObjectDeletedV1 } from "./configObjectSche
 import { fenceEnteredV1, fenceLeftV1 } from "./fenceSchemas.js";
 import { ipAllocatedV1, ipReleasedV1 } from "./ipamSchemas.js";
 import { jsonDepth, MAX_EVENT_DEPTH, maxEventBytes } from "./limits.js";
-import { configAppliedV1, CURRENT_VERSION, memberVerdictV1, nodeFactsChangedV1, nodeFactsChangedV2, nodePresenceV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
+import { configAppliedV1, CURRENT_VERSION, memberDeadVerdictV2, memberVerdictV1, nodeFactsChangedV1, nodeFactsChangedV2, nodePresenceV1, nodeHeartbeatRecordedV1, nodeHeartbeatRecordedV2, nodeHeartbeatRecordedV3, nodeHeartbeatRecordedV4, nodeLeftV1, nodeRestartingV1, vipClaimedV1, vipConflictObservedV1 } from "./schemas.js";
 import { upcastConfigAppliedV1 } from "./upcast.js";
 import type { ConfigObjectChanged, DomainEvent, EventMeta, Logged, NodeFactsChanged, NodeHeartbeatRecorded } from "./types.js";
 
@@ -27,6 +27,7 @@ const decoders: Record<string, Decoder> = {
   "NodePresence@1": (d) => ({ type: "NodePresence", data: nodePresenceV1.parse(d) }),
   "NodeSuspected@1": (d) => ({ type: "NodeSuspected", data: memberVerdictV1.parse(d) }),
   "NodeDeclaredDead@1": (d) => ({ type: "NodeDeclaredDead", data: memberVerdictV1.parse(d) }),
+  "NodeDeclaredDead@2": (d) => ({ type: "NodeDeclaredDead", data: memberDeadVerdictV2.parse(d) }),
   "NodeAlive@1": (d) => ({ type: "NodeAlive", data: memberVerdictV1.parse(d) }),
   "NodeLeft@1": (d) => ({ type: "NodeLeft", data: nodeLeftV1.parse(d) }),
   "NodeRestarting@1": (d) => ({ type: "NodeRestarting", data: nodeRestartingV1.parse(d) }),
@@ -55,7 +56,11 @@ const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function encodeEvent(event: DomainEvent): Uint8Array {
-  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config) : event.type === "NodeHeartbeatRecorded" ? heartbeatVersion(event) : event.type === "NodeFactsChanged" ? factsVersion(event) : CURRENT_VERSION[event.type];
+  const v = event.type === "ConfigApplied" ? configAppliedVersion(event.data.config)
+    : event.type === "NodeHeartbeatRecorded" ? heartbeatVersion(event)
+    : event.type === "NodeFactsChanged" ? factsVersion(event)
+    : event.type === "NodeDeclaredDead" && event.data.evidence.starved === undefined ? 1
+    : CURRENT_VERSION[event.type];
   return textEncoder.encode(JSON.stringify({ type: event.type, v, data: event.type === "NodeHeartbeatRecorded" && v === 2 ? withoutHealth(event) : event.type === "NodeFactsChanged" && v === 1 ? withoutMode(event) : event.data }));
 }
 

@@ -67,6 +67,13 @@ export const memberVerdictV1 = z.object({
   }),
 });
 
+/** v2 of NodeDeclaredDead: a starved watcher's, with the silence it waited for (verdicts.ts accepts it only past the widest timeout). */
+export const memberDeadVerdictV2 = memberVerdictV1.extend({
+  evidence: memberVerdictV1.shape.evidence.extend({
+    starved: z.object({ silentForMs: z.number().int().nonnegative().max(86_400_000), widestMs: z.number().int().positive().max(600_000) }),
+  }),
+});
+
 export const nodeLeftV1 = z.object({
   node: z.string().min(1),
   incarnation: z.number().int().nonnegative(),
@@ -148,7 +155,7 @@ export const CURRENT_VERSION = {
   NodeFactsChanged: 2, // written as 1 by a speaker in heartbeats mode, so speakers of before v2 still read it
   NodePresence: 1,
   NodeSuspected: 1,
-  NodeDeclaredDead: 1,
+  NodeDeclaredDead: 2, // written as 1 unless the watcher was starved, so speakers of before v2 still read it
   NodeAlive: 1,
   NodeLeft: 1,
   NodeRestarting: 1,

@@ -72,8 +72,13 @@ export type VerdictEvidence = {
   lastReplyAt: number | null;
   probes: number;
   indirect: { via: string; replied: boolean }[];
-  /** The watcher's own Lifeguard score when it judged (a starved watcher declares nobody dead). */
+  /** The watcher's own Lifeguard score when it judged (a starved watcher declares nobody dead before the widest timeout). */
   watcherHealth: number;
+  /**
+   * A death verdict of a starved watcher (NodeDeclaredDead v2): how long the target had been silent, and the widest
+   * timeout (`maxDeadAfterMs`) it waited for instead of its widened one. Absent in every other verdict.
+   */
+  starved?: { silentForMs: number; widestMs: number };
 };
 
 /**

@@ -63,6 +63,7 @@ function verdictFacts(row: VerdictRow): Fact[] {
     text("probes sent", e.probes),
     text("indirect probes", e.indirect.length === 0 ? "none" : e.indirect.map((i) => `${i.via}: ${i.replied ? "replied" : "no reply"}`).join(", ")),
     text("watcher's health score", e.watcherHealth),
+    ...(e.starved ? [text("starved watcher waited for", `${e.starved.silentForMs} ms of silence (widest timeout ${e.starved.widestMs} ms)`)] : []),
     ...(row.refused === null ? [] : [text("refused because", row.refused)]),
   ];
 }

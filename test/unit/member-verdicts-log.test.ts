@@ -59,6 +59,19 @@ describe("verdict events at the boundary", () => {
     }
   });
 
+  it("a death verdict is written as v1 (older speakers read it) unless its watcher was starved: v2, with the silence it waited for", () => {
+    const envelope = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as { v: number; data: { evidence: Record<string, unknown> } };
+    expect(envelope(encodeEvent(verdictEvent("NodeDeclaredDead", "node1", "node2", 7, 12)))).toMatchObject({ v: 1 });
+    const starved = verdictEvent("NodeDeclaredDead", "node1", "node2", 7, 12, { watcherHealth: 5, starved: { silentForMs: 712, widestMs: 700 } });
+    expect(envelope(encodeEvent(starved))).toMatchObject({ v: 2, data: { evidence: { starved: { silentForMs: 712, widestMs: 700 } } } });
+    const decoded = decodeEvent(encodeEvent(starved), meta(13, subjects.memberVerdict("node1", "node2")));
+    expect(decoded.ok && decoded.event.data).toEqual(starved.data);
+    // v2 without its silence is not a v2 verdict.
+    const bare = new TextEncoder().encode(JSON.stringify({ type: "NodeDeclaredDead", v: 2, data: verdictEvent("NodeDeclaredDead", "node1", "node2", 7, 12).data }));
+    const refused = decodeEvent(bare, meta(13, subjects.memberVerdict("node1", "node2")));
+    expect(!refused.ok && refused.invalid).toMatchObject({ reason: "bad-data", detail: expect.stringContaining("evidence.starved") });
+  });
+
   it("facts say the speaker's mode: written as v1 in heartbeats mode (older speakers read it), v2 in verdicts mode", () => {
     const facts = (membership?: "heartbeats" | "verdicts") => ({ type: "NodeFactsChanged" as const, data: { node: "n", incarnation: 1, version: "t", interfaces: [], ...(membership ? { membership } : {}) } });
     const envelope = (bytes: Uint8Array) => JSON.parse(new TextDecoder().decode(bytes)) as { v: number; data: Record<string, unknown> };
@@ -180,6 +193,17 @@ describe("the verdict projection on EVENTS", () => {
     sim.restart("node3"); // incarnation 101: its facts are its join
     sim.run(100);
     expect(sim.view.planMembers.nodes["node3"]).toMatchObject({ status: "alive", incarnation: 101 });
+  });
+
+  it("a starved watcher's death verdict counts once it waited for the widest timeout, and not when it says it waited less", () => {
+    const sim = cluster();
+    const [w] = designatedWatchers("node3", watcherRoster(sim.view.log, sim.view.planMembers), sim.view.log, sim.view.planMembers, sim.settings);
+    judge(sim, verdictEvent("NodeDeclaredDead", "node3", w ?? "", 100, sim.view.log.seq, { watcherHealth: 6, starved: { silentForMs: 650, widestMs: 700 } }));
+    expect(sim.view.log.verdicts.refused["watcher-starved"]).toBe(1);
+    expect(sim.view.planMembers.nodes["node3"]?.status).toBe("alive");
+    judge(sim, verdictEvent("NodeDeclaredDead", "node3", w ?? "", 100, sim.view.log.seq, { watcherHealth: 6, starved: { silentForMs: 705, widestMs: 700 } }));
+    expect(sim.view.log.verdicts.refused["watcher-starved"]).toBe(1);
+    expect(sim.view.planMembers.nodes["node3"]?.status).toBe("dead");
   });
 
   it("the same log gives the same state applied at once or one message at a time, and a snapshot keeps the verdicts", () => {

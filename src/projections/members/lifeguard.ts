@@ -1,12 +1,12 @@
 // Local health awareness (memberlist's Lifeguard), pure. A node measures how late it runs (its beat timer, its
 // event loop, the acknowledgement of its beats) and reports a score (0 healthy .. MAX_HEALTH_SCORE starved) in its
 // heartbeat. Whoever judges it widens its timeout by that score, up to a fixed maximum, so a slow but alive node is
-// not replaced while a dead slow node still is; and a judge that is itself starved does not judge (a watcher
-// publishes no death verdict; in the log-based membership, a starved node claims no VIP from a dead owner until
-// that owner is silent past the maximum).
+// not replaced while a dead slow node still is; and a judge that is itself starved waits for the maximum (a watcher
+// publishes no death verdict, and in the log-based membership a starved node claims no VIP from a dead owner, until
+// that node is silent past the maximum).
 
 export const MAX_HEALTH_SCORE = 8;
-/** A node at or above this score is starved: it declares nobody dead and takes over no one's VIP (bounded). */
+/** A node at or above this score is starved: it declares nobody dead and takes over no one's VIP before the maximum. */
 export const STARVED_SCORE = 4;
 
 export type HealthSettings = {

@@ -2,7 +2,8 @@
 // stand on `vipmesh.ev.member.<target>.<watcher>`; the projection accepts one only from a node that was a designated
 // watcher of the target at the log position the verdict names, and only for the target's current incarnation. A
 // node refutes a suspicion with `NodeAlive` of its own at a higher incarnation. The first death verdict for an
-// incarnation wins. Refusals are counted by reason, so a replay shows every verdict that did not count and why.
+// incarnation wins. A death verdict of a starved watcher counts only when it waited for the widest timeout. Refusals
+// are counted by reason, so a replay shows every verdict that did not count and why.
 
 export const VERDICT_KINDS = ["NodeSuspected", "NodeDeclaredDead", "NodeAlive"] as const;
 export type VerdictKind = (typeof VERDICT_KINDS)[number];
@@ -61,6 +62,11 @@ function statusAfter(kind: VerdictKind): VerdictStatus {
   return kind === "NodeDeclaredDead" ? "dead" : kind === "NodeSuspected" ? "suspect" : "alive";
 }
 
+/** A starved watcher's death verdict counts once it says it waited for the widest timeout (NodeDeclaredDead v2). */
+function waitedForWidest(e: VerdictEvidence): boolean {
+  return e.starved !== undefined && e.starved.silentForMs >= e.starved.widestMs;
+}
+
 function refusalOf(state: VerdictState, v: MemberVerdict, seq: number, watchersAt: WatchersAt): VerdictRefusal | null {
   const known = state.targets[v.target];
   if (v.position > seq) return "future-position";
@@ -72,7 +78,7 @@ function refusalOf(state: VerdictState, v: MemberVerdict, seq: number, watchersA
   // Cheap checks first: the designation may cost a plan (watchers.ts, nextOwners).
   if (v.incarnation !== known.incarnation) return "stale-incarnation";
   if (known.status === "dead") return "already-dead";
-  if (v.kind === "NodeDeclaredDead" && !mayDeclareDead(v.evidence.watcherHealth)) return "watcher-starved";
+  if (v.kind === "NodeDeclaredDead" && !mayDeclareDead(v.evidence.watcherHealth) && !waitedForWidest(v.evidence)) return "watcher-starved";
   if (!watchersAt(v.target, v.position).includes(v.watcher)) return "not-a-watcher";
   return null;
 }

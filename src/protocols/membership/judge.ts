@@ -1,8 +1,8 @@
 // The watcher's judge (docs/design.md, "The probe protocol"), pure: state, input and time in; state and actions out.
 // It pings each watched node every interval. A node silent for `suspectAfterMs` is suspected and two other watched
 // nodes that are answering are asked to probe it; it is declared dead once it has been silent for `deadAfterMs`, the
-// latest round of indirect probes found no reply either, and the watcher's own health allows a death verdict. Both
-// timeouts widen with the worse of the target's reported and the watcher's own Lifeguard score, up to
+// latest round of indirect probes found no reply either; a watcher whose own health says it is starved waits until
+// `maxDeadAfterMs` of silence. Both timeouts widen with the worse of the target's reported and the watcher's own Lifeguard score, up to
 // `maxDeadAfterMs` (lifeguard.ts). Any reply, direct or relayed, of the current incarnation or a later one clears
 // the suspicion.
 import { mayDeclareDead, widenedTimeout } from "../../projections/members/lifeguard.js";
@@ -183,8 +183,13 @@ function judge(node: string, t: TargetState, state: JudgeState, now: number, s: 
     return t;
   }
   const roundDone = now - t.round.startedAt >= s.indirectTimeoutMs || Object.values(t.round.answers).every((a) => a === false);
-  if (silence < deadAt || !roundDone || !mayDeclareDead(state.watcherHealth)) return t;
-  actions.push({ kind: "verdict", verdict: verdictOf("NodeDeclaredDead", node, t, state.watcherHealth) });
+  if (silence < deadAt || !roundDone) return t;
+  // A starved watcher (its own timers late) waits for the widest timeout instead of its widened one, as a starved
+  // claimant does in heartbeats mode: without a bound, a VIP whose watchers are all starved would wait for one to recover.
+  if (!mayDeclareDead(state.watcherHealth) && silence < s.maxDeadAfterMs) return t;
+  const verdict = verdictOf("NodeDeclaredDead", node, t, state.watcherHealth);
+  if (!mayDeclareDead(state.watcherHealth)) verdict.evidence.starved = { silentForMs: Math.round(silence), widestMs: s.maxDeadAfterMs };
+  actions.push({ kind: "verdict", verdict });
   return { ...t, dead: true };
 }
 
