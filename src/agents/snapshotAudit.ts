@@ -4,19 +4,17 @@
 // `everyMs`, and compares with the live projection. A mismatch is an error: logged, counted, the live projection
 // replaced by the replay (effects follow it), and the stored snapshot replaced by a proven one. A state from an
 // unproven snapshot is never saved as a new snapshot (the store is held until the first replay agrees).
-import type { JetStreamClient, JetStreamManager } from "@nats-io/jetstream";
-import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "pino";
 import { decodeLogEntries } from "../events/entries.js";
 import { STREAMS } from "../events/types.js";
 import { applyLogBatch } from "../projections/batch.js";
 import { emptyLogState, type LogState } from "../projections/logState.js";
 import type { RawMessage } from "../adapters/nats/follow.js";
-import { readWholeStream } from "../adapters/nats/readLog.js";
+import { readWholeStream, type LogClients } from "../adapters/nats/readLog.js";
 
 export type SnapshotAuditOptions = {
   /** The log host's connection and its JetStream clients (the replays' consumers are made with them). */
-  link: { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager };
+  link: LogClients;
   log: Logger;
   /** The agent's live projection, and how to replace it. */
   state: { get(): LogState; set(state: LogState): void };
@@ -85,11 +83,11 @@ export class SnapshotAudit {
     let replayed = emptyLogState();
     const after: RawMessage[] = [];
     let firstSeq: number | null = null;
-    await readWholeStream(this.o.link.nc, STREAMS.events, (batch) => {
+    await readWholeStream(this.o.link, STREAMS.events, (batch) => {
       firstSeq ??= batch[0]?.meta.seq ?? null;
       replayed = applyLogBatch(replayed, decode(batch.filter((m) => m.meta.seq <= live.seq)));
       after.push(...batch.filter((m) => m.meta.seq > live.seq));
-    }, { clients: this.o.link });
+    });
     if (firstSeq !== null && firstSeq > 1) throw new Error(`EVENTS starts at sequence ${firstSeq}: the log before it is gone, there is nothing to compare with`);
     if (JSON.stringify(replayed) === JSON.stringify(live)) {
       if (!this.proven) this.o.log.info({ seq: live.seq }, "snapshot audit: a replay of the log agrees with the projection started from the snapshot");
@@ -115,10 +113,10 @@ export class SnapshotAudit {
     while (this.o.state.get().seq > s.seq) {
       const from = s.seq + 1;
       let read = 0;
-      await readWholeStream(this.o.link.nc, STREAMS.events, (batch) => {
+      await readWholeStream(this.o.link, STREAMS.events, (batch) => {
         read += batch.length;
         s = applyLogBatch(s, decode(batch));
-      }, { fromSeq: from, clients: this.o.link });
+      }, { fromSeq: from });
       if (read === 0) break;
     }
     return s;

@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import { closeNats, connectOnce, connectUnlessStopped, type NatsConnectOptions } from "./connect.js";
+import { connectOnce, connectUnlessStopped, type NatsConnectOptions } from "./connect.js";
 import { watchNatsStatus } from "./linkReports.js";
 import { watchSecurityFiles } from "./rotation.js";
 import { describeIdentity } from "./security.js";
@@ -13,7 +13,7 @@ import { SwappableConnection } from "./swappableConnection.js";
 export async function connectSwappableUnlessStopped(opts: NatsConnectOptions & { log: Logger; signal: AbortSignal }): Promise<SwappableConnection | null> {
   const first = await connectUnlessStopped({ ...opts, bare: true });
   if (!first) return null;
-  const link = await SwappableConnection.wrap(first, (old) => closeNats(old));
+  const link = await SwappableConnection.wrap(first);
   const { log, security } = opts;
   watchNatsStatus(link.nc, log);
   if (security) {

@@ -10,12 +10,13 @@ export type ReadOptions = {
   stallMs?: number;
   /** Start at this sequence instead of the first stored message (nothing is read when it is past the last). */
   fromSeq?: number;
-  /**
-   * The JetStream clients of `nc` when it is a swappable connection's (swappableConnection.ts): the read's consumers
-   * are made with them, so that a swap during the read moves it to the new connection.
-   */
-  clients?: { js: JetStreamClient; jsm: JetStreamManager };
 };
+
+/**
+ * A connection with its JetStream clients, as a swappable connection has them (swappableConnection.ts): a read's
+ * consumers are made with those clients, so a swap during the read moves it to the new connection.
+ */
+export type LogClients = { nc: NatsConnection; js: JetStreamClient; jsm: JetStreamManager };
 
 export class LogReadStalled extends Error {
   readonly code = "LOG_READ_STALLED";
@@ -25,8 +26,8 @@ export class LogReadStalled extends Error {
  * Reads a stream from its first stored message (or `fromSeq`) up to the last one stored when the read began. It never creates
  * the stream: a missing one is a StreamMissingError that says what creates it.
  */
-export async function readWholeStream(nc: NatsConnection, stream: StreamName, onBatch: (batch: RawMessage[]) => void, opts: ReadOptions = {}): Promise<number> {
-  const jsm = opts.clients?.jsm ?? (await jetstreamManager(nc));
+export async function readWholeStream(from: NatsConnection | LogClients, stream: StreamName, onBatch: (batch: RawMessage[]) => void, opts: ReadOptions = {}): Promise<number> {
+  const { nc, js, jsm } = "jsm" in from ? from : { nc: from, js: jetstream(from), jsm: await jetstreamManager(from) };
   const info = await existingStreamInfo(jsm, stream);
   const last = info.state.last_seq;
   if (info.state.messages === 0 || (opts.fromSeq ?? 0) > last) return 0;
@@ -36,7 +37,7 @@ export async function readWholeStream(nc: NatsConnection, stream: StreamName, on
   try {
     const follower = await followStream({
       nc,
-      js: opts.clients?.js ?? jetstream(nc),
+      js,
       jsm,
       stream,
       start: { seq: Math.max(info.state.first_seq, opts.fromSeq ?? 0) },

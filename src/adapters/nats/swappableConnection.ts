@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { closeNats } from "./connect.js";
 import { StatusFanout } from "./statusFanout.js";
 
 // A connection that can be replaced by a fresh one without a gap (make before break). A renewed credential (a
@@ -17,8 +18,6 @@ import { StatusFanout } from "./statusFanout.js";
 /** How long a swapped-out connection stays open for replies to what was sent on it (publish acks, requests). */
 export const SWAPPED_OUT_GRACE_MS = 2_000;
 
-type Closer = (nc: NatsConnection) => Promise<void>;
-
 export class SwappableConnection {
   readonly nc: NatsConnection;
   readonly js: JetStreamClient;
@@ -35,7 +34,7 @@ export class SwappableConnection {
   private readonly whole: Promise<void | Error>;
   private endWhole!: (result: void | Error) => void;
 
-  private constructor(first: NatsConnection, firstJsm: JetStreamManager, private readonly closeOld: Closer) {
+  private constructor(first: NatsConnection, firstJsm: JetStreamManager) {
     this.current = first;
     this.currentJs = jetstream(first);
     this.currentJsm = firstJsm;
@@ -46,9 +45,9 @@ export class SwappableConnection {
     this.relay(first);
   }
 
-  /** Wraps an open connection; `closeOld` closes a swapped-out one (drain, then close). */
-  static async wrap(first: NatsConnection, closeOld: Closer): Promise<SwappableConnection> {
-    return new SwappableConnection(first, await jetstreamManager(first), closeOld);
+  /** Wraps an open connection. */
+  static async wrap(first: NatsConnection): Promise<SwappableConnection> {
+    return new SwappableConnection(first, await jetstreamManager(first));
   }
 
   /** The connection serving now (for what must be addressed to one connection, such as a log line naming its server). */
@@ -98,7 +97,7 @@ export class SwappableConnection {
 
   private retire(old: NatsConnection): void {
     this.retiring.add(old);
-    const timer = setTimeout(() => void this.closeOld(old).finally(() => this.retiring.delete(old)), SWAPPED_OUT_GRACE_MS);
+    const timer = setTimeout(() => void closeNats(old).finally(() => this.retiring.delete(old)), SWAPPED_OUT_GRACE_MS);
     timer.unref();
   }
 
