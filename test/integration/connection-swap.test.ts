@@ -142,6 +142,19 @@ describe("a swappable connection", () => {
     expect(run.read).toEqual(run.acked);
   });
 
+  it("keeps serving when the new credential file is empty, and says which file", async () => {
+    const run = await startRun("swap-empty");
+    const empty = join(kit.dir, "empty.password");
+    writeFileSync(empty, "");
+    const emptyOpts = { ...run.connectOpts, security: { ...kit.client(USER), auth: { kind: "password" as const, user: USER, password: { file: { path: empty, source: "--nats-password-file" } } } } };
+    await expect(run.link.renew(() => connectOnce(emptyOpts))).rejects.toThrow(/--nats-password-file: .*empty\.password is empty/);
+    const before = run.acked.length;
+    await until("publishing goes on", () => run.acked.length > before + 20, 10_000);
+    await run.finish();
+    expect(run.failures).toEqual([]);
+    expect(run.read).toEqual(run.acked);
+  });
+
   it("logs in again by itself when a credential file changes on disk, and moves over without a break", async () => {
     const lines: Record<string, unknown>[] = [];
     const run = await startRun("swap-files", { logLines: lines });
@@ -155,6 +168,24 @@ describe("a swappable connection", () => {
     await run.finish();
     expect(run.failures).toEqual([]);
     expect(run.statuses).not.toContain("disconnect");
+    expect(run.read).toEqual(run.acked);
+  });
+
+  // Last: it stops the server.
+  it("a renewal while the server is gone fails and changes nothing; the connection comes back with the server by itself", async () => {
+    const run = await startRun("swap-gone");
+    await server.kill();
+    await expect(run.link.renew(() => connectOnce(run.connectOpts))).rejects.toThrow();
+    expect(run.wholeClosed()).toBe(false);
+    await server.restart();
+    await until("the current connection reconnected", () => run.statuses.includes("reconnect"), 20_000);
+    const before = run.acked.length;
+    await until("publishing goes on", () => run.acked.length > before + 20, 20_000);
+    await run.finish();
+    // One reconnect: the client's own, after the loss; the failed renewal made none.
+    expect(run.statuses.filter((s) => s === "reconnect")).toHaveLength(1);
+    expect(run.statuses).toContain("disconnect");
+    // Every publish acknowledged was read; those in flight at the loss failed and are the only failures.
     expect(run.read).toEqual(run.acked);
   });
 });
